@@ -1,0 +1,124 @@
+# Stateful SDK — the only build system. Sources are discovered by folder, so adding a
+# module or a test needs no edit here:
+#   mesos/*.c core/*/*.c (minus core/app)   -> libsdk.a (the core library)
+#   core/app/*.c                            -> bin/scheduler
+#   plugins/<name>/*.c                      -> plugins/<name>/<name>.so (only abi/ on the include path)
+#   tests/unit/test_*.c                     -> one test binary each, linked with libsdk.a
+#   tests/abi/fixture_*.c                   -> fixture plugins for the loader tests
+#   bench/*.c                               -> one benchmark binary each
+# `make asan` builds the same tree with AddressSanitizer + UBSan into build-asan/ and runs the tests.
+
+BUILD   ?= build
+BIN     ?= bin
+PREFIX  ?= /usr/local
+CC      ?= cc
+SAN     ?=
+OPT     ?= -O2
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SAN) -MMD -MP
+CFLAGS  += $(CFLAGS_COMMON) -I. -I$(BUILD)/gen -fPIC
+LDFLAGS += $(SAN)
+LIBS    := -lprotobuf-c -lcurl -ljansson -lyaml -lmicrohttpd -lzookeeper_mt -ldl -lpthread -lm
+PLUGIN_CFLAGS := $(CFLAGS_COMMON) -Iabi -fPIC -fvisibility=hidden
+PLUGIN_LDFLAGS := -shared $(SAN)
+
+PROTOS   := $(wildcard mesos/proto/*.proto)
+PB_C     := $(patsubst %.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+PB_H     := $(PB_C:.c=.h)
+LIB_SRC  := $(wildcard mesos/*.c) $(filter-out core/app/%,$(wildcard core/*/*.c))
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(PB_C))
+APP_SRC  := $(wildcard core/app/*.c)
+APP_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
+LOCAL_SRC := $(wildcard local/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+PLUGINS  := $(notdir $(wildcard plugins/*))
+PLUGIN_SO := $(foreach p,$(PLUGINS),plugins/$(p)/$(p).so)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TEST_SUPPORT := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SUPPORT))
+FIXTURE_SRC := $(wildcard tests/abi/fixture_*.c)
+FIXTURE_SO := $(patsubst tests/abi/%.c,$(BUILD)/fixtures/%.so,$(FIXTURE_SRC))
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+LIBSDK   := $(BUILD)/libsdk.a
+
+.PHONY: all test asan bench clean install deps
+.SECONDARY:
+
+all: $(BIN)/scheduler $(if $(LOCAL_SRC),$(BIN)/localcluster) $(if $(CLI_SRC),$(BIN)/sdkctl) $(PLUGIN_SO)
+
+deps:
+	@bash scripts/install-deps.sh
+
+# --- generated protobuf-c code ---------------------------------------------------------------
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: %.proto
+	@mkdir -p $(dir $@)
+	protoc-c --proto_path=. --c_out=$(BUILD)/gen $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+# Every object may include generated headers.
+$(BUILD)/obj/%.o: %.c | $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBSDK): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/scheduler: $(APP_OBJ) $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)
+
+$(BIN)/localcluster: $(patsubst %.c,$(BUILD)/obj/%.o,$(LOCAL_SRC)) $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/sdkctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC)) $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# --- plugins: built against abi/ only, exporting nothing but sdk_plugin_entry ----------------
+define plugin_rule
+plugins/$(1)/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.h) abi/sdk_plugin.h
+	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $$@ $(wildcard plugins/$(1)/*.c)
+endef
+$(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
+
+$(BUILD)/fixtures/%.so: tests/abi/%.c abi/sdk_plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
+
+# --- tests -----------------------------------------------------------------------------------
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)
+
+test: all $(TEST_BIN) $(FIXTURE_SO)
+	@BUILD=$(BUILD) BIN=$(BIN) bash scripts/run-tests.sh $(TEST_BIN)
+
+asan:
+	$(MAKE) BUILD=build-asan BIN=build-asan/bin SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" OPT=-O1 test
+
+# --- benchmarks ------------------------------------------------------------------------------
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/stateful-sdk $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BIN)/scheduler $(DESTDIR)$(PREFIX)/bin/
+	$(if $(LOCAL_SRC),install -m 755 $(BIN)/localcluster $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(CLI_SRC),install -m 755 $(BIN)/sdkctl $(DESTDIR)$(PREFIX)/bin/)
+	install -m 644 abi/sdk_plugin.h $(DESTDIR)$(PREFIX)/include/stateful-sdk/
+	sed -e 's|@PREFIX@|$(PREFIX)|' abi/stateful-sdk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/stateful-sdk.pc
+
+clean:
+	rm -rf build build-asan bin $(PLUGIN_SO)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
