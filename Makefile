@@ -42,7 +42,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIBSDK   := $(BUILD)/libsdk.a
 
-.PHONY: all test asan bench clean install deps
+.PHONY: all test asan check bench clean install deps
 .SECONDARY:
 
 all: $(BIN)/scheduler $(if $(LOCAL_SRC),$(BIN)/localcluster) $(if $(CLI_SRC),$(BIN)/sdkctl) $(PLUGIN_SO)
@@ -98,6 +98,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(LIBSDK)
 
 test: all $(TEST_BIN) $(FIXTURE_SO)
 	@BUILD=$(BUILD) BIN=$(BIN) bash scripts/run-tests.sh $(TEST_BIN)
+
+# Everything CI runs: the suite, then the suite again under the sanitizers.
+check: test asan
 
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/bin SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" OPT=-O1 test

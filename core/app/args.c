@@ -1,0 +1,109 @@
+#include "core/app/args.h"
+#include "core/util/str.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sdk_args_print_help(const char *prog) {
+    printf("Usage: %s --plugin PATH [options]\n"
+           "\n"
+           "Runs one stateful service on Apache Mesos: the scheduler core plus the service plugin\n"
+           "PATH (a shared object built against abi/sdk_plugin.h, e.g. plugins/hello/hello.so).\n"
+           "\n"
+           "Service definition:\n"
+           "  --plugin PATH        the service plugin to load (required)\n"
+           "  --spec FILE          a svc.yml template to use instead of the plugin's built-in one;\n"
+           "                       config templates are read relative to FILE's directory\n"
+           "  --env-file FILE      KEY=VALUE lines (as in dcos-commons .env files) used to render the\n"
+           "                       template; may be repeated, later files win\n"
+           "  -o, --option KEY=VALUE\n"
+           "                       set one template variable; may be repeated; wins over the\n"
+           "                       environment and --env-file. Precedence, lowest first: plugin\n"
+           "                       option defaults < process environment < --env-file < -o\n"
+           "  --lenient-render     render missing template variables as empty text (dcos-commons'\n"
+           "                       behaviour) instead of refusing with the list of missing variables\n"
+           "\n"
+           "Actions:\n"
+           "  --validate           render, parse and validate the service spec, print a summary of\n"
+           "                       pods, tasks, resources and plans, and exit (0 valid, 1 invalid);\n"
+           "                       writes nothing\n"
+           "  -h, --help           this text\n"
+           "  --version            print the scheduler and plugin ABI versions\n"
+           "\n"
+           "Environment:\n"
+           "  SDK_LOG=debug|info|warn|error   log level on stderr (default info)\n",
+           prog);
+}
+
+static int add_option(sdk_args *a, const char *kv, char **err) {
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) {
+        *err = sdk_asprintf_new("option '%s' is not KEY=VALUE", kv);
+        return SDK_EINVAL;
+    }
+    a->options = sdk_xrealloc(a->options, (a->n_options + 1) * sizeof *a->options);
+    a->options[a->n_options].key = sdk_xstrndup(kv, (size_t)(eq - kv));
+    a->options[a->n_options].value = sdk_xstrdup(eq + 1);
+    a->n_options++;
+    return 0;
+}
+
+int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
+    memset(a, 0, sizeof *a);
+    *err = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        const char *val = NULL;
+        /* Flags that take a value accept both "--flag VALUE" and "--flag=VALUE". */
+        char name[64];
+        const char *eq = strncmp(s, "--", 2) == 0 ? strchr(s, '=') : NULL;
+        if (eq && (size_t)(eq - s) < sizeof name) {
+            memcpy(name, s, (size_t)(eq - s));
+            name[eq - s] = 0;
+            val = eq + 1;
+            s = name;
+        }
+        bool takes_value = !strcmp(s, "--plugin") || !strcmp(s, "--spec") || !strcmp(s, "--env-file") ||
+                           !strcmp(s, "-o") || !strcmp(s, "--option");
+        if (takes_value && !val) {
+            if (i + 1 >= argc) {
+                *err = sdk_asprintf_new("%s needs a value (see --help)", s);
+                return SDK_EINVAL;
+            }
+            val = argv[++i];
+        } else if (!takes_value && val) {
+            *err = sdk_asprintf_new("%s takes no value", s);
+            return SDK_EINVAL;
+        }
+        if (!strcmp(s, "--plugin")) a->plugin = val;
+        else if (!strcmp(s, "--spec")) a->spec = val;
+        else if (!strcmp(s, "--env-file")) {
+            a->env_files = sdk_xrealloc(a->env_files, (a->n_env_files + 1) * sizeof *a->env_files);
+            a->env_files[a->n_env_files++] = val;
+        } else if (!strcmp(s, "-o") || !strcmp(s, "--option")) {
+            if (add_option(a, val, err)) return SDK_EINVAL;
+        } else if (!strcmp(s, "--validate")) a->validate = true;
+        else if (!strcmp(s, "--lenient-render")) a->lenient = true;
+        else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
+        else if (!strcmp(s, "--version")) a->version = true;
+        else {
+            *err = sdk_asprintf_new("unknown argument '%s' (see --help)", argv[i]);
+            return SDK_EINVAL;
+        }
+    }
+    if (!a->help && !a->version && !a->plugin) {
+        *err = sdk_xstrdup("--plugin PATH is required (for example: --plugin plugins/hello/hello.so)");
+        return SDK_EINVAL;
+    }
+    return 0;
+}
+
+void sdk_args_free(sdk_args *a) {
+    for (size_t i = 0; i < a->n_options; i++) {
+        free(a->options[i].key);
+        free(a->options[i].value);
+    }
+    free(a->options);
+    free(a->env_files);
+    memset(a, 0, sizeof *a);
+}

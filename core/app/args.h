@@ -1,0 +1,26 @@
+/* Command line of the `scheduler` program. Parsing never exits the process: it fills
+ * sdk_args or an error message, and main() decides what to print. */
+#ifndef SDK_APP_ARGS_H
+#define SDK_APP_ARGS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/spec/spec.h"
+
+typedef struct sdk_args {
+    const char *plugin;      /* --plugin PATH (required unless --help/--version) */
+    const char *spec;        /* --spec FILE: a svc.yml template used instead of the plugin's */
+    const char **env_files;  /* --env-file FILE (repeatable): KEY=VALUE lines */
+    size_t n_env_files;
+    sdk_kv *options;         /* -o KEY=VALUE (repeatable), borrowed from argv + owned copies */
+    size_t n_options;
+    bool validate;           /* --validate: render, parse, validate, print a summary, exit */
+    bool lenient;            /* --lenient-render: missing template variables render empty */
+    bool help, version;
+} sdk_args;
+
+/* Parses argv. Returns 0, or SDK_EINVAL with a message in *err (new string). */
+int sdk_args_parse(int argc, char **argv, sdk_args *out, char **err);
+void sdk_args_free(sdk_args *a);
+/* The --help text. */
+void sdk_args_print_help(const char *prog);
+#endif
