@@ -1,0 +1,623 @@
+/* libmicrohttpd in external-epoll mode on sdk_loop, a router, deferred and streamed answers.
+ * See server.h for the contract.
+ *
+ * Request life cycle (MHD calls the access handler several times per request):
+ *   first call (headers only)  -> allocate sdk_http_req; early 401 / 413 (Content-Length) answers
+ *   calls with upload data     -> append to the body (or just count once over the limit)
+ *   final call (no data)       -> route and run the handler; then queue the answer, or suspend
+ *   resumed final call         -> queue the answer given later (deferred) or the stream
+ *   notify-completed           -> close callback if unfinished, free the request
+ * A streaming response reads from a buffer; when it runs dry the content reader suspends the
+ * connection and sdk_http_stream_write/_end resume it. */
+#include "core/api/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/api/router.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+
+#define DEFAULT_MAX_BODY (1024u * 1024u)
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+
+typedef struct route_entry {
+    sdk_http_handler h;
+    void *ud;
+    struct route_entry *next;
+} route_entry;
+
+struct sdk_http_response {
+    int status;
+    char *content_type, *body;
+    size_t len, nh;
+    char **hname, **hvalue;
+};
+
+typedef enum {
+    RQ_RECEIVING, /* headers and body arriving */
+    RQ_HANDLING,  /* inside the handler */
+    RQ_DEFERRED,  /* handler returned; answer comes later */
+    RQ_SENT,      /* a complete response was queued to MHD */
+    RQ_STREAMING, /* a chunked response was queued to MHD */
+} req_state;
+
+struct sdk_http_req {
+    sdk_http_server *s;
+    struct MHD_Connection *conn;
+    const char *method, *path; /* owned by MHD, valid for the whole request */
+    req_state state;
+    sdk_buf body;
+    bool too_big, suspended, early_answered;
+    sdk_route_match match;
+    sdk_http_response *resp; /* answer given but not yet queued */
+    bool stream_started, stream_ended;
+    int stream_status;
+    char *stream_ct;
+    sdk_buf sbuf; /* stream bytes not yet taken by MHD, from soff */
+    size_t soff;
+    sdk_http_close_cb close_cb;
+    void *close_ud;
+    struct sdk_http_req *prev, *next;
+};
+
+struct sdk_http_server {
+    sdk_loop *loop;
+    struct MHD_Daemon *d;
+    int epfd;
+    uint64_t timer_id, kick_id; /* MHD's own timeout; a pending "run MHD now" after a resume */
+    uint16_t port;
+    size_t max_body;
+    char *token;
+    char *tls_cert, *tls_key;
+    bool closing;
+    sdk_router *router;
+    route_entry *routes;
+    sdk_http_req *reqs; /* every live request */
+};
+
+/* ---------------------------------------------------------------- responses */
+
+sdk_http_response *sdk_http_response_take(int status, const char *content_type, char *body, size_t len) {
+    sdk_http_response *r = sdk_xcalloc(1, sizeof *r);
+    r->status = status;
+    r->content_type = sdk_xstrdup(content_type ? content_type : TEXT_PLAIN);
+    r->body = body ? body : sdk_xstrdup("");
+    r->len = body ? len : 0;
+    return r;
+}
+
+sdk_http_response *sdk_http_response_new(int status, const char *content_type, const void *body, size_t len) {
+    char *copy = sdk_xmalloc(len + 1);
+    if (len) memcpy(copy, body, len);
+    copy[len] = 0;
+    return sdk_http_response_take(status, content_type, copy, len);
+}
+
+int sdk_http_response_header(sdk_http_response *r, const char *name, const char *value) {
+    if (!name || !*name || !value || strpbrk(name, "\r\n: ") || strpbrk(value, "\r\n")) return SDK_EINVAL;
+    r->hname = sdk_xrealloc(r->hname, (r->nh + 1) * sizeof *r->hname);
+    r->hvalue = sdk_xrealloc(r->hvalue, (r->nh + 1) * sizeof *r->hvalue);
+    r->hname[r->nh] = sdk_xstrdup(name);
+    r->hvalue[r->nh++] = sdk_xstrdup(value);
+    return 0;
+}
+
+void sdk_http_response_free(sdk_http_response *r) {
+    if (!r) return;
+    for (size_t i = 0; i < r->nh; i++) {
+        free(r->hname[i]);
+        free(r->hvalue[i]);
+    }
+    free(r->hname);
+    free(r->hvalue);
+    free(r->content_type);
+    free(r->body);
+    free(r);
+}
+
+char *sdk_json_pretty_new(const json_t *j) {
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    if (!s) abort(); /* only on out of memory for a valid value: crash-only, like sdk_xmalloc */
+    return s;
+}
+
+/* Hands the response to MHD; consumes r. */
+static enum MHD_Result queue_response(struct MHD_Connection *c, sdk_http_response *r) {
+    struct MHD_Response *mr = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+    if (!mr) {
+        sdk_http_response_free(r);
+        return MHD_NO;
+    }
+    r->body = NULL; /* MHD frees it */
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    for (size_t i = 0; i < r->nh; i++) MHD_add_response_header(mr, r->hname[i], r->hvalue[i]);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, mr);
+    MHD_destroy_response(mr);
+    sdk_http_response_free(r);
+    return ok;
+}
+
+static enum MHD_Result queue_text(struct MHD_Connection *c, int status, const char *text) {
+    return queue_response(c, sdk_http_response_new(status, TEXT_PLAIN, text, strlen(text)));
+}
+
+/* ---------------------------------------------------------------- loop glue */
+
+static void mhd_run(sdk_http_server *s);
+
+static void on_mhd_timer(sdk_loop *l, uint64_t id, void *ud) {
+    (void)l, (void)id;
+    sdk_http_server *s = ud;
+    s->timer_id = 0;
+    mhd_run(s);
+}
+
+static void on_mhd_fd(sdk_loop *l, int fd, int events, void *ud) {
+    (void)l, (void)fd, (void)events;
+    mhd_run(ud);
+}
+
+/* Runs MHD once and re-arms the timer from MHD_get_timeout, which is 0 when MHD has ready
+ * connections left over (edge-triggered sockets it did not finish) or connections to resume. */
+static void mhd_run(sdk_http_server *s) {
+    MHD_run(s->d);
+    if (s->timer_id) sdk_loop_timer_cancel(s->loop, s->timer_id);
+    s->timer_id = 0;
+    MHD_UNSIGNED_LONG_LONG to;
+    if (MHD_get_timeout(s->d, &to) == MHD_YES)
+        sdk_loop_timer_add(s->loop, (uint64_t)to, on_mhd_timer, s, &s->timer_id);
+}
+
+static void on_mhd_kick(sdk_loop *l, uint64_t id, void *ud) {
+    (void)l, (void)id;
+    sdk_http_server *s = ud;
+    s->kick_id = 0;
+    mhd_run(s);
+}
+
+/* MHD's messages while starting explain a failure (warn); later ones are mostly about clients
+ * that went away (debug, so a misbehaving client cannot flood the log). */
+static void mhd_logger(void *cls, const char *fmt, va_list ap) {
+    const sdk_http_server *s = cls;
+    char *msg = sdk_vasprintf_new(fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = 0;
+    sdk_log(s->d ? SDK_LOG_DEBUG : SDK_LOG_WARN, "http", "%s", msg);
+    free(msg);
+}
+
+/* ---------------------------------------------------------------- requests */
+
+/* In external polling mode MHD does not wake itself on a resume (its ITC is ignored): the
+ * caller must run MHD again, which a 0 ms timer does once per iteration however many resume. */
+static void req_resume(sdk_http_req *req) {
+    if (!req->suspended) return;
+    req->suspended = false;
+    MHD_resume_connection(req->conn);
+    sdk_http_server *s = req->s;
+    if (!s->kick_id && !s->closing) sdk_loop_timer_add(s->loop, 0, on_mhd_kick, s, &s->kick_id);
+}
+
+static bool token_ok(const sdk_http_server *s, struct MHD_Connection *c) {
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h) return false;
+    const char *given;
+    if (strncasecmp(h, "Bearer ", 7) == 0) given = h + 7;
+    else if (strncmp(h, "token=", 6) == 0) given = h + 6;
+    else return false;
+    while (*given == ' ') given++;
+    size_t a = strlen(given), b = strlen(s->token);
+    unsigned diff = (unsigned)(a != b);
+    for (size_t i = 0; i < b; i++) diff |= (unsigned char)(given[i < a ? i : 0] ^ s->token[i]);
+    return diff == 0;
+}
+
+static enum MHD_Result answer_early(sdk_http_req *req, int status, const char *text, const char *hname,
+                                    const char *hvalue) {
+    sdk_http_response *r = sdk_http_response_new(status, TEXT_PLAIN, text, strlen(text));
+    if (hname) sdk_http_response_header(r, hname, hvalue);
+    req->early_answered = true;
+    req->state = RQ_SENT;
+    return queue_response(req->conn, r);
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+    (void)pos;
+    sdk_http_req *req = cls;
+    size_t avail = req->sbuf.len - req->soff;
+    if (avail) {
+        size_t n = avail < max ? avail : max;
+        memcpy(buf, req->sbuf.data + req->soff, n);
+        req->soff += n;
+        if (req->soff == req->sbuf.len) {
+            sdk_buf_reset(&req->sbuf);
+            req->soff = 0;
+        }
+        return (ssize_t)n;
+    }
+    if (req->stream_ended) return MHD_CONTENT_READER_END_OF_STREAM;
+    /* Nothing to send yet: park the connection until the next write or the end. */
+    MHD_suspend_connection(req->conn);
+    req->suspended = true;
+    return 0;
+}
+
+/* Queues whatever answer the request has, or suspends it while deferred. */
+static enum MHD_Result finish_or_park(sdk_http_req *req) {
+    if (req->resp) {
+        sdk_http_response *r = req->resp;
+        req->resp = NULL;
+        req->state = RQ_SENT;
+        return queue_response(req->conn, r);
+    }
+    if (req->stream_started) {
+        struct MHD_Response *mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, req, NULL);
+        if (!mr) return MHD_NO;
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, req->stream_ct);
+        req->state = RQ_STREAMING;
+        enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)req->stream_status, mr);
+        MHD_destroy_response(mr);
+        return ok;
+    }
+    if (req->state == RQ_DEFERRED) {
+        MHD_suspend_connection(req->conn);
+        req->suspended = true;
+        return MHD_YES;
+    }
+    SDK_ERROR("http", "%s %s: the handler for %s neither answered nor deferred the request", req->method,
+              req->path, req->match.pattern ? req->match.pattern : "?");
+    req->state = RQ_SENT;
+    return queue_text(req->conn, 500, "");
+}
+
+static enum MHD_Result dispatch(sdk_http_req *req) {
+    sdk_http_server *s = req->s;
+    if (req->too_big) {
+        req->state = RQ_SENT;
+        char msg[96];
+        snprintf(msg, sizeof msg, "Request body is larger than the limit of %zu bytes", s->max_body);
+        return queue_text(req->conn, 413, msg);
+    }
+    sdk_router_match(s->router, req->method, req->path, &req->match);
+    if (req->match.status == 404) {
+        req->state = RQ_SENT;
+        return queue_text(req->conn, 404, "Not found");
+    }
+    if (req->match.status == 405) {
+        sdk_http_response *r = sdk_http_response_new(405, TEXT_PLAIN, "Method not allowed", 18);
+        sdk_http_response_header(r, MHD_HTTP_HEADER_ALLOW, req->match.allow);
+        req->state = RQ_SENT;
+        return queue_response(req->conn, r);
+    }
+    route_entry *re = req->match.target;
+    req->state = RQ_HANDLING;
+    re->h(req, re->ud);
+    return finish_or_park(req);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                 const char *version, const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls) {
+    (void)version;
+    sdk_http_server *s = cls;
+    sdk_http_req *req = *con_cls;
+    if (!req) {
+        req = sdk_xcalloc(1, sizeof *req);
+        req->s = s;
+        req->conn = c;
+        req->method = method;
+        req->path = url;
+        sdk_buf_init(&req->body);
+        sdk_buf_init(&req->sbuf);
+        req->next = s->reqs;
+        if (s->reqs) s->reqs->prev = req;
+        s->reqs = req;
+        *con_cls = req;
+        if (s->closing) return answer_early(req, 503, "Server is shutting down", NULL, NULL);
+        if (s->token && !token_ok(s, c))
+            return answer_early(req, 401, "Unauthorized", MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > s->max_body) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "Request body is larger than the limit of %zu bytes", s->max_body);
+            return answer_early(req, 413, msg, NULL, NULL);
+        }
+        return MHD_YES;
+    }
+    if (req->early_answered) { /* body of a refused request: drop it */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!req->too_big && req->body.len + *upload_data_size <= s->max_body)
+            sdk_buf_append(&req->body, upload_data, *upload_data_size);
+        else {
+            req->too_big = true;
+            sdk_buf_free(&req->body);
+            sdk_buf_init(&req->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->state == RQ_RECEIVING) return dispatch(req);
+    if (s->closing && !req->resp && !req->stream_started) {
+        req->state = RQ_SENT;
+        return queue_text(c, 503, "Server is shutting down");
+    }
+    return finish_or_park(req); /* resumed after a deferred answer */
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+    (void)c;
+    sdk_http_server *s = cls;
+    sdk_http_req *req = *con_cls;
+    if (!req) return;
+    *con_cls = NULL;
+    bool unfinished = req->state == RQ_DEFERRED || (req->state == RQ_STREAMING && !req->stream_ended) ||
+                      (req->stream_started && !req->stream_ended);
+    if (unfinished) {
+        SDK_DEBUG("http", "%s %s ended before its answer (code %d)", req->method, req->path, (int)toe);
+        if (req->close_cb) req->close_cb(req, req->close_ud);
+    }
+    if (req->prev) req->prev->next = req->next;
+    else s->reqs = req->next;
+    if (req->next) req->next->prev = req->prev;
+    sdk_http_response_free(req->resp);
+    sdk_route_match_clear(&req->match);
+    sdk_buf_free(&req->body);
+    sdk_buf_free(&req->sbuf);
+    free(req->stream_ct);
+    free(req);
+}
+
+/* ---------------------------------------------------------------- public request API */
+
+const char *sdk_http_req_method(const sdk_http_req *req) { return req->method; }
+const char *sdk_http_req_path(const sdk_http_req *req) { return req->path; }
+const char *sdk_http_req_pattern(const sdk_http_req *req) { return req->match.pattern; }
+
+const char *sdk_http_req_param(const sdk_http_req *req, const char *name) {
+    return sdk_route_match_param(&req->match, name);
+}
+
+const char *sdk_http_req_query(const sdk_http_req *req, const char *name) {
+    const char *v = NULL;
+    size_t vlen = 0;
+    if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v, &vlen) != MHD_YES)
+        return NULL;
+    return v ? v : "";
+}
+
+const char *sdk_http_req_header(const sdk_http_req *req, const char *name) {
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *sdk_http_req_body(const sdk_http_req *req, size_t *len) {
+    if (len) *len = req->body.len;
+    return req->body.data ? req->body.data : "";
+}
+
+static bool answerable(const sdk_http_req *req) {
+    return (req->state == RQ_HANDLING || req->state == RQ_DEFERRED) && !req->resp && !req->stream_started;
+}
+
+int sdk_http_respond(sdk_http_req *req, sdk_http_response *resp) {
+    if (!answerable(req)) {
+        sdk_http_response_free(resp);
+        return SDK_ESTATE;
+    }
+    req->resp = resp;
+    req_resume(req);
+    return 0;
+}
+
+int sdk_http_respond_text(sdk_http_req *req, int status, const char *text) {
+    return sdk_http_respond(req, sdk_http_response_new(status, TEXT_PLAIN, text, strlen(text)));
+}
+
+int sdk_http_respond_json(sdk_http_req *req, int status, const json_t *j) {
+    char *s = sdk_json_pretty_new(j);
+    size_t n = strlen(s);
+    char *body = sdk_xrealloc(s, n + 2);
+    body[n] = '\n';
+    body[n + 1] = 0;
+    return sdk_http_respond(req, sdk_http_response_take(status, "application/json", body, n + 1));
+}
+
+int sdk_http_defer(sdk_http_req *req) {
+    if (req->state != RQ_HANDLING) return SDK_ESTATE;
+    if (req->resp || req->stream_started) return 0; /* already answered inside the handler: nothing to wait for */
+    req->state = RQ_DEFERRED;
+    return 0;
+}
+
+void sdk_http_req_on_close(sdk_http_req *req, sdk_http_close_cb cb, void *ud) {
+    req->close_cb = cb;
+    req->close_ud = ud;
+}
+
+int sdk_http_stream_start(sdk_http_req *req, int status, const char *content_type) {
+    if (!answerable(req)) return SDK_ESTATE;
+    req->stream_started = true;
+    req->stream_status = status;
+    req->stream_ct = sdk_xstrdup(content_type ? content_type : TEXT_PLAIN);
+    req_resume(req);
+    return 0;
+}
+
+int sdk_http_stream_write(sdk_http_req *req, const void *data, size_t len) {
+    if (!req->stream_started || req->stream_ended) return SDK_ESTATE;
+    if (len == 0) return 0;
+    sdk_buf_append(&req->sbuf, data, len);
+    if (req->state == RQ_STREAMING) req_resume(req);
+    return 0;
+}
+
+int sdk_http_stream_end(sdk_http_req *req) {
+    if (!req->stream_started || req->stream_ended) return SDK_ESTATE;
+    req->stream_ended = true;
+    if (req->state == RQ_STREAMING) req_resume(req);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- server */
+
+int sdk_http_tls_supported(void) {
+    return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
+static int parse_bind(const char *bind, struct sockaddr_in *sa, sdk_errors *errs) {
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    const char *colon = strrchr(bind, ':');
+    if (!colon) {
+        sdk_errors_addf(errs, "bind address '%s': expected HOST:PORT, e.g. 127.0.0.1:8080", bind);
+        return SDK_EINVAL;
+    }
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (colon[1] == 0 || *end || port > 65535) {
+        sdk_errors_addf(errs, "bind address '%s': port must be a number from 0 to 65535", bind);
+        return SDK_EINVAL;
+    }
+    sa->sin_port = htons((uint16_t)port);
+    char *host = sdk_xstrndup(bind, (size_t)(colon - bind));
+    int rc = 0;
+    if (strcmp(host, "*") == 0 || strcmp(host, "") == 0) sa->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (strcmp(host, "localhost") == 0) sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+        sdk_errors_addf(errs, "bind address '%s': host '%s' must be an IPv4 address, localhost or *", bind, host);
+        rc = SDK_EINVAL;
+    }
+    free(host);
+    return rc;
+}
+
+int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_errors *errs, sdk_http_server **out) {
+    static const sdk_http_server_opts defaults = {0};
+    if (!opts) opts = &defaults;
+    const char *bind = opts->bind ? opts->bind : "127.0.0.1:0";
+    struct sockaddr_in sa;
+    int rc = parse_bind(bind, &sa, errs);
+    if (rc) return rc;
+    if (!opts->tls_cert_file != !opts->tls_key_file) {
+        sdk_errors_addf(errs, "TLS needs both a certificate and a key file (got only the %s)",
+                        opts->tls_cert_file ? "certificate" : "key");
+        return SDK_EINVAL;
+    }
+    bool tls = opts->tls_cert_file != NULL;
+    if (tls && !sdk_http_tls_supported()) {
+        sdk_errors_addf(errs, "TLS asked for (%s) but libmicrohttpd was built without TLS support", opts->tls_cert_file);
+        return SDK_ESTATE;
+    }
+    sdk_http_server *s = sdk_xcalloc(1, sizeof *s);
+    s->loop = loop;
+    s->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    s->token = sdk_xstrdup(opts->token);
+    sdk_router_new(&s->router);
+    if (tls) {
+        size_t len;
+        if (sdk_read_file_new(opts->tls_cert_file, &s->tls_cert, &len) != 0) {
+            sdk_errors_addf(errs, "TLS certificate %s: cannot read it", opts->tls_cert_file);
+            rc = SDK_EIO;
+            goto fail;
+        }
+        if (sdk_read_file_new(opts->tls_key_file, &s->tls_key, &len) != 0) {
+            sdk_errors_addf(errs, "TLS key %s: cannot read it", opts->tls_key_file);
+            rc = SDK_EIO;
+            goto fail;
+        }
+    }
+    struct MHD_OptionItem o[12];
+    int n = 0;
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_logger, s}; /* first, per MHD */
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, opts->conn_timeout_s ? opts->conn_timeout_s : 60, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ? opts->max_connections : 1000, NULL};
+    if (tls) {
+        o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
+        o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
+    }
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
+    s->d = MHD_start_daemon(flags, ntohs(sa.sin_port), NULL, NULL, on_access, s, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+    if (!s->d) {
+        sdk_errors_addf(errs, "HTTP server on %s: cannot start (port in use, or a bad TLS certificate/key?)", bind);
+        rc = SDK_EIO;
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : ntohs(sa.sin_port);
+    info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
+    s->epfd = info ? info->epoll_fd : -1;
+    if (s->epfd < 0 || sdk_loop_watch_fd(loop, s->epfd, SDK_LOOP_READ, on_mhd_fd, s) != 0) {
+        sdk_errors_addf(errs, "HTTP server on %s: cannot watch libmicrohttpd's epoll fd", bind);
+        rc = SDK_EIO;
+        goto fail_daemon;
+    }
+    mhd_run(s); /* arms the first timer */
+    SDK_INFO("http", "listening on %s:%u%s", inet_ntoa(sa.sin_addr), s->port,
+             tls ? " (TLS)" : "");
+    *out = s;
+    return 0;
+fail_daemon:
+    MHD_stop_daemon(s->d);
+fail:
+    sdk_router_free(s->router);
+    free(s->tls_cert);
+    free(s->tls_key);
+    free(s->token);
+    free(s);
+    return rc;
+}
+
+uint16_t sdk_http_server_port(const sdk_http_server *s) { return s->port; }
+
+int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
+                          void *ud, sdk_errors *errs) {
+    if (!h) {
+        sdk_errors_addf(errs, "route %s %s: no handler", method ? method : "(null)", pattern ? pattern : "(null)");
+        return SDK_EINVAL;
+    }
+    route_entry *re = sdk_xcalloc(1, sizeof *re);
+    re->h = h;
+    re->ud = ud;
+    int rc = sdk_router_add(s->router, method, pattern, re, errs);
+    if (rc) {
+        free(re);
+        return rc;
+    }
+    re->next = s->routes;
+    s->routes = re;
+    return 0;
+}
+
+void sdk_http_server_free(sdk_http_server *s) {
+    if (!s) return;
+    s->closing = true;
+    /* MHD must not be stopped with suspended connections: wake them all; stop closes them and
+     * on_completed reports the unfinished ones to their owners. */
+    for (sdk_http_req *r = s->reqs; r; r = r->next) req_resume(r);
+    sdk_loop_unwatch_fd(s->loop, s->epfd);
+    if (s->timer_id) sdk_loop_timer_cancel(s->loop, s->timer_id);
+    if (s->kick_id) sdk_loop_timer_cancel(s->loop, s->kick_id);
+    MHD_stop_daemon(s->d);
+    sdk_router_free(s->router);
+    for (route_entry *re = s->routes, *n; re; re = n) {
+        n = re->next;
+        free(re);
+    }
+    free(s->tls_cert);
+    free(s->tls_key);
+    free(s->token);
+    free(s);
+}

@@ -1,0 +1,108 @@
+/* HTTP server framework on libmicrohttpd, driven by the scheduler's event loop.
+ *
+ * MHD runs in external-epoll mode (MHD_USE_EPOLL without an internal thread): its epoll fd is a
+ * read watcher on sdk_loop and its timeout a loop timer, so no thread per connection exists and a
+ * slow client never blocks the loop. Every handler runs on the loop thread.
+ *
+ * A handler receives a request and answers it with sdk_http_respond* or sdk_http_stream_*,
+ * either before returning or LATER: a handler that calls sdk_http_defer(req) and returns without
+ * an answer leaves the connection suspended (MHD_suspend_connection) until a later respond from
+ * the loop thread (a timer, a command completion, a posted closure) resumes it. A handler that
+ * returns with neither an answer nor a defer gets a 500 and an error in the log.
+ *
+ * Framework answers, all text/plain: unknown path 404, known path with another method 405 with
+ * an Allow header, body over max_body 413, missing or wrong token (when one is configured) 401
+ * with WWW-Authenticate. Bad JSON bodies are the handler's business.
+ */
+#ifndef SDK_API_SERVER_H
+#define SDK_API_SERVER_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/loop/loop.h"
+#include "core/util/err.h"
+
+typedef struct sdk_http_server sdk_http_server;
+typedef struct sdk_http_req sdk_http_req;
+typedef struct sdk_http_response sdk_http_response;
+
+typedef struct sdk_http_server_opts {
+    const char *bind;         /* "HOST:PORT", IPv4 host or "*"; NULL = "127.0.0.1:0"; port 0 = any free */
+    size_t max_body;          /* request body limit in bytes; 0 = 1 MiB */
+    const char *token;        /* non-NULL: require "Authorization: Bearer <token>" or "token=<token>" */
+    const char *tls_cert_file, *tls_key_file; /* both set: HTTPS (PEM files); both NULL: HTTP */
+    unsigned conn_timeout_s;  /* idle connection timeout; 0 = 60 s */
+    unsigned max_connections; /* 0 = 1000 */
+} sdk_http_server_opts;
+
+/* Handler for a route. Runs on the loop thread; must answer, defer, or stream (see above). */
+typedef void (*sdk_http_handler)(sdk_http_req *req, void *ud);
+/* Called at most once, when a deferred or streaming request dies before its answer/stream end
+ * (client gone while streaming, server freed). After it returns req is invalid. */
+typedef void (*sdk_http_close_cb)(sdk_http_req *req, void *ud);
+
+/* Starts listening (the loop serves connections once it runs). Errors name what was wrong in errs:
+ * SDK_EINVAL (bad bind address, only one of cert/key), SDK_EIO (unreadable cert/key, port in use,
+ * MHD failed), SDK_ESTATE (TLS asked for but libmicrohttpd was built without it). */
+int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_errors *errs, sdk_http_server **out);
+/* Stops listening and closes every connection. Deferred/streaming requests that were never
+ * finished get their close callback. Not callable from inside a handler. NULL is a no-op. */
+void sdk_http_server_free(sdk_http_server *s);
+/* The bound TCP port (useful with port 0). */
+uint16_t sdk_http_server_port(const sdk_http_server *s);
+/* True when TLS support is compiled into libmicrohttpd. */
+int sdk_http_tls_supported(void);
+/* Adds a route (see core/api/router.h for patterns and precedence). ud is passed to h; the server
+ * never frees it. Returns 0, SDK_EINVAL (bad pattern/method) or SDK_EEXIST, with a message in errs. */
+int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
+                          void *ud, sdk_errors *errs);
+
+/* ---- request accessors: strings are owned by the request and valid until it is answered ---- */
+const char *sdk_http_req_method(const sdk_http_req *req);
+const char *sdk_http_req_path(const sdk_http_req *req);       /* percent-decoded, without the query */
+const char *sdk_http_req_pattern(const sdk_http_req *req);    /* the route pattern that matched */
+const char *sdk_http_req_param(const sdk_http_req *req, const char *name);  /* {name} value or NULL */
+const char *sdk_http_req_query(const sdk_http_req *req, const char *name);  /* decoded query arg or NULL;
+                                                                               "?a" gives "" */
+const char *sdk_http_req_header(const sdk_http_req *req, const char *name); /* case-insensitive or NULL */
+/* The full body, NUL-terminated (a body containing NUL bytes needs *len). Never NULL. */
+const char *sdk_http_req_body(const sdk_http_req *req, size_t *len);
+
+/* ---- responses ---- */
+/* A response: status, content type, body (copied), extra headers. NULL content_type means
+ * "text/plain; charset=utf-8". */
+sdk_http_response *sdk_http_response_new(int status, const char *content_type, const void *body, size_t len);
+/* Like sdk_http_response_new but takes ownership of body (malloc'd). */
+sdk_http_response *sdk_http_response_take(int status, const char *content_type, char *body, size_t len);
+/* Adds an extra header (copied). Returns 0 or SDK_EINVAL (name/value with CR/LF, empty name). */
+int sdk_http_response_header(sdk_http_response *r, const char *name, const char *value);
+void sdk_http_response_free(sdk_http_response *r);
+
+/* Answers req with resp, taking ownership of resp in every case. Callable from the handler or
+ * later on the loop thread (for a deferred request). Returns 0, or SDK_ESTATE if req was already
+ * answered or is streaming. After it returns 0 the caller must forget req. */
+int sdk_http_respond(sdk_http_req *req, sdk_http_response *resp);
+/* Plain-text answer (text/plain; charset=utf-8). */
+int sdk_http_respond_text(sdk_http_req *req, int status, const char *text);
+/* JSON answer, pretty-printed with 2-space indent and a trailing newline; j is borrowed. */
+int sdk_http_respond_json(sdk_http_req *req, int status, const json_t *j);
+/* Renders j as the API does (2-space indent, keys in insertion order, no trailing newline).
+ * Returns a malloc'd string; never NULL for a valid json_t. */
+char *sdk_json_pretty_new(const json_t *j);
+
+/* Marks req as answered later. Must be called from its handler. Use sdk_http_req_on_close to
+ * learn if the request dies first. Returns 0 or SDK_ESTATE (already answered). */
+int sdk_http_defer(sdk_http_req *req);
+/* Registers the close callback (see sdk_http_close_cb). */
+void sdk_http_req_on_close(sdk_http_req *req, sdk_http_close_cb cb, void *ud);
+
+/* ---- streaming (chunked transfer encoding) ---- */
+/* Starts a chunked response; then write chunks and end it, from the handler or later on the loop
+ * thread. Data is buffered in memory until the client reads it. Returns 0 or SDK_ESTATE. */
+int sdk_http_stream_start(sdk_http_req *req, int status, const char *content_type);
+int sdk_http_stream_write(sdk_http_req *req, const void *data, size_t len);
+/* Ends the stream; the caller must forget req after this. */
+int sdk_http_stream_end(sdk_http_req *req);
+#endif
