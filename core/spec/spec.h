@@ -19,6 +19,9 @@
 
 typedef enum { SDK_GOAL_RUNNING = 0, SDK_GOAL_FINISH, SDK_GOAL_ONCE } sdk_goal;
 typedef enum { SDK_VOLUME_ROOT = 0, SDK_VOLUME_MOUNT } sdk_volume_type;
+/* How a pod instance is (re)launched: fresh, relaunch in place, or replace elsewhere. Shared by
+ * plans and offer evaluation. */
+typedef enum { SDK_RECOVERY_NONE = 0, SDK_RECOVERY_TRANSIENT, SDK_RECOVERY_PERMANENT } sdk_recovery_type;
 typedef enum { SDK_VIS_CLUSTER = 0, SDK_VIS_FRAMEWORK, SDK_VIS_EXTERNAL } sdk_visibility;
 typedef enum {
     SDK_STRATEGY_SERIAL = 0,

@@ -1,0 +1,58 @@
+/* Plan JSON of §6.1 (PlanInfo/PhaseInfo/StepInfo shapes) and the GET status code. */
+#include <jansson.h>
+#include <stdlib.h>
+#include "core/plan/plan.h"
+#include "core/util/str.h"
+
+static json_t *step_json(sdk_step *s, const sdk_task_views *tv) {
+    sdk_status st = sdk_step_status(s);
+    sdk_status disp = sdk_step_display_status(s, tv);
+    sdk_buf m;
+    sdk_buf_init(&m);
+    sdk_buf_printf(&m, "%s: %s [%s] with status: %s", s->impl, s->name, s->id, sdk_status_name(st));
+    if (disp != st) sdk_buf_printf(&m, " (display:%s)", sdk_status_name(disp));
+    if (s->recovery != SDK_RECOVERY_NONE) sdk_buf_printf(&m, " RecoveryType: %s", sdk_recovery_type_name(s->recovery));
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(s->id));
+    json_object_set_new(o, "status", json_string(sdk_status_name(disp)));
+    json_object_set_new(o, "name", json_string(s->name));
+    json_object_set_new(o, "message", json_string(m.data));
+    sdk_buf_free(&m);
+    return o;
+}
+
+static void add_errors(json_t *arr, const sdk_errors *e) {
+    for (size_t i = 0; i < e->n; i++) json_array_append_new(arr, json_string(e->msgs[i]));
+}
+
+json_t *sdk_plan_to_json_new(sdk_plan *p, const sdk_task_views *tv) {
+    json_t *phases = json_array();
+    json_t *errors = json_array();
+    add_errors(errors, &p->errors);
+    for (size_t i = 0; i < p->n_phases; i++) {
+        sdk_phase *ph = p->phases[i];
+        sdk_status phs = sdk_phase_status(ph); /* first: settles canary gates before steps show */
+        json_t *steps = json_array();
+        for (size_t j = 0; j < ph->n_steps; j++) json_array_append_new(steps, step_json(ph->steps[j], tv));
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_string(ph->id));
+        json_object_set_new(o, "name", json_string(ph->name));
+        json_object_set_new(o, "steps", steps);
+        json_object_set_new(o, "strategy", json_string(sdk_strat_name(&ph->strat)));
+        json_object_set_new(o, "status", json_string(sdk_status_name(phs)));
+        json_array_append_new(phases, o);
+        add_errors(errors, &ph->errors);
+        for (size_t j = 0; j < ph->n_steps; j++) add_errors(errors, &ph->steps[j]->errors);
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "phases", phases);
+    json_object_set_new(o, "errors", errors);
+    json_object_set_new(o, "strategy", json_string(sdk_strat_name(&p->strat)));
+    json_object_set_new(o, "status", json_string(sdk_status_name(sdk_plan_status(p))));
+    return o;
+}
+
+int sdk_plan_http_status(sdk_plan *p) {
+    if (sdk_plan_error_count(p) > 0) return 417;
+    return sdk_plan_status(p) == SDK_STATUS_COMPLETE ? 200 : 202;
+}

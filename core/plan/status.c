@@ -1,0 +1,108 @@
+/* Status names, the aggregation rules of §4.3, task-state names and task-view helpers. */
+#include <string.h>
+#include "core/plan/plan.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+
+const char *sdk_status_name(sdk_status s) {
+    switch (s) {
+    case SDK_STATUS_ERROR: return "ERROR";
+    case SDK_STATUS_WAITING: return "WAITING";
+    case SDK_STATUS_PENDING: return "PENDING";
+    case SDK_STATUS_PREPARED: return "PREPARED";
+    case SDK_STATUS_STARTING: return "STARTING";
+    case SDK_STATUS_STARTED: return "STARTED";
+    case SDK_STATUS_COMPLETE: return "COMPLETE";
+    case SDK_STATUS_IN_PROGRESS: return "IN_PROGRESS";
+    case SDK_STATUS_DELAYED: return "DELAYED";
+    case SDK_STATUS_PAUSING: return "PAUSING";
+    case SDK_STATUS_PAUSED: return "PAUSED";
+    }
+    return "ERROR";
+}
+
+bool sdk_status_is_running(sdk_status s) {
+    return s == SDK_STATUS_PREPARED || s == SDK_STATUS_STARTING || s == SDK_STATUS_STARTED ||
+           s == SDK_STATUS_IN_PROGRESS;
+}
+
+static bool any_is(const sdk_status *v, size_t n, sdk_status s) {
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == s) return true;
+    return false;
+}
+
+static bool all_are(const sdk_status *v, size_t n, sdk_status s) {
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != s) return false;
+    return true;
+}
+
+sdk_status sdk_status_aggregate(const sdk_status *c, size_t nc, const sdk_status *k, size_t nk,
+                                bool has_errors, bool interrupted) {
+    /* Rule order is the contract (§4.3); do not reorder. */
+    if (has_errors || any_is(c, nc, SDK_STATUS_ERROR)) return SDK_STATUS_ERROR;           /* 1 */
+    if (all_are(c, nc, SDK_STATUS_COMPLETE)) return SDK_STATUS_COMPLETE;                   /* 2 */
+    if (interrupted) return SDK_STATUS_WAITING;                                            /* 3 */
+    if (all_are(k, nk, SDK_STATUS_DELAYED) && all_are(c, nc, SDK_STATUS_DELAYED))
+        return SDK_STATUS_DELAYED;                                                         /* 4 */
+    if (any_is(c, nc, SDK_STATUS_PREPARED)) return SDK_STATUS_IN_PROGRESS;                 /* 5 */
+    if (any_is(k, nk, SDK_STATUS_WAITING)) return SDK_STATUS_WAITING;                      /* 6 */
+    if (any_is(k, nk, SDK_STATUS_IN_PROGRESS)) return SDK_STATUS_IN_PROGRESS;              /* 7 */
+    if (any_is(c, nc, SDK_STATUS_COMPLETE) &&
+        (any_is(k, nk, SDK_STATUS_PENDING) || any_is(k, nk, SDK_STATUS_STARTING) ||
+         any_is(k, nk, SDK_STATUS_STARTED)))
+        return SDK_STATUS_IN_PROGRESS;                                                     /* 8 */
+    if (any_is(k, nk, SDK_STATUS_PENDING)) return SDK_STATUS_PENDING;                      /* 9 */
+    if (any_is(c, nc, SDK_STATUS_WAITING)) return SDK_STATUS_WAITING;                      /* 10 */
+    if (any_is(k, nk, SDK_STATUS_STARTING)) return SDK_STATUS_STARTING;                    /* 11 */
+    if (any_is(k, nk, SDK_STATUS_STARTED)) return SDK_STATUS_STARTED;
+    SDK_WARN("plan", "unexpected aggregate: %zu children, %zu candidates", nc, nk);       /* 12 */
+    return SDK_STATUS_ERROR;
+}
+
+const char *sdk_tstate_name(sdk_tstate s) {
+    switch (s) {
+    case SDK_TSTATE_STARTING: return "TASK_STARTING";
+    case SDK_TSTATE_RUNNING: return "TASK_RUNNING";
+    case SDK_TSTATE_FINISHED: return "TASK_FINISHED";
+    case SDK_TSTATE_FAILED: return "TASK_FAILED";
+    case SDK_TSTATE_KILLED: return "TASK_KILLED";
+    case SDK_TSTATE_LOST: return "TASK_LOST";
+    case SDK_TSTATE_STAGING: return "TASK_STAGING";
+    case SDK_TSTATE_ERROR: return "TASK_ERROR";
+    case SDK_TSTATE_KILLING: return "TASK_KILLING";
+    case SDK_TSTATE_DROPPED: return "TASK_DROPPED";
+    case SDK_TSTATE_UNREACHABLE: return "TASK_UNREACHABLE";
+    case SDK_TSTATE_GONE: return "TASK_GONE";
+    case SDK_TSTATE_GONE_BY_OPERATOR: return "TASK_GONE_BY_OPERATOR";
+    case SDK_TSTATE_UNKNOWN: return "TASK_UNKNOWN";
+    }
+    return "TASK_UNKNOWN";
+}
+
+const char *sdk_recovery_type_name(sdk_recovery_type t) {
+    switch (t) {
+    case SDK_RECOVERY_TRANSIENT: return "TRANSIENT";
+    case SDK_RECOVERY_PERMANENT: return "PERMANENT";
+    default: return "NONE";
+    }
+}
+
+const sdk_task_view *sdk_task_views_find(const sdk_task_views *tv, const char *name) {
+    if (!tv || !name) return NULL;
+    for (size_t i = 0; i < tv->n; i++)
+        if (tv->v[i].name && strcmp(tv->v[i].name, name) == 0) return &tv->v[i];
+    return NULL;
+}
+
+bool sdk_task_view_reached_goal(const sdk_task_view *t, sdk_goal goal, const char *target_config) {
+    if (!t || !t->has_status) return false;
+    bool on_target = target_config && t->config_id && strcmp(t->config_id, target_config) == 0;
+    switch (goal) {
+    case SDK_GOAL_RUNNING: return t->state == SDK_TSTATE_RUNNING && t->ready && on_target;
+    case SDK_GOAL_FINISH: return t->state == SDK_TSTATE_FINISHED && on_target;
+    case SDK_GOAL_ONCE: return t->state == SDK_TSTATE_FINISHED;
+    }
+    return false;
+}
