@@ -1,0 +1,38 @@
+/* Private to core/offer: the evaluation state shared by evaluate.c (resource stages) and
+ * launch.c (task descriptions). Not for use outside this folder. */
+#ifndef SDK_OFFER_EVAL_INTERNAL_H
+#define SDK_OFFER_EVAL_INTERNAL_H
+#include "core/offer/evaluate.h"
+
+typedef struct sdk_ev {
+    const sdk_eval_request *q;
+    const sdk_pod_spec *pod;
+    const sdk_offer *offer;
+    const char *pod_role;        /* owned by the caller of the per-offer pass */
+    const char *pre_role;        /* NULL when the pod has no pre-reserved role */
+    bool relaunch;
+    sdk_resources pool;          /* what is left of the offer */
+    sdk_resources reserves, creates, unreserves;
+    sdk_resources exec_res;
+    char *executor_id;
+    bool executor_new;
+    sdk_resources *set_res;      /* per pod resource set */
+    sdk_port_assignment **set_ports;
+    size_t *n_set_ports;
+    bool *set_needed;
+    char **matched;              /* resource ids of the previous launch that were reused */
+    size_t n_matched, cap_matched;
+    unsigned char rnd[256];      /* random bytes for UUIDs, fetched in one call (hot path) */
+    size_t rnd_used;             /* sizeof rnd = empty */
+} sdk_ev;
+
+/* evaluate.c: writes a fresh version-4 UUID (36 chars + NUL) using e's random pool. */
+void sdk_ev_uuid(sdk_ev *e, char out[37]);
+
+/* launch.c */
+/* svc' of §3.2: leading '/' dropped, other '/' -> '.'. New string. */
+char *sdk_ev_service_id_new(const char *name);
+/* Builds the description of spec task t (launched: mints a TaskID). */
+void sdk_ev_build_task(sdk_ev *e, const sdk_task_spec *t, bool launched, sdk_task_desc *out);
+void sdk_kv_list_free(sdk_kv *kv, size_t n);
+#endif
