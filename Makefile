@@ -18,8 +18,10 @@ CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SAN) -
 CFLAGS  += $(CFLAGS_COMMON) -I. -I$(BUILD)/gen -fPIC
 LDFLAGS += $(SAN)
 LIBS    := -lprotobuf-c -lcurl -ljansson -lyaml -lmicrohttpd -lzookeeper_mt -ldl -lpthread -lm
-PLUGIN_CFLAGS := $(CFLAGS_COMMON) -Iabi -fPIC -fvisibility=hidden
-PLUGIN_LDFLAGS := -shared $(SAN)
+# Plugins live in the source tree (plugins/<name>/<name>.so) and are shared by the normal and the
+# sanitizer builds, so they are always built without sanitizers and without dependency files.
+PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -Iabi -fPIC -fvisibility=hidden
+PLUGIN_LDFLAGS := -shared
 
 PROTOS   := $(wildcard mesos/proto/*.proto)
 PB_C     := $(patsubst %.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
@@ -89,7 +91,7 @@ $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
 
 $(BUILD)/fixtures/%.so: tests/abi/%.c abi/sdk_plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
+	$(CC) $(PLUGIN_CFLAGS) $(SAN) $(PLUGIN_LDFLAGS) $(SAN) -o $@ $<
 
 # --- tests -----------------------------------------------------------------------------------
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(LIBSDK)
@@ -122,6 +124,6 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' abi/stateful-sdk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/stateful-sdk.pc
 
 clean:
-	rm -rf build build-asan bin $(PLUGIN_SO)
+	rm -rf build build-asan bin $(PLUGIN_SO) $(PLUGIN_SO:.so=.d)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
