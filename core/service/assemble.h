@@ -1,0 +1,35 @@
+/* Assembling a service definition: load the plugin, layer the template variables (plugin option
+ * defaults < environment < env files < -o), render and parse the spec (the plugin's built-in
+ * template or --spec FILE), let the plugin mutate it and generate plans, and check placement
+ * strings. The one path used by `scheduler`, `--validate` and the scenario runner. */
+#ifndef SDK_SERVICE_ASSEMBLE_H
+#define SDK_SERVICE_ASSEMBLE_H
+#include "core/plugin/plugin.h"
+#include "core/spec/spec.h"
+
+typedef struct sdk_assembly {
+    sdk_plugin_lib *lib;          /* NULL without a plugin */
+    sdk_plugin_instance *inst;    /* NULL without a plugin */
+    sdk_kv *vars;                 /* the rendering variables, merged */
+    size_t n_vars;
+    sdk_spec *spec;               /* final candidate spec */
+} sdk_assembly;
+
+typedef struct sdk_assembly_input {
+    const char *plugin_path;      /* NULL: spec_path required */
+    const char *spec_path;        /* NULL: the plugin's built-in template */
+    const sdk_kv *env;            /* environment (incl. env files, later wins); copied */
+    size_t n_env;
+    const sdk_kv *overrides;      /* -o KEY=VALUE */
+    size_t n_overrides;
+    bool lenient;                 /* missing template variables render empty */
+    const sdk_plugin_backend *backend; /* for the plugin instance; NULL: no backend services */
+} sdk_assembly_input;
+
+/* Returns 0, or SDK_EINVAL with every problem found in errs (out is then empty). */
+int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *errs);
+/* Releases everything; spec may have been taken by the caller (set it to NULL). */
+void sdk_assembly_free(sdk_assembly *a);
+/* Placement strings of every pod: appends "pods.<type>.placement: <problem>" for invalid ones. */
+void sdk_spec_check_placement(const sdk_spec *s, sdk_errors *errs);
+#endif

@@ -1,0 +1,467 @@
+/* The offer cycle (sdk-behaviour.md §8): filter offers, evaluate candidate steps in plan
+ * priority order, record launches before sending them, garbage-collect unclaimed reservations,
+ * decline the rest, and keep revive/suppress in step with the work. */
+#include "core/service/service_internal.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+#include <stdlib.h>
+#include <string.h>
+
+void svc_log_entry_free(sdk_offer_log_entry *e) {
+    free(e->pod_instance);
+    free(e->step);
+    free(e->outcome.offer_id);
+    for (size_t i = 0; i < e->outcome.n_stages; i++) {
+        free(e->outcome.stages[i].stage);
+        free(e->outcome.stages[i].reason);
+    }
+    free(e->outcome.stages);
+    memset(e, 0, sizeof *e);
+}
+
+/* Takes the outcome (moves its contents). */
+static void log_outcome(sdk_service *s, const sdk_step *step, sdk_offer_outcome *o) {
+    if (s->log_n == SVC_LOG_MAX) {
+        svc_log_entry_free(&s->log[0]);
+        memmove(&s->log[0], &s->log[1], (SVC_LOG_MAX - 1) * sizeof s->log[0]);
+        s->log_n--;
+    }
+    sdk_offer_log_entry *e = &s->log[s->log_n++];
+    e->when = svc_now(s);
+    e->pod_instance = sdk_xstrdup(step->pod_instance);
+    e->step = sdk_xstrdup(step->name);
+    e->outcome = *o;
+    memset(o, 0, sizeof *o);
+}
+
+/* §8.1: unreserved and statically reserved resources are usable; a dynamic reservation only
+ * when it is ours (resource_id label, our role, our framework id if labelled). */
+static bool resource_usable(const sdk_service *s, const sdk_resource *r) {
+    if (!sdk_resource_is_dynamically_reserved(r)) return true;
+    if (!sdk_resource_label(r, "resource_id")) return false;
+    const char *fw = sdk_resource_label(r, "framework_id");
+    if (fw && (!s->framework_id || strcmp(fw, s->framework_id))) return false;
+    const char *role = sdk_resource_role(r);
+    size_t rl = strlen(role), ol = strlen(s->role);
+    return !strcmp(role, s->role) || (rl > ol && role[rl - ol - 1] == '/' && !strcmp(role + rl - ol, s->role));
+}
+
+static void filter_offer(const sdk_service *s, const sdk_offer *in, sdk_offer *out) {
+    sdk_offer_copy(out, in);
+    sdk_resources kept;
+    sdk_resources_init(&kept);
+    for (size_t i = 0; i < in->resources.n; i++)
+        if (resource_usable(s, &in->resources.v[i])) sdk_resources_add(&kept, &in->resources.v[i]);
+    sdk_resources_free(&out->resources);
+    out->resources = kept;
+}
+
+/* Existing tasks for placement rules. */
+static sdk_placement_view *build_view(sdk_service *s) {
+    sdk_placement_view *v = sdk_placement_view_new();
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        if (!r->hostname || r->permanently_failed) continue;
+        const sdk_task_desc *d = &r->desc;
+        const char *attrs = sdk_kv_get(d->labels, d->n_labels, "offer_attributes");
+        sdk_offer tmp;
+        memset(&tmp, 0, sizeof tmp);
+        if (attrs && *attrs) {
+            char *copy = sdk_xstrdup(attrs), *save = NULL;
+            for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+                char *colon = strchr(tok, ':');
+                if (!colon) continue;
+                *colon = 0;
+                sdk_offer_add_attr(&tmp, tok, colon + 1);
+            }
+            free(copy);
+        }
+        sdk_placement_task t = {.task_name = r->name, .pod_type = r->pod_type, .hostname = r->hostname,
+                                .attrs = tmp.attrs, .n_attrs = tmp.n_attrs,
+                                .zone = sdk_kv_get(d->labels, d->n_labels, "offer_zone"),
+                                .region = sdk_kv_get(d->labels, d->n_labels, "offer_region")};
+        sdk_placement_view_add(v, &t);
+        sdk_offer_free_contents(&tmp);
+    }
+    return v;
+}
+
+static void executor_copy(sdk_executor_desc *dst, const sdk_executor_desc *src) {
+    memset(dst, 0, sizeof *dst);
+    dst->executor_id = sdk_xstrdup(src->executor_id);
+    dst->name = sdk_xstrdup(src->name);
+    dst->framework_id = sdk_xstrdup(src->framework_id);
+    sdk_resources_copy(&dst->resources, &src->resources);
+    dst->is_new = src->is_new;
+}
+
+static bool step_has_task(const sdk_step *st, const char *spec_task) {
+    for (size_t i = 0; i < st->n_tasks; i++)
+        if (!strcmp(st->tasks[i].task, spec_task)) return true;
+    return false;
+}
+
+/* Kills live tasks of the pod instance that occupy a resource set the step is about to launch
+ * (only one task may hold a set at a time, §1.5). Returns true when any is still alive. */
+static bool kill_conflicting(sdk_service *s, const sdk_pod_spec *pod, const sdk_step *st) {
+    bool alive = false;
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        if (strcmp(r->pod_instance, st->pod_instance) || !sdk_task_rec_alive(r)) continue;
+        const sdk_task_spec *rt = sdk_pod_task(pod, r->spec_task);
+        bool conflict = step_has_task(st, r->spec_task);
+        for (size_t j = 0; j < st->n_tasks && !conflict && rt; j++) {
+            const sdk_task_spec *lt = sdk_pod_task(pod, st->tasks[j].task);
+            conflict = lt && rt->resource_set && lt->resource_set && !strcmp(lt->resource_set, rt->resource_set);
+        }
+        if (!conflict) continue;
+        svc_kill_task(s, r->desc.task_id, r->desc.agent_id);
+        alive = true;
+    }
+    return alive;
+}
+
+/* Records (durably) and sends one matched launch. Returns 0, or the commit error (nothing
+ * was sent then). */
+static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer, sdk_eval_result *res) {
+    sdk_operation *lg = NULL;
+    for (size_t i = 0; i < res->n_ops; i++)
+        if (res->ops[i].type == SDK_OP_LAUNCH_GROUP) lg = &res->ops[i];
+    sdk_state_txn *t = sdk_state_txn_new(s->state);
+    int rc = 0;
+    for (size_t i = 0; lg && i < lg->n_tasks && !rc; i++) {
+        void *buf = NULL;
+        size_t len = 0;
+        rc = sdk_taskinfo_encode_new(&lg->tasks[i], lg->executor, &buf, &len);
+        if (!rc) rc = sdk_state_txn_put_task_info(t, lg->tasks[i].name, buf, len);
+        free(buf);
+    }
+    /* Siblings on a launched resource set are stored (never launched) unless already known. */
+    for (size_t i = 0; i < res->n_stored && !rc; i++) {
+        if (svc_find_task(s, res->stored[i].name)) continue;
+        void *buf = NULL;
+        size_t len = 0;
+        rc = sdk_taskinfo_encode_new(&res->stored[i], lg ? lg->executor : NULL, &buf, &len);
+        if (!rc) rc = sdk_state_txn_put_task_info(t, res->stored[i].name, buf, len);
+        free(buf);
+    }
+    sdk_errors e;
+    sdk_errors_init(&e);
+    if (!rc) rc = sdk_state_txn_commit(t, &e);
+    sdk_state_txn_free(t);
+    if (rc) {
+        SDK_ERROR("offers", "recording launch of %s failed, nothing sent: %s", st->name,
+                  e.n ? e.msgs[0] : "encoding error");
+        sdk_errors_free(&e);
+        return rc;
+    }
+    sdk_errors_free(&e);
+
+    s->drv->accept(s->dctx, offer, res->ops, res->n_ops, SDK_DECLINE_SHORT_S);
+    for (size_t i = 0; i < res->n_ops; i++) {
+        switch (res->ops[i].type) {
+        case SDK_OP_RESERVE: s->m.ops_reserve++; break;
+        case SDK_OP_UNRESERVE: s->m.ops_unreserve++; break;
+        case SDK_OP_CREATE: s->m.ops_create++; break;
+        case SDK_OP_DESTROY: s->m.ops_destroy++; break;
+        case SDK_OP_LAUNCH_GROUP: s->m.ops_launch_group++; break;
+        }
+    }
+
+    size_t n_launched = lg ? lg->n_tasks : 0;
+    sdk_launched *launched = sdk_xcalloc(n_launched ? n_launched : 1, sizeof *launched);
+    for (size_t i = 0; i < n_launched; i++) {
+        sdk_task_rec *r = svc_find_task(s, lg->tasks[i].name);
+        if (r) {
+            sdk_task_desc_free_contents(&r->desc);
+            sdk_executor_desc_free_contents(&r->exec);
+            free(r->ip);
+            r->ip = NULL;
+        } else {
+            r = svc_add_task(s);
+        }
+        r->desc = lg->tasks[i];
+        memset(&lg->tasks[i], 0, sizeof lg->tasks[i]);
+        executor_copy(&r->exec, lg->executor);
+        r->has_status = false;
+        r->ready = false;
+        r->override = SDK_OVERRIDE_NONE;
+        sdk_task_rec_derive(r);
+        launched[i].task_name = r->name;
+        launched[i].task_id = r->desc.task_id;
+        SDK_INFO("offers", "launching %s on %s (%s)", r->name, offer->hostname, r->desc.task_id);
+    }
+    for (size_t i = 0; i < res->n_stored; i++) {
+        if (svc_find_task(s, res->stored[i].name)) continue;
+        sdk_task_rec *r = svc_add_task(s);
+        r->desc = res->stored[i];
+        memset(&res->stored[i], 0, sizeof res->stored[i]);
+        if (lg) executor_copy(&r->exec, lg->executor);
+        sdk_task_rec_derive(r);
+    }
+    s->views_dirty = true;
+    sdk_step_on_launched(st, launched, n_launched);
+    free(launched);
+    return 0;
+}
+
+/* Plan parameters of the plan owning a step. */
+static void plan_params(const sdk_plan *p, const sdk_kv **kv, size_t *n) {
+    *kv = p ? p->params : NULL;
+    *n = p ? p->n_params : 0;
+}
+
+static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *offers, bool *used,
+                          size_t n_offers, sdk_placement_view *view) {
+    sdk_step *st = c->step;
+    if (st->status != SDK_STATUS_PENDING && st->status != SDK_STATUS_PREPARED) return;
+    /* Recovery relaunches the configuration the pod already runs; everything else the target. */
+    const sdk_spec *spec = s->target;
+    if (st->recovery != SDK_RECOVERY_NONE) {
+        for (size_t i = 0; i < s->n_tasks; i++) {
+            if (strcmp(s->tasks[i].pod_instance, st->pod_instance)) continue;
+            const sdk_spec *cs = svc_config_spec(s, s->tasks[i].config_id);
+            if (cs && sdk_spec_pod(cs, st->pod_type)) spec = cs;
+            break;
+        }
+    }
+    const sdk_pod_spec *pod = sdk_spec_pod(spec, st->pod_type);
+    if (!pod) {
+        sdk_step_set_error(st, "pod type is not in the target configuration");
+        return;
+    }
+    if (kill_conflicting(s, pod, st)) {
+        sdk_step_on_launched(st, NULL, 0); /* PREPARED until the old tasks are gone */
+        return;
+    }
+    const char **names = sdk_xcalloc(st->n_tasks ? st->n_tasks : 1, sizeof *names);
+    for (size_t i = 0; i < st->n_tasks; i++) names[i] = st->tasks[i].task;
+    sdk_launch_record *recs = sdk_xcalloc(s->n_tasks ? s->n_tasks : 1, sizeof *recs);
+    size_t n_recs = 0;
+    bool executor_running = false;
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        if (strcmp(r->pod_instance, st->pod_instance)) continue;
+        sdk_launch_record_from_task(&r->desc, &r->exec, &recs[n_recs++]);
+        if (sdk_task_rec_alive(r) && !step_has_task(st, r->spec_task)) executor_running = true;
+    }
+    const sdk_kv *params;
+    size_t n_params;
+    plan_params(c->plan, &params, &n_params);
+    sdk_eval_request req = {
+        .spec = spec, .pod_type = st->pod_type, .index = st->pod_index, .tasks = names,
+        .n_tasks = st->n_tasks, .recovery = st->recovery, .records = recs, .n_records = n_recs,
+        .executor_running = executor_running, .role = s->role, .principal = spec->principal,
+        .framework_id = s->framework_id, .target_config_id = s->target_id,
+        .plan_params = params, .n_plan_params = n_params, .sched_env = s->env,
+        .n_sched_env = s->n_env, .view = view, .backend = s->backend,
+    };
+    /* Offers still unused, in order. */
+    sdk_offer *avail = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *avail);
+    size_t *map = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *map);
+    size_t n_avail = 0;
+    for (size_t i = 0; i < n_offers; i++) {
+        if (used[i]) continue;
+        avail[n_avail] = offers[i];
+        map[n_avail++] = i;
+    }
+    sdk_eval_result res;
+    memset(&res, 0, sizeof res);
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = n_avail ? sdk_offer_evaluate(&req, avail, n_avail, &res, &e) : 0;
+    if (rc) {
+        sdk_step_set_error(st, e.n ? e.msgs[0] : "offer evaluation failed");
+    } else {
+        for (size_t i = 0; i < res.n_outcomes; i++) log_outcome(s, st, &res.outcomes[i]);
+        if (res.matched) {
+            size_t oi = map[res.offer_index];
+            if (record_and_send(s, st, &offers[oi], &res) == 0) used[oi] = true;
+        } else {
+            sdk_step_on_launched(st, NULL, 0);
+        }
+    }
+    sdk_errors_free(&e);
+    sdk_eval_result_free(&res);
+    free(avail);
+    free(map);
+    free(recs);
+    free(names);
+}
+
+/* Decommission and other generic steps (sdk-behaviour.md §4.10). */
+static void run_generic_step(sdk_service *s, sdk_step *st) {
+    sdk_task_rec *r = st->target ? svc_find_task(s, st->target) : NULL;
+    switch (st->action) {
+    case SDK_ACTION_DECOMMISSION_KILL:
+        if (!r) { sdk_step_set_status(st, SDK_STATUS_COMPLETE); break; }
+        if (r->override != SDK_OVERRIDE_DECOMMISSIONED) {
+            sdk_state_txn *t = sdk_state_txn_new(s->state);
+            sdk_state_txn_set_goal_override(t, r->name, "DECOMMISSIONED");
+            sdk_state_txn_set_override_status(t, r->name, "IN_PROGRESS");
+            int rc = sdk_state_txn_commit(t, NULL);
+            sdk_state_txn_free(t);
+            if (rc) break;
+            r->override = SDK_OVERRIDE_DECOMMISSIONED;
+            s->views_dirty = true;
+        }
+        if (sdk_task_rec_alive(r)) {
+            svc_kill_task(s, r->desc.task_id, r->desc.agent_id);
+            sdk_step_set_status(st, SDK_STATUS_STARTING);
+        } else {
+            sdk_step_set_status(st, SDK_STATUS_COMPLETE);
+        }
+        break;
+    case SDK_ACTION_ERASE:
+        if (r) {
+            if (sdk_state_delete_task(s->state, r->name, NULL)) break;
+            svc_remove_task(s, r);
+        }
+        sdk_step_set_status(st, SDK_STATUS_COMPLETE);
+        break;
+    default:
+        break; /* UNRESERVE completes when GC releases the id; others are driven elsewhere */
+    }
+}
+
+static void mark_released(sdk_service *s, const sdk_operation *ops, size_t n) {
+    if (!s->decommission) return;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = 0; i < ops[k].resources.n; i++) {
+            const char *id = sdk_resource_label(&ops[k].resources.v[i], "resource_id");
+            if (!id) continue;
+            for (size_t p = 0; p < s->decommission->n_phases; p++) {
+                sdk_phase *ph = s->decommission->phases[p];
+                for (size_t j = 0; j < ph->n_steps; j++) {
+                    sdk_step *st = ph->steps[j];
+                    if (st->action == SDK_ACTION_UNRESERVE && st->target && !strcmp(st->target, id))
+                        sdk_step_set_status(st, SDK_STATUS_COMPLETE);
+                }
+            }
+        }
+    }
+}
+
+/* Resource ids claimed by stored tasks that are neither permanently failed nor decommissioned. */
+static const char **claimed_ids(sdk_service *s, size_t *n) {
+    size_t cap = 16, k = 0;
+    const char **ids = sdk_xmalloc(cap * sizeof *ids);
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        if (r->permanently_failed || r->override == SDK_OVERRIDE_DECOMMISSIONED) continue;
+        for (size_t j = 0; j < r->n_resource_ids; j++) {
+            if (k == cap) ids = sdk_xrealloc(ids, (cap *= 2) * sizeof *ids);
+            ids[k++] = r->resource_ids[j];
+        }
+    }
+    *n = k;
+    return ids;
+}
+
+static void recovery_update(sdk_service *s) {
+    sdk_plan **others = sdk_xcalloc(s->n_all ? s->n_all : 1, sizeof *others);
+    size_t k = 0;
+    sdk_plan *rp = sdk_recovery_plan(s->recovery);
+    for (size_t i = 0; i < s->n_all; i++)
+        if (s->all[i] != rp) others[k++] = s->all[i];
+    sdk_recovery_update(s->recovery, s->target, sdk_service_task_views(s), others, k, k ? 1 : 0);
+    free(others);
+}
+
+void svc_update_offer_interest(sdk_service *s) {
+    if (!s->registered) return;
+    recovery_update(s);
+    sdk_candidate *c = NULL;
+    size_t n = 0;
+    sdk_plan_candidates_new(s->all, s->n_all, &c, &n);
+    bool fresh = false;
+    char **seen = sdk_xcalloc(n ? n : 1, sizeof *seen);
+    for (size_t i = 0; i < n; i++) {
+        seen[i] = sdk_xstrdup(c[i].step->id);
+        bool known = false;
+        for (size_t j = 0; j < s->n_seen && !known; j++) known = !strcmp(s->seen[j], seen[i]);
+        if (!known) fresh = true;
+    }
+    for (size_t j = 0; j < s->n_seen; j++) free(s->seen[j]);
+    free(s->seen);
+    s->seen = seen;
+    s->n_seen = n;
+    free(c);
+    if (n > 0 && (fresh || s->suppressed)) {
+        s->drv->revive(s->dctx);
+        s->m.revives++;
+        s->suppressed = false;
+    } else if (n == 0 && !s->suppressed && s->n_reconcile == 0) {
+        s->drv->suppress(s->dctx);
+        s->m.suppresses++;
+        s->suppressed = true;
+    }
+}
+
+bool sdk_service_has_work(sdk_service *s) {
+    recovery_update(s);
+    sdk_candidate *c = NULL;
+    size_t n = 0;
+    sdk_plan_candidates_new(s->all, s->n_all, &c, &n);
+    free(c);
+    return n > 0;
+}
+
+void sdk_service_on_offers(sdk_service *s, const sdk_offer *in, size_t n) {
+    s->m.offers_received += n;
+    if (!s->registered || s->n_reconcile > 0) {
+        /* Not subscribed yet, or explicit reconciliation still running (§8.4). */
+        for (size_t i = 0; i < n; i++) s->drv->decline(s->dctx, &in[i], SDK_DECLINE_SHORT_S);
+        s->m.declines_short += n;
+        return;
+    }
+    sdk_offer *offers = sdk_xcalloc(n ? n : 1, sizeof *offers);
+    bool *used = sdk_xcalloc(n ? n : 1, sizeof *used);
+    for (size_t i = 0; i < n; i++) filter_offer(s, &in[i], &offers[i]);
+
+    recovery_update(s);
+    sdk_candidate *c = NULL;
+    size_t nc = 0;
+    sdk_plan_candidates_new(s->all, s->n_all, &c, &nc);
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].step->kind == SDK_STEP_GENERIC) run_generic_step(s, c[i].step);
+    sdk_placement_view *view = build_view(s);
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].step->kind == SDK_STEP_POD) evaluate_step(s, &c[i], offers, used, n, view);
+    sdk_placement_view_free(view);
+    free(c);
+
+    /* Garbage-collect reservations nobody claims; decline what is left. */
+    size_t n_claimed = 0;
+    const char **claimed = claimed_ids(s, &n_claimed);
+    bool work = sdk_service_has_work(s);
+    for (size_t i = 0; i < n; i++) {
+        if (used[i]) continue;
+        sdk_operation *ops = NULL;
+        size_t n_ops = 0;
+        sdk_offer_gc(&offers[i], claimed, n_claimed, s->framework_id, &ops, &n_ops);
+        if (n_ops) {
+            SDK_INFO("offers", "releasing %zu unclaimed reservation operation(s) on %s", n_ops,
+                     offers[i].hostname);
+            s->drv->accept(s->dctx, &in[i], ops, n_ops, SDK_DECLINE_SHORT_S);
+            for (size_t k = 0; k < n_ops; k++) {
+                if (ops[k].type == SDK_OP_DESTROY) s->m.ops_destroy++;
+                else s->m.ops_unreserve++;
+            }
+            mark_released(s, ops, n_ops);
+        } else {
+            double refuse = work ? SDK_DECLINE_SHORT_S : SDK_DECLINE_LONG_S;
+            s->drv->decline(s->dctx, &in[i], refuse);
+            if (work) s->m.declines_short++;
+            else s->m.declines_long++;
+        }
+        for (size_t k = 0; k < n_ops; k++) sdk_operation_free_contents(&ops[k]);
+        free(ops);
+    }
+    free(claimed);
+    s->m.offers_processed += n;
+    for (size_t i = 0; i < n; i++) sdk_offer_free_contents(&offers[i]);
+    free(offers);
+    free(used);
+    svc_update_offer_interest(s);
+}

@@ -1,0 +1,447 @@
+/* Service lifecycle: loading stored state, the configuration-update flow (sdk-behaviour.md
+ * §5.1), plan construction, and queries. The offer cycle is in offers.c, task statuses in
+ * statuses.c. */
+#include "core/service/service_internal.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+#include "core/util/uuid.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double default_clock(void *arg) {
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+double svc_now(const sdk_service *s) { return s->clock(s->clock_arg); }
+
+/* ---------------------------------------------------------------- task records ---- */
+sdk_task_rec *svc_find_task(sdk_service *s, const char *name) {
+    for (size_t i = 0; i < s->n_tasks; i++)
+        if (!strcmp(s->tasks[i].name, name)) return &s->tasks[i];
+    return NULL;
+}
+sdk_task_rec *svc_find_task_id(sdk_service *s, const char *task_id) {
+    if (!task_id || !*task_id) return NULL;
+    for (size_t i = 0; i < s->n_tasks; i++)
+        if (s->tasks[i].desc.task_id && !strcmp(s->tasks[i].desc.task_id, task_id)) return &s->tasks[i];
+    return NULL;
+}
+sdk_task_rec *svc_add_task(sdk_service *s) {
+    if (s->n_tasks == s->cap_tasks) {
+        s->cap_tasks = s->cap_tasks ? s->cap_tasks * 2 : 16;
+        s->tasks = sdk_xrealloc(s->tasks, s->cap_tasks * sizeof *s->tasks);
+    }
+    sdk_task_rec *r = &s->tasks[s->n_tasks++];
+    memset(r, 0, sizeof *r);
+    s->views_dirty = true;
+    return r;
+}
+void svc_remove_task(sdk_service *s, sdk_task_rec *r) {
+    size_t i = (size_t)(r - s->tasks);
+    sdk_task_rec_free_contents(r);
+    memmove(&s->tasks[i], &s->tasks[i + 1], (s->n_tasks - i - 1) * sizeof *s->tasks);
+    s->n_tasks--;
+    s->views_dirty = true;
+}
+
+const sdk_task_views *sdk_service_task_views(sdk_service *s) {
+    if (!s->views_dirty && s->views_n == s->n_tasks) return &s->tv;
+    free(s->views);
+    s->views = sdk_xcalloc(s->n_tasks ? s->n_tasks : 1, sizeof *s->views);
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        sdk_task_view *v = &s->views[i];
+        v->name = r->name;
+        v->pod_type = r->pod_type;
+        v->pod_index = r->index;
+        v->task = r->spec_task;
+        v->task_id = r->desc.task_id;
+        v->goal = r->desc.goal;
+        const sdk_pod_spec *pod = s->target ? sdk_spec_pod(s->target, r->pod_type) : NULL;
+        const sdk_task_spec *ts = pod ? sdk_pod_task(pod, r->spec_task) : NULL;
+        v->essential = ts ? ts->essential : true;
+        v->has_status = r->has_status;
+        v->state = r->state;
+        v->ready = r->ready;
+        v->config_id = r->config_id;
+        v->permanently_failed = r->permanently_failed;
+        v->override = r->override;
+        v->hostname = r->hostname;
+        v->resource_ids = (const char *const *)r->resource_ids;
+        v->n_resource_ids = r->n_resource_ids;
+    }
+    s->views_n = s->n_tasks;
+    s->tv.v = s->views;
+    s->tv.n = s->n_tasks;
+    s->views_dirty = false;
+    return &s->tv;
+}
+
+/* Persists a record's TaskInfo in txn t. */
+int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r) {
+    (void)s;
+    void *buf = NULL;
+    size_t len = 0;
+    int rc = sdk_taskinfo_encode_new(&r->desc, &r->exec, &buf, &len);
+    if (rc) return rc;
+    rc = sdk_state_txn_put_task_info(t, r->name, buf, len);
+    free(buf);
+    return rc;
+}
+
+static void set_label(sdk_task_desc *d, const char *key, const char *value) {
+    for (size_t i = 0; i < d->n_labels; i++) {
+        if (!strcmp(d->labels[i].key, key)) {
+            free(d->labels[i].value);
+            d->labels[i].value = sdk_xstrdup(value);
+            return;
+        }
+    }
+    d->labels = sdk_xrealloc(d->labels, (d->n_labels + 1) * sizeof *d->labels);
+    d->labels[d->n_labels].key = sdk_xstrdup(key);
+    d->labels[d->n_labels].value = sdk_xstrdup(value);
+    d->n_labels++;
+}
+void svc_task_set_label(sdk_task_rec *r, const char *key, const char *value) {
+    set_label(&r->desc, key, value);
+    sdk_task_rec_derive(r);
+}
+
+static int load_tasks(sdk_service *s, sdk_errors *errs) {
+    char **names = NULL;
+    size_t n = 0;
+    int rc = sdk_state_tasks_list_new(s->state, &names, &n, errs);
+    if (rc) return rc;
+    for (size_t i = 0; i < n && !rc; i++) {
+        void *buf = NULL;
+        size_t len = 0;
+        rc = sdk_state_task_info_get_new(s->state, names[i], &buf, &len, errs);
+        if (rc == SDK_ENOENT) { rc = 0; continue; } /* status without info: ignore */
+        if (rc) break;
+        char *where = sdk_asprintf_new("Tasks/%s/TaskInfo", names[i]);
+        sdk_task_rec *r = svc_add_task(s);
+        rc = sdk_taskinfo_decode(buf, len, where, &r->desc, &r->exec, errs);
+        free(buf);
+        free(where);
+        if (rc) { s->n_tasks--; break; }
+        sdk_task_rec_derive(r);
+        rc = sdk_state_task_status_get_new(s->state, names[i], &buf, &len, errs);
+        if (rc == 0) {
+            sdk_stored_status st;
+            where = sdk_asprintf_new("Tasks/%s/TaskStatus", names[i]);
+            rc = sdk_taskstatus_decode(buf, len, where, &st, errs);
+            free(where);
+            free(buf);
+            if (rc) break;
+            /* A status of an earlier launch (other TaskID) says nothing about this one. */
+            if (st.task_id && r->desc.task_id && !strcmp(st.task_id, r->desc.task_id)) {
+                r->has_status = true;
+                r->state = st.state;
+                r->ready = !st.has_check_status || (st.has_exit_code && st.exit_code == 0);
+                r->ip = st.ip; st.ip = NULL;
+            }
+            sdk_stored_status_free_contents(&st);
+        } else if (rc == SDK_ENOENT) {
+            rc = 0;
+        } else {
+            break;
+        }
+        char *ov = NULL;
+        int orc = sdk_state_goal_override_get_new(s->state, names[i], &ov, NULL);
+        if (orc == 0 && ov) {
+            if (!strcmp(ov, "PAUSED")) r->override = SDK_OVERRIDE_PAUSED;
+            else if (!strcmp(ov, "DECOMMISSIONED")) r->override = SDK_OVERRIDE_DECOMMISSIONED;
+        }
+        free(ov);
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* ------------------------------------------------------------- configurations ---- */
+/* Spec of a stored configuration, cached; NULL when unknown or unreadable. */
+const sdk_spec *svc_config_spec(sdk_service *s, const char *id) {
+    if (!id) return NULL;
+    if (s->target_id && !strcmp(id, s->target_id)) return s->target;
+    for (size_t i = 0; i < s->n_configs; i++)
+        if (!strcmp(s->configs[i].id, id)) return s->configs[i].spec;
+    char *json = NULL;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    sdk_spec *spec = NULL;
+    if (sdk_state_config_get_new(s->state, id, &json, &e) == 0) {
+        if (sdk_spec_from_json(json, &spec, &e) != 0) spec = NULL;
+    }
+    if (sdk_errors_any(&e)) SDK_WARN("service", "configuration %s unreadable: %s", id, e.msgs[0]);
+    sdk_errors_free(&e);
+    free(json);
+    s->configs = sdk_xrealloc(s->configs, (s->n_configs + 1) * sizeof *s->configs);
+    s->configs[s->n_configs].id = sdk_xstrdup(id);
+    s->configs[s->n_configs].spec = spec;
+    s->n_configs++;
+    return spec;
+}
+
+/* §5.1: validate, store a changed target, re-label tasks whose pod did not change, drop unused
+ * configurations. */
+static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs) {
+    char *old_id = NULL;
+    int rc = sdk_state_config_target_get_new(s->state, &old_id, errs);
+    if (rc && rc != SDK_ENOENT) return rc;
+    sdk_spec *old = NULL;
+    if (old_id) {
+        char *json = NULL;
+        rc = sdk_state_config_get_new(s->state, old_id, &json, errs);
+        if (rc == 0) rc = sdk_spec_from_json(json, &old, errs);
+        free(json);
+        if (rc) {
+            sdk_errors_addf(errs, "stored target configuration %s cannot be read; refusing to start", old_id);
+            free(old_id);
+            sdk_spec_free(cand);
+            return SDK_ECORRUPT;
+        }
+    }
+    void *flag = NULL;
+    size_t flag_len = 0;
+    bool deploy_completed =
+        sdk_state_property_get_new(s->state, "last-completed-update-type", &flag, &flag_len, NULL) == 0;
+    free(flag);
+    s->update_type_recorded = deploy_completed;
+
+    sdk_errors verr;
+    sdk_errors_init(&verr);
+    bool fatal = false;
+    sdk_spec_validate_update(old, cand, deploy_completed, &verr, &fatal);
+    if (s->validate_hook) s->validate_hook(s->hook_arg, old, cand, &verr);
+    if (sdk_errors_any(&verr) && (fatal || !old)) {
+        sdk_errors_extend(errs, &verr);
+        sdk_errors_free(&verr);
+        sdk_spec_free(old);
+        sdk_spec_free(cand);
+        free(old_id);
+        return SDK_EINVAL;
+    }
+    if (sdk_errors_any(&verr)) {
+        /* Keep the old target; show the errors on the deploy plan (417) and keep running. */
+        for (size_t i = 0; i < verr.n; i++) SDK_WARN("config", "update rejected: %s", verr.msgs[i]);
+        sdk_errors_extend(&s->config_errors, &verr);
+        sdk_errors_free(&verr);
+        sdk_spec_free(cand);
+        s->target = old;
+        s->target_id = old_id;
+        return 0;
+    }
+    sdk_errors_free(&verr);
+    if (old && sdk_spec_equal(old, cand)) {
+        sdk_spec_free(cand);
+        s->target = old;
+        s->target_id = old_id;
+    } else {
+        char id[SDK_UUID_STRLEN + 1];
+        sdk_uuid_generate(id);
+        char *json = sdk_spec_to_json_new(cand);
+        sdk_state_txn *t = sdk_state_txn_new(s->state);
+        sdk_state_txn_put_config(t, id, json);
+        sdk_state_txn_set_config_target(t, id);
+        rc = sdk_state_txn_commit(t, errs);
+        sdk_state_txn_free(t);
+        free(json);
+        if (rc) {
+            sdk_spec_free(old);
+            sdk_spec_free(cand);
+            free(old_id);
+            return rc;
+        }
+        SDK_INFO("config", "new target configuration %s%s%s", id, old_id ? " (was " : "",
+                 old_id ? old_id : "");
+        if (old_id) SDK_INFO("config", ")");
+        s->target = cand;
+        s->target_id = sdk_xstrdup(id);
+        if (old) {
+            /* keep the old spec in the cache for re-labelling and recovery */
+            s->configs = sdk_xrealloc(s->configs, (s->n_configs + 1) * sizeof *s->configs);
+            s->configs[s->n_configs].id = old_id;
+            s->configs[s->n_configs].spec = old;
+            s->n_configs++;
+            old_id = NULL;
+        }
+        free(old_id);
+    }
+    return 0;
+}
+
+/* §5.1 step 6: tasks on another config whose pod spec is equivalent move to the target. */
+static int relabel_tasks(sdk_service *s, sdk_errors *errs) {
+    sdk_state_txn *t = NULL;
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        if (r->config_id && !strcmp(r->config_id, s->target_id)) continue;
+        const sdk_pod_spec *newpod = sdk_spec_pod(s->target, r->pod_type);
+        bool move = r->permanently_failed;
+        if (!move && newpod) {
+            const sdk_spec *old = svc_config_spec(s, r->config_id);
+            const sdk_pod_spec *oldpod = old ? sdk_spec_pod(old, r->pod_type) : NULL;
+            move = oldpod && sdk_pod_equivalent(oldpod, newpod);
+        }
+        if (!move) continue;
+        svc_task_set_label(r, "target_configuration", s->target_id);
+        if (!t) t = sdk_state_txn_new(s->state);
+        int rc = svc_txn_put_task(s, t, r);
+        if (rc) { sdk_state_txn_free(t); return rc; }
+    }
+    int rc = 0;
+    if (t) {
+        rc = sdk_state_txn_commit(t, errs);
+        sdk_state_txn_free(t);
+    }
+    if (rc) return rc;
+    /* Delete configurations no task references (and not the target). */
+    char **ids = NULL;
+    size_t n = 0;
+    if (sdk_state_configs_list_new(s->state, &ids, &n, NULL) == 0) {
+        sdk_state_txn *d = NULL;
+        for (size_t i = 0; i < n; i++) {
+            bool used = !strcmp(ids[i], s->target_id);
+            for (size_t j = 0; j < s->n_tasks && !used; j++)
+                used = s->tasks[j].config_id && !strcmp(s->tasks[j].config_id, ids[i]);
+            if (used) continue;
+            if (!d) d = sdk_state_txn_new(s->state);
+            sdk_state_txn_delete_config(d, ids[i]);
+        }
+        if (d) {
+            rc = sdk_state_txn_commit(d, errs);
+            sdk_state_txn_free(d);
+        }
+        for (size_t i = 0; i < n; i++) free(ids[i]);
+        free(ids);
+    }
+    return rc;
+}
+
+/* (Re)builds the plan list: deploy, recovery, [decommission], custom plans. */
+void svc_order_plans(sdk_service *s) {
+    free(s->all);
+    s->n_all = 0;
+    s->all = sdk_xcalloc(s->n_plans + 2, sizeof *s->all);
+    if (s->n_plans) s->all[s->n_all++] = s->plans[0];
+    s->all[s->n_all++] = sdk_recovery_plan(s->recovery);
+    if (s->decommission) s->all[s->n_all++] = s->decommission;
+    for (size_t i = 1; i < s->n_plans; i++) s->all[s->n_all++] = s->plans[i];
+}
+
+static int build_plans(sdk_service *s, sdk_errors *errs) {
+    sdk_plan_ctx ctx = {.tasks = sdk_service_task_views(s), .target_config_id = s->target_id,
+                        .backoff = s->backoff};
+    int rc = sdk_plans_from_spec_new(s->target, &ctx, s->update_type_recorded, &s->plans, &s->n_plans, errs);
+    if (rc) return rc;
+    if (s->n_plans && sdk_errors_any(&s->config_errors))
+        sdk_errors_extend(&s->plans[0]->errors, &s->config_errors);
+    rc = sdk_decommission_plan_new(s->target, sdk_service_task_views(s), &s->decommission);
+    if (rc) return rc;
+    svc_order_plans(s);
+    return 0;
+}
+
+int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors *errs) {
+    *out = NULL;
+    sdk_service *s = sdk_xcalloc(1, sizeof *s);
+    s->state = o->state;
+    s->drv = o->driver;
+    s->dctx = o->driver_ctx;
+    s->backend = o->backend;
+    s->clock = o->clock ? o->clock : default_clock;
+    s->clock_arg = o->clock_arg;
+    s->validate_hook = o->validate_hook;
+    s->hook_arg = o->hook_arg;
+    s->views_dirty = true;
+    sdk_errors_init(&s->config_errors);
+    s->env = sdk_xcalloc(o->n_env ? o->n_env : 1, sizeof *s->env);
+    for (size_t i = 0; i < o->n_env; i++) {
+        s->env[i].key = sdk_xstrdup(o->env[i].key);
+        s->env[i].value = sdk_xstrdup(o->env[i].value);
+    }
+    s->n_env = o->n_env;
+    s->backoff = sdk_backoff_new(&o->backoff);
+    s->recovery = sdk_recovery_new(s->backoff);
+    if (o->recovery_override) sdk_recovery_set_override(s->recovery, o->recovery_override, o->hook_arg);
+
+    int rc = load_tasks(s, errs);
+    if (!rc) rc = apply_config_update(s, o->spec, errs);
+    else sdk_spec_free(o->spec);
+    if (!rc) {
+        s->role = sdk_spec_role_new(s->target);
+        rc = relabel_tasks(s, errs);
+    }
+    if (!rc) {
+        void *fw = NULL;
+        size_t fwlen = 0;
+        if (sdk_state_framework_id_get_new(s->state, &fw, &fwlen, NULL) == 0) {
+            s->framework_id = sdk_xstrndup(fw, fwlen);
+            free(fw);
+        }
+        rc = build_plans(s, errs);
+    }
+    if (rc) {
+        sdk_service_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void sdk_service_free(sdk_service *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);
+    free(s->tasks);
+    free(s->views);
+    sdk_plans_free(s->plans, s->n_plans);
+    sdk_plan_free(s->decommission);
+    sdk_recovery_free(s->recovery);
+    sdk_backoff_free(s->backoff);
+    free(s->all);
+    for (size_t i = 0; i < s->n_configs; i++) {
+        free(s->configs[i].id);
+        sdk_spec_free(s->configs[i].spec);
+    }
+    free(s->configs);
+    sdk_spec_free(s->target);
+    free(s->target_id);
+    free(s->role);
+    free(s->framework_id);
+    for (size_t i = 0; i < s->n_env; i++) { free(s->env[i].key); free(s->env[i].value); }
+    free(s->env);
+    for (size_t i = 0; i < s->n_kills; i++) { free(s->kills[i].task_id); free(s->kills[i].agent_id); }
+    free(s->kills);
+    for (size_t i = 0; i < s->n_reconcile; i++) free(s->reconcile[i]);
+    free(s->reconcile);
+    for (size_t i = 0; i < s->n_seen; i++) free(s->seen[i]);
+    free(s->seen);
+    for (size_t i = 0; i < s->log_n; i++) svc_log_entry_free(&s->log[(s->log_start + i) % SVC_LOG_MAX]);
+    sdk_errors_free(&s->config_errors);
+    free(s);
+}
+
+/* ------------------------------------------------------------------- queries ---- */
+const sdk_spec *sdk_service_target_spec(const sdk_service *s) { return s->target; }
+const char *sdk_service_target_id(const sdk_service *s) { return s->target_id; }
+const char *sdk_service_framework_id(const sdk_service *s) { return s->framework_id; }
+sdk_plan *const *sdk_service_plans(sdk_service *s, size_t *n) {
+    *n = s->n_all;
+    return s->all;
+}
+sdk_plan *sdk_service_plan(sdk_service *s, const char *name) { return sdk_plans_find(s->all, s->n_all, name); }
+const sdk_task_desc *sdk_service_task_desc(sdk_service *s, const char *task_name) {
+    sdk_task_rec *r = svc_find_task(s, task_name);
+    return r ? &r->desc : NULL;
+}
+bool sdk_service_is_suppressed(const sdk_service *s) { return s->suppressed; }
+const sdk_service_metrics *sdk_service_get_metrics(const sdk_service *s) { return &s->m; }
+const sdk_offer_log_entry *sdk_service_offer_log(const sdk_service *s, size_t *n) {
+    /* The ring is kept contiguous by offers.c (it memmoves), so log_start is always 0. */
+    *n = s->log_n;
+    return s->log;
+}

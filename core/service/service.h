@@ -1,0 +1,132 @@
+/* The service scheduler: the brain that joins the spec, plans, offer evaluation, durable state
+ * and the plugin. It is driven by events (registration, offers, task statuses, ticks) and acts
+ * through a driver (the Mesos client on a real or local cluster, or the simulation runner).
+ *
+ * Safety rules kept here:
+ *  - Record before send: every TaskInfo of a launch (with its reservations) is committed to the
+ *    state store before the driver's accept() is called; a failed commit sends nothing.
+ *  - Never destroy data by accident: volumes are released only by reservation GC of resource ids
+ *    no stored task claims (replace, decommission, uninstall).
+ *
+ * Threading: everything on the loop thread. Nothing here blocks except state-store commits.
+ */
+#ifndef SDK_SERVICE_H
+#define SDK_SERVICE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/offer/evaluate.h"
+#include "core/plan/plan.h"
+#include "core/spec/spec.h"
+#include "core/state/layout.h"
+#include "core/util/err.h"
+
+/* Refuse durations for DECLINE (sdk-behaviour.md §8.1). */
+#define SDK_DECLINE_SHORT_S 5.0
+#define SDK_DECLINE_LONG_S 3600.0
+
+/* What the service asks of Mesos. Arguments are borrowed for the duration of the call. */
+typedef struct sdk_driver {
+    void (*accept)(void *ctx, const sdk_offer *offer, const sdk_operation *ops, size_t n_ops,
+                   double refuse_s);
+    void (*decline)(void *ctx, const sdk_offer *offer, double refuse_s);
+    void (*kill)(void *ctx, const char *task_id, const char *agent_id);
+    void (*revive)(void *ctx);
+    void (*suppress)(void *ctx);
+    /* Explicit reconciliation of the listed tasks (n > 0) or implicit (n == 0). */
+    void (*reconcile)(void *ctx, const char *const *task_ids, const char *const *agent_ids, size_t n);
+    void (*acknowledge)(void *ctx, const char *agent_id, const char *task_id, const void *uuid,
+                        size_t uuid_len);
+} sdk_driver;
+
+/* One TaskStatus as the service needs it (the Mesos layer fills it from mesos.v1.TaskStatus). */
+typedef struct sdk_status_update {
+    const char *task_id;
+    const char *agent_id;      /* may be NULL */
+    sdk_tstate state;
+    const char *message;       /* may be NULL */
+    const char *reason;        /* Reason enum name, may be NULL */
+    const char *source;        /* Source enum name, may be NULL */
+    bool has_check_status;     /* the executor attached a check status (readiness) */
+    bool has_exit_code;
+    int exit_code;
+    bool has_healthy;
+    bool healthy;
+    const char *ip;            /* first container IP, may be NULL */
+    const void *uuid;          /* status-update uuid; NULL: nothing to acknowledge */
+    size_t uuid_len;
+    double timestamp;          /* seconds since the epoch, 0 if unknown */
+} sdk_status_update;
+
+typedef double (*sdk_clock_fn)(void *arg); /* monotonic seconds */
+
+typedef struct sdk_service_options {
+    sdk_spec *spec;                 /* candidate spec (rendered, parsed, plugin-mutated); TAKEN */
+    sdk_state *state;               /* borrowed; must outlive the service */
+    const sdk_kv *env;              /* scheduler environment (TASKCFG_*, SERVICE_TLD...); copied */
+    size_t n_env;
+    sdk_backend_limits backend;     /* features the cluster cannot honour */
+    const sdk_driver *driver;       /* borrowed */
+    void *driver_ctx;
+    sdk_backoff_config backoff;     /* zeroed = disabled */
+    sdk_clock_fn clock;             /* NULL: CLOCK_MONOTONIC */
+    void *clock_arg;
+    /* Plugin validation hook, run with the stored target and the candidate; may add errors. */
+    void (*validate_hook)(void *arg, const sdk_spec *old, const sdk_spec *cand, sdk_errors *errs);
+    sdk_recovery_override_fn recovery_override;
+    void *hook_arg;
+} sdk_service_options;
+
+typedef struct sdk_service sdk_service;
+
+/* Loads the stored state, applies the configuration-update flow (sdk-behaviour.md §5.1) to the
+ * candidate spec, and builds the plans. Returns SDK_EINVAL (errs says why, nothing written) when
+ * the candidate is refused and there is no previous target, or when a fatal validator fails;
+ * SDK_ECORRUPT when stored state cannot be decoded (with the node named). With non-fatal errors
+ * and a previous target, succeeds: the old target stays and the errors sit on the deploy plan. */
+int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors *errs);
+void sdk_service_free(sdk_service *s);
+
+/* Subscribed (first time or again) with this framework id: stores it, forgets nothing else, and
+ * starts explicit reconciliation of every stored launched task. Offers are declined short until
+ * every reconciled task has answered. Returns 0 or a store error (then nothing was sent). */
+int sdk_service_on_registered(sdk_service *s, const char *framework_id);
+/* One batch of offers: evaluates candidate steps, records, accepts, garbage-collects, declines. */
+void sdk_service_on_offers(sdk_service *s, const sdk_offer *offers, size_t n);
+void sdk_service_on_status(sdk_service *s, const sdk_status_update *u);
+/* Periodic work (kill retries, reconciliation retries, delayed steps). Call every second. */
+void sdk_service_tick(sdk_service *s);
+
+/* ---- queries (REST API, CLI, tests); results borrowed from the service ---- */
+const sdk_spec *sdk_service_target_spec(const sdk_service *s);
+const char *sdk_service_target_id(const sdk_service *s);
+const char *sdk_service_framework_id(const sdk_service *s);
+/* All plans in priority order: deploy, recovery, [decommission], custom plans. */
+sdk_plan *const *sdk_service_plans(sdk_service *s, size_t *n);
+sdk_plan *sdk_service_plan(sdk_service *s, const char *name);
+/* Task views of every stored task (valid until the next event). */
+const sdk_task_views *sdk_service_task_views(sdk_service *s);
+/* Task environment of the last launch of a task, or NULL. */
+const sdk_task_desc *sdk_service_task_desc(sdk_service *s, const char *task_name);
+/* True while the service has work for offers (used for revive/suppress). */
+bool sdk_service_has_work(sdk_service *s);
+bool sdk_service_is_suppressed(const sdk_service *s);
+
+/* Offer evaluation history for /v2/debug/offers (newest last, at most 100). */
+typedef struct sdk_offer_log_entry {
+    double when;
+    char *pod_instance;
+    char *step;
+    sdk_offer_outcome outcome;
+} sdk_offer_log_entry;
+const sdk_offer_log_entry *sdk_service_offer_log(const sdk_service *s, size_t *n);
+
+/* Counters for /v1/metrics. */
+typedef struct sdk_service_metrics {
+    uint64_t offers_received, offers_processed, declines_short, declines_long;
+    uint64_t revives, suppresses, ops_reserve, ops_unreserve, ops_create, ops_destroy,
+        ops_launch_group, kills;
+    uint64_t task_status[14]; /* by sdk_tstate */
+} sdk_service_metrics;
+const sdk_service_metrics *sdk_service_get_metrics(const sdk_service *s);
+#endif

@@ -1,0 +1,85 @@
+/* Internal state of the service, shared by service.c, offers.c and statuses.c. */
+#ifndef SDK_SERVICE_INTERNAL_H
+#define SDK_SERVICE_INTERNAL_H
+#include "core/service/records.h"
+#include "core/service/service.h"
+
+#define SVC_LOG_MAX 100
+#define SVC_KILL_RETRY_S 5.0
+#define SVC_RECONCILE_RETRY_S 4.0
+
+typedef struct svc_kill {
+    char *task_id, *agent_id;
+    double last;
+} svc_kill;
+
+typedef struct svc_config {
+    char *id;
+    sdk_spec *spec; /* NULL: unreadable */
+} svc_config;
+
+struct sdk_service {
+    sdk_state *state;
+    const sdk_driver *drv;
+    void *dctx;
+    sdk_backend_limits backend;
+    sdk_clock_fn clock;
+    void *clock_arg;
+    void (*validate_hook)(void *arg, const sdk_spec *old, const sdk_spec *cand, sdk_errors *errs);
+    void *hook_arg;
+
+    sdk_spec *target;
+    char *target_id;
+    char *role;
+    char *framework_id;
+    sdk_errors config_errors;   /* rejected update: shown on the deploy plan */
+    bool update_type_recorded;  /* property last-completed-update-type exists */
+    svc_config *configs;        /* cache of other stored configurations */
+    size_t n_configs;
+    sdk_kv *env;
+    size_t n_env;
+
+    sdk_task_rec *tasks;
+    size_t n_tasks, cap_tasks;
+    sdk_task_view *views;
+    size_t views_n;
+    sdk_task_views tv;
+    bool views_dirty;
+
+    sdk_backoff *backoff;
+    sdk_plan **plans;           /* deploy + custom plans, from the spec */
+    size_t n_plans;
+    sdk_recovery *recovery;
+    sdk_plan *decommission;     /* NULL when nothing to decommission */
+    sdk_plan **all;             /* priority order */
+    size_t n_all;
+
+    svc_kill *kills;
+    size_t n_kills;
+    char **reconcile;           /* task ids awaiting an explicit reconciliation answer */
+    size_t n_reconcile;
+    double reconcile_last;
+    bool registered, suppressed;
+    char **seen;                /* candidate step ids of the previous cycle (revive rule) */
+    size_t n_seen;
+
+    sdk_offer_log_entry log[SVC_LOG_MAX];
+    size_t log_start, log_n;
+    sdk_service_metrics m;
+};
+
+double svc_now(const sdk_service *s);
+sdk_task_rec *svc_find_task(sdk_service *s, const char *name);
+sdk_task_rec *svc_find_task_id(sdk_service *s, const char *task_id);
+sdk_task_rec *svc_add_task(sdk_service *s);
+void svc_remove_task(sdk_service *s, sdk_task_rec *r);
+int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r);
+void svc_task_set_label(sdk_task_rec *r, const char *key, const char *value);
+const sdk_spec *svc_config_spec(sdk_service *s, const char *id);
+void svc_order_plans(sdk_service *s);
+void svc_log_entry_free(sdk_offer_log_entry *e);
+/* Kill with retry until a terminal status (sdk-behaviour.md §8.6). */
+void svc_kill_task(sdk_service *s, const char *task_id, const char *agent_id);
+/* Revive when a step not seen last cycle became a candidate; suppress when idle (§8.2). */
+void svc_update_offer_interest(sdk_service *s);
+#endif

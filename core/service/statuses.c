@@ -1,0 +1,187 @@
+/* Task statuses, kills and reconciliation (sdk-behaviour.md §4.2, §7, §8.4, §8.6). */
+#include "core/service/service_internal.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+#include <stdlib.h>
+#include <string.h>
+
+void svc_kill_task(sdk_service *s, const char *task_id, const char *agent_id) {
+    if (!task_id || !*task_id) return;
+    for (size_t i = 0; i < s->n_kills; i++)
+        if (!strcmp(s->kills[i].task_id, task_id)) return; /* already being killed */
+    s->kills = sdk_xrealloc(s->kills, (s->n_kills + 1) * sizeof *s->kills);
+    s->kills[s->n_kills].task_id = sdk_xstrdup(task_id);
+    s->kills[s->n_kills].agent_id = sdk_xstrdup(agent_id);
+    s->kills[s->n_kills].last = svc_now(s);
+    s->n_kills++;
+    s->m.kills++;
+    SDK_INFO("tasks", "killing %s", task_id);
+    s->drv->kill(s->dctx, task_id, agent_id);
+}
+
+static void forget_kill(sdk_service *s, const char *task_id) {
+    for (size_t i = 0; i < s->n_kills; i++) {
+        if (strcmp(s->kills[i].task_id, task_id)) continue;
+        free(s->kills[i].task_id);
+        free(s->kills[i].agent_id);
+        s->kills[i] = s->kills[--s->n_kills];
+        return;
+    }
+}
+
+static void reconciled(sdk_service *s, const char *task_id) {
+    for (size_t i = 0; i < s->n_reconcile; i++) {
+        if (strcmp(s->reconcile[i], task_id)) continue;
+        free(s->reconcile[i]);
+        s->reconcile[i] = s->reconcile[--s->n_reconcile];
+        if (s->n_reconcile == 0) SDK_INFO("service", "explicit reconciliation complete");
+        return;
+    }
+}
+
+static void send_reconcile(sdk_service *s) {
+    const char **ids = sdk_xcalloc(s->n_reconcile ? s->n_reconcile : 1, sizeof *ids);
+    const char **agents = sdk_xcalloc(s->n_reconcile ? s->n_reconcile : 1, sizeof *agents);
+    for (size_t i = 0; i < s->n_reconcile; i++) {
+        ids[i] = s->reconcile[i];
+        sdk_task_rec *r = svc_find_task_id(s, s->reconcile[i]);
+        agents[i] = r ? r->desc.agent_id : NULL;
+    }
+    s->drv->reconcile(s->dctx, ids, agents, s->n_reconcile);
+    s->reconcile_last = svc_now(s);
+    free(ids);
+    free(agents);
+}
+
+int sdk_service_on_registered(sdk_service *s, const char *framework_id) {
+    if (!s->framework_id || strcmp(s->framework_id, framework_id)) {
+        sdk_errors e;
+        sdk_errors_init(&e);
+        int rc = sdk_state_set_framework_id(s->state, framework_id, strlen(framework_id), &e);
+        if (rc) {
+            SDK_ERROR("service", "storing framework id failed: %s", e.n ? e.msgs[0] : "?");
+            sdk_errors_free(&e);
+            return rc;
+        }
+        sdk_errors_free(&e);
+        free(s->framework_id);
+        s->framework_id = sdk_xstrdup(framework_id);
+    }
+    s->registered = true;
+    s->suppressed = false;
+    for (size_t i = 0; i < s->n_reconcile; i++) free(s->reconcile[i]);
+    s->n_reconcile = 0;
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        if (!r->desc.task_id || !r->desc.task_id[0]) continue;
+        if (r->has_status && sdk_tstate_terminal(r->state)) continue;
+        s->reconcile = sdk_xrealloc(s->reconcile, (s->n_reconcile + 1) * sizeof *s->reconcile);
+        s->reconcile[s->n_reconcile++] = sdk_xstrdup(r->desc.task_id);
+    }
+    if (s->n_reconcile) {
+        SDK_INFO("service", "reconciling %zu task(s) before using offers", s->n_reconcile);
+        send_reconcile(s);
+    }
+    /* Work that was in flight before a restart may need offers again. */
+    for (size_t j = 0; j < s->n_seen; j++) free(s->seen[j]);
+    s->n_seen = 0;
+    svc_update_offer_interest(s);
+    return 0;
+}
+
+/* dcos-commons refuses to overwrite a terminal status with these (§7). */
+static bool weak_state(sdk_tstate st) {
+    return st == SDK_TSTATE_LOST || st == SDK_TSTATE_GONE || st == SDK_TSTATE_DROPPED ||
+           st == SDK_TSTATE_UNKNOWN || st == SDK_TSTATE_UNREACHABLE;
+}
+
+void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
+    if ((unsigned)u->state < 14) s->m.task_status[u->state]++;
+    sdk_task_rec *r = svc_find_task_id(s, u->task_id);
+    reconciled(s, u->task_id);
+    if (!r) {
+        /* Not ours (or an old launch): make sure it dies, unless it is already dead. */
+        if (!sdk_tstate_terminal(u->state) && u->state != SDK_TSTATE_UNKNOWN) {
+            SDK_WARN("tasks", "status %s for unknown task %s: killing it", sdk_tstate_name(u->state), u->task_id);
+            svc_kill_task(s, u->task_id, u->agent_id);
+        } else {
+            forget_kill(s, u->task_id);
+        }
+        goto ack;
+    }
+    if (r->has_status && sdk_tstate_terminal(r->state) && weak_state(u->state)) goto ack;
+
+    const sdk_task_spec *ts = NULL;
+    const sdk_spec *cs = svc_config_spec(s, r->config_id);
+    const sdk_pod_spec *pod = cs ? sdk_spec_pod(cs, r->pod_type) : NULL;
+    if (pod) ts = sdk_pod_task(pod, r->spec_task);
+    bool has_readiness = ts && ts->readiness_check.present;
+    /* A status without check status counts as ready (§1.9). */
+    bool ready = !has_readiness || !u->has_check_status || (u->has_exit_code && u->exit_code == 0);
+
+    void *buf = NULL;
+    size_t len = 0;
+    sdk_state_txn *t = sdk_state_txn_new(s->state);
+    int rc = sdk_taskstatus_encode_new(u, &buf, &len);
+    if (!rc) rc = sdk_state_txn_put_task_status(t, r->name, buf, len);
+    if (!rc && u->ip && *u->ip) {
+        char *key = sdk_asprintf_new("%s:task-status", r->name);
+        rc = sdk_state_txn_put_property(t, key, buf, len);
+        free(key);
+    }
+    bool newly_failed = u->state == SDK_TSTATE_GONE_BY_OPERATOR && !r->permanently_failed;
+    if (!rc && newly_failed) {
+        svc_task_set_label(r, "permanently-failed", "true");
+        rc = svc_txn_put_task(s, t, r);
+    }
+    sdk_errors e;
+    sdk_errors_init(&e);
+    if (!rc) rc = sdk_state_txn_commit(t, &e);
+    sdk_state_txn_free(t);
+    free(buf);
+    if (rc) {
+        /* Not stored: do not acknowledge, Mesos will send it again. */
+        SDK_ERROR("tasks", "storing status of %s failed: %s", r->name, e.n ? e.msgs[0] : "encoding");
+        sdk_errors_free(&e);
+        return;
+    }
+    sdk_errors_free(&e);
+    r->has_status = true;
+    r->state = u->state;
+    r->ready = ready;
+    if (u->ip && *u->ip) { free(r->ip); r->ip = sdk_xstrdup(u->ip); }
+    s->views_dirty = true;
+    SDK_INFO("tasks", "%s: %s%s%s", r->name, sdk_tstate_name(u->state),
+             u->state == SDK_TSTATE_RUNNING ? (ready ? " (ready)" : " (not ready)") : "",
+             u->message && *u->message ? "" : "");
+
+    for (size_t i = 0; i < s->n_all; i++)
+        sdk_plan_on_task_status(s->all[i], r->name, u->task_id, u->state, ready);
+    if (u->state != SDK_TSTATE_STAGING && u->state != SDK_TSTATE_STARTING &&
+        u->state != SDK_TSTATE_RUNNING && u->state != SDK_TSTATE_KILLING)
+        forget_kill(s, u->task_id);
+
+    /* First completion of deploy: later starts use the `update` plan (§4.7). */
+    if (!s->update_type_recorded && s->n_plans && sdk_plan_status(s->plans[0]) == SDK_STATUS_COMPLETE &&
+        sdk_plan_error_count(s->plans[0]) == 0) {
+        if (sdk_state_put_property(s->state, "last-completed-update-type", "DEPLOY", 6, NULL) == 0) {
+            s->update_type_recorded = true;
+            SDK_INFO("service", "deploy plan complete");
+        }
+    }
+ack:
+    if (u->uuid && u->uuid_len) s->drv->acknowledge(s->dctx, u->agent_id, u->task_id, u->uuid, u->uuid_len);
+    svc_update_offer_interest(s);
+}
+
+void sdk_service_tick(sdk_service *s) {
+    double now = svc_now(s);
+    for (size_t i = 0; i < s->n_kills; i++) {
+        if (now - s->kills[i].last < SVC_KILL_RETRY_S) continue;
+        s->kills[i].last = now;
+        s->drv->kill(s->dctx, s->kills[i].task_id, s->kills[i].agent_id);
+    }
+    if (s->registered && s->n_reconcile && now - s->reconcile_last >= SVC_RECONCILE_RETRY_S)
+        send_reconcile(s);
+    svc_update_offer_interest(s); /* delayed steps coming due */
+}
