@@ -49,6 +49,42 @@ static sdk_status initial_status(const sdk_pod_spec *pod, int64_t index, const c
     return stored ? SDK_STATUS_COMPLETE : SDK_STATUS_PENDING;
 }
 
+/* After a scheduler restart a step may find its tasks already launched on the target config
+ * and still alive (launched just before the restart, or running but not yet ready). Relaunching
+ * them would restart a task without reason, so the step adopts them as if it had launched them
+ * and carries on from their last known status. Only when every task of the step is in flight or
+ * done; otherwise the step starts over as usual. */
+static bool terminal_state(sdk_tstate st) {
+    return st == SDK_TSTATE_FINISHED || st == SDK_TSTATE_FAILED || st == SDK_TSTATE_KILLED ||
+           st == SDK_TSTATE_ERROR || st == SDK_TSTATE_LOST || st == SDK_TSTATE_DROPPED ||
+           st == SDK_TSTATE_GONE || st == SDK_TSTATE_GONE_BY_OPERATOR || st == SDK_TSTATE_UNREACHABLE;
+}
+
+static void adopt_in_flight(sdk_step *s, const sdk_pod_spec *pod, int64_t index, const sdk_plan_ctx *ctx) {
+    if (!ctx || !ctx->tasks || !ctx->target_config_id || !s->n_tasks) return;
+    const sdk_task_view **views = sdk_xcalloc(s->n_tasks, sizeof *views);
+    bool all = true;
+    for (size_t i = 0; i < s->n_tasks && all; i++) {
+        char *full = sdk_asprintf_new("%s-%lld-%s", pod->type, (long long)index, s->tasks[i].task);
+        const sdk_task_view *t = sdk_task_views_find(ctx->tasks, full);
+        free(full);
+        all = t && t->task_id && t->task_id[0] && !t->permanently_failed && t->config_id &&
+              !strcmp(t->config_id, ctx->target_config_id) && (!t->has_status || !terminal_state(t->state) ||
+              sdk_task_view_reached_goal(t, s->tasks[i].goal, ctx->target_config_id));
+        views[i] = t;
+    }
+    if (all) {
+        for (size_t i = 0; i < s->n_tasks; i++) {
+            sdk_launched l = {views[i]->name, views[i]->task_id};
+            sdk_step_on_launched(s, &l, 1);
+        }
+        for (size_t i = 0; i < s->n_tasks; i++)
+            if (views[i]->has_status)
+                sdk_step_on_task_status(s, views[i]->name, views[i]->task_id, views[i]->state, views[i]->ready);
+    }
+    free(views);
+}
+
 static sdk_step *error_step_new(const sdk_pod_spec *pod, int64_t index, char *msg_take) {
     char *name = sdk_asprintf_new("%s-%lld", pod->type, (long long)index);
     sdk_step *s = sdk_step_pod_new(name, pod->type, index, NULL, NULL, 0);
@@ -97,6 +133,8 @@ sdk_step *sdk_step_for_pod_new(const sdk_pod_spec *pod, int64_t index, const cha
     s->status = initial_status(pod, index, tasks, n, ctx);
     if (s->status == SDK_STATUS_COMPLETE)
         for (size_t i = 0; i < s->n_tasks; i++) s->tasks[i].status = SDK_STATUS_COMPLETE;
+    else
+        adopt_in_flight(s, pod, index, ctx);
     return s;
 }
 

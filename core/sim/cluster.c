@@ -47,6 +47,12 @@ void sdk_sim_free(sdk_sim_cluster *c) {
     free(c->agents);
     for (size_t i = 0; i < c->n_tasks; i++) task_free(&c->tasks[i]);
     free(c->tasks);
+    for (size_t i = 0; i < c->n_executors; i++) {
+        free(c->executors[i].id);
+        free(c->executors[i].agent_id);
+        sdk_resources_free(&c->executors[i].resources);
+    }
+    free(c->executors);
     sdk_sim_clear_actions(c);
     sdk_errors_free(&c->act.errors);
 }
@@ -156,9 +162,11 @@ static bool executor_in_use(sdk_sim_cluster *c, const char *executor_id) {
     return false;
 }
 
-/* Executor resources per executor id, kept while the executor lives. */
-typedef struct { char *id; char *agent; sdk_resources res; } sim_exec;
-static sim_exec *g_unused; /* (no globals are needed; executor resources ride on the tasks) */
+static sdk_sim_executor *executor_find(sdk_sim_cluster *c, const char *id) {
+    for (size_t i = 0; i < c->n_executors; i++)
+        if (!strcmp(c->executors[i].id, id)) return &c->executors[i];
+    return NULL;
+}
 
 static void take(sdk_sim_cluster *c, sdk_sim_agent *a, const sdk_resources *rs, const char *what) {
     for (size_t i = 0; i < rs->n; i++) {
@@ -182,9 +190,15 @@ static void give_back(sdk_sim_agent *a, const sdk_resources *rs) {
 }
 
 static void launch(sdk_sim_cluster *c, sdk_sim_agent *a, const sdk_operation *op) {
-    (void)g_unused;
     const sdk_executor_desc *ex = op->executor;
-    if (ex && !executor_in_use(c, ex->executor_id)) take(c, a, &ex->resources, ex->executor_id);
+    if (ex && !executor_find(c, ex->executor_id)) {
+        take(c, a, &ex->resources, ex->executor_id);
+        c->executors = sdk_xrealloc(c->executors, (c->n_executors + 1) * sizeof *c->executors);
+        sdk_sim_executor *e = &c->executors[c->n_executors++];
+        e->id = sdk_xstrdup(ex->executor_id);
+        e->agent_id = sdk_xstrdup(a->id);
+        sdk_resources_copy(&e->resources, &ex->resources);
+    }
     for (size_t i = 0; i < op->n_tasks; i++) {
         const sdk_task_desc *td = &op->tasks[i];
         take(c, a, &td->resources, td->name);
@@ -214,8 +228,15 @@ void sdk_sim_set_state(sdk_sim_cluster *c, sdk_sim_task *t, sdk_tstate st) {
     sdk_sim_agent *a = agent_by_id(c, t->agent_id);
     if (!a) return;
     give_back(a, &t->resources);
-    /* The executor's overhead comes back with its last task; it is found on the launch op only,
-     * so the simulation tracks it through the stored TaskInfo-free path: nothing else to do. */
+    /* The default executor exits with its last task and its resources come back. */
+    sdk_sim_executor *e = t->executor_id ? executor_find(c, t->executor_id) : NULL;
+    if (e && !executor_in_use(c, e->id)) {
+        give_back(a, &e->resources);
+        free(e->id);
+        free(e->agent_id);
+        sdk_resources_free(&e->resources);
+        *e = c->executors[--c->n_executors];
+    }
 }
 
 size_t sdk_sim_reservation_count(const sdk_sim_cluster *c) {
@@ -228,6 +249,9 @@ size_t sdk_sim_reservation_count(const sdk_sim_cluster *c) {
         for (size_t j = 0; j < c->tasks[i].resources.n; j++)
             if (sdk_resource_is_dynamically_reserved(&c->tasks[i].resources.v[j])) n++;
     }
+    for (size_t i = 0; i < c->n_executors; i++)
+        for (size_t j = 0; j < c->executors[i].resources.n; j++)
+            if (sdk_resource_is_dynamically_reserved(&c->executors[i].resources.v[j])) n++;
     return n;
 }
 
@@ -241,6 +265,9 @@ size_t sdk_sim_volume_count(const sdk_sim_cluster *c) {
         for (size_t j = 0; j < c->tasks[i].resources.n; j++)
             if (c->tasks[i].resources.v[j].persistence_id) n++;
     }
+    for (size_t i = 0; i < c->n_executors; i++)
+        for (size_t j = 0; j < c->executors[i].resources.n; j++)
+            if (c->executors[i].resources.v[j].persistence_id) n++;
     return n;
 }
 

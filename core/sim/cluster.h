@@ -35,7 +35,15 @@ typedef struct sdk_sim_actions {
     sdk_errors errors;    /* operations that did not fit */
 } sdk_sim_actions;
 
+/* A running executor and the resources it holds (returned when its last task ends). */
+typedef struct sdk_sim_executor {
+    char *id, *agent_id;
+    sdk_resources resources;
+} sdk_sim_executor;
+
 typedef struct sdk_sim_cluster {
+    sdk_sim_executor *executors;
+    size_t n_executors;
     sdk_sim_agent *agents;
     size_t n_agents;
     sdk_sim_task *tasks;

@@ -210,8 +210,18 @@ static void test_initial_status(void) {
     CHECK_CANDS(plans, n, "deploy/world-0:[server]");
     sdk_plans_free(plans, n);
 
-    /* readiness not passed: not complete */
+    /* Readiness not passed yet: not complete. Unlike dcos-commons (PENDING, which relaunches
+     * the task), the step adopts the live task on the target config and waits for readiness. */
     tv[0].ready = false;
+    CHECK_INT(sdk_plans_from_spec_new(spec, &ctx, false, &plans, &n, NULL), 0);
+    sdk_step *st = plans[0]->phases[0]->steps[0];
+    CHECK_INT(sdk_step_status(st), S(STARTED));
+    CHECK(sdk_step_on_task_status(st, "hello-0-server", "h0", SDK_TSTATE_RUNNING, true));
+    CHECK_INT(sdk_step_status(st), S(COMPLETE));
+    sdk_plans_free(plans, n);
+
+    /* A task of the target config that failed is not adopted: the step starts over. */
+    tv[0].state = SDK_TSTATE_FAILED;
     CHECK_INT(sdk_plans_from_spec_new(spec, &ctx, false, &plans, &n, NULL), 0);
     CHECK_INT(sdk_step_status(plans[0]->phases[0]->steps[0]), S(PENDING));
     sdk_plans_free(plans, n);
