@@ -239,11 +239,16 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     sdk_launch_record *recs = sdk_xcalloc(s->n_tasks ? s->n_tasks : 1, sizeof *recs);
     size_t n_recs = 0;
     bool executor_running = false;
-    for (size_t i = 0; i < s->n_tasks; i++) {
-        sdk_task_rec *r = &s->tasks[i];
-        if (strcmp(r->pod_instance, st->pod_instance)) continue;
-        sdk_launch_record_from_task(&r->desc, &r->exec, &recs[n_recs++]);
-        if (sdk_task_rec_alive(r) && !step_has_task(st, r->spec_task)) executor_running = true;
+    /* Records of live tasks first: the evaluator reuses the executor of the first record. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->n_tasks; i++) {
+            sdk_task_rec *r = &s->tasks[i];
+            if (strcmp(r->pod_instance, st->pod_instance)) continue;
+            bool live = sdk_task_rec_alive(r) && !step_has_task(st, r->spec_task);
+            if (live != (pass == 0)) continue;
+            sdk_launch_record_from_task(&r->desc, &r->exec, &recs[n_recs++]);
+            if (live) executor_running = true;
+        }
     }
     const sdk_kv *params;
     size_t n_params;

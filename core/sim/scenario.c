@@ -2,6 +2,7 @@
 #include "core/sim/scenario.h"
 #include "core/plugin/memory_backend.h"
 #include "core/service/assemble.h"
+#include "core/service/records.h"
 #include "core/sim/cluster.h"
 #include "core/spec/envfile.h"
 #include "core/state/layout.h"
@@ -307,6 +308,17 @@ static void answer_launched(scn *s) {
     }
 }
 
+/* What a master answers to explicit reconciliation: the current state of every live task. */
+static void answer_reconcile(scn *s) {
+    for (size_t i = 0; i < s->sim.n_tasks; i++) {
+        sdk_sim_task *t = &s->sim.tasks[i];
+        if (sdk_tstate_terminal(t->state)) continue;
+        const sdk_task_desc *d = sdk_service_task_desc(s->svc, t->name);
+        bool check = d && d->readiness.present && t->state == SDK_TSTATE_RUNNING;
+        send_status(s, t, t->state, check, 0, NULL);
+    }
+}
+
 /* `converge [PLAN]`: offers + answers until PLAN (default deploy) is COMPLETE or 30 rounds. */
 static void do_converge(scn *s, char **tok, size_t n) {
     if (!need_service(s)) return;
@@ -511,7 +523,7 @@ static void do_expect(scn *s, char **tok, size_t n) {
 static bool is_event(const char *c) {
     return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "register") || !strcmp(c, "restart") ||
            !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strcmp(c, "start") ||
-           !strcmp(c, "answer");
+           !strcmp(c, "answer") || !strcmp(c, "answer-reconcile");
 }
 
 static int run_line(scn *s, char *line) {
@@ -583,6 +595,7 @@ static int run_line(scn *s, char *line) {
     } else if (!strcmp(c, "offers")) do_offers(s, tok, n);
     else if (!strcmp(c, "status")) do_status(s, tok, n);
     else if (!strcmp(c, "answer")) { if (need_service(s)) answer_launched(s); }
+    else if (!strcmp(c, "answer-reconcile")) { if (need_service(s)) answer_reconcile(s); }
     else if (!strcmp(c, "converge")) do_converge(s, tok, n);
     else if (!strcmp(c, "advance")) s->now += n > 1 ? atof(tok[1]) : 1;
     else if (!strcmp(c, "tick")) { if (need_service(s)) sdk_service_tick(s->svc); }
