@@ -505,6 +505,30 @@ static void do_expect(scn *s, char **tok, size_t n) {
         if (got != want) fail(s, "expected %zu %s on the cluster, found %zu", want, what, got);
         return;
     }
+    if (!strcmp(what, "reserved-role")) {
+        /* some reserved resource on the cluster is owned by ROLE (last reservation) */
+        if (n < 3) { fail(s, "usage: expect reserved-role ROLE"); return; }
+        bool found = false;
+        for (size_t i = 0; i < s->sim.n_agents && !found; i++)
+            for (size_t j = 0; j < s->sim.agents[i].free.n && !found; j++)
+                found = sdk_resource_is_dynamically_reserved(&s->sim.agents[i].free.v[j]) &&
+                        !strcmp(sdk_resource_role(&s->sim.agents[i].free.v[j]), tok[2]);
+        for (size_t i = 0; i < s->sim.n_tasks && !found; i++)
+            for (size_t j = 0; j < s->sim.tasks[i].resources.n && !found; j++)
+                found = !strcmp(sdk_resource_role(&s->sim.tasks[i].resources.v[j]), tok[2]) &&
+                        sdk_resource_is_dynamically_reserved(&s->sim.tasks[i].resources.v[j]);
+        if (!found) fail(s, "no resource on the cluster is reserved for role %s", tok[2]);
+        return;
+    }
+    if (!strcmp(what, "agent")) {
+        /* expect agent TASK HOST: the task's last launch went to that agent */
+        if (n < 4) { fail(s, "usage: expect agent TASK HOST"); return; }
+        sdk_sim_task *t = sdk_sim_task_find(&s->sim, tok[2]);
+        sdk_sim_agent *a = sdk_sim_agent_find(&s->sim, tok[3]);
+        if (!t || !a) { fail(s, "no task %s or agent %s", tok[2], tok[3]); return; }
+        if (strcmp(t->agent_id, a->id)) fail(s, "%s runs on %s, expected %s", tok[2], t->agent_id, a->id);
+        return;
+    }
     if (!strcmp(what, "deploy-error")) {
         sdk_plan *p = sdk_service_plan(s->svc, "deploy");
         bool found = false;
@@ -527,6 +551,20 @@ static bool is_event(const char *c) {
 }
 
 static int run_line(scn *s, char *line) {
+    /* `option KEY=VALUE`: the value is the rest of the line, verbatim (JSON placement rules). */
+    char *lp = line;
+    while (isspace((unsigned char)*lp)) lp++;
+    if (!strncmp(lp, "option ", 7)) {
+        char *kv = lp + 7;
+        while (isspace((unsigned char)*kv)) kv++;
+        char *end = kv + strlen(kv);
+        while (end > kv && isspace((unsigned char)end[-1])) *--end = 0;
+        char *eq = strchr(kv, '=');
+        if (!eq || eq == kv) { fail(s, "option '%s' is not KEY=VALUE", kv); return -1; }
+        *eq = 0;
+        kv_set(&s->opts, &s->n_opts, kv, eq + 1);
+        return 0;
+    }
     char *tok[64];
     size_t n = tokenize(line, tok, 64);
     if (!n) return 0;
@@ -551,13 +589,6 @@ static int run_line(scn *s, char *line) {
         free(s->plugin_path);
         s->plugin_path = n > 1 ? sdk_xstrdup(tok[1]) : sdk_xstrdup(s->default_plugin);
         if (!s->plugin_path) { fail(s, "`plugin` without a path needs --plugin"); return -1; }
-    } else if (!strcmp(c, "option")) {
-        for (size_t i = 1; i < n; i++) {
-            char *eq = strchr(tok[i], '=');
-            if (!eq) { fail(s, "option '%s' is not K=V", tok[i]); return -1; }
-            *eq = 0;
-            kv_set(&s->opts, &s->n_opts, tok[i], eq + 1);
-        }
     } else if (!strcmp(c, "backoff")) {
         sdk_backoff_config_default(&s->backoff);
         s->backoff.enabled = true;
