@@ -6,12 +6,13 @@
 
 void sdk_args_print_help(const char *prog) {
     printf("Usage: %s --plugin PATH [options]\n"
+           "       %s --spec FILE [options]\n"
            "\n"
            "Runs one stateful service on Apache Mesos: the scheduler core plus the service plugin\n"
            "PATH (a shared object built against abi/sdk_plugin.h, e.g. plugins/hello/hello.so).\n"
            "\n"
            "Service definition:\n"
-           "  --plugin PATH        the service plugin to load (required)\n"
+           "  --plugin PATH        the service plugin to load (required unless --spec is given)\n"
            "  --spec FILE          a svc.yml template to use instead of the plugin's built-in one;\n"
            "                       config templates are read relative to FILE's directory\n"
            "  --env-file FILE      KEY=VALUE lines (as in dcos-commons .env files) used to render the\n"
@@ -27,12 +28,15 @@ void sdk_args_print_help(const char *prog) {
            "  --validate           render, parse and validate the service spec, print a summary of\n"
            "                       pods, tasks, resources and plans, and exit (0 valid, 1 invalid);\n"
            "                       writes nothing\n"
+           "  --scenario FILE      run a simulation scenario (docs/scenarios.md) against the plugin on\n"
+           "                       a simulated cluster and report every failed expectation; exit 0\n"
+           "                       when all held\n"
            "  -h, --help           this text\n"
            "  --version            print the scheduler and plugin ABI versions\n"
            "\n"
            "Environment:\n"
            "  SDK_LOG=debug|info|warn|error   log level on stderr (default info)\n",
-           prog);
+           prog, prog);
 }
 
 static int add_option(sdk_args *a, const char *kv, char **err) {
@@ -64,7 +68,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             s = name;
         }
         bool takes_value = !strcmp(s, "--plugin") || !strcmp(s, "--spec") || !strcmp(s, "--env-file") ||
-                           !strcmp(s, "-o") || !strcmp(s, "--option");
+                           !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario");
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 *err = sdk_asprintf_new("%s needs a value (see --help)", s);
@@ -83,6 +87,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         } else if (!strcmp(s, "-o") || !strcmp(s, "--option")) {
             if (add_option(a, val, err)) return SDK_EINVAL;
         } else if (!strcmp(s, "--validate")) a->validate = true;
+        else if (!strcmp(s, "--scenario")) a->scenario = val;
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;
@@ -91,8 +96,9 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             return SDK_EINVAL;
         }
     }
-    if (!a->help && !a->version && !a->plugin) {
-        *err = sdk_xstrdup("--plugin PATH is required (for example: --plugin plugins/hello/hello.so)");
+    if (!a->help && !a->version && !a->plugin && !a->spec) {
+        *err = sdk_xstrdup("--plugin PATH is required (for example: --plugin plugins/hello/hello.so), "
+                           "or --spec FILE to run a plain svc.yml without a plugin");
         return SDK_EINVAL;
     }
     return 0;

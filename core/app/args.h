@@ -14,6 +14,7 @@ typedef struct sdk_args {
     sdk_kv *options;         /* -o KEY=VALUE (repeatable), borrowed from argv + owned copies */
     size_t n_options;
     bool validate;           /* --validate: render, parse, validate, print a summary, exit */
+    const char *scenario;    /* --scenario FILE: run a simulation scenario against the plugin */
     bool lenient;            /* --lenient-render: missing template variables render empty */
     bool help, version;
 } sdk_args;

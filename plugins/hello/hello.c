@@ -119,9 +119,12 @@ static int hello_validate(void *state, const sdk_plugin_spec *old_spec,
     }
     if (count < 1) {
         int64_t before = -1;
-        if (old_spec) s->api->spec_pod_get_count(old_spec, "hello", &before);
-        s->api->error(errs, "pods.hello.count: %lld => %lld: a hello-world service needs at least "
-                      "one hello pod (set HELLO_COUNT >= 1)", (long long)before, (long long)count);
+        if (old_spec && s->api->spec_pod_get_count(old_spec, "hello", &before) == SDK_PLUGIN_OK)
+            s->api->error(errs, "pods.hello.count: %lld => %lld: a hello-world service needs at least "
+                          "one hello pod (set HELLO_COUNT >= 1)", (long long)before, (long long)count);
+        else
+            s->api->error(errs, "pods.hello.count: %lld: a hello-world service needs at least one "
+                          "hello pod (set HELLO_COUNT >= 1)", (long long)count);
     }
     return SDK_PLUGIN_OK;
 }
@@ -134,7 +137,8 @@ static int hello_plans(void *state, const sdk_plugin_spec *spec, sdk_plugin_plan
     const sdk_host_api *api = s->api;
     sdk_plugin_plan *existing = NULL;
     if (api->plan_get(plans, "cleanup", &existing) == SDK_PLUGIN_OK) return SDK_PLUGIN_OK;
-    if (api->spec_task_count(spec, "world") == 0) return SDK_PLUGIN_OK; /* no world pods */
+    /* Only for specs that have the world pod's `cleanup` task (a user's --spec may not). */
+    if (!api->spec_task_goal(spec, "world", "cleanup")) return SDK_PLUGIN_OK;
     sdk_plugin_plan *plan = NULL;
     sdk_plugin_phase *phase = NULL;
     static const char *const tasks[] = {"cleanup"};

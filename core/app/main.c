@@ -1,0 +1,133 @@
+/* `scheduler`: the Stateful SDK scheduler. See --help. */
+#include "abi/sdk_plugin.h"
+#include "core/app/args.h"
+#include "core/app/summary.h"
+#include "core/service/assemble.h"
+#include "core/sim/scenario.h"
+#include "core/spec/envfile.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+/* Process environment, then env files in order (later entries win when looked up last-first). */
+static void collect_env(const sdk_args *a, sdk_kv **out, size_t *n, sdk_errors *errs) {
+    size_t cap = 64, k = 0;
+    sdk_kv *kv = sdk_xmalloc(cap * sizeof *kv);
+    for (char **e = environ; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq) continue;
+        if (k == cap) kv = sdk_xrealloc(kv, (cap *= 2) * sizeof *kv);
+        kv[k].key = sdk_xstrndup(*e, (size_t)(eq - *e));
+        kv[k++].value = sdk_xstrdup(eq + 1);
+    }
+    for (size_t f = 0; f < a->n_env_files; f++) {
+        sdk_kv *fk = NULL;
+        size_t fn = 0;
+        if (sdk_envfile_read_new(a->env_files[f], &fk, &fn, errs)) continue;
+        for (size_t i = 0; i < fn; i++) {
+            size_t j = 0;
+            while (j < k && strcmp(kv[j].key, fk[i].key)) j++;
+            if (j < k) {
+                free(kv[j].value);
+                kv[j].value = sdk_xstrdup(fk[i].value);
+                continue;
+            }
+            if (k == cap) kv = sdk_xrealloc(kv, (cap *= 2) * sizeof *kv);
+            kv[k].key = sdk_xstrdup(fk[i].key);
+            kv[k++].value = sdk_xstrdup(fk[i].value);
+        }
+        sdk_envfile_free(fk, fn);
+    }
+    *out = kv;
+    *n = k;
+}
+
+static void free_kv(sdk_kv *kv, size_t n) {
+    for (size_t i = 0; i < n; i++) { free(kv[i].key); free(kv[i].value); }
+    free(kv);
+}
+
+static int report(const char *what, const sdk_errors *errs) {
+    fprintf(stderr, "%s: %zu problem%s:\n", what, errs->n, errs->n == 1 ? "" : "s");
+    for (size_t i = 0; i < errs->n; i++) fprintf(stderr, "  - %s\n", errs->msgs[i]);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    sdk_args a;
+    char *err = NULL;
+    if (sdk_args_parse(argc, argv, &a, &err)) {
+        fprintf(stderr, "scheduler: %s\n", err);
+        free(err);
+        sdk_args_free(&a);
+        return 2;
+    }
+    if (a.help) {
+        sdk_args_print_help(argv[0]);
+        sdk_args_free(&a);
+        return 0;
+    }
+    if (a.version) {
+        printf("stateful-sdk scheduler, plugin ABI %d.%d\n", SDK_PLUGIN_ABI_MAJOR, SDK_PLUGIN_ABI_MINOR);
+        sdk_args_free(&a);
+        return 0;
+    }
+    int rc = 0;
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    if (a.scenario) {
+        if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+        rc = sdk_scenario_run_file(a.scenario, a.plugin, getenv("SDK_SCENARIO_TRACE") ? stderr : NULL, &errs);
+        if (rc) rc = report(a.scenario, &errs);
+        else printf("%s: every expectation held\n", a.scenario);
+        sdk_errors_free(&errs);
+        sdk_args_free(&a);
+        return rc;
+    }
+    /* --validate prints a summary: keep the log to warnings unless SDK_LOG asks for more. */
+    if (a.validate && !getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+    sdk_kv *env = NULL;
+    size_t n_env = 0;
+    collect_env(&a, &env, &n_env, &errs);
+    if (sdk_errors_any(&errs)) {
+        rc = report("environment files", &errs);
+        goto out;
+    }
+    sdk_assembly as;
+    sdk_assembly_input in = {.plugin_path = a.plugin, .spec_path = a.spec, .env = env, .n_env = n_env,
+                             .overrides = a.options, .n_overrides = a.n_options, .lenient = a.lenient};
+    if (sdk_assemble(&in, &as, &errs)) {
+        rc = report(a.spec ? a.spec : a.plugin, &errs);
+        goto out;
+    }
+    /* First-install validation (no previous target) plus the plugin's own validator. */
+    bool fatal = false;
+    sdk_spec_validate_update(NULL, as.spec, false, &errs, &fatal);
+    if (as.inst) sdk_plugin_validate_config(as.inst, NULL, as.spec, &errs);
+    if (sdk_errors_any(&errs)) {
+        rc = report(as.spec->name, &errs);
+        sdk_assembly_free(&as);
+        goto out;
+    }
+    if (a.validate) {
+        rc = sdk_print_summary(stdout, as.spec, &errs) ? report(as.spec->name, &errs) : 0;
+        if (!rc) printf("\nThe service spec is valid.\n");
+    } else {
+        fprintf(stderr,
+                "scheduler: the service spec of %s is valid, but running it needs a Mesos master and\n"
+                "the local cluster is not part of this build yet. Use --validate to inspect the\n"
+                "service or --scenario FILE to run it on a simulated cluster.\n",
+                as.spec->name);
+        rc = 2;
+    }
+    sdk_assembly_free(&as);
+out:
+    free_kv(env, n_env);
+    sdk_errors_free(&errs);
+    sdk_args_free(&a);
+    return rc;
+}

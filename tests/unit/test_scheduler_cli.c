@@ -1,0 +1,146 @@
+/* The `scheduler` program as a user runs it: --help, --validate summaries, bad input and exit
+ * codes, the upstream example specs, and --scenario. Runs bin/scheduler ($SDK_BIN_DIR). */
+#include "check.h"
+#include "core/util/str.h"
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *bin_dir(void) {
+    const char *b = getenv("SDK_BIN_DIR");
+    return b && *b ? b : "bin";
+}
+
+/* Runs the scheduler with args (shell words), capturing stdout+stderr. Returns the exit code. */
+static int run(const char *args, char **out) {
+    char *cmd = sdk_asprintf_new("SDK_LOG=warn %s/scheduler %s 2>&1", bin_dir(), args);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    sdk_buf b;
+    sdk_buf_init(&b);
+    char tmp[4096];
+    size_t n;
+    while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
+    int st = p ? pclose(p) : -1;
+    *out = sdk_buf_take(&b);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_help_documents_every_flag(void) {
+    char *out;
+    CHECK_INT(run("--help", &out), 0);
+    const char *flags[] = {"--plugin", "--spec", "--env-file", "-o, --option", "--lenient-render",
+                           "--validate", "--scenario", "--help", "--version"};
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) CHECK_CONTAINS(out, flags[i]);
+    free(out);
+    CHECK_INT(run("--version", &out), 0);
+    CHECK_CONTAINS(out, "plugin ABI 1.0");
+    free(out);
+}
+
+static void test_validate_hello(void) {
+    char *out;
+    CHECK_INT(run("--plugin plugins/hello/hello.so --validate", &out), 0);
+    CHECK_CONTAINS(out, "Service hello-world");
+    CHECK_CONTAINS(out, "task prepare      ONCE    on hello-resources");
+    CHECK_CONTAINS(out, "volume hello-data 64 MB ROOT");
+    CHECK_CONTAINS(out, "│  ├─ hello-0:[prepare] (PENDING)");
+    CHECK_CONTAINS(out, "sidecar (serial strategy) (WAITING)");
+    CHECK_CONTAINS(out, "The service spec is valid.");
+    free(out);
+    /* options reach the template */
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o WORLD_COUNT=3 --validate", &out), 0);
+    CHECK_CONTAINS(out, "world: 3 instances");
+    CHECK_CONTAINS(out, "world-2:[server]");
+    free(out);
+}
+
+static void test_bad_input(void) {
+    char *out;
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o HELLO_COUNT=abc --validate", &out), 1);
+    CHECK_CONTAINS(out, "(built-in svc.yml):6:5: pods.hello.count: expected an integer, found 'abc'");
+    free(out);
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o HELLO_PLACEMENT=hostname:BOGUS --validate", &out), 1);
+    CHECK_CONTAINS(out, "pods.hello.placement: invalid placement rule 'hostname:BOGUS'");
+    free(out);
+    CHECK_INT(run("--plugin /etc/passwd --validate", &out), 1);
+    CHECK_CONTAINS(out, "/etc/passwd: cannot load plugin");
+    free(out);
+    CHECK_INT(run("--plugin plugins/hello/hello.so --spec /nonexistent/svc.yml --validate", &out), 1);
+    CHECK_CONTAINS(out, "/nonexistent/svc.yml: cannot read the service spec");
+    free(out);
+    CHECK_INT(run("--validate", &out), 2);
+    CHECK_CONTAINS(out, "--plugin PATH is required");
+    free(out);
+    /* the hello plugin refuses a spec without its hello pod, naming the plugin */
+    char *noh = sdk_asprintf_new("--plugin plugins/hello/hello.so --spec %s/examples/dcos-commons/multiport.yml "
+                                 "--env-file %s/examples/dcos-commons/multiport.env --validate",
+                                 check_shared_dir(), check_shared_dir());
+    CHECK_INT(run(noh, &out), 1);
+    CHECK_CONTAINS(out, "plugin 'hello': pods.hello: the hello-world service needs a pod type 'hello'");
+    free(out);
+    free(noh);
+    CHECK_INT(run("--plugin plugins/hello/hello.so --bogus", &out), 2);
+    CHECK_CONTAINS(out, "unknown argument '--bogus'");
+    free(out);
+    /* strict rendering lists every missing variable with its line */
+    char dir[] = "/tmp/sdk-cli-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char *spec = sdk_asprintf_new("%s/svc.yml", dir);
+    FILE *f = fopen(spec, "w");
+    fputs("name: {{NAME}}\npods:\n  a:\n    count: {{COUNT}}\n    tasks:\n      t: {goal: RUNNING, cmd: x, cpus: 1, memory: 1}\n", f);
+    fclose(f);
+    char *args = sdk_asprintf_new("--plugin plugins/hello/hello.so --spec %s --validate", spec);
+    CHECK_INT(run(args, &out), 1);
+    CHECK_CONTAINS(out, "line 1: missing variable NAME");
+    CHECK_CONTAINS(out, "line 4: missing variable COUNT");
+    free(out);
+    free(args);
+    remove(spec);
+    remove(dir);
+    free(spec);
+}
+
+static void test_every_upstream_example_validates(void) {
+    const char *names[] = {"svc", "simple", "sidecar", "pre-reserved", "pre-reserved-sidecar", "finish_state",
+                           "multiport", "marathon_constraint", "update_plan", "taskcfg", "pod-mount-volume",
+                           "executor_volume", "nonessential_tasks", "pause", "web-url"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char *args = sdk_asprintf_new("--spec %s/examples/dcos-commons/%s.yml "
+                                      "--env-file %s/examples/dcos-commons/%s.env --validate",
+                                      check_shared_dir(), names[i], check_shared_dir(), names[i]);
+        char *out;
+        int rc = run(args, &out);
+        CHECK_MSG(rc == 0, "%s: exit %d: %s", names[i], rc, out);
+        CHECK_CONTAINS(out, "The service spec is valid.");
+        free(out);
+        free(args);
+    }
+}
+
+static void test_scenario_flag(void) {
+    char *out;
+    CHECK_INT(run("--plugin plugins/hello/hello.so --scenario tests/scenarios/hello_plugin_prepare_then_server.scn", &out), 0);
+    CHECK_CONTAINS(out, "every expectation held");
+    free(out);
+    char path[] = "/tmp/sdk-scn-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    const char *bad = "plugin\nagent a cpus=1 mem=64 disk=100\nstart\nregister\noffers\nexpect launched world-7-server\n";
+    CHECK(write(fd, bad, strlen(bad)) == (ssize_t)strlen(bad));
+    close(fd);
+    char *args = sdk_asprintf_new("--plugin plugins/hello/hello.so --scenario %s", path);
+    CHECK_INT(run(args, &out), 1);
+    CHECK_CONTAINS(out, ":6: expected launched: world-7-server; got:");
+    free(out);
+    free(args);
+    remove(path);
+}
+
+int main(void) {
+    RUN(test_help_documents_every_flag);
+    RUN(test_validate_hello);
+    RUN(test_bad_input);
+    RUN(test_every_upstream_example_validates);
+    RUN(test_scenario_flag);
+    return check_summary("test_scheduler_cli");
+}
