@@ -531,8 +531,12 @@ int sdk_master_detector_new(sdk_loop *loop, const char *spec, sdk_master_changed
     d->ud = ud;
     d->refs = 1;
     d->spec = trim_new(spec ? spec : "");
-    int rc = sdk_str_starts(d->spec, "zk://") ? sdk_zk_url_parse(d->spec, &d->zk, errs)
-                                              : sdk_master_fixed_url_new(d->spec, &d->fixed, errs);
+    sdk_errors local;
+    sdk_errors_init(&local);
+    int rc = sdk_str_starts(d->spec, "zk://") ? sdk_zk_url_parse(d->spec, &d->zk, &local)
+                                              : sdk_master_fixed_url_new(d->spec, &d->fixed, &local);
+    if (errs) sdk_errors_extend(errs, &local);
+    sdk_errors_free(&local);
     if (rc) {
         destroy(d);
         return rc;

@@ -44,8 +44,8 @@ int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *er
     } else {
         /* No plugin: environment < overrides, later entries win in the renderer. */
         sdk_kv *all = sdk_xcalloc(in->n_env + in->n_overrides + 1, sizeof *all);
-        memcpy(all, in->env, in->n_env * sizeof *all);
-        memcpy(all + in->n_env, in->overrides, in->n_overrides * sizeof *all);
+        if (in->n_env) memcpy(all, in->env, in->n_env * sizeof *all);
+        if (in->n_overrides) memcpy(all + in->n_env, in->overrides, in->n_overrides * sizeof *all);
         kv_copy(all, in->n_env + in->n_overrides, &out->vars, &out->n_vars);
         free(all);
     }
