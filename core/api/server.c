@@ -124,7 +124,7 @@ void sdk_http_response_free(sdk_http_response *r) {
 }
 
 char *sdk_json_pretty_new(const json_t *j) {
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     if (!s) abort(); /* only on out of memory for a valid value: crash-only, like sdk_xmalloc */
     return s;
 }
@@ -415,6 +415,8 @@ int sdk_http_respond(sdk_http_req *req, sdk_http_response *resp) {
         return SDK_ESTATE;
     }
     req->resp = resp;
+    /* Answered: whoever deferred it must not hear about the connection closing later. */
+    req->close_cb = NULL;
     req_resume(req);
     return 0;
 }

@@ -1,0 +1,85 @@
+/* The dcos-commons-compatible REST API (sdk-behaviour.md §6) over one sdk_service, mounted on an
+ * existing sdk_http_server (core/api/server.h).
+ *
+ * Routes (shapes, texts and codes of §6): /v1/plans..., the deprecated /v1/plan aliases of the
+ * deploy plan, /v1/health, /v1/pod..., /v1/endpoints..., /v1/configurations..., /v1/state/...,
+ * /v1/metrics (+ /prometheus), /v2/debug/offers, /v1/debug/reservations. Any other path (up to
+ * SDK_API_PLUGIN_MAX_DEPTH segments, methods GET POST PUT DELETE PATCH) is offered to the plugin
+ * instance's routes; a plugin that suspends its response is answered later through a deferred
+ * HTTP response, so a slow plugin never holds the loop.
+ *
+ * Differences from dcos-commons, on purpose:
+ *  - /v1/pod/{pod}/info renders TaskInfo/TaskStatus with the Mesos proto field names
+ *    (task_id.value, agent_id.value, ...) as the Mesos JSON API does, not the lowerCamelCase
+ *    names of dcos-commons' protobuf-java printer.
+ *  - POST /v1/pod/{pod}/restart|replace|pause|resume answer 501 {"message": "pod <op> arrives
+ *    with a later release"} (404 for an unknown pod): the service has no pod operations yet.
+ *  - Bad bodies (POST start) get a JSON error {"message": "..."} naming the problem.
+ *
+ * Threading: every handler runs on the loop thread and only reads memory and the state store.
+ */
+#ifndef SDK_API_SDK_API_H
+#define SDK_API_SDK_API_H
+#include <jansson.h>
+
+#include "core/api/server.h"
+#include "core/plugin/plugin.h"
+#include "core/service/service.h"
+#include "core/state/layout.h"
+#include "core/util/err.h"
+
+/* Deepest path (in segments) routed to the plugin. */
+#define SDK_API_PLUGIN_MAX_DEPTH 8
+
+typedef struct sdk_api_options {
+    sdk_service *service;          /* borrowed; required */
+    sdk_state *state;              /* borrowed; required (the service's state) */
+    sdk_plugin_instance *plugin;   /* borrowed; NULL: no plugin routes or endpoints */
+    const char *service_name;      /* NULL: the target spec's name */
+} sdk_api_options;
+
+typedef struct sdk_api sdk_api;
+
+/* Adds every route to srv (which must outlive the api and stop serving before sdk_api_free: free
+ * the server first). Returns 0; SDK_EINVAL when service or state is missing; SDK_EEXIST when srv
+ * already has one of the routes (message in errs). On error no api is returned; routes added
+ * before the failure stay on srv (they point to freed memory, so free srv too). errs must not be
+ * NULL. */
+int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, sdk_errors *errs);
+/* Points the routes at another service and its state (plugin unchanged), e.g. after the
+ * scheduler rebuilt its service. Both borrowed. Call on the loop thread, outside a handler. */
+void sdk_api_set_service(sdk_api *api, sdk_service *svc, sdk_state *state);
+/* NULL ok. Call after sdk_http_server_free (routes cannot be removed from a server). */
+void sdk_api_free(sdk_api *api);
+
+/* ---- for core/api/routes_*.c only ---------------------------------------------------------- */
+struct sdk_api {
+    sdk_http_server *srv;
+    sdk_service *svc;
+    sdk_state *state;
+    sdk_plugin_instance *plugin;
+    char *service_name;            /* NULL: ask the target spec each time */
+    struct sdk_router *sdk_routes; /* the SDK routes alone, to tell 405 from 404 */
+};
+
+/* Name of the service (option, else target spec name, else ""). Borrowed. */
+const char *sdk_api_service_name(const sdk_api *api);
+/* 200..599 JSON answer whose body is {"message": msg}. */
+void sdk_api_respond_message(sdk_http_req *req, int status, const char *msg);
+/* Answers with j (pretty JSON) and drops the caller's reference to j. */
+void sdk_api_respond_json_take(sdk_http_req *req, int status, json_t *j);
+/* Empty-bodied answer (text/plain). */
+void sdk_api_respond_empty(sdk_http_req *req, int status);
+
+typedef struct sdk_api_route {
+    const char *method, *pattern;
+    sdk_http_handler h;
+} sdk_api_route;
+/* Route tables of each routes_*.c file (handlers get the sdk_api as ud). */
+extern const sdk_api_route sdk_api_plan_routes[];
+extern const size_t sdk_api_n_plan_routes;
+extern const sdk_api_route sdk_api_pod_routes[];
+extern const size_t sdk_api_n_pod_routes;
+extern const sdk_api_route sdk_api_state_routes[];
+extern const size_t sdk_api_n_state_routes;
+#endif
