@@ -24,6 +24,16 @@ void sdk_args_print_help(const char *prog) {
            "  --lenient-render     render missing template variables as empty text (dcos-commons'\n"
            "                       behaviour) instead of refusing with the list of missing variables\n"
            "\n"
+           "Running (without --validate or --scenario):\n"
+           "  --master URL         the Mesos master: http://HOST:PORT or zk://HOST:PORT,.../PATH.\n"
+           "                       Without it the scheduler starts (or reuses) the embedded local\n"
+           "                       cluster in WORKDIR/cluster and deploys there\n"
+           "  --workdir DIR        where the scheduler keeps its files (default ./sdk-work)\n"
+           "  --state URL          where durable state lives: file:DIR (default file:WORKDIR/state)\n"
+           "                       or memory: (lost at exit; for experiments)\n"
+           "  --api ADDR:PORT      the REST API address (default 127.0.0.1:8080; port 0 picks one)\n"
+           "  --agents N           agents of the local cluster when it is started (default 3)\n"
+           "\n"
            "Actions:\n"
            "  --validate           render, parse and validate the service spec, print a summary of\n"
            "                       pods, tasks, resources and plans, and exit (0 valid, 1 invalid);\n"
@@ -68,7 +78,9 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             s = name;
         }
         bool takes_value = !strcmp(s, "--plugin") || !strcmp(s, "--spec") || !strcmp(s, "--env-file") ||
-                           !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario");
+                           !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
+                           !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
+                           !strcmp(s, "--api") || !strcmp(s, "--agents");
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 *err = sdk_asprintf_new("%s needs a value (see --help)", s);
@@ -88,6 +100,19 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             if (add_option(a, val, err)) return SDK_EINVAL;
         } else if (!strcmp(s, "--validate")) a->validate = true;
         else if (!strcmp(s, "--scenario")) a->scenario = val;
+        else if (!strcmp(s, "--master")) a->master = val;
+        else if (!strcmp(s, "--state")) a->state = val;
+        else if (!strcmp(s, "--workdir")) a->workdir = val;
+        else if (!strcmp(s, "--api")) a->api = val;
+        else if (!strcmp(s, "--agents")) {
+            char *end = NULL;
+            long n = strtol(val, &end, 10);
+            if (!*val || *end || n < 1 || n > 1000) {
+                *err = sdk_asprintf_new("--agents %s: expected a number from 1 to 1000", val);
+                return SDK_EINVAL;
+            }
+            a->agents = (int)n;
+        }
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;

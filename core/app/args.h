@@ -16,6 +16,11 @@ typedef struct sdk_args {
     bool validate;           /* --validate: render, parse, validate, print a summary, exit */
     const char *scenario;    /* --scenario FILE: run a simulation scenario against the plugin */
     bool lenient;            /* --lenient-render: missing template variables render empty */
+    const char *master;      /* --master URL: http://host:port or zk://...; NULL: the local cluster */
+    const char *state;       /* --state URL: file:DIR or memory: (default file:<workdir>/state) */
+    const char *workdir;     /* --workdir DIR (default ./sdk-work) */
+    const char *api;         /* --api ADDR:PORT (default 127.0.0.1:8080) */
+    int agents;              /* --agents N for the local cluster (default 3) */
     bool help, version;
 } sdk_args;
 

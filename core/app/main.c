@@ -1,6 +1,7 @@
 /* `scheduler`: the Stateful SDK scheduler. See --help. */
 #include "abi/sdk_plugin.h"
 #include "core/app/args.h"
+#include "core/app/run.h"
 #include "core/app/summary.h"
 #include "core/service/assemble.h"
 #include "core/sim/scenario.h"
@@ -88,18 +89,32 @@ int main(int argc, char **argv) {
         sdk_args_free(&a);
         return rc;
     }
-    /* --validate prints a summary: keep the log to warnings unless SDK_LOG asks for more. */
-    if (a.validate && !getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+    /* The terminal shows a summary (--validate) or the deploy progress (running): keep the log
+     * to warnings unless SDK_LOG asks for more. */
+    if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
     sdk_kv *env = NULL;
     size_t n_env = 0;
+    sdk_loop *loop = NULL;
+    sdk_live_backend *backend = NULL;
     collect_env(&a, &env, &n_env, &errs);
     if (sdk_errors_any(&errs)) {
         rc = report("environment files", &errs);
         goto out;
     }
+    /* Running: the plugin gets the live host backend (timers and commands on the loop,
+     * properties in the state store once it is open). */
+    bool running = !a.validate;
+    if (running && (sdk_loop_new(&loop) || sdk_live_backend_new(loop, NULL, NULL, &backend))) {
+        fprintf(stderr, "scheduler: cannot create the event loop\n");
+        rc = 1;
+        goto out;
+    }
+    sdk_plugin_backend vt;
+    if (backend) vt = sdk_live_backend_vtable(backend);
     sdk_assembly as;
     sdk_assembly_input in = {.plugin_path = a.plugin, .spec_path = a.spec, .env = env, .n_env = n_env,
-                             .overrides = a.options, .n_overrides = a.n_options, .lenient = a.lenient};
+                             .overrides = a.options, .n_overrides = a.n_options, .lenient = a.lenient,
+                             .backend = backend ? &vt : NULL};
     if (sdk_assemble(&in, &as, &errs)) {
         rc = report(a.spec ? a.spec : a.plugin, &errs);
         goto out;
@@ -117,15 +132,12 @@ int main(int argc, char **argv) {
         rc = sdk_print_summary(stdout, as.spec, &errs) ? report(as.spec->name, &errs) : 0;
         if (!rc) printf("\nThe service spec is valid.\n");
     } else {
-        fprintf(stderr,
-                "scheduler: the service spec of %s is valid, but running it needs a Mesos master and\n"
-                "the local cluster is not part of this build yet. Use --validate to inspect the\n"
-                "service or --scenario FILE to run it on a simulated cluster.\n",
-                as.spec->name);
-        rc = 2;
+        rc = sdk_run(&a, &as, argv[0], loop, backend);
     }
-    sdk_assembly_free(&as);
+    sdk_assembly_free(&as); /* the plugin instance goes before its backend */
 out:
+    sdk_live_backend_free(backend);
+    if (loop) sdk_loop_free(loop);
     free_kv(env, n_env);
     sdk_errors_free(&errs);
     sdk_args_free(&a);

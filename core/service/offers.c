@@ -157,7 +157,7 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
     }
     sdk_errors_free(&e);
 
-    s->drv->accept(s->dctx, offer, res->ops, res->n_ops, SDK_DECLINE_SHORT_S);
+    s->drv->accept(s->dctx, offer, res->ops, res->n_ops, SDK_ACCEPT_REFUSE_S);
     for (size_t i = 0; i < res->n_ops; i++) {
         switch (res->ops[i].type) {
         case SDK_OP_RESERVE: s->m.ops_reserve++; break;

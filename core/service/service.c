@@ -356,6 +356,7 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     s->clock = o->clock ? o->clock : default_clock;
     s->clock_arg = o->clock_arg;
     s->validate_hook = o->validate_hook;
+    s->status_hook = o->status_hook;
     s->hook_arg = o->hook_arg;
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);

@@ -24,6 +24,9 @@
 /* Refuse durations for DECLINE (sdk-behaviour.md §8.1). */
 #define SDK_DECLINE_SHORT_S 5.0
 #define SDK_DECLINE_LONG_S 3600.0
+/* Refuse filter on what is left of an accepted offer: short, because the next step of a plan
+ * usually wants the same agent as soon as the launched task reports (dcos-commons used 5 s). */
+#define SDK_ACCEPT_REFUSE_S 1.0
 
 /* What the service asks of Mesos. Arguments are borrowed for the duration of the call. */
 typedef struct sdk_driver {
@@ -74,6 +77,9 @@ typedef struct sdk_service_options {
     /* Plugin validation hook, run with the stored target and the candidate; may add errors. */
     void (*validate_hook)(void *arg, const sdk_spec *old, const sdk_spec *cand, sdk_errors *errs);
     sdk_recovery_override_fn recovery_override;
+    /* Told about every stored task status (plugin task-status observers). */
+    void (*status_hook)(void *arg, const char *task_name, const sdk_status_update *u,
+                        const char *agent_hostname);
     void *hook_arg;
 } sdk_service_options;
 

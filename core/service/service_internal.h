@@ -26,6 +26,7 @@ struct sdk_service {
     sdk_clock_fn clock;
     void *clock_arg;
     void (*validate_hook)(void *arg, const sdk_spec *old, const sdk_spec *cand, sdk_errors *errs);
+    void (*status_hook)(void *arg, const char *task_name, const sdk_status_update *u, const char *agent_hostname);
     void *hook_arg;
 
     sdk_spec *target;

@@ -157,6 +157,7 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
 
     for (size_t i = 0; i < s->n_all; i++)
         sdk_plan_on_task_status(s->all[i], r->name, u->task_id, u->state, ready);
+    if (s->status_hook) s->status_hook(s->hook_arg, r->name, u, r->hostname);
     if (u->state != SDK_TSTATE_STAGING && u->state != SDK_TSTATE_STARTING &&
         u->state != SDK_TSTATE_RUNNING && u->state != SDK_TSTATE_KILLING)
         forget_kill(s, u->task_id);

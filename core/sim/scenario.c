@@ -224,6 +224,7 @@ static int start_service(scn *s, sdk_errors *errs) {
                              .n_env = s->as.n_vars, .driver = sdk_sim_driver(), .driver_ctx = &s->sim,
                              .backoff = s->backoff, .clock = scn_clock, .clock_arg = s,
                              .backend = {.name = "the simulated cluster", .no_docker_images = true}};
+    sdk_assembly_hook_service(&s->as, &o);
     s->as.spec = NULL; /* taken */
     rc = sdk_service_new(&o, &s->svc, errs);
     return rc;

@@ -1,0 +1,88 @@
+#include "core/app/progress.h"
+#include "core/util/str.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct seen {
+    char id[SDK_UUID_STRLEN + 1];
+    sdk_status status;
+} seen;
+
+struct sdk_progress {
+    FILE *out;
+    seen *steps;
+    size_t n;
+    sdk_status plan_status;
+    bool started;
+};
+
+sdk_progress *sdk_progress_new(FILE *out) {
+    sdk_progress *p = sdk_xcalloc(1, sizeof *p);
+    p->out = out;
+    return p;
+}
+void sdk_progress_free(sdk_progress *p) {
+    if (!p) return;
+    free(p->steps);
+    free(p);
+}
+
+static seen *find(sdk_progress *p, const char *id) {
+    for (size_t i = 0; i < p->n; i++)
+        if (!strcmp(p->steps[i].id, id)) return &p->steps[i];
+    return NULL;
+}
+
+static void stamp(FILE *out) {
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char b[16];
+    strftime(b, sizeof b, "%H:%M:%S", &tm);
+    fprintf(out, "%s ", b);
+}
+
+void sdk_progress_update(sdk_progress *p, sdk_plan *plan) {
+    if (!plan) return;
+    size_t total = 0, done = 0;
+    bool changed = false;
+    for (size_t i = 0; i < plan->n_phases; i++) {
+        sdk_phase *ph = plan->phases[i];
+        for (size_t j = 0; j < ph->n_steps; j++) {
+            sdk_step *st = ph->steps[j];
+            sdk_status s = sdk_step_status(st);
+            total++;
+            if (s == SDK_STATUS_COMPLETE) done++;
+            seen *e = find(p, st->id);
+            if (!e) {
+                p->steps = sdk_xrealloc(p->steps, (p->n + 1) * sizeof *p->steps);
+                e = &p->steps[p->n++];
+                memcpy(e->id, st->id, sizeof e->id);
+                e->status = s;
+                if (!p->started) continue;
+                changed = true;
+                stamp(p->out);
+                fprintf(p->out, "  %s / %s: %s\n", ph->name, st->name, sdk_status_name(s));
+                continue;
+            }
+            if (e->status == s) continue;
+            changed = true;
+            stamp(p->out);
+            fprintf(p->out, "  %s / %s: %s -> %s\n", ph->name, st->name, sdk_status_name(e->status),
+                    sdk_status_name(s));
+            e->status = s;
+        }
+    }
+    sdk_status ps = sdk_plan_status(plan);
+    if (!p->started || changed || ps != p->plan_status) {
+        stamp(p->out);
+        fprintf(p->out, "%s plan: %s, %zu of %zu steps complete\n", plan->name, sdk_status_name(ps), done, total);
+        if (sdk_plan_error_count(plan)) {
+            for (size_t i = 0; i < plan->errors.n; i++) fprintf(p->out, "    error: %s\n", plan->errors.msgs[i]);
+        }
+    }
+    p->plan_status = ps;
+    p->started = true;
+    fflush(p->out);
+}

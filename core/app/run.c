@@ -1,0 +1,320 @@
+#include "core/app/run.h"
+#include "core/api/sdk_api.h"
+#include "core/api/server.h"
+#include "core/app/progress.h"
+#include "core/loop/loop.h"
+#include "core/mesos/client.h"
+#include "core/service/service.h"
+#include "core/state/layout.h"
+#include "core/state/store.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct runner {
+    sdk_loop *loop;
+    sdk_store *store;
+    sdk_state *state;
+    sdk_service *svc;
+    sdk_mesos_client *client;
+    sdk_http_server *http;
+    sdk_api *api;
+    sdk_progress *progress;
+    pid_t cluster_pid;   /* local cluster we started (stopped at exit); 0 otherwise */
+    int exit_code;
+} runner;
+
+static int mkdir_p(const char *path) {
+    char *p = sdk_xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = 0;
+        if (mkdir(p, 0755) && errno != EEXIST) { free(p); return -1; }
+        *s = '/';
+    }
+    int rc = mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
+    free(p);
+    return rc;
+}
+
+static bool port_answers(unsigned port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+static unsigned read_port(const char *file) {
+    FILE *f = fopen(file, "r");
+    if (!f) return 0;
+    unsigned port = 0;
+    if (fscanf(f, "%u", &port) != 1) port = 0;
+    fclose(f);
+    return port;
+}
+
+/* Starts bin/localcluster (next to this program) in DIR, or reuses one already serving it
+ * (a scheduler restarted after a crash finds its cluster still running). */
+static char *local_master(runner *r, const char *workdir, int agents, const char *argv0) {
+    char *dir = sdk_asprintf_new("%s/cluster", workdir);
+    char *portfile = sdk_asprintf_new("%s/port", dir);
+    char *url = NULL;
+    unsigned port = read_port(portfile);
+    if (port && port_answers(port)) {
+        url = sdk_asprintf_new("http://127.0.0.1:%u", port);
+        printf("Using the local cluster already running at %s (work dir %s)\n", url, dir);
+        goto out;
+    }
+    if (mkdir_p(dir)) {
+        fprintf(stderr, "scheduler: cannot create %s: %s\n", dir, strerror(errno));
+        goto out;
+    }
+    unlink(portfile);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) snprintf(self, sizeof self, "%s", argv0);
+    else self[n] = 0;
+    char *bindir = sdk_xstrdup(dirname(self));
+    char *lc = sdk_asprintf_new("%s/localcluster", bindir);
+    free(bindir);
+    if (access(lc, X_OK)) {
+        fprintf(stderr, "scheduler: %s not found: build it with `make`, or give --master URL\n", lc);
+        free(lc);
+        goto out;
+    }
+    char *log = sdk_asprintf_new("%s/localcluster.log", dir);
+    char agents_s[16];
+    snprintf(agents_s, sizeof agents_s, "%d", agents > 0 ? agents : 3);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Its own session: Ctrl-C on the terminal goes to the scheduler, which stops it. */
+        setsid();
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        execl(lc, lc, "--port", "0", "--workdir", dir, "--agents", agents_s, (char *)NULL);
+        _exit(127);
+    }
+    free(lc);
+    if (pid < 0) {
+        fprintf(stderr, "scheduler: cannot start the local cluster: %s\n", strerror(errno));
+        free(log);
+        goto out;
+    }
+    r->cluster_pid = pid;
+    for (int i = 0; i < 200; i++) { /* up to 10 s */
+        port = read_port(portfile);
+        if (port && port_answers(port)) break;
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            r->cluster_pid = 0;
+            fprintf(stderr, "scheduler: the local cluster exited at start; see %s\n", log);
+            free(log);
+            goto out;
+        }
+        usleep(50000);
+        port = 0;
+    }
+    if (!port) {
+        fprintf(stderr, "scheduler: the local cluster did not start within 10 s; see %s\n", log);
+        free(log);
+        goto out;
+    }
+    url = sdk_asprintf_new("http://127.0.0.1:%u", port);
+    printf("Started the local cluster at %s: %s agents, work dir %s, log %s\n", url, agents_s, dir, log);
+    free(log);
+out:
+    free(dir);
+    free(portfile);
+    return url;
+}
+
+static void stop_cluster(runner *r) {
+    if (!r->cluster_pid) return;
+    kill(r->cluster_pid, SIGTERM);
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(r->cluster_pid, NULL, WNOHANG) == r->cluster_pid) { r->cluster_pid = 0; return; }
+        usleep(50000);
+    }
+    kill(r->cluster_pid, SIGKILL);
+    waitpid(r->cluster_pid, NULL, 0);
+    r->cluster_pid = 0;
+}
+
+/* ---- client callbacks: everything goes to the service, then the terminal shows progress ---- */
+static void show(runner *r) { sdk_progress_update(r->progress, sdk_service_plan(r->svc, "deploy")); }
+
+static void cb_subscribed(void *ud, const char *fwid) {
+    runner *r = ud;
+    printf("Subscribed to the Mesos master as framework %s\n", fwid);
+    if (sdk_service_on_registered(r->svc, fwid)) {
+        fprintf(stderr, "scheduler: cannot store the framework id; stopping without sending anything\n");
+        r->exit_code = 1;
+        sdk_loop_stop(r->loop);
+    }
+    show(r);
+}
+static void cb_offers(void *ud, const sdk_offer *offers, size_t n) {
+    runner *r = ud;
+    sdk_service_on_offers(r->svc, offers, n);
+    show(r);
+}
+static void cb_rescind(void *ud, const char *offer_id) { (void)ud; (void)offer_id; }
+static void cb_status(void *ud, const sdk_status_update *u) {
+    runner *r = ud;
+    sdk_service_on_status(r->svc, u);
+    show(r);
+}
+static void cb_error(void *ud, const char *msg) {
+    runner *r = ud;
+    fprintf(stderr, "scheduler: the Mesos master ended this framework: %s\n"
+                    "scheduler: stopping; the stored state is untouched\n", msg);
+    r->exit_code = 3;
+    sdk_loop_stop(r->loop);
+}
+static void cb_disconnected(void *ud, const char *reason) {
+    (void)ud;
+    SDK_WARN("scheduler", "disconnected from the Mesos master (%s); reconnecting", reason);
+}
+
+static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
+    (void)l;
+    (void)id;
+    runner *r = ud;
+    sdk_service_tick(r->svc);
+    show(r);
+}
+
+int sdk_run(const sdk_args *a, sdk_assembly *as, const char *argv0, sdk_loop *loop,
+            sdk_live_backend *backend) {
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.exit_code = 1;
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    const char *workdir = a->workdir ? a->workdir : "sdk-work";
+    char *state_url = a->state ? sdk_xstrdup(a->state) : sdk_asprintf_new("file:%s/state", workdir);
+    char *master = NULL;
+    char **roles = NULL;
+    size_t n_roles = 0;
+    sdk_spec *spec = as->spec;
+    as->spec = NULL;
+
+    if (mkdir_p(workdir)) {
+        fprintf(stderr, "scheduler: cannot create the work dir %s: %s\n", workdir, strerror(errno));
+        goto out;
+    }
+    /* State first: a second scheduler for the same state stops here, before touching anything. */
+    if (sdk_store_open_url(state_url, &r.store, &errs) ||
+        sdk_state_open_new(r.store, spec->name, &r.state, &errs)) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
+        goto out;
+    }
+    printf("State: %s\n", state_url);
+    master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a->agents, argv0);
+    if (!master) goto out;
+
+    r.loop = loop;
+    sdk_loop_handle_signals(r.loop, NULL, NULL);
+    if (backend) sdk_live_backend_attach_state(backend, r.state);
+
+    char *service_role = sdk_spec_role_new(spec);
+    roles = sdk_xcalloc(spec->n_pods + 1, sizeof *roles);
+    roles[n_roles++] = service_role;
+    for (size_t i = 0; i < spec->n_pods; i++) {
+        char *pr = sdk_pod_role_new(spec, &spec->pods[i]);
+        bool dup = false;
+        for (size_t j = 0; j < n_roles && !dup; j++) dup = !strcmp(roles[j], pr);
+        if (dup) free(pr);
+        else roles[n_roles++] = pr;
+    }
+    void *fw = NULL;
+    size_t fwlen = 0;
+    char *fwid = NULL;
+    if (sdk_state_framework_id_get_new(r.state, &fw, &fwlen, NULL) == 0) fwid = sdk_xstrndup(fw, fwlen);
+    free(fw);
+    sdk_mesos_client_options co = {
+        .master = master, .name = spec->name, .user = spec->user, .principal = spec->principal,
+        /* Our own local cluster needs no protection from frequent revives. */
+        .revive_min_interval_ms = a->master ? 0 : 1000,
+        .roles = (const char *const *)roles, .n_roles = n_roles, .framework_id = fwid, .webui_url = spec->web_url,
+        .cb = {.ud = &r, .on_subscribed = cb_subscribed, .on_offers = cb_offers, .on_rescind = cb_rescind,
+               .on_status = cb_status, .on_error = cb_error, .on_disconnected = cb_disconnected},
+    };
+    int rc = sdk_mesos_client_new(r.loop, &co, &r.client, &errs);
+    free(fwid);
+    if (rc) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
+        goto out;
+    }
+    sdk_service_options so = {
+        .spec = spec, .state = r.state, .env = as->vars, .n_env = as->n_vars,
+        .driver = sdk_mesos_client_driver(), .driver_ctx = r.client,
+        .backend = {.name = a->master ? NULL : "the local cluster", .no_docker_images = !a->master},
+    };
+    sdk_assembly_hook_service(as, &so);
+    spec = NULL; /* taken by the service, even on failure */
+    if (sdk_service_new(&so, &r.svc, &errs)) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
+        goto out;
+    }
+    if (backend) sdk_live_backend_attach_service(backend, r.svc);
+    sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080"};
+    sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst};
+    if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
+        fprintf(stderr, "scheduler: choose another address with --api 127.0.0.1:PORT (port 0 picks a free one)\n");
+        goto out;
+    }
+    printf("REST API: http://127.0.0.1:%u  (e.g. curl http://127.0.0.1:%u/v1/plans/deploy)\n",
+           sdk_http_server_port(r.http), sdk_http_server_port(r.http));
+    r.progress = sdk_progress_new(stdout);
+    printf("Deploying %s on %s (Ctrl-C stops the scheduler)\n", sdk_service_target_spec(r.svc)->name, master);
+    show(&r);
+    uint64_t tick_id = 0;
+    sdk_loop_timer_every(r.loop, 1000, on_tick, &r, &tick_id);
+    if (sdk_mesos_client_start(r.client)) {
+        fprintf(stderr, "scheduler: cannot start the Mesos client\n");
+        goto out;
+    }
+    r.exit_code = 0;
+    sdk_loop_run(r.loop);
+    if (r.exit_code == 0) printf("\nStopping: the service keeps its state in %s\n", state_url);
+
+out:
+    if (r.http) sdk_http_server_free(r.http); /* before the routes' owner */
+    sdk_api_free(r.api);
+    if (r.client) sdk_mesos_client_stop(r.client);
+    if (r.client) sdk_mesos_client_free(r.client);
+    if (backend) {
+        sdk_live_backend_attach_service(backend, NULL);
+        sdk_live_backend_attach_state(backend, NULL);
+    }
+    sdk_service_free(r.svc);
+    sdk_progress_free(r.progress);
+    stop_cluster(&r);
+    sdk_state_free(r.state);
+    if (r.store) sdk_store_close(r.store);
+    sdk_spec_free(spec);
+    for (size_t i = 0; i < n_roles; i++) free(roles[i]);
+    free(roles);
+    free(master);
+    free(state_url);
+    sdk_errors_free(&errs);
+    return r.exit_code;
+}
