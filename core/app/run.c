@@ -267,7 +267,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const char *argv0, sdk_loop *lo
         .driver = sdk_mesos_client_driver(), .driver_ctx = r.client,
         .backend = {.name = a->master ? NULL : "the local cluster", .no_docker_images = !a->master},
     };
-    sdk_assembly_hook_service(as, &so);
+    so.plugin = as->inst;
     spec = NULL; /* taken by the service, even on failure */
     if (sdk_service_new(&so, &r.svc, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);

@@ -99,6 +99,22 @@ static bool seen_instance(const sdk_task_views *tv, size_t upto, const sdk_task_
     return false;
 }
 
+/* True when an unfinished step of another recovery phase works on this pod instance: a custom
+ * recovery (plugin override) that restarts other pods owns them until its step completes, so
+ * the kill it sends is not mistaken for a new failure. */
+static bool covered_elsewhere(const sdk_plan *p, const char *instance) {
+    for (size_t i = 0; i < p->n_phases; i++) {
+        const sdk_phase *ph = p->phases[i];
+        if (ph->pod_instance && !strcmp(ph->pod_instance, instance)) continue;
+        for (size_t j = 0; j < ph->n_steps; j++) {
+            const sdk_step *st = ph->steps[j];
+            if (st->pod_instance && !strcmp(st->pod_instance, instance) && st->status != SDK_STATUS_COMPLETE)
+                return true;
+        }
+    }
+    return false;
+}
+
 /* Builds (or not) the recovery of one pod instance. */
 static void recover_instance(sdk_recovery *r, const sdk_pod_spec *pod, int64_t index,
                              const sdk_task_views *tv, sdk_plan *const *plans, size_t n_plans,
@@ -126,6 +142,7 @@ static void recover_instance(sdk_recovery *r, const sdk_pod_spec *pod, int64_t i
     }
     if (n_failed == 0 || (n_pf && n_pf != n_failed)) goto out; /* nothing failed, or mixed: skip */
     sdk_recovery_type type = n_pf ? SDK_RECOVERY_PERMANENT : SDK_RECOVERY_TRANSIENT;
+    if (type == SDK_RECOVERY_TRANSIENT && covered_elsewhere(r->plan, instance)) goto out;
 
     long existing = phase_for(r->plan, instance);
     if (existing >= 0) {

@@ -1,6 +1,5 @@
 #include "core/service/assemble.h"
 #include "core/offer/placement.h"
-#include "core/service/service.h"
 #include "core/spec/spec_load.h"
 #include "core/util/str.h"
 #include <stdlib.h>
@@ -97,17 +96,3 @@ void sdk_assembly_free(sdk_assembly *a) {
     memset(a, 0, sizeof *a);
 }
 
-static void plugin_validate(void *arg, const sdk_spec *old, const sdk_spec *cand, sdk_errors *errs) {
-    sdk_plugin_validate_config(arg, old, cand, errs);
-}
-
-static void plugin_status(void *arg, const char *task_name, const sdk_status_update *u, const char *host) {
-    sdk_plugin_task_status_notify(arg, task_name, u->task_id, sdk_tstate_name(u->state), host, u->ip, u->message);
-}
-
-void sdk_assembly_hook_service(sdk_assembly *a, sdk_service_options *o) {
-    if (!a->inst) return;
-    o->validate_hook = plugin_validate;
-    o->status_hook = plugin_status;
-    o->hook_arg = a->inst;
-}

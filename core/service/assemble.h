@@ -30,9 +30,6 @@ typedef struct sdk_assembly_input {
 int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *errs);
 /* Releases everything; spec may have been taken by the caller (set it to NULL). */
 void sdk_assembly_free(sdk_assembly *a);
-struct sdk_service_options;
-/* Connects the plugin's hooks (config validation, task-status observer) to service options. */
-void sdk_assembly_hook_service(sdk_assembly *a, struct sdk_service_options *o);
 /* Placement strings of every pod: appends "pods.<type>.placement: <problem>" for invalid ones. */
 void sdk_spec_check_placement(const sdk_spec *s, sdk_errors *errs);
 #endif

@@ -1,6 +1,7 @@
 /* The offer cycle (sdk-behaviour.md §8): filter offers, evaluate candidate steps in plan
  * priority order, record launches before sending them, garbage-collect unclaimed reservations,
  * decline the rest, and keep revive/suppress in step with the work. */
+#include "core/plugin/plugin.h"
 #include "core/service/service_internal.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
@@ -261,6 +262,8 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
         .plan_params = params, .n_plan_params = n_params, .sched_env = s->env,
         .n_sched_env = s->n_env, .view = view, .backend = s->backend,
     };
+    sdk_placement_rule *rule = svc_placement_rule_new(s, pod);
+    req.placement = rule;
     /* Offers still unused, in order. */
     sdk_offer *avail = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *avail);
     size_t *map = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *map);
@@ -281,6 +284,7 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
         for (size_t i = 0; i < res.n_outcomes; i++) log_outcome(s, st, &res.outcomes[i]);
         if (res.matched) {
             size_t oi = map[res.offer_index];
+            svc_apply_overrides(s, st, &res);
             if (record_and_send(s, st, &offers[oi], &res) == 0) used[oi] = true;
         } else {
             sdk_step_on_launched(st, NULL, 0);
@@ -288,6 +292,7 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     }
     sdk_errors_free(&e);
     sdk_eval_result_free(&res);
+    sdk_placement_rule_free(rule);
     free(avail);
     free(map);
     free(recs);
@@ -300,6 +305,22 @@ static void run_generic_step(sdk_service *s, sdk_step *st) {
     switch (st->action) {
     case SDK_ACTION_DECOMMISSION_KILL:
         if (!r) { sdk_step_set_status(st, SDK_STATUS_COMPLETE); break; }
+        if (s->plugin && r->override != SDK_OVERRIDE_DECOMMISSIONED) {
+            sdk_plugin_decision d = SDK_PLUGIN_DECOMMISSION_ALLOW;
+            char *why = NULL;
+            sdk_plugin_pre_decommission(s->plugin, r->pod_type, (uint32_t)r->index, &d, &why);
+            if (d == SDK_PLUGIN_DECOMMISSION_VETO) {
+                /* ERROR with the plugin's reason on the plan; recheck_vetoes() asks again. */
+                char *msg = sdk_asprintf_new("decommission of %s refused by the service: %s", r->pod_instance,
+                                             why ? why : "no reason given");
+                sdk_step_set_error(st, msg);
+                free(msg);
+                free(why);
+                break;
+            }
+            free(why);
+            if (d == SDK_PLUGIN_DECOMMISSION_PENDING) break;
+        }
         if (r->override != SDK_OVERRIDE_DECOMMISSIONED) {
             sdk_state_txn *t = sdk_state_txn_new(s->state);
             sdk_state_txn_set_goal_override(t, r->name, "DECOMMISSIONED");
@@ -326,6 +347,29 @@ static void run_generic_step(sdk_service *s, sdk_step *st) {
         break;
     default:
         break; /* UNRESERVE completes when GC releases the id; others are driven elsewhere */
+    }
+}
+
+/* Vetoed decommission kills are in ERROR, so no strategy offers them again: ask the plugin each
+ * cycle, and put an allowed one back to PENDING. */
+static void recheck_vetoes(sdk_service *s) {
+    if (!s->decommission || !s->plugin) return;
+    for (size_t p = 0; p < s->decommission->n_phases; p++) {
+        sdk_phase *ph = s->decommission->phases[p];
+        for (size_t j = 0; j < ph->n_steps; j++) {
+            sdk_step *st = ph->steps[j];
+            if (st->action != SDK_ACTION_DECOMMISSION_KILL || st->status != SDK_STATUS_ERROR) continue;
+            sdk_task_rec *r = st->target ? svc_find_task(s, st->target) : NULL;
+            sdk_plugin_decision d = SDK_PLUGIN_DECOMMISSION_ALLOW;
+            char *why = NULL;
+            if (r) sdk_plugin_pre_decommission(s->plugin, r->pod_type, (uint32_t)r->index, &d, &why);
+            free(why);
+            if (d == SDK_PLUGIN_DECOMMISSION_ALLOW) {
+                sdk_errors_free(&st->errors);
+                sdk_errors_init(&st->errors);
+                sdk_step_set_status(st, SDK_STATUS_PENDING);
+            }
+        }
     }
 }
 
@@ -371,6 +415,7 @@ static void recovery_update(sdk_service *s) {
         if (s->all[i] != rp) others[k++] = s->all[i];
     sdk_recovery_update(s->recovery, s->target, sdk_service_task_views(s), others, k, k ? 1 : 0);
     free(others);
+    svc_prune_overrides(s);
 }
 
 void svc_update_offer_interest(sdk_service *s) {
@@ -425,6 +470,7 @@ void sdk_service_on_offers(sdk_service *s, const sdk_offer *in, size_t n) {
     for (size_t i = 0; i < n; i++) filter_offer(s, &in[i], &offers[i]);
 
     recovery_update(s);
+    recheck_vetoes(s);
     sdk_candidate *c = NULL;
     size_t nc = 0;
     sdk_plan_candidates_new(s->all, s->n_all, &c, &nc);

@@ -2,6 +2,7 @@
  * §5.1), plan construction, and queries. The offer cycle is in offers.c, task statuses in
  * statuses.c. */
 #include "core/service/service_internal.h"
+#include "core/plugin/plugin.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
@@ -216,7 +217,8 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
     sdk_errors_init(&verr);
     bool fatal = false;
     sdk_spec_validate_update(old, cand, deploy_completed, &verr, &fatal);
-    if (s->validate_hook) s->validate_hook(s->hook_arg, old, cand, &verr);
+    if (s->plugin) sdk_plugin_validate_config(s->plugin, old, cand, &verr);
+    svc_check_backend(s, cand, &verr);
     if (sdk_errors_any(&verr) && (fatal || !old)) {
         sdk_errors_extend(errs, &verr);
         sdk_errors_free(&verr);
@@ -355,9 +357,7 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     s->backend = o->backend;
     s->clock = o->clock ? o->clock : default_clock;
     s->clock_arg = o->clock_arg;
-    s->validate_hook = o->validate_hook;
-    s->status_hook = o->status_hook;
-    s->hook_arg = o->hook_arg;
+    s->plugin = o->plugin;
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);
     s->env = sdk_xcalloc(o->n_env ? o->n_env : 1, sizeof *s->env);
@@ -368,7 +368,7 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     s->n_env = o->n_env;
     s->backoff = sdk_backoff_new(&o->backoff);
     s->recovery = sdk_recovery_new(s->backoff);
-    if (o->recovery_override) sdk_recovery_set_override(s->recovery, o->recovery_override, o->hook_arg);
+    if (s->plugin) sdk_recovery_set_override(s->recovery, svc_plugin_recovery_override, s);
 
     int rc = load_tasks(s, errs);
     if (!rc) rc = apply_config_update(s, o->spec, errs);
@@ -422,6 +422,7 @@ void sdk_service_free(sdk_service *s) {
     for (size_t i = 0; i < s->n_seen; i++) free(s->seen[i]);
     free(s->seen);
     for (size_t i = 0; i < s->log_n; i++) svc_log_entry_free(&s->log[(s->log_start + i) % SVC_LOG_MAX]);
+    svc_free_overrides(s);
     sdk_errors_free(&s->config_errors);
     free(s);
 }

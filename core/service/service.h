@@ -74,13 +74,9 @@ typedef struct sdk_service_options {
     sdk_backoff_config backoff;     /* zeroed = disabled */
     sdk_clock_fn clock;             /* NULL: CLOCK_MONOTONIC */
     void *clock_arg;
-    /* Plugin validation hook, run with the stored target and the candidate; may add errors. */
-    void (*validate_hook)(void *arg, const sdk_spec *old, const sdk_spec *cand, sdk_errors *errs);
-    sdk_recovery_override_fn recovery_override;
-    /* Told about every stored task status (plugin task-status observers). */
-    void (*status_hook)(void *arg, const char *task_name, const sdk_status_update *u,
-                        const char *agent_hostname);
-    void *hook_arg;
+    /* The service's plugin (borrowed; NULL: none): its config validator, recovery overrides,
+     * placement rules, pre-decommission checks and task-status observer are called from here. */
+    struct sdk_plugin_instance *plugin;
 } sdk_service_options;
 
 typedef struct sdk_service sdk_service;

@@ -13,6 +13,15 @@ typedef struct svc_kill {
     double last;
 } svc_kill;
 
+/* What a plugin's recovery override asks for one step (e.g. Cassandra's replace_address). */
+typedef struct svc_override {
+    char step_id[SDK_UUID_STRLEN + 1];
+    char *task;          /* task name in the pod */
+    char *cmd_suffix;    /* appended to the command; NULL: none */
+    sdk_kv *env;         /* set in the task env */
+    size_t n_env;
+} svc_override;
+
 typedef struct svc_config {
     char *id;
     sdk_spec *spec; /* NULL: unreadable */
@@ -25,9 +34,9 @@ struct sdk_service {
     sdk_backend_limits backend;
     sdk_clock_fn clock;
     void *clock_arg;
-    void (*validate_hook)(void *arg, const sdk_spec *old, const sdk_spec *cand, sdk_errors *errs);
-    void (*status_hook)(void *arg, const char *task_name, const sdk_status_update *u, const char *agent_hostname);
-    void *hook_arg;
+    struct sdk_plugin_instance *plugin;
+    svc_override *overrides;    /* per recovery step: a plugin's command suffix / env overrides */
+    size_t n_overrides;
 
     sdk_spec *target;
     char *target_id;
@@ -81,6 +90,17 @@ void svc_order_plans(sdk_service *s);
 void svc_log_entry_free(sdk_offer_log_entry *e);
 /* Kill with retry until a terminal status (sdk-behaviour.md §8.6). */
 void svc_kill_task(sdk_service *s, const char *task_id, const char *agent_id);
+/* Plugin glue (plugin_hooks.c). All are no-ops without a plugin. */
+int svc_plugin_recovery_override(void *arg, const char *pod_type, int64_t index, sdk_recovery_type type,
+                                 const char *const *tasks, size_t n_tasks, sdk_phase **out);
+void svc_apply_overrides(sdk_service *s, const sdk_step *st, sdk_eval_result *res);
+void svc_prune_overrides(sdk_service *s);
+void svc_free_overrides(sdk_service *s);
+/* A placement rule for the pod: its spec rule ANDed with the plugin's placement hook. */
+sdk_placement_rule *svc_placement_rule_new(sdk_service *s, const sdk_pod_spec *pod);
+/* Backend limits the spec runs into (a Docker image on the local cluster...), as errors. */
+void svc_check_backend(const sdk_service *s, const sdk_spec *spec, sdk_errors *errs);
+
 /* Revive when a step not seen last cycle became a candidate; suppress when idle (§8.2). */
 void svc_update_offer_interest(sdk_service *s);
 #endif

@@ -1,5 +1,6 @@
 /* Task statuses, kills and reconciliation (sdk-behaviour.md §4.2, §7, §8.4, §8.6). */
 #include "core/service/service_internal.h"
+#include "core/plugin/plugin.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include <stdlib.h>
@@ -157,7 +158,9 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
 
     for (size_t i = 0; i < s->n_all; i++)
         sdk_plan_on_task_status(s->all[i], r->name, u->task_id, u->state, ready);
-    if (s->status_hook) s->status_hook(s->hook_arg, r->name, u, r->hostname);
+    if (s->plugin)
+        sdk_plugin_task_status_notify(s->plugin, r->name, u->task_id, sdk_tstate_name(u->state), r->hostname,
+                                      u->ip, u->message);
     if (u->state != SDK_TSTATE_STAGING && u->state != SDK_TSTATE_STARTING &&
         u->state != SDK_TSTATE_RUNNING && u->state != SDK_TSTATE_KILLING)
         forget_kill(s, u->task_id);

@@ -1,6 +1,7 @@
 /* The scenario language (docs/scenarios.md). One command per line; `#` starts a comment. */
 #include "core/sim/scenario.h"
-#include "core/plugin/memory_backend.h"
+#include "core/loop/loop.h"
+#include "core/plugin/live_backend.h"
 #include "core/service/assemble.h"
 #include "core/service/records.h"
 #include "core/sim/cluster.h"
@@ -37,7 +38,8 @@ typedef struct scn {
     sdk_state *state;
     sdk_service *svc;
     sdk_assembly as;
-    sdk_memory_backend *mb;
+    sdk_loop *loop;             /* plugin timers and commands; stepped by `tick` */
+    sdk_live_backend *lb;
     double now;
     char *framework_id;
     remembered *mem;
@@ -94,8 +96,13 @@ static void kv_set(sdk_kv **v, size_t *n, const char *k, const char *val) {
     (*n)++;
 }
 
-/* "shared/..." names the shared reference folder (SDK_SHARED or ../shared). */
+/* "shared/..." names the shared reference folder (SDK_SHARED or ../shared); "fixtures/..." the
+ * fixture plugins of this build (SDK_BUILD_DIR/fixtures, default build/fixtures). */
 static char *resolve(const char *p) {
+    if (!strncmp(p, "fixtures/", 9)) {
+        const char *b = getenv("SDK_BUILD_DIR");
+        return sdk_asprintf_new("%s/%s", b && *b ? b : "build", p);
+    }
     if (!strncmp(p, "shared/", 7)) {
         const char *sh = getenv("SDK_SHARED");
         return sdk_asprintf_new("%s/%s", sh && *sh ? sh : "../shared", p + 7);
@@ -201,15 +208,23 @@ static void cmd_agent_mount(scn *s, char **tok, size_t n) {
 static void stop_service(scn *s) {
     sdk_service_free(s->svc);
     s->svc = NULL;
+    if (s->lb) {
+        sdk_live_backend_attach_service(s->lb, NULL);
+        sdk_live_backend_attach_state(s->lb, NULL);
+    }
     sdk_assembly_free(&s->as);
-    sdk_memory_backend_free(s->mb);
-    s->mb = NULL;
+    sdk_live_backend_free(s->lb);
+    s->lb = NULL;
 }
 
 static int start_service(scn *s, sdk_errors *errs) {
     stop_service(s);
-    s->mb = sdk_memory_backend_new();
-    sdk_plugin_backend be = sdk_memory_backend_vtable(s->mb);
+    if (!s->loop && sdk_loop_new(&s->loop)) {
+        sdk_errors_addf(errs, "cannot create an event loop");
+        return SDK_EIO;
+    }
+    sdk_live_backend_new(s->loop, NULL, NULL, &s->lb);
+    sdk_plugin_backend be = sdk_live_backend_vtable(s->lb);
     sdk_assembly_input in = {.plugin_path = s->plugin_path, .spec_path = s->spec_path, .env = s->env,
                              .n_env = s->n_env, .overrides = s->opts, .n_overrides = s->n_opts,
                              .backend = &be};
@@ -220,13 +235,15 @@ static int start_service(scn *s, sdk_errors *errs) {
         rc = sdk_state_open_new(s->store, s->as.spec->name, &s->state, errs);
         if (rc) return rc;
     }
+    sdk_live_backend_attach_state(s->lb, s->state);
     sdk_service_options o = {.spec = s->as.spec, .state = s->state, .env = s->as.vars,
                              .n_env = s->as.n_vars, .driver = sdk_sim_driver(), .driver_ctx = &s->sim,
                              .backoff = s->backoff, .clock = scn_clock, .clock_arg = s,
                              .backend = {.name = "the simulated cluster", .no_docker_images = true}};
-    sdk_assembly_hook_service(&s->as, &o);
+    o.plugin = s->as.inst;
     s->as.spec = NULL; /* taken */
     rc = sdk_service_new(&o, &s->svc, errs);
+    if (!rc) sdk_live_backend_attach_service(s->lb, s->svc);
     return rc;
 }
 
@@ -588,7 +605,7 @@ static int run_line(scn *s, char *line) {
         }
     } else if (!strcmp(c, "plugin")) {
         free(s->plugin_path);
-        s->plugin_path = n > 1 ? sdk_xstrdup(tok[1]) : sdk_xstrdup(s->default_plugin);
+        s->plugin_path = n > 1 ? resolve(tok[1]) : sdk_xstrdup(s->default_plugin);
         if (!s->plugin_path) { fail(s, "`plugin` without a path needs --plugin"); return -1; }
     } else if (!strcmp(c, "backoff")) {
         sdk_backoff_config_default(&s->backoff);
@@ -630,7 +647,11 @@ static int run_line(scn *s, char *line) {
     else if (!strcmp(c, "answer-reconcile")) { if (need_service(s)) answer_reconcile(s); }
     else if (!strcmp(c, "converge")) do_converge(s, tok, n);
     else if (!strcmp(c, "advance")) s->now += n > 1 ? atof(tok[1]) : 1;
-    else if (!strcmp(c, "tick")) { if (need_service(s)) sdk_service_tick(s->svc); }
+    else if (!strcmp(c, "tick")) {
+        if (!need_service(s)) return -1;
+        sdk_loop_run_once(s->loop, 0);
+        sdk_service_tick(s->svc);
+    }
     else if (!strncmp(c, "plan-", 5)) do_plan_cmd(s, tok, n);
     else if (!strcmp(c, "remember")) {
         if (!need_service(s)) return -1;
@@ -681,6 +702,7 @@ int sdk_scenario_run_file(const char *path, const char *plugin_path, FILE *log, 
         p = nl ? nl + 1 : NULL;
     }
     stop_service(&s);
+    if (s.loop) sdk_loop_free(s.loop);
     sdk_state_free(s.state);
     if (s.store) sdk_store_close(s.store);
     sdk_sim_free(&s.sim);

@@ -19,7 +19,19 @@ static void run_one(void) {
 int main(void) {
     glob_t g;
     const char *only = getenv("SDK_SCENARIOS");
-    int grc = only && *only ? glob(only, GLOB_NOCHECK, NULL, &g) : glob("tests/scenarios/*.scn", 0, NULL, &g);
+    int grc = 0;
+    if (only && *only) {
+        /* space-separated patterns */
+        char *copy = strdup(only), *save = NULL;
+        int flags = GLOB_NOCHECK;
+        for (char *p = strtok_r(copy, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+            grc |= glob(p, flags, NULL, &g);
+            flags |= GLOB_APPEND;
+        }
+        free(copy);
+    } else {
+        grc = glob("tests/scenarios/*.scn", 0, NULL, &g);
+    }
     if (grc != 0 || g.gl_pathc == 0) {
         fprintf(stderr, "no scenarios found (run from the repository root)\n");
         return check_summary("test_scenarios") | 1;
