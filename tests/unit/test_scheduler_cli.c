@@ -100,6 +100,22 @@ static void test_bad_input(void) {
     free(spec);
 }
 
+/* Bad input while running: refused before anything is written (no state directory). */
+static void test_bad_input_writes_nothing(void) {
+    char dir[] = "/tmp/sdk-cli-run-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char *args = sdk_asprintf_new("--plugin plugins/hello/hello.so -o HELLO_COUNT=abc --workdir %s/w", dir);
+    char *out;
+    CHECK_INT(run(args, &out), 1);
+    CHECK_CONTAINS(out, "pods.hello.count: expected an integer");
+    char *state = sdk_asprintf_new("%s/w", dir);
+    CHECK_MSG(access(state, F_OK) != 0, "%s was created", state);
+    free(state);
+    free(out);
+    free(args);
+    rmdir(dir);
+}
+
 static void test_every_upstream_example_validates(void) {
     const char *names[] = {"svc", "simple", "sidecar", "pre-reserved", "pre-reserved-sidecar", "finish_state",
                            "multiport", "marathon_constraint", "update_plan", "taskcfg", "pod-mount-volume",
@@ -140,6 +156,7 @@ int main(void) {
     RUN(test_help_documents_every_flag);
     RUN(test_validate_hello);
     RUN(test_bad_input);
+    RUN(test_bad_input_writes_nothing);
     RUN(test_every_upstream_example_validates);
     RUN(test_scenario_flag);
     return check_summary("test_scheduler_cli");
