@@ -201,24 +201,56 @@ static void h_pod_info(sdk_http_req *req, void *ud) {
     sdk_api_respond_json_take(req, 200, a);
 }
 
-/* POST /v1/pod/{pod}/<op>: not offered by the service yet (see sdk_api.h). */
-static void pod_op(sdk_http_req *req, sdk_api *api, const char *op) {
+/* POST /v1/pod/{pod}/<op> (§6.2). pause/resume take an optional JSON array of task names. */
+static void pod_op(sdk_http_req *req, sdk_api *api, sdk_pod_op op) {
     const char *pod = sdk_http_req_param(req, "pod");
-    size_t n = 0;
-    const sdk_task_view **v = instance_views_new(api, pod, &n);
-    free(v);
-    if (!n) {
-        respond_pod_not_found(req, pod);
-        return;
+    size_t blen = 0;
+    const char *body = sdk_http_req_body(req, &blen);
+    const char **tasks = NULL;
+    size_t nt = 0;
+    json_t *arr = NULL;
+    if ((op == SDK_POD_PAUSE || op == SDK_POD_RESUME) && body && blen) {
+        json_error_t je;
+        arr = json_loadb(body, blen, 0, &je);
+        bool ok = json_is_array(arr);
+        size_t i;
+        json_t *v;
+        json_array_foreach(arr, i, v) ok = ok && json_is_string(v);
+        if (!ok) {
+            json_decref(arr);
+            sdk_api_respond_message(req, 400, "the body must be a JSON array of task names, e.g. [\"server\"]");
+            return;
+        }
+        nt = json_array_size(arr);
+        tasks = sdk_xcalloc(nt ? nt : 1, sizeof *tasks);
+        json_array_foreach(arr, i, v) tasks[i] = json_string_value(v);
     }
-    char *m = sdk_asprintf_new("pod %s arrives with a later release", op);
-    sdk_api_respond_message(req, 501, m);
-    free(m);
+    char **aff = NULL;
+    size_t na = 0;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = sdk_service_pod_op(api->svc, op, pod, tasks, nt, &aff, &na, &e);
+    if (rc == SDK_ENOENT) {
+        sdk_http_respond_text(req, 404, e.n ? e.msgs[0] : "not found");
+    } else if (rc) {
+        sdk_api_respond_message(req, rc == SDK_ESTATE ? 409 : 500, e.n ? e.msgs[0] : "refused");
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "pod", json_string(pod));
+        json_t *ta = json_array();
+        for (size_t i = 0; i < na; i++) json_array_append_new(ta, json_string(aff[i]));
+        json_object_set_new(o, "tasks", ta);
+        sdk_api_respond_json_take(req, 200, o);
+    }
+    sdk_errors_free(&e);
+    sdk_service_names_free(aff, na);
+    free(tasks);
+    json_decref(arr);
 }
-static void h_pod_restart(sdk_http_req *req, void *ud) { pod_op(req, ud, "restart"); }
-static void h_pod_replace(sdk_http_req *req, void *ud) { pod_op(req, ud, "replace"); }
-static void h_pod_pause(sdk_http_req *req, void *ud) { pod_op(req, ud, "pause"); }
-static void h_pod_resume(sdk_http_req *req, void *ud) { pod_op(req, ud, "resume"); }
+static void h_pod_restart(sdk_http_req *req, void *ud) { pod_op(req, ud, SDK_POD_RESTART); }
+static void h_pod_replace(sdk_http_req *req, void *ud) { pod_op(req, ud, SDK_POD_REPLACE); }
+static void h_pod_pause(sdk_http_req *req, void *ud) { pod_op(req, ud, SDK_POD_PAUSE); }
+static void h_pod_resume(sdk_http_req *req, void *ud) { pod_op(req, ud, SDK_POD_RESUME); }
 
 /* ---- endpoints (§6.3) ---- */
 

@@ -186,8 +186,7 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
         executor_copy(&r->exec, lg->executor);
         r->has_status = false;
         r->ready = false;
-        r->override = SDK_OVERRIDE_NONE;
-        sdk_task_rec_derive(r);
+        sdk_task_rec_derive(r); /* the goal-state override (paused) stays */
         launched[i].task_name = r->name;
         launched[i].task_id = r->desc.task_id;
         SDK_INFO("offers", "launching %s on %s (%s)", r->name, offer->hostname, r->desc.task_id);
@@ -285,6 +284,7 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
         if (res.matched) {
             size_t oi = map[res.offer_index];
             svc_apply_overrides(s, st, &res);
+            svc_apply_pause(s, &res);
             if (record_and_send(s, st, &offers[oi], &res) == 0) used[oi] = true;
         } else {
             sdk_step_on_launched(st, NULL, 0);

@@ -99,6 +99,24 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u);
 /* Periodic work (kill retries, reconciliation retries, delayed steps). Call every second. */
 void sdk_service_tick(sdk_service *s);
 
+/* ---- pod operations (sdk-behaviour.md §9.2, §9.5) ---- */
+typedef enum {
+    SDK_POD_RESTART = 0, /* kill; relaunched in place on the same reservations and volumes */
+    SDK_POD_REPLACE,     /* mark permanently failed, kill; relaunched elsewhere with fresh volumes */
+    SDK_POD_PAUSE,       /* relaunch in place with an idle command (inspect the sandbox/volume) */
+    SDK_POD_RESUME,      /* relaunch in place with the real command */
+} sdk_pod_op;
+const char *sdk_pod_op_name(sdk_pod_op op); /* "restart", ... */
+/* Applies op to the pod instance `pod` ("hello-0"). `tasks` (pause/resume only; NULL or none =
+ * every RUNNING-goal task of the pod) are names inside the pod ("server") or full task names.
+ * On success *affected is a new array of full task names (sdk_service_names_free). Returns
+ * SDK_ENOENT for an unknown pod or task, SDK_ESTATE for a conflicting operation (replace or
+ * pause while paused, resume while not paused, anything during uninstall), SDK_EIO when the
+ * state store refused the change; the message is in errs and nothing changed. */
+int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const char *const *tasks,
+                       size_t n_tasks, char ***affected, size_t *n_affected, sdk_errors *errs);
+void sdk_service_names_free(char **names, size_t n);
+
 /* ---- queries (REST API, CLI, tests); results borrowed from the service ---- */
 const sdk_spec *sdk_service_target_spec(const sdk_service *s);
 const char *sdk_service_target_id(const sdk_service *s);

@@ -98,6 +98,8 @@ void svc_prune_overrides(sdk_service *s);
 void svc_free_overrides(sdk_service *s);
 /* A placement rule for the pod: its spec rule ANDed with the plugin's placement hook. */
 sdk_placement_rule *svc_placement_rule_new(sdk_service *s, const sdk_pod_spec *pod);
+/* Paused tasks launch with the idle command (pods.c). */
+void svc_apply_pause(sdk_service *s, sdk_eval_result *res);
 /* Backend limits the spec runs into (a Docker image on the local cluster...), as errors. */
 void svc_check_backend(const sdk_service *s, const sdk_spec *spec, sdk_errors *errs);
 

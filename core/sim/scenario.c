@@ -386,6 +386,38 @@ static void do_plan_cmd(scn *s, char **tok, size_t n) {
     sdk_service_tick(s->svc);
 }
 
+/* `pod-restart|pod-replace|pod-pause|pod-resume POD [TASK...]`, and `pod-fails OP POD TEXT`. */
+static void do_pod(scn *s, char **tok, size_t n) {
+    if (!need_service(s)) return;
+    bool expect_fail = !strcmp(tok[0], "pod-fails");
+    const char *opname = expect_fail ? (n > 1 ? tok[1] : "") : tok[0] + 4;
+    size_t first = expect_fail ? 2 : 1;
+    if (n <= first) { fail(s, "usage: %s POD [TASK...]", tok[0]); return; }
+    sdk_pod_op op;
+    if (!strcmp(opname, "restart")) op = SDK_POD_RESTART;
+    else if (!strcmp(opname, "replace")) op = SDK_POD_REPLACE;
+    else if (!strcmp(opname, "pause")) op = SDK_POD_PAUSE;
+    else if (!strcmp(opname, "resume")) op = SDK_POD_RESUME;
+    else { fail(s, "unknown pod operation '%s'", opname); return; }
+    const char *pod = tok[first];
+    const char *const *tasks = (const char *const *)tok + first + 1;
+    size_t nt = expect_fail ? 0 : n - first - 1;
+    char **aff = NULL;
+    size_t na = 0;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = sdk_service_pod_op(s->svc, op, pod, tasks, nt, &aff, &na, &e);
+    if (expect_fail) {
+        const char *want = n > first + 1 ? tok[first + 1] : "";
+        if (!rc) fail(s, "pod %s %s was accepted, expected a refusal", opname, pod);
+        else if (!sdk_errors_contains(&e, want)) fail(s, "pod %s refused with '%s', expected '%s'", opname, e.n ? e.msgs[0] : "", want);
+    } else if (rc) {
+        fail(s, "pod %s %s: %s", opname, pod, e.n ? e.msgs[0] : "refused");
+    }
+    sdk_errors_free(&e);
+    sdk_service_names_free(aff, na);
+}
+
 /* ---- expectations ---- */
 static bool names_match(char **want, size_t n_want, char **got, size_t n_got) {
     if (n_want == 1 && !strcmp(want[0], "none")) return n_got == 0;
@@ -564,7 +596,7 @@ static void do_expect(scn *s, char **tok, size_t n) {
 /* ---- main loop ---- */
 static bool is_event(const char *c) {
     return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "register") || !strcmp(c, "restart") ||
-           !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strcmp(c, "start") ||
+           !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strcmp(c, "start") ||
            !strcmp(c, "answer") || !strcmp(c, "answer-reconcile");
 }
 
@@ -653,6 +685,7 @@ static int run_line(scn *s, char *line) {
         sdk_service_tick(s->svc);
     }
     else if (!strncmp(c, "plan-", 5)) do_plan_cmd(s, tok, n);
+    else if (!strncmp(c, "pod-", 4)) do_pod(s, tok, n);
     else if (!strcmp(c, "remember")) {
         if (!need_service(s)) return -1;
         for (size_t i = 1; i < n; i++) {

@@ -588,10 +588,23 @@ static void test_pods(void) {
 
     expect(&w, "GET", "/v1/pod/nope-0/status", NULL, 404, "text/plain", "Pod nope-0 not found");
     expect(&w, "GET", "/v1/pod/nope-0/info", NULL, 404, "text/plain", "Pod nope-0 not found");
-    expect_message(&w, "POST", "/v1/pod/hello-0/restart", NULL, 501, "pod restart arrives with a later release");
-    expect_message(&w, "POST", "/v1/pod/hello-0/replace", NULL, 501, "pod replace arrives");
-    expect_message(&w, "POST", "/v1/pod/hello-0/pause", "[\"server\"]", 501, "pod pause arrives");
-    expect_message(&w, "POST", "/v1/pod/hello-0/resume", NULL, 501, "pod resume arrives");
+    /* pod operations (the scenarios check their effect on launches; here the HTTP contract) */
+    req(&w, &c, "POST", "/v1/pod/world-0/restart", NULL);
+    CHECK_INT(c.status, 200);
+    CHECK_STR(jstr(c.json, "pod"), "world-0");
+    CHECK_STR(json_string_value(json_array_get(json_object_get(c.json, "tasks"), 0)), "world-0-server");
+    call_free(&c);
+    expect_message(&w, "POST", "/v1/pod/world-0/pause", "{\"server\": 1}", 400, "JSON array of task names");
+    expect(&w, "POST", "/v1/pod/world-0/pause", "[\"nosuchtask\"]", 404, "text/plain", "Task nosuchtask not found in pod world-0 (or it is not a RUNNING task)");
+    req(&w, &c, "POST", "/v1/pod/world-0/pause", "[\"server\"]");
+    CHECK_INT(c.status, 200);
+    call_free(&c);
+    expect_message(&w, "POST", "/v1/pod/world-0/replace", NULL, 409, "resume it before replacing");
+    expect_message(&w, "POST", "/v1/pod/world-0/pause", NULL, 409, "already paused");
+    req(&w, &c, "POST", "/v1/pod/world-0/resume", NULL);
+    CHECK_INT(c.status, 200);
+    call_free(&c);
+    expect_message(&w, "POST", "/v1/pod/world-0/resume", NULL, 409, "is not paused");
     expect(&w, "POST", "/v1/pod/nope-0/restart", NULL, 404, "text/plain", "Pod nope-0 not found");
     world_down(&w);
 }
