@@ -36,6 +36,11 @@ typedef struct sdk_api_options {
     sdk_state *state;              /* borrowed; required (the service's state) */
     sdk_plugin_instance *plugin;   /* borrowed; NULL: no plugin routes or endpoints */
     const char *service_name;      /* NULL: the target spec's name */
+    /* POST /v1/update: a live configuration update with these options (KEY -> VALUE, later win).
+     * Returns 0 when accepted, SDK_EINVAL when the options do not render/parse (bad_input set)
+     * or the validators refused the update (errors in errs). NULL: the route answers 404. */
+    int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
+    void *update_ud;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -60,6 +65,8 @@ struct sdk_api {
     sdk_plugin_instance *plugin;
     char *service_name;            /* NULL: ask the target spec each time */
     struct sdk_router *sdk_routes; /* the SDK routes alone, to tell 405 from 404 */
+    int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
+    void *update_ud;
 };
 
 /* Name of the service (option, else target spec name, else ""). Borrowed. */
@@ -82,4 +89,6 @@ extern const sdk_api_route sdk_api_pod_routes[];
 extern const size_t sdk_api_n_pod_routes;
 extern const sdk_api_route sdk_api_state_routes[];
 extern const size_t sdk_api_n_state_routes;
+extern const sdk_api_route sdk_api_update_routes[];
+extern const size_t sdk_api_n_update_routes;
 #endif

@@ -85,6 +85,15 @@ int sdk_plugin_options_merge_new(const sdk_plugin_lib *lib, const sdk_kv *env, s
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
+void sdk_plugin_instance_set_options(sdk_plugin_instance *in, const sdk_kv *options, size_t n_options) {
+    kvlist l = {0};
+    for (size_t i = 0; i < n_options; i++) kv_put(&l, options[i].key, options[i].value);
+    if (l.n) qsort(l.v, l.n, sizeof *l.v, kv_cmp);
+    sdk_plugin_kv_free(in->options, in->n_options);
+    in->options = l.v;
+    in->n_options = l.n;
+}
+
 int sdk_plugin_instance_new(sdk_plugin_lib *lib, const sdk_plugin_backend *backend,
                             const sdk_kv *options, size_t n_options, sdk_plugin_instance **out,
                             sdk_errors *errs) {

@@ -52,6 +52,8 @@ const char *sdk_plugin_instance_name(const sdk_plugin_instance *inst);
 void *sdk_plugin_instance_state(const sdk_plugin_instance *inst);
 /* The default svc.yml mustache template, NULL when the plugin has none. Borrowed. */
 const char *sdk_plugin_default_spec(const sdk_plugin_instance *inst);
+/* Replaces the options the plugin reads (a live configuration update); copied. */
+void sdk_plugin_instance_set_options(sdk_plugin_instance *inst, const sdk_kv *options, size_t n_options);
 
 /* ---- spec hooks ---------------------------------------------------------------------------- */
 /* Runs mutate_spec on a copy of *spec; on success the copy replaces *spec (the old one is freed),

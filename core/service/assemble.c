@@ -25,6 +25,44 @@ static void kv_copy(const sdk_kv *in, size_t n, sdk_kv **out, size_t *n_out) {
     *n_out = n;
 }
 
+/* Render, parse, plugin mutation and plans, placement check: the spec of a (re)assembly. */
+static int build_spec(sdk_assembly *a, const sdk_assembly_input *in, const sdk_kv *vars, size_t n_vars,
+                      sdk_spec **spec, sdk_errors *errs) {
+    int rc = 0;
+    *spec = NULL;
+    if (in->spec_path) {
+        rc = sdk_spec_load_file_new(in->spec_path, vars, n_vars, !in->lenient, spec, errs);
+    } else {
+        const char *tmpl = sdk_plugin_default_spec(a->inst);
+        if (!tmpl) {
+            sdk_errors_addf(errs, "%s: the plugin has no built-in service spec; give one with --spec FILE",
+                            in->plugin_path);
+            return SDK_EINVAL;
+        }
+        char *name = sdk_asprintf_new("%s (built-in svc.yml)", in->plugin_path);
+        rc = sdk_spec_load_new(tmpl, name, NULL, vars, n_vars, !in->lenient, spec, errs);
+        free(name);
+    }
+    if (!rc && a->inst) rc = sdk_plugin_mutate_spec(a->inst, spec, errs);
+    if (!rc && a->inst) rc = sdk_plugin_generate_plans(a->inst, *spec, errs);
+    if (!rc) {
+        sdk_errors perr;
+        sdk_errors_init(&perr);
+        sdk_spec_check_placement(*spec, &perr);
+        if (sdk_errors_any(&perr)) {
+            sdk_errors_extend(errs, &perr);
+            rc = SDK_EINVAL;
+        }
+        sdk_errors_free(&perr);
+    }
+    if (rc) {
+        sdk_spec_free(*spec);
+        *spec = NULL;
+        return SDK_EINVAL;
+    }
+    return 0;
+}
+
 int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *errs) {
     memset(out, 0, sizeof *out);
     int rc = 0;
@@ -49,34 +87,7 @@ int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *er
         kv_copy(all, in->n_env + in->n_overrides, &out->vars, &out->n_vars);
         free(all);
     }
-    if (!rc) {
-        if (in->spec_path) {
-            rc = sdk_spec_load_file_new(in->spec_path, out->vars, out->n_vars, !in->lenient, &out->spec, errs);
-        } else {
-            const char *tmpl = sdk_plugin_default_spec(out->inst);
-            if (!tmpl) {
-                sdk_errors_addf(errs, "%s: the plugin has no built-in service spec; give one with --spec FILE",
-                                in->plugin_path);
-                rc = SDK_EINVAL;
-            } else {
-                char *name = sdk_asprintf_new("%s (built-in svc.yml)", in->plugin_path);
-                rc = sdk_spec_load_new(tmpl, name, NULL, out->vars, out->n_vars, !in->lenient, &out->spec, errs);
-                free(name);
-            }
-        }
-    }
-    if (!rc && out->inst) rc = sdk_plugin_mutate_spec(out->inst, &out->spec, errs);
-    if (!rc && out->inst) rc = sdk_plugin_generate_plans(out->inst, out->spec, errs);
-    if (!rc) {
-        sdk_errors perr;
-        sdk_errors_init(&perr);
-        sdk_spec_check_placement(out->spec, &perr);
-        if (sdk_errors_any(&perr)) {
-            sdk_errors_extend(errs, &perr);
-            rc = SDK_EINVAL;
-        }
-        sdk_errors_free(&perr);
-    }
+    if (!rc) rc = build_spec(out, in, out->vars, out->n_vars, &out->spec, errs);
     if (rc) {
         sdk_assembly_free(out);
         return SDK_EINVAL;
@@ -96,3 +107,40 @@ void sdk_assembly_free(sdk_assembly *a) {
     memset(a, 0, sizeof *a);
 }
 
+
+int sdk_assembly_rebuild_new(sdk_assembly *a, const sdk_assembly_input *in, const sdk_kv *more,
+                             size_t n_more, sdk_spec **out, sdk_errors *errs) {
+    *out = NULL;
+    /* the overrides of the start plus the new ones (later entries win in both merges) */
+    size_t n_ov = in->n_overrides + n_more;
+    sdk_kv *ov = sdk_xcalloc(n_ov ? n_ov : 1, sizeof *ov);
+    if (in->n_overrides) memcpy(ov, in->overrides, in->n_overrides * sizeof *ov);
+    if (n_more) memcpy(ov + in->n_overrides, more, n_more * sizeof *ov);
+    sdk_kv *vars = NULL;
+    size_t n_vars = 0;
+    int rc = 0;
+    if (a->lib) {
+        rc = sdk_plugin_options_merge_new(a->lib, in->env, in->n_env, ov, n_ov, &vars, &n_vars, errs);
+    } else {
+        sdk_kv *all = sdk_xcalloc(in->n_env + n_ov + 1, sizeof *all);
+        if (in->n_env) memcpy(all, in->env, in->n_env * sizeof *all);
+        if (n_ov) memcpy(all + in->n_env, ov, n_ov * sizeof *all);
+        kv_copy(all, in->n_env + n_ov, &vars, &n_vars);
+        free(all);
+    }
+    free(ov);
+    if (rc) return SDK_EINVAL;
+    if (a->inst) sdk_plugin_instance_set_options(a->inst, vars, n_vars);
+    rc = build_spec(a, in, vars, n_vars, out, errs);
+    if (rc) {
+        if (a->inst) sdk_plugin_instance_set_options(a->inst, a->vars, a->n_vars);
+        for (size_t i = 0; i < n_vars; i++) { free(vars[i].key); free(vars[i].value); }
+        free(vars);
+        return SDK_EINVAL;
+    }
+    for (size_t i = 0; i < a->n_vars; i++) { free(a->vars[i].key); free(a->vars[i].value); }
+    free(a->vars);
+    a->vars = vars;
+    a->n_vars = n_vars;
+    return 0;
+}

@@ -28,6 +28,13 @@ typedef struct sdk_assembly_input {
 
 /* Returns 0, or SDK_EINVAL with every problem found in errs (out is then empty). */
 int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *errs);
+/* A new candidate spec from the same plugin instance with changed options (a live
+ * configuration update): the variables become in->env < in->overrides < `more` (later wins), the
+ * plugin sees the new options, and the spec is rendered, parsed, mutated and given its plugin
+ * plans as at start. On success a->vars holds the new variables and *out the new spec (caller
+ * owns); on failure nothing changes (the plugin keeps its old options). */
+int sdk_assembly_rebuild_new(sdk_assembly *a, const sdk_assembly_input *in, const sdk_kv *more,
+                             size_t n_more, sdk_spec **out, sdk_errors *errs);
 /* Releases everything; spec may have been taken by the caller (set it to NULL). */
 void sdk_assembly_free(sdk_assembly *a);
 /* Placement strings of every pod: appends "pods.<type>.placement: <problem>" for invalid ones. */

@@ -187,6 +187,35 @@ const sdk_spec *svc_config_spec(sdk_service *s, const char *id) {
     return spec;
 }
 
+/* Stores cand under a new id as the target (one transaction); the previous target (if any) goes
+ * to the configuration cache. Takes cand on success only. */
+static int store_new_target(sdk_service *s, sdk_spec *cand, sdk_spec *old, char *old_id, sdk_errors *errs) {
+    char id[SDK_UUID_STRLEN + 1];
+    sdk_uuid_generate(id);
+    char *json = sdk_spec_to_json_new(cand);
+    sdk_state_txn *t = sdk_state_txn_new(s->state);
+    sdk_state_txn_put_config(t, id, json);
+    sdk_state_txn_set_config_target(t, id);
+    int rc = sdk_state_txn_commit(t, errs);
+    sdk_state_txn_free(t);
+    free(json);
+    if (rc) return rc;
+    SDK_INFO("config", "new target configuration %s%s%s%s", id, old_id ? " (was " : "", old_id ? old_id : "",
+             old_id ? ")" : "");
+    s->target = cand;
+    s->target_id = sdk_xstrdup(id);
+    if (old) {
+        /* kept for re-labelling and for recovery of pods still on it */
+        s->configs = sdk_xrealloc(s->configs, (s->n_configs + 1) * sizeof *s->configs);
+        s->configs[s->n_configs].id = old_id;
+        s->configs[s->n_configs].spec = old;
+        s->n_configs++;
+    } else {
+        free(old_id);
+    }
+    return 0;
+}
+
 /* §5.1: validate, store a changed target, re-label tasks whose pod did not change, drop unused
  * configurations. */
 static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs) {
@@ -219,6 +248,7 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
     sdk_spec_validate_update(old, cand, deploy_completed, &verr, &fatal);
     if (s->plugin) sdk_plugin_validate_config(s->plugin, old, cand, &verr);
     svc_check_backend(s, cand, &verr);
+
     if (sdk_errors_any(&verr) && (fatal || !old)) {
         sdk_errors_extend(errs, &verr);
         sdk_errors_free(&verr);
@@ -243,35 +273,13 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
         s->target = old;
         s->target_id = old_id;
     } else {
-        char id[SDK_UUID_STRLEN + 1];
-        sdk_uuid_generate(id);
-        char *json = sdk_spec_to_json_new(cand);
-        sdk_state_txn *t = sdk_state_txn_new(s->state);
-        sdk_state_txn_put_config(t, id, json);
-        sdk_state_txn_set_config_target(t, id);
-        rc = sdk_state_txn_commit(t, errs);
-        sdk_state_txn_free(t);
-        free(json);
+        rc = store_new_target(s, cand, old, old_id, errs);
         if (rc) {
             sdk_spec_free(old);
             sdk_spec_free(cand);
             free(old_id);
             return rc;
         }
-        SDK_INFO("config", "new target configuration %s%s%s", id, old_id ? " (was " : "",
-                 old_id ? old_id : "");
-        if (old_id) SDK_INFO("config", ")");
-        s->target = cand;
-        s->target_id = sdk_xstrdup(id);
-        if (old) {
-            /* keep the old spec in the cache for re-labelling and recovery */
-            s->configs = sdk_xrealloc(s->configs, (s->n_configs + 1) * sizeof *s->configs);
-            s->configs[s->n_configs].id = old_id;
-            s->configs[s->n_configs].spec = old;
-            s->n_configs++;
-            old_id = NULL;
-        }
-        free(old_id);
     }
     return 0;
 }
@@ -426,6 +434,65 @@ void sdk_service_free(sdk_service *s) {
     sdk_errors_free(&s->config_errors);
     free(s);
 }
+
+/* ------------------------------------------------------------ live updates ---- */
+static void set_config_errors(sdk_service *s, const sdk_errors *e) {
+    sdk_errors_free(&s->config_errors);
+    sdk_errors_init(&s->config_errors);
+    if (e) sdk_errors_extend(&s->config_errors, e);
+    if (!s->n_plans) return;
+    /* the deploy plan's own errors are exactly the configuration errors */
+    sdk_errors_free(&s->plans[0]->errors);
+    sdk_errors_init(&s->plans[0]->errors);
+    sdk_errors_extend(&s->plans[0]->errors, &s->config_errors);
+}
+
+int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs) {
+    sdk_errors verr;
+    sdk_errors_init(&verr);
+    bool fatal = false;
+    sdk_spec_validate_update(s->target, cand, s->update_type_recorded, &verr, &fatal);
+    if (s->plugin) sdk_plugin_validate_config(s->plugin, s->target, cand, &verr);
+    svc_check_backend(s, cand, &verr);
+    if (sdk_errors_any(&verr)) {
+        for (size_t i = 0; i < verr.n; i++) SDK_WARN("config", "update rejected: %s", verr.msgs[i]);
+        set_config_errors(s, &verr);
+        sdk_errors_extend(errs, &verr);
+        sdk_errors_free(&verr);
+        sdk_spec_free(cand);
+        return SDK_EINVAL;
+    }
+    sdk_errors_free(&verr);
+    if (sdk_spec_equal(s->target, cand)) {
+        sdk_spec_free(cand);
+        set_config_errors(s, NULL);
+        return 0;
+    }
+    sdk_spec *old = s->target;
+    char *old_id = s->target_id;
+    int rc = store_new_target(s, cand, old, old_id, errs);
+    if (rc) {
+        sdk_spec_free(cand);
+        return rc;
+    }
+    sdk_errors_free(&s->config_errors);
+    sdk_errors_init(&s->config_errors);
+    rc = relabel_tasks(s, errs);
+    /* Plans are rebuilt from the new target as at a restart: steps of unchanged pods start
+     * COMPLETE, changed pods roll; in-flight tasks on the target are adopted by their steps. */
+    sdk_plans_free(s->plans, s->n_plans);
+    s->plans = NULL;
+    s->n_plans = 0;
+    sdk_plan_free(s->decommission);
+    s->decommission = NULL;
+    s->views_dirty = true;
+    if (!rc) rc = build_plans(s, errs);
+    if (rc) SDK_ERROR("config", "applying the new configuration failed; restart the scheduler");
+    svc_update_offer_interest(s);
+    return rc;
+}
+
+const sdk_errors *sdk_service_config_errors(const sdk_service *s) { return &s->config_errors; }
 
 /* ------------------------------------------------------------------- queries ---- */
 const sdk_spec *sdk_service_target_spec(const sdk_service *s) { return s->target; }

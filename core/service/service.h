@@ -99,6 +99,15 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u);
 /* Periodic work (kill retries, reconciliation retries, delayed steps). Call every second. */
 void sdk_service_tick(sdk_service *s);
 
+/* A live configuration update (no restart): the candidate (TAKEN) goes through the same
+ * validators as at start. Refused: the old target stays, everything keeps running, every error
+ * is returned in errs and shown on the deploy plan (HTTP 417) until a valid update arrives;
+ * returns SDK_EINVAL. Accepted: stored as the new target, unaffected tasks re-labelled, plans
+ * rebuilt so only pods whose configuration changed roll (per the deploy/update plan). */
+int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs);
+/* Errors of the last refused update (empty when the target is current). */
+const sdk_errors *sdk_service_config_errors(const sdk_service *s);
+
 /* ---- pod operations (sdk-behaviour.md §9.2, §9.5) ---- */
 typedef enum {
     SDK_POD_RESTART = 0, /* kill; relaunched in place on the same reservations and volumes */

@@ -418,6 +418,41 @@ static void do_pod(scn *s, char **tok, size_t n) {
     sdk_service_names_free(aff, na);
 }
 
+/* `update K=V...` / `update-fails TEXT K=V...`: a live configuration update (no restart). */
+static void do_update(scn *s, char **tok, size_t n) {
+    if (!need_service(s)) return;
+    bool expect_fail = !strcmp(tok[0], "update-fails");
+    size_t first = expect_fail ? 2 : 1;
+    sdk_kv *more = sdk_xcalloc(n + 1, sizeof *more);
+    size_t k = 0;
+    for (size_t i = first; i < n; i++) {
+        char *eq = strchr(tok[i], '=');
+        if (!eq) { fail(s, "update wants KEY=VALUE, got '%s'", tok[i]); free(more); return; }
+        *eq = 0;
+        more[k].key = tok[i];
+        more[k++].value = eq + 1;
+    }
+    sdk_assembly_input in = {.plugin_path = s->plugin_path, .spec_path = s->spec_path, .env = s->env,
+                             .n_env = s->n_env, .overrides = s->opts, .n_overrides = s->n_opts};
+    sdk_errors e;
+    sdk_errors_init(&e);
+    sdk_spec *spec = NULL;
+    int rc = sdk_assembly_rebuild_new(&s->as, &in, more, k, &spec, &e);
+    if (!rc) rc = sdk_service_update_config(s->svc, spec, &e);
+    if (expect_fail) {
+        const char *want = n > 1 ? tok[1] : "";
+        if (!rc) fail(s, "the update was accepted, expected a refusal containing '%s'", want);
+        else if (!sdk_errors_contains(&e, want)) fail(s, "update refused with '%s', expected '%s'", e.n ? e.msgs[0] : "", want);
+    } else if (rc) {
+        fail(s, "update refused: %s", e.n ? e.msgs[0] : "?");
+    } else {
+        /* like the scheduler, later restarts keep the updated options */
+        for (size_t i = 0; i < k; i++) kv_set(&s->opts, &s->n_opts, more[i].key, more[i].value);
+    }
+    sdk_errors_free(&e);
+    free(more);
+}
+
 /* ---- expectations ---- */
 static bool names_match(char **want, size_t n_want, char **got, size_t n_got) {
     if (n_want == 1 && !strcmp(want[0], "none")) return n_got == 0;
@@ -596,7 +631,7 @@ static void do_expect(scn *s, char **tok, size_t n) {
 /* ---- main loop ---- */
 static bool is_event(const char *c) {
     return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "register") || !strcmp(c, "restart") ||
-           !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strcmp(c, "start") ||
+           !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strncmp(c, "update", 6) || !strcmp(c, "start") ||
            !strcmp(c, "answer") || !strcmp(c, "answer-reconcile");
 }
 
@@ -686,6 +721,7 @@ static int run_line(scn *s, char *line) {
     }
     else if (!strncmp(c, "plan-", 5)) do_plan_cmd(s, tok, n);
     else if (!strncmp(c, "pod-", 4)) do_pod(s, tok, n);
+    else if (!strcmp(c, "update") || !strcmp(c, "update-fails")) do_update(s, tok, n);
     else if (!strcmp(c, "remember")) {
         if (!need_service(s)) return -1;
         for (size_t i = 1; i < n; i++) {
