@@ -29,8 +29,9 @@ void sdk_args_print_help(const char *prog) {
            "                       Without it the scheduler starts (or reuses) the embedded local\n"
            "                       cluster in WORKDIR/cluster and deploys there\n"
            "  --workdir DIR        where the scheduler keeps its files (default ./sdk-work)\n"
-           "  --state URL          where durable state lives: file:DIR (default file:WORKDIR/state)\n"
-           "                       or memory: (lost at exit; for experiments)\n"
+           "  --state URL          where durable state lives: file:DIR (default file:WORKDIR/state),\n"
+           "                       zk://[USER:PASS@]HOST:PORT[,HOST:PORT...]/PATH (ZooKeeper) or\n"
+           "                       memory: (lost at exit; for experiments)\n"
            "  --api ADDR:PORT      the REST API address (default 127.0.0.1:8080; port 0 picks one)\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
            "\n"
@@ -41,6 +42,9 @@ void sdk_args_print_help(const char *prog) {
            "  --scenario FILE      run a simulation scenario (docs/scenarios.md) against the plugin on\n"
            "                       a simulated cluster and report every failed expectation; exit 0\n"
            "                       when all held\n"
+           "  state dump           print the stored state (--state URL) as JSON on stdout; a\n"
+           "                       zk:// store is read without taking its lock\n"
+           "  state restore FILE   load a dump into an EMPTY store (--state URL)\n"
            "  -h, --help           this text\n"
            "  --version            print the scheduler and plugin ABI versions\n"
            "\n"
@@ -116,12 +120,27 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;
+        else if (!strcmp(s, "state") && !a->state_cmd) {
+            /* Operator commands: "state dump" and "state restore FILE". */
+            const char *w = i + 1 < argc ? argv[i + 1] : "";
+            if (!strcmp(w, "dump")) {
+                a->state_cmd = "dump";
+                i++;
+            } else if (!strcmp(w, "restore") && i + 2 < argc) {
+                a->state_cmd = "restore";
+                a->state_file = argv[i + 2];
+                i += 2;
+            } else {
+                *err = sdk_xstrdup("state: expected 'state dump' or 'state restore FILE' (see --help)");
+                return SDK_EINVAL;
+            }
+        }
         else {
             *err = sdk_asprintf_new("unknown argument '%s' (see --help)", argv[i]);
             return SDK_EINVAL;
         }
     }
-    if (!a->help && !a->version && !a->plugin && !a->spec) {
+    if (!a->help && !a->version && !a->state_cmd && !a->plugin && !a->spec) {
         *err = sdk_xstrdup("--plugin PATH is required (for example: --plugin plugins/hello/hello.so), "
                            "or --spec FILE to run a plain svc.yml without a plugin");
         return SDK_EINVAL;

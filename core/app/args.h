@@ -22,6 +22,8 @@ typedef struct sdk_args {
     const char *api;         /* --api ADDR:PORT (default 127.0.0.1:8080) */
     int agents;              /* --agents N for the local cluster (default 3) */
     bool help, version;
+    const char *state_cmd;   /* positional "state dump" / "state restore FILE": "dump" or "restore" */
+    const char *state_file;  /* the FILE of "state restore FILE" */
 } sdk_args;
 
 /* Parses argv. Returns 0, or SDK_EINVAL with a message in *err (new string). */

@@ -5,6 +5,7 @@
 #include "core/app/summary.h"
 #include "core/service/assemble.h"
 #include "core/sim/scenario.h"
+#include "core/state/dump.h"
 #include "core/spec/envfile.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
@@ -80,6 +81,20 @@ int main(int argc, char **argv) {
     int rc = 0;
     sdk_errors errs;
     sdk_errors_init(&errs);
+    if (a.state_cmd) {
+        if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+        char *url = a.state ? sdk_xstrdup(a.state)
+                            : sdk_asprintf_new("file:%s/state", a.workdir ? a.workdir : "./sdk-work");
+        size_t n = 0;
+        if (!strcmp(a.state_cmd, "dump")) rc = sdk_state_dump_url(url, stdout, &errs);
+        else rc = sdk_state_restore_url(url, a.state_file, &n, &errs);
+        if (rc) rc = report(url, &errs);
+        else if (n) fprintf(stderr, "restored %zu nodes from %s into %s\n", n, a.state_file, url);
+        free(url);
+        sdk_errors_free(&errs);
+        sdk_args_free(&a);
+        return rc;
+    }
     if (a.scenario) {
         if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
         rc = sdk_scenario_run_file(a.scenario, a.plugin, getenv("SDK_SCENARIO_TRACE") ? stderr : NULL, &errs);
@@ -132,7 +147,7 @@ int main(int argc, char **argv) {
         rc = sdk_print_summary(stdout, as.spec, &errs) ? report(as.spec->name, &errs) : 0;
         if (!rc) printf("\nThe service spec is valid.\n");
     } else {
-        rc = sdk_run(&a, &as, argv[0], loop, backend);
+        rc = sdk_run(&a, &as, &in, argv[0], loop, backend);
     }
     sdk_assembly_free(&as); /* the plugin instance goes before its backend */
 out:

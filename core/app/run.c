@@ -2,11 +2,13 @@
 #include "core/api/sdk_api.h"
 #include "core/api/server.h"
 #include "core/app/progress.h"
+#include <jansson.h>
 #include "core/loop/loop.h"
 #include "core/mesos/client.h"
 #include "core/service/service.h"
 #include "core/state/layout.h"
 #include "core/state/store.h"
+#include "core/state/store_zk.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include <arpa/inet.h>
@@ -24,6 +26,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Options applied by live updates are stored here and win over -o at later starts, so a
+ * supervisor restart with the original command line never rolls an update back. */
+#define UPDATE_OPTIONS_PROPERTY "update-options"
+
 typedef struct runner {
     sdk_loop *loop;
     sdk_store *store;
@@ -33,6 +39,10 @@ typedef struct runner {
     sdk_http_server *http;
     sdk_api *api;
     sdk_progress *progress;
+    sdk_assembly *as;
+    const sdk_assembly_input *in;
+    sdk_kv *live;        /* options of accepted live updates, in order */
+    size_t n_live;
     pid_t cluster_pid;   /* local cluster we started (stopped at exit); 0 otherwise */
     int exit_code;
 } runner;
@@ -192,6 +202,84 @@ static void cb_disconnected(void *ud, const char *reason) {
     SDK_WARN("scheduler", "disconnected from the Mesos master (%s); reconnecting", reason);
 }
 
+static void live_set(runner *r, const char *k, const char *v) {
+    for (size_t i = 0; i < r->n_live; i++)
+        if (!strcmp(r->live[i].key, k)) { free(r->live[i].value); r->live[i].value = sdk_xstrdup(v); return; }
+    r->live = sdk_xrealloc(r->live, (r->n_live + 1) * sizeof *r->live);
+    r->live[r->n_live].key = sdk_xstrdup(k);
+    r->live[r->n_live++].value = sdk_xstrdup(v);
+}
+
+static int store_live(runner *r, sdk_errors *errs) {
+    json_t *o = json_object();
+    for (size_t i = 0; i < r->n_live; i++) json_object_set_new(o, r->live[i].key, json_string(r->live[i].value));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    int rc = sdk_state_put_property(r->state, UPDATE_OPTIONS_PROPERTY, text, strlen(text), errs);
+    free(text);
+    return rc;
+}
+
+/* Reads the stored live-update options (a JSON object) into r->live. */
+static int load_live(runner *r, sdk_errors *errs) {
+    void *buf = NULL;
+    size_t len = 0;
+    int rc = sdk_state_property_get_new(r->state, UPDATE_OPTIONS_PROPERTY, &buf, &len, NULL);
+    if (rc == SDK_ENOENT) return 0;
+    if (rc) return rc;
+    json_error_t je;
+    json_t *o = json_loadb(buf, len, 0, &je);
+    free(buf);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        sdk_errors_addf(errs, "Properties/%s: not a JSON object of options (%s); refusing to guess",
+                        UPDATE_OPTIONS_PROPERTY, je.text);
+        return SDK_ECORRUPT;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) if (json_is_string(v)) live_set(r, k, json_string_value(v));
+    json_decref(o);
+    return 0;
+}
+
+/* POST /v1/update */
+static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs) {
+    runner *r = ud;
+    /* the new options on top of the ones already applied live */
+    sdk_kv *all = sdk_xcalloc(r->n_live + n + 1, sizeof *all);
+    if (r->n_live) memcpy(all, r->live, r->n_live * sizeof *all);
+    if (n) memcpy(all + r->n_live, opts, n * sizeof *all);
+    sdk_spec *spec = NULL;
+    int rc = sdk_assembly_rebuild_new(r->as, r->in, all, r->n_live + n, &spec, errs);
+    free(all);
+    if (rc) {
+        *bad_input = true;
+        return SDK_EINVAL;
+    }
+    rc = sdk_service_update_config(r->svc, spec, errs);
+    if (rc) return rc;
+    for (size_t i = 0; i < n; i++) live_set(r, opts[i].key, opts[i].value);
+    if (store_live(r, errs)) {
+        SDK_ERROR("scheduler", "the update is applied but its options could not be stored: a restart would "
+                               "render the previous options");
+    }
+    printf("Configuration updated: %zu option(s) changed\n", n);
+    show(r);
+    return 0;
+}
+
+/* ZooKeeper session lost: nothing more may be sent (another scheduler may own the state now).
+ * Exit non-zero and let the supervisor start us again; the state is consistent by design. */
+static void on_state_lost(void *ud, const char *why) {
+    runner *r = ud;
+    fprintf(stderr, "scheduler: the ZooKeeper session holding the state was lost (%s): stopping at once; "
+                    "a supervisor should start the scheduler again\n", why);
+    r->exit_code = 4;
+    if (r->client) sdk_mesos_client_stop(r->client);
+    sdk_loop_stop(r->loop);
+}
+
 static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     (void)l;
     (void)id;
@@ -200,8 +288,8 @@ static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     show(r);
 }
 
-int sdk_run(const sdk_args *a, sdk_assembly *as, const char *argv0, sdk_loop *loop,
-            sdk_live_backend *backend) {
+int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, const char *argv0,
+            sdk_loop *loop, sdk_live_backend *backend) {
     runner r;
     memset(&r, 0, sizeof r);
     r.exit_code = 1;
@@ -220,16 +308,41 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const char *argv0, sdk_loop *lo
         goto out;
     }
     /* State first: a second scheduler for the same state stops here, before touching anything. */
-    if (sdk_store_open_url(state_url, &r.store, &errs) ||
+    r.loop = loop;
+    int src;
+    if (!strncmp(state_url, "zk://", 5)) {
+        sdk_store_zk_options zo = {.service_name = spec->name, .loop = loop, .on_lost = on_state_lost,
+                                   .on_lost_ud = &r};
+        src = sdk_store_zk_open(state_url, &zo, &r.store, &errs);
+    } else {
+        src = sdk_store_open_url(state_url, &r.store, &errs);
+    }
+    if (src ||
         sdk_state_open_new(r.store, spec->name, &r.state, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }
     printf("State: %s\n", state_url);
+    r.as = as;
+    r.in = in;
+    /* Options of earlier live updates win over the command line (see UPDATE_OPTIONS_PROPERTY). */
+    if (load_live(&r, &errs)) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
+        goto out;
+    }
+    if (r.n_live) {
+        sdk_spec *updated = NULL;
+        if (sdk_assembly_rebuild_new(as, in, r.live, r.n_live, &updated, &errs)) {
+            for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: with the stored update options: %s\n", errs.msgs[i]);
+            goto out;
+        }
+        sdk_spec_free(spec);
+        spec = updated;
+        printf("Applied %zu option(s) from earlier live updates (they win over -o)\n", r.n_live);
+    }
     master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a->agents, argv0);
     if (!master) goto out;
 
-    r.loop = loop;
     sdk_loop_handle_signals(r.loop, NULL, NULL);
     if (backend) sdk_live_backend_attach_state(backend, r.state);
 
@@ -275,7 +388,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const char *argv0, sdk_loop *lo
     }
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
     sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080"};
-    sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst};
+    sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
+                          .update_ud = &r};
     if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
         fprintf(stderr, "scheduler: choose another address with --api 127.0.0.1:PORT (port 0 picks a free one)\n");
@@ -311,6 +425,8 @@ out:
     sdk_state_free(r.state);
     if (r.store) sdk_store_close(r.store);
     sdk_spec_free(spec);
+    for (size_t i = 0; i < r.n_live; i++) { free(r.live[i].key); free(r.live[i].value); }
+    free(r.live);
     for (size_t i = 0; i < n_roles; i++) free(roles[i]);
     free(roles);
     free(master);

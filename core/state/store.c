@@ -1,6 +1,7 @@
 /* The generic store layer: argument and limit checks shared by every backend, the transaction
  * builder, and URL dispatch (contracts in store.h). */
 #include "core/state/store.h"
+#include "core/state/store_zk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -214,18 +215,11 @@ int sdk_store_open_url(const char *url, sdk_store **out, sdk_errors *errs) {
         }
         return sdk_store_file_open(dir, NULL, out, errs);
     }
-    if (sdk_str_starts(url, "zk://")) {
-        if (errs)
-            sdk_errors_addf(errs,
-                            "state: URL '%s': the ZooKeeper store is not supported yet; use "
-                            "file:DIR (the default) or memory:",
-                            url);
-        return SDK_EINVAL;
-    }
+    if (sdk_str_starts(url, "zk://")) return sdk_store_zk_open(url, NULL, out, errs);
     if (errs)
         sdk_errors_addf(errs,
-                        "state: unknown store URL '%s'; use file:DIR, memory: or (later) "
-                        "zk://host:port/path",
+                        "state: unknown store URL '%s'; use file:DIR, memory: or "
+                        "zk://host:port[,host:port...]/path",
                         url);
     return SDK_EINVAL;
 }

@@ -48,7 +48,8 @@ typedef struct sdk_store_op {
 /* Opens a store by URL:
  *   "memory:"    a fresh in-memory store (tests, simulation);
  *   "file:DIR"   the embedded durable store in directory DIR (created if missing);
- *   "zk://..."   refused for now with SDK_EINVAL ("not supported yet").
+ *   "zk://[user:pass@]host:port,.../path"  the ZooKeeper backend (store_zk.h); the scheduler
+ *                opens it with sdk_store_zk_open to pass its service name and session-loss hook.
  * On success *out is a new store (sdk_store_close). On failure *out is NULL, errs says why, and
  * the return is SDK_EINVAL (bad URL), SDK_EBUSY (DIR locked by another process: the message names
  * DIR and the holder's pid), SDK_ECORRUPT (the message names the file and offset) or SDK_EIO. */

@@ -21,6 +21,7 @@
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "mesos/proto/mesos.pb-c.h"
+#include "tests/unit/zk_server.h"
 
 static void test_zk_url_parse(void) {
     sdk_errors e;
@@ -162,99 +163,15 @@ static void test_fixed_detector(void) {
 
 /* ------------------------------------------------------------------ real ZooKeeper */
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    socklen_t sl = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &sl);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static bool port_open(uint16_t port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-    close(fd);
-    return ok;
-}
-
-typedef struct zk_server {
-    pid_t pid;
-    uint16_t port;
-    char dir[64];
-} zk_server;
-
-/* Starts ZooKeeperServerMain; false (with a message) when it does not answer within 40 s. */
-static bool zk_start(zk_server *z) {
-    snprintf(z->dir, sizeof z->dir, "/tmp/sdk-zk-test-XXXXXX");
-    if (!mkdtemp(z->dir)) return false;
-    z->port = free_port();
-    char port[16], data[96], log[96];
-    snprintf(port, sizeof port, "%u", z->port);
-    snprintf(data, sizeof data, "%s/data", z->dir);
-    snprintf(log, sizeof log, "%s/server.log", z->dir);
-    mkdir(data, 0700);
-    z->pid = fork();
-    if (z->pid == 0) {
-        setsid();
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execl("/usr/bin/java", "java", "-Xmx64m", "-Dzookeeper.admin.enableServer=false",
-              "-Dzookeeper.4lw.commands.whitelist=*", "-cp",
-              "/usr/share/java/zookeeper.jar:/usr/share/java/zookeeper-jute.jar:/usr/share/java/slf4j-api.jar:"
-              "/usr/share/java/metrics-core.jar:/usr/share/java/commons-cli.jar:/etc/zookeeper/conf",
-              "org.apache.zookeeper.server.ZooKeeperServerMain", port, data, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 400; i++) {
-        if (port_open(z->port)) return true;
-        int st;
-        if (waitpid(z->pid, &st, WNOHANG) == z->pid) {
-            fprintf(stderr, "  ZooKeeper exited early (status %d); see %s\n", st, log);
-            z->pid = 0;
-            return false;
-        }
-        usleep(100 * 1000);
-    }
-    fprintf(stderr, "  ZooKeeper did not listen on port %u within 40 s; see %s\n", z->port, log);
-    return false;
-}
-
-static void zk_stop(zk_server *z) {
-    if (z->pid > 0) {
-        kill(-z->pid, SIGTERM);
-        kill(z->pid, SIGTERM);
-        int st;
-        for (int i = 0; i < 50 && waitpid(z->pid, &st, WNOHANG) == 0; i++) usleep(100 * 1000);
-        kill(-z->pid, SIGKILL);
-        waitpid(z->pid, &st, 0);
-    }
-    if (z->dir[0]) nftw(z->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
-}
+/* The server itself comes from the shared harness tests/unit/zk_server.{c,h}. */
+static bool zk_start(zk_server *z) { return zk_server_start(z); }
+static void zk_stop(zk_server *z) { zk_server_destroy(z); }
 
 /* Test-side session (sync API; the loop is not running while these calls are made). */
 static zhandle_t *zk_connect(uint16_t port) {
-    char hosts[32];
-    snprintf(hosts, sizeof hosts, "127.0.0.1:%u", port);
-    zhandle_t *zh = zookeeper_init(hosts, NULL, 10000, NULL, NULL, 0);
-    for (int i = 0; zh && i < 150 && zoo_state(zh) != ZOO_CONNECTED_STATE; i++) usleep(100 * 1000);
-    if (zh && zoo_state(zh) != ZOO_CONNECTED_STATE) {
-        zookeeper_close(zh);
-        return NULL;
-    }
-    return zh;
+    zk_server z = {.port = port};
+    snprintf(z.connect, sizeof z.connect, "127.0.0.1:%u", port);
+    return zk_server_connect(&z);
 }
 
 static char *add_member(zhandle_t *zh, const char *label_prefix, const char *data) {
@@ -268,11 +185,6 @@ static char *add_member(zhandle_t *zh, const char *label_prefix, const char *dat
 }
 
 static void test_zookeeper_detection(void) {
-    if (access("/usr/share/zookeeper", F_OK) != 0) {
-        fprintf(stderr, "  (ZooKeeper package not installed: /usr/share/zookeeper missing; ZooKeeper detection "
-                        "not tested)\n");
-        return;
-    }
     zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
     zk_server z = {0};
     bool up = zk_start(&z);

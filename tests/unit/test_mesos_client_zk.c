@@ -16,10 +16,6 @@ static char *member_for(zhandle_t *zh, uint16_t port) {
 }
 
 static void test_client_follows_zookeeper_leader(void) {
-    if (access("/usr/share/zookeeper", F_OK) != 0) {
-        fprintf(stderr, "  (ZooKeeper package not installed; not tested)\n");
-        return;
-    }
     zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
     zk_server z = {0};
     bool up = zk_start(&z);

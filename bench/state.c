@@ -1,0 +1,159 @@
+/* bench/state: the ZooKeeper state backend against a real ZooKeeper (started here through the
+ * test harness). Prints the ZooKeeper transactions and bytes written per task launch and per
+ * status update (written through the layout as the scheduler writes them), and the time to open
+ * the store and load 1,000 and 10,000 stored tasks into its cache.
+ * Targets: one transaction per launch / status (so at most one per offer cycle); <= 2 s to
+ * load 10,000 tasks. Exit status 1 when a target is missed or ZooKeeper cannot start. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/state/layout.h"
+#include "core/state/store.h"
+#include "core/state/store_zk.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+#include "tests/unit/zk_server.c" /* benchmarks link only libsdk.a */
+
+#define TASKINFO_BYTES 1200 /* a typical TaskInfo with resources, labels and a command */
+#define STATUS_BYTES 220
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static sdk_store *open_store(const char *url, sdk_store_zk_stats *stats) {
+    sdk_store_zk_options o = {.stats = stats, .op_timeout_ms = 30000, .lock_wait_ms = 15000};
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    sdk_store *s = NULL;
+    if (sdk_store_zk_open(url, &o, &s, &errs)) sdk_errors_print(&errs, "bench/state: open");
+    sdk_errors_free(&errs);
+    return s;
+}
+
+/* Writes n tasks (TaskInfo, TaskStatus, override-status) in transactions of 250 tasks. */
+static int populate(sdk_state *st, int n, const char *info, const char *status) {
+    for (int base = 0; base < n; base += 250) {
+        sdk_state_txn *t = sdk_state_txn_new(st);
+        for (int i = base; i < n && i < base + 250; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "node-%d-server", i);
+            sdk_state_txn_put_task_info(t, name, info, TASKINFO_BYTES);
+            sdk_state_txn_put_task_status(t, name, status, STATUS_BYTES);
+            sdk_state_txn_set_override_status(t, name, "COMPLETE");
+        }
+        sdk_errors errs;
+        sdk_errors_init(&errs);
+        int rc = sdk_state_txn_commit(t, &errs);
+        if (rc) sdk_errors_print(&errs, "bench/state: populate");
+        sdk_errors_free(&errs);
+        sdk_state_txn_free(t);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int main(void) {
+    sdk_log_set_level(SDK_LOG_ERROR);
+    zk_server z;
+    if (!zk_server_start(&z)) {
+        fprintf(stderr, "bench/state: FAILED: no ZooKeeper server\n");
+        zk_server_destroy(&z);
+        return 1;
+    }
+    int fail = 0;
+    char *info = malloc(TASKINFO_BYTES), *status = malloc(STATUS_BYTES);
+    for (int i = 0; i < TASKINFO_BYTES; i++) info[i] = (char)(i * 131);
+    for (int i = 0; i < STATUS_BYTES; i++) status[i] = (char)(i * 17);
+
+    /* Per launch and per status update. */
+    char *url = sdk_asprintf_new("zk://%s/dcos-service-bench", z.connect);
+    sdk_store_zk_stats stats = {0};
+    sdk_store *s = open_store(url, &stats);
+    sdk_state *st = NULL;
+    if (!s || sdk_state_open_new(s, "bench", &st, NULL)) {
+        fprintf(stderr, "bench/state: FAILED to open the store\n");
+        return 1;
+    }
+    const int N = 200;
+    sdk_store_zk_stats a = stats;
+    for (int i = 0; i < N; i++) {
+        /* A launch records the pod's TaskInfo (and clears overrides) in one transaction. */
+        char name[64];
+        snprintf(name, sizeof name, "hello-%d-server", i);
+        sdk_state_txn *t = sdk_state_txn_new(st);
+        sdk_state_txn_put_task_info(t, name, info, TASKINFO_BYTES);
+        sdk_state_txn_set_goal_override(t, name, NULL);
+        sdk_state_txn_set_override_status(t, name, "IN_PROGRESS");
+        if (sdk_state_txn_commit(t, NULL)) fail = 1;
+        sdk_state_txn_free(t);
+    }
+    sdk_store_zk_stats b = stats;
+    double t0 = now_s();
+    for (int i = 0; i < N; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "hello-%d-server", i);
+        status[0] = (char)i;
+        sdk_state_txn *t = sdk_state_txn_new(st);
+        sdk_state_txn_put_task_status(t, name, status, STATUS_BYTES);
+        if (sdk_state_txn_commit(t, NULL)) fail = 1;
+        sdk_state_txn_free(t);
+    }
+    double status_ms = (now_s() - t0) * 1000.0 / N;
+    sdk_store_zk_stats c = stats;
+    double launch_tx = (double)(b.write_requests - a.write_requests) / N;
+    double launch_b = (double)(b.write_bytes - a.write_bytes) / N;
+    double status_tx = (double)(c.write_requests - b.write_requests) / N;
+    double status_b = (double)(c.write_bytes - b.write_bytes) / N;
+    printf("%-44s %10s %10s\n", "write", "ZK txns", "bytes");
+    printf("%-44s %10.2f %10.0f\n", "task launch (TaskInfo + overrides)", launch_tx, launch_b);
+    printf("%-44s %10.2f %10.0f   (%.2f ms each)\n", "status update (TaskStatus)", status_tx, status_b,
+           status_ms);
+    if (launch_tx > 1.0 || status_tx > 1.0) fail = 1;
+    sdk_state_free(st);
+    sdk_store_close(s);
+    free(url);
+
+    printf("\n%-44s %10s %10s %10s\n", "open + load into the cache", "tasks", "nodes", "seconds");
+    const int sizes[] = {1000, 10000};
+    for (size_t k = 0; k < 2; k++) {
+        url = sdk_asprintf_new("zk://%s/dcos-service-load-%d", z.connect, sizes[k]);
+        s = open_store(url, NULL);
+        st = NULL;
+        if (!s || sdk_state_open_new(s, "load", &st, NULL) || populate(st, sizes[k], info, status)) {
+            fprintf(stderr, "bench/state: FAILED to populate %d tasks\n", sizes[k]);
+            fail = 1;
+        }
+        sdk_state_free(st);
+        sdk_store_close(s);
+        for (int rep = 0; rep < 2; rep++) {
+        sdk_store_zk_stats ls = {0};
+        double t1 = now_s();
+        s = open_store(url, &ls);
+        st = NULL;
+        char **names = NULL;
+        size_t n = 0;
+        if (s && sdk_state_open_new(s, "load", &st, NULL) == 0) sdk_state_tasks_list_new(st, &names, &n, NULL);
+        double secs = now_s() - t1;
+        printf("%-44s %10zu %10llu %10.3f\n",
+               rep ? "  again (server warm)" : "open, lock, load, list tasks", n,
+               (unsigned long long)ls.read_requests, secs);
+        if ((int)n != sizes[k] || (rep == 1 && sizes[k] == 10000 && secs > 2.0)) fail = 1;
+        sdk_store_names_free(names, n);
+        sdk_state_free(st);
+        sdk_store_close(s);
+        }
+        free(url);
+    }
+    printf("\ntargets: <= 1 ZooKeeper transaction per launch and per status update; <= 2 s to load "
+           "10,000 tasks: %s\n",
+           fail ? "MISSED" : "met");
+    free(info);
+    free(status);
+    zk_server_destroy(&z);
+    return fail;
+}

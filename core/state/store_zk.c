@@ -1,0 +1,1552 @@
+/* The ZooKeeper backend (layout, transaction and session policy in store_zk.h). */
+#define THREADED 1
+#include "core/state/store_zk.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zookeeper/zookeeper.h>
+
+#include "core/state/tree.h"
+#include "core/util/log.h"
+#include "core/util/str.h"
+#include "core/util/uuid.h"
+
+#define MOD "state"
+#define LOCK_NAME "lock"
+#define BLOBS_NAME "__sdk_blobs"
+#define MAGIC "\0sdk-blob-v1\0"
+#define MAGIC_LEN 13u
+#define OP_OVERHEAD 64u /* per op in a multi: header, lengths, version, ACL */
+
+/* ---- state shared with ZooKeeper threads and posted closures (refcounted) ---- */
+
+typedef struct zk_shared {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    bool alive;     /* the store is open: closures may call on_lost */
+    bool opened;    /* open finished: later disconnects are losses */
+    bool connected; /* seen ZOO_CONNECTED_STATE */
+    bool notified;
+    atomic_bool lost;
+    char why[160];
+    sdk_loop *loop;
+    sdk_store_zk_lost_cb cb;
+    void *ud;
+} zk_shared;
+
+static void shared_unref(zk_shared *sh) {
+    pthread_mutex_lock(&sh->mu);
+    int left = --sh->refs;
+    pthread_mutex_unlock(&sh->mu);
+    if (left) return;
+    pthread_mutex_destroy(&sh->mu);
+    pthread_cond_destroy(&sh->cv);
+    free(sh);
+}
+
+static void lost_post_cb(sdk_loop *l, void *ud) {
+    (void)l;
+    zk_shared *sh = ud;
+    pthread_mutex_lock(&sh->mu);
+    bool call = sh->alive && sh->cb;
+    char why[sizeof sh->why];
+    memcpy(why, sh->why, sizeof why);
+    pthread_mutex_unlock(&sh->mu);
+    if (call) sh->cb(sh->ud, why); /* loop thread: the store cannot be closed concurrently */
+    shared_unref(sh);
+}
+
+/* Marks the session lost (idempotent) and notifies once. Any thread. */
+static void mark_lost(zk_shared *sh, const char *why) {
+    pthread_mutex_lock(&sh->mu);
+    bool first = !atomic_load(&sh->lost);
+    if (first) {
+        snprintf(sh->why, sizeof sh->why, "%s", why);
+        atomic_store(&sh->lost, true);
+    }
+    bool notify = first && sh->opened && sh->alive && sh->cb && !sh->notified;
+    if (notify) sh->notified = true;
+    if (notify && sh->loop) sh->refs++;
+    pthread_mutex_unlock(&sh->mu);
+    if (!notify) return;
+    SDK_ERROR(MOD, "ZooKeeper session lost (%s): commits are refused from now on", why);
+    if (sh->loop)
+        sdk_loop_post(sh->loop, lost_post_cb, sh);
+    else
+        sh->cb(sh->ud, why);
+}
+
+static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
+    (void)zh, (void)path;
+    zk_shared *sh = ctx;
+    if (type != ZOO_SESSION_EVENT) return;
+    if (state == ZOO_CONNECTED_STATE) {
+        pthread_mutex_lock(&sh->mu);
+        sh->connected = true;
+        pthread_cond_broadcast(&sh->cv);
+        pthread_mutex_unlock(&sh->mu);
+        return;
+    }
+    pthread_mutex_lock(&sh->mu);
+    bool opened = sh->opened;
+    pthread_mutex_unlock(&sh->mu);
+    if (!opened && state != ZOO_EXPIRED_SESSION_STATE && state != ZOO_AUTH_FAILED_STATE) return;
+    mark_lost(sh, state == ZOO_EXPIRED_SESSION_STATE ? "session expired"
+                  : state == ZOO_AUTH_FAILED_STATE  ? "authentication failed"
+                                                    : "connection lost");
+}
+
+/* ---- batches of asynchronous requests, waited for with a deadline ---- */
+
+typedef struct zreq {
+    struct zbatch *b;
+    int rc;
+    char *data; /* get: a copy of the data */
+    int len;
+    struct Stat stat;
+    char **kids; /* get-children */
+    int nkids;
+} zreq;
+
+typedef struct zbatch {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs, pending;
+    zreq *r;
+    size_t n;
+    /* multi */
+    int mrc;
+    zoo_op_result_t *mres;
+    struct Stat *mstat;
+    char (*mbuf)[8];
+} zbatch;
+
+static zbatch *batch_new(size_t n) {
+    zbatch *b = sdk_xcalloc(1, sizeof *b);
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    b->refs = 1;
+    b->n = n;
+    b->r = sdk_xcalloc(n ? n : 1, sizeof *b->r);
+    for (size_t i = 0; i < n; i++) b->r[i].b = b;
+    return b;
+}
+
+static void batch_free(zbatch *b) {
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->r[i].data);
+        for (int k = 0; k < b->r[i].nkids; k++) free(b->r[i].kids[k]);
+        free(b->r[i].kids);
+    }
+    free(b->r);
+    free(b->mres);
+    free(b->mstat);
+    free(b->mbuf);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+    free(b);
+}
+
+/* One request of b was issued. */
+static void batch_issue(zbatch *b) {
+    pthread_mutex_lock(&b->mu);
+    b->refs++;
+    b->pending++;
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* One request of b completed (any thread). */
+static void batch_done(zbatch *b) {
+    pthread_mutex_lock(&b->mu);
+    b->pending--;
+    int left = --b->refs;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    if (!left) batch_free(b);
+}
+
+/* Waits until every issued request completed or timeout_ms passed. Returns true when complete.
+ * On timeout the batch is abandoned to its completions (the caller must not touch it) */
+static bool batch_wait(zbatch *b, int timeout_ms) {
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += timeout_ms / 1000;
+    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&b->mu);
+    int rc = 0;
+    while (b->pending > 0 && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&b->cv, &b->mu, &dl);
+    bool done = b->pending == 0;
+    pthread_mutex_unlock(&b->mu);
+    return done;
+}
+
+/* Drops the caller's reference (after a successful wait, or to abandon after a timeout). */
+static void batch_release(zbatch *b) {
+    pthread_mutex_lock(&b->mu);
+    int left = --b->refs;
+    pthread_mutex_unlock(&b->mu);
+    if (!left) batch_free(b);
+}
+
+static void get_cb(int rc, const char *value, int value_len, const struct Stat *stat,
+                   const void *data) {
+    zreq *r = (zreq *)data;
+    r->rc = rc;
+    if (rc == ZOK) {
+        r->len = value && value_len > 0 ? value_len : 0;
+        r->data = sdk_xmalloc((size_t)r->len + 1);
+        if (r->len) memcpy(r->data, value, (size_t)r->len);
+        r->data[r->len] = 0;
+        if (stat) r->stat = *stat;
+    }
+    batch_done(r->b);
+}
+
+static void kids_cb(int rc, const struct String_vector *sv, const void *data) {
+    zreq *r = (zreq *)data;
+    r->rc = rc;
+    if (rc == ZOK && sv && sv->count > 0) {
+        r->kids = sdk_xmalloc((size_t)sv->count * sizeof *r->kids);
+        for (int i = 0; i < sv->count; i++) r->kids[i] = sdk_xstrdup(sv->data[i]);
+        r->nkids = sv->count;
+    }
+    batch_done(r->b);
+}
+
+static void void_cb(int rc, const void *data) {
+    zreq *r = (zreq *)data;
+    r->rc = rc;
+    batch_done(r->b);
+}
+
+static void multi_cb(int rc, const void *data) {
+    zbatch *b = (zbatch *)data;
+    b->mrc = rc;
+    batch_done(b);
+}
+
+/* ---- the store ---- */
+
+typedef struct zk_store {
+    zhandle_t *zh;
+    zk_shared *sh;
+    char *servers, *auth, *root, *desc;
+    const struct ACL_vector *acl;
+    int op_timeout_ms;
+    bool read_only;
+    size_t inline_max, chunk_size, max_request;
+    sdk_store_zk_stats *stats;
+    void (*after_request)(void *);
+    void *after_request_ud;
+    int root_version;
+    bool blobs_dir; /* __sdk_blobs exists */
+    sdk_tree cache; /* logical path -> value */
+    sdk_tree ptrs;  /* logical path -> pointer data of its blob ("" = inline) */
+} zk_store;
+
+/* A znode change, paths relative to the root. */
+typedef struct zop {
+    char kind; /* 'c' create, 's' setData, 'd' delete */
+    char *path;
+    char *data;
+    size_t len;
+} zop;
+
+typedef struct zops {
+    zop *v;
+    size_t n, cap;
+} zops;
+
+static void zops_push(zops *z, char kind, const char *path, const void *data, size_t len) {
+    if (z->n == z->cap) {
+        z->cap = z->cap ? z->cap * 2 : 16;
+        z->v = sdk_xrealloc(z->v, z->cap * sizeof *z->v);
+    }
+    char *d = NULL;
+    if (kind != 'd') {
+        d = sdk_xmalloc(len + 1);
+        if (len) memcpy(d, data, len);
+        d[len] = 0;
+    }
+    z->v[z->n++] = (zop){kind, sdk_xstrdup(path), d, kind == 'd' ? 0 : len};
+}
+
+static void zops_free(zops *z) {
+    for (size_t i = 0; i < z->n; i++) {
+        free(z->v[i].path);
+        free(z->v[i].data);
+    }
+    free(z->v);
+    memset(z, 0, sizeof *z);
+}
+
+static size_t zop_size(const zk_store *z, const zop *o) {
+    return OP_OVERHEAD + strlen(z->root) + 1 + strlen(o->path) + o->len;
+}
+
+static char *abs_path_new(const zk_store *z, const char *rel) {
+    if (!*rel) return sdk_xstrdup(z->root);
+    return sdk_asprintf_new("%s/%s", strcmp(z->root, "/") ? z->root : "", rel);
+}
+
+static bool is_lost(const zk_store *z) { return atomic_load(&z->sh->lost); }
+
+static void lose(zk_store *z, const char *why) {
+    mark_lost(z->sh, why);
+}
+
+/* Sends ops[0..n) as one multi. With with_root the first op sets the root's data to
+ * root_data with the expected root version (bumping it). Returns 0, or SDK_EIO with a message
+ * naming the failing znode; a timeout or connection loss also marks the session lost. */
+static int send_multi(zk_store *z, const zop *ops, size_t n, bool with_root, const char *root_data,
+                      size_t root_len, sdk_errors *errs) {
+    if (is_lost(z)) {
+        if (errs)
+            sdk_errors_addf(errs, "state (%s): ZooKeeper session lost (%s); restart the scheduler",
+                            z->desc, z->sh->why);
+        return SDK_EIO;
+    }
+    size_t total = n + (with_root ? 1 : 0);
+    if (total == 0) return 0;
+    zoo_op_t *zo = sdk_xcalloc(total, sizeof *zo);
+    char **paths = sdk_xcalloc(total, sizeof *paths);
+    zbatch *b = batch_new(0);
+    b->mres = sdk_xcalloc(total, sizeof *b->mres);
+    b->mstat = sdk_xcalloc(total, sizeof *b->mstat);
+    b->mbuf = sdk_xcalloc(total, sizeof *b->mbuf);
+    size_t k = 0, bytes = 0;
+    if (with_root) {
+        paths[k] = sdk_xstrdup(z->root);
+        zoo_set_op_init(&zo[k], paths[k], root_data, (int)root_len, z->root_version, &b->mstat[k]);
+        bytes += root_len + strlen(z->root);
+        k++;
+    }
+    for (size_t i = 0; i < n; i++, k++) {
+        paths[k] = abs_path_new(z, ops[i].path);
+        bytes += strlen(paths[k]) + ops[i].len;
+        if (ops[i].kind == 'c')
+            zoo_create_op_init(&zo[k], paths[k], ops[i].data, (int)ops[i].len, z->acl, 0, b->mbuf[k],
+                               sizeof b->mbuf[k]);
+        else if (ops[i].kind == 's')
+            zoo_set_op_init(&zo[k], paths[k], ops[i].data, (int)ops[i].len, -1, &b->mstat[k]);
+        else
+            zoo_delete_op_init(&zo[k], paths[k], -1);
+    }
+    batch_issue(b);
+    int rc = zoo_amulti(z->zh, (int)total, zo, b->mres, multi_cb, b);
+    int ret = 0;
+    if (rc != ZOK) {
+        batch_done(b); /* never issued */
+        if (errs)
+            sdk_errors_addf(errs, "state (%s): ZooKeeper request refused: %s", z->desc, zerror(rc));
+        if (rc == ZINVALIDSTATE || rc == ZCONNECTIONLOSS) lose(z, zerror(rc));
+        ret = SDK_EIO;
+        batch_release(b);
+        goto out;
+    }
+    if (!batch_wait(b, z->op_timeout_ms)) {
+        if (errs)
+            sdk_errors_addf(errs,
+                            "state (%s): ZooKeeper did not answer a transaction within %d ms; its "
+                            "outcome is unknown",
+                            z->desc, z->op_timeout_ms);
+        lose(z, "request timed out");
+        batch_release(b); /* abandoned to its completion */
+        ret = SDK_EIO;
+        goto out;
+    }
+    if (b->mrc == ZOK) {
+        if (with_root) z->root_version++;
+        if (z->stats) {
+            z->stats->write_requests++;
+            z->stats->write_bytes += bytes;
+        }
+    } else {
+        size_t bad = total;
+        for (size_t i = 0; i < total; i++)
+            if (b->mres[i].err != ZOK && b->mres[i].err != ZRUNTIMEINCONSISTENCY) {
+                bad = i;
+                break;
+            }
+        int err = bad < total ? b->mres[bad].err : b->mrc;
+        if (errs) {
+            if (bad < total && with_root && bad == 0 && err == ZBADVERSION)
+                sdk_errors_addf(errs,
+                                "state (%s): the root %s was changed by another writer (version "
+                                "mismatch); this process no longer owns the state",
+                                z->desc, z->root);
+            else
+                sdk_errors_addf(errs, "state (%s): ZooKeeper transaction failed at '%s': %s",
+                                z->desc, bad < total ? paths[bad] : z->root, zerror(err));
+        }
+        if (b->mrc == ZCONNECTIONLOSS || b->mrc == ZOPERATIONTIMEOUT || b->mrc == ZSESSIONEXPIRED ||
+            b->mrc == ZINVALIDSTATE || b->mrc == ZCLOSING || err == ZBADVERSION)
+            lose(z, b->mrc == ZCONNECTIONLOSS ? "connection lost" : zerror(err));
+        ret = SDK_EIO;
+    }
+    batch_release(b);
+out:
+    for (size_t i = 0; i < total; i++) free(paths[i]);
+    free(paths);
+    free(zo);
+    if (ret == 0 && z->after_request) z->after_request(z->after_request_ud);
+    return ret;
+}
+
+/* Sends ops in as few multis as the request size allows (without the root op). */
+static int send_batched(zk_store *z, const zop *ops, size_t n, bool with_root, const char *root_data,
+                        size_t root_len, sdk_errors *errs) {
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i, size = OP_OVERHEAD + root_len;
+        while (j < n && (j == i || size + zop_size(z, &ops[j]) <= z->max_request))
+            size += zop_size(z, &ops[j++]);
+        int rc = send_multi(z, ops + i, j - i, with_root, root_data, root_len, errs);
+        if (rc) return rc;
+        i = j;
+    }
+    return 0;
+}
+
+/* ---- blobs ---- */
+
+typedef struct blob_ref {
+    char id[SDK_UUID_STRLEN + 1];
+    size_t len, chunks;
+} blob_ref;
+
+static size_t ptr_format(char *out, size_t cap, const blob_ref *r) {
+    memcpy(out, MAGIC, MAGIC_LEN);
+    int k = snprintf(out + MAGIC_LEN, cap - MAGIC_LEN, "%s %zu %zu", r->id, r->len, r->chunks);
+    return MAGIC_LEN + (size_t)k;
+}
+
+static bool is_ptr(const void *data, size_t len) {
+    return len >= MAGIC_LEN && memcmp(data, MAGIC, MAGIC_LEN) == 0;
+}
+
+static bool ptr_parse(const char *data, size_t len, blob_ref *r) {
+    if (!is_ptr(data, len) || len - MAGIC_LEN > 100) return false;
+    char txt[128];
+    memcpy(txt, data + MAGIC_LEN, len - MAGIC_LEN);
+    txt[len - MAGIC_LEN] = 0;
+    char id[64];
+    if (sscanf(txt, "%63s %zu %zu", id, &r->len, &r->chunks) != 3 || !sdk_uuid_valid(id)) return false;
+    memcpy(r->id, id, SDK_UUID_STRLEN + 1);
+    return r->chunks > 0 || r->len == 0;
+}
+
+/* Writes data as a new blob (chunk znodes under a fresh id). Nothing references it yet. */
+static int blob_write(zk_store *z, const void *data, size_t len, blob_ref *r, sdk_errors *errs) {
+    sdk_uuid_generate(r->id);
+    r->len = len;
+    r->chunks = (len + z->chunk_size - 1) / z->chunk_size;
+    zops ops = {0};
+    if (!z->blobs_dir) zops_push(&ops, 'c', BLOBS_NAME, "", 0);
+    char *dir = sdk_asprintf_new(BLOBS_NAME "/%s", r->id);
+    zops_push(&ops, 'c', dir, "", 0);
+    for (size_t i = 0; i < r->chunks; i++) {
+        char *p = sdk_asprintf_new("%s/%zu", dir, i);
+        size_t off = i * z->chunk_size, n = len - off < z->chunk_size ? len - off : z->chunk_size;
+        zops_push(&ops, 'c', p, (const char *)data + off, n);
+        free(p);
+    }
+    free(dir);
+    int rc = send_batched(z, ops.v, ops.n, false, NULL, 0, errs);
+    if (rc == 0) z->blobs_dir = true;
+    zops_free(&ops);
+    return rc;
+}
+
+/* Deletes a blob, best effort (leftovers are collected at the next writer's open). */
+static void blob_delete(zk_store *z, const blob_ref *r) {
+    zops ops = {0};
+    char *dir = sdk_asprintf_new(BLOBS_NAME "/%s", r->id);
+    for (size_t i = r->chunks; i-- > 0;) {
+        char *p = sdk_asprintf_new("%s/%zu", dir, i);
+        zops_push(&ops, 'd', p, NULL, 0);
+        free(p);
+    }
+    zops_push(&ops, 'd', dir, NULL, 0);
+    free(dir);
+    sdk_errors e;
+    sdk_errors_init(&e);
+    if (send_batched(z, ops.v, ops.n, false, NULL, 0, &e))
+        SDK_WARN(MOD, "%s: could not delete blob %s (collected at the next open): %s", z->desc,
+                     r->id, e.n ? e.msgs[0] : "?");
+    sdk_errors_free(&e);
+    zops_free(&ops);
+}
+
+/* Issues an async get of a relative path into r. */
+static int issue_get(zk_store *z, zbatch *b, zreq *r, const char *rel) {
+    char *p = abs_path_new(z, rel);
+    batch_issue(b);
+    int rc = zoo_aget(z->zh, p, 0, get_cb, r);
+    free(p);
+    if (rc != ZOK) {
+        r->rc = rc;
+        batch_done(b);
+    }
+    if (z->stats) z->stats->read_requests++;
+    return rc;
+}
+
+static int issue_kids(zk_store *z, zbatch *b, zreq *r, const char *rel) {
+    char *p = abs_path_new(z, rel);
+    batch_issue(b);
+    int rc = zoo_aget_children(z->zh, p, 0, kids_cb, r);
+    free(p);
+    if (rc != ZOK) {
+        r->rc = rc;
+        batch_done(b);
+    }
+    if (z->stats) z->stats->read_requests++;
+    return rc;
+}
+
+/* Waits for a batch; on timeout marks the session lost and releases it. */
+static int wait_reads(zk_store *z, zbatch *b, const char *what, sdk_errors *errs) {
+    if (batch_wait(b, z->op_timeout_ms)) return 0;
+    if (errs)
+        sdk_errors_addf(errs, "state (%s): ZooKeeper did not answer while %s within %d ms", z->desc,
+                        what, z->op_timeout_ms);
+    lose(z, "request timed out");
+    batch_release(b);
+    return SDK_EIO;
+}
+
+/* Reads whole blobs: vals[i] gets a new buffer of refs[i].len bytes (+NUL). owners[i] names
+ * the znode that referenced it, for messages. */
+static int blobs_read_new(zk_store *z, const blob_ref *refs, const char **owners, size_t n,
+                          char **vals, sdk_errors *errs) {
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += refs[i].chunks;
+    zbatch *b = batch_new(total);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < refs[i].chunks; c++, k++) {
+            char *p = sdk_asprintf_new(BLOBS_NAME "/%s/%zu", refs[i].id, c);
+            issue_get(z, b, &b->r[k], p);
+            free(p);
+        }
+    int rc = wait_reads(z, b, "reading large values", errs);
+    if (rc) return rc;
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        vals[i] = sdk_xmalloc(refs[i].len + 1);
+        size_t off = 0;
+        for (size_t c = 0; c < refs[i].chunks; c++, k++) {
+            zreq *q = &b->r[k];
+            if (rc) continue;
+            if (q->rc != ZOK || off + (size_t)q->len > refs[i].len) {
+                if (errs)
+                    sdk_errors_addf(errs,
+                                    "state (%s): value of '%s' is corrupt: chunk %zu of blob %s %s",
+                                    z->desc, owners[i], c, refs[i].id,
+                                    q->rc != ZOK ? zerror(q->rc) : "is longer than recorded");
+                rc = q->rc == ZNONODE ? SDK_ECORRUPT : q->rc == ZOK ? SDK_ECORRUPT : SDK_EIO;
+                continue;
+            }
+            memcpy(vals[i] + off, q->data, (size_t)q->len);
+            off += (size_t)q->len;
+        }
+        if (!rc && off != refs[i].len) {
+            if (errs)
+                sdk_errors_addf(errs,
+                                "state (%s): value of '%s' is corrupt: blob %s holds %zu of %zu "
+                                "bytes",
+                                z->desc, owners[i], refs[i].id, off, refs[i].len);
+            rc = SDK_ECORRUPT;
+        }
+        vals[i][off < refs[i].len ? off : refs[i].len] = 0;
+    }
+    batch_release(b);
+    if (rc)
+        for (size_t i = 0; i < n; i++) {
+            free(vals[i]);
+            vals[i] = NULL;
+        }
+    return rc;
+}
+
+/* ---- loading ---- */
+
+/* Same order as tree.c: '/' ranks below every other byte. */
+static int path_cmp(const char *a, const char *b) {
+    for (;; a++, b++) {
+        unsigned ca = *a == '/' ? 1u : (unsigned char)*a, cb = *b == '/' ? 1u : (unsigned char)*b;
+        if (ca != cb) return ca < cb ? -1 : 1;
+        if (!ca) return 0;
+    }
+}
+
+static int entry_cmp(const void *a, const void *b) {
+    return path_cmp(((const sdk_tree_entry *)a)->path, ((const sdk_tree_entry *)b)->path);
+}
+
+/* Builds t from entries (taken), sorting them. */
+static void tree_build(sdk_tree *t, sdk_tree_entry *e, size_t n) {
+    sdk_tree_init(t);
+    qsort(e, n, sizeof *e, entry_cmp);
+    t->e = e;
+    t->n = n;
+    t->cap = n;
+    for (size_t i = 0; i < n; i++) t->bytes += strlen(e[i].path) + e[i].len;
+}
+
+typedef struct raw_state {
+    bool root_exists;
+    int root_version;
+    char *root_data;
+    size_t root_len;
+    sdk_tree raw; /* relative path -> znode data, reserved names excluded */
+    char **blob_ids; /* children of __sdk_blobs */
+    size_t n_blob_ids;
+    bool blobs_dir;
+} raw_state;
+
+static void raw_free(raw_state *r) {
+    free(r->root_data);
+    sdk_tree_free(&r->raw);
+    sdk_store_names_free(r->blob_ids, r->n_blob_ids);
+    memset(r, 0, sizeof *r);
+}
+
+/* Whether a znode is probably a directory (children, empty data) in the §7 layout. Only a
+ * guess to save requests: a directory is read with get-children2 (children and data length)
+ * and a leaf with get (data and child count); a wrong guess costs one more request. */
+static bool guess_dir(const char *rel) {
+    if (!*rel) return true;
+    const char *s1 = strchr(rel, '/');
+    if (!s1)
+        return !strcmp(rel, "Tasks") || !strcmp(rel, "Configurations") || !strcmp(rel, "Properties") ||
+               !strcmp(rel, "Services") || !strcmp(rel, "ServiceList");
+    if (strncmp(rel, "Tasks/", 6) != 0) return false;
+    const char *s2 = strchr(s1 + 1, '/');
+    return !s2 || !strcmp(s2 + 1, "Metadata");
+}
+
+static void kids2_cb(int rc, const struct String_vector *sv, const struct Stat *stat,
+                     const void *data) {
+    zreq *r = (zreq *)data;
+    if (rc == ZOK && stat) r->stat = *stat;
+    kids_cb(rc, sv, data);
+}
+
+static int issue_kids2(zk_store *z, zbatch *b, zreq *r, const char *rel) {
+    char *p = abs_path_new(z, rel);
+    batch_issue(b);
+    int rc = zoo_aget_children2(z->zh, p, 0, kids2_cb, r);
+    free(p);
+    if (rc != ZOK) {
+        r->rc = rc;
+        batch_done(b);
+    }
+    if (z->stats) z->stats->read_requests++;
+    return rc;
+}
+
+/* Loads every znode under the root, level by level with pipelined requests (see guess_dir).
+ * Returns 0, SDK_EIO, or 1 when a node vanished meanwhile (a concurrent writer: retry). */
+static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
+    memset(out, 0, sizeof *out);
+    size_t cap = 256, n = 0;
+    sdk_tree_entry *ents = sdk_xmalloc(cap * sizeof *ents);
+    char **level = sdk_xmalloc(sizeof *level);
+    level[0] = sdk_xstrdup("");
+    size_t nlevel = 1;
+    int rc = 0;
+    while (nlevel && !rc) {
+        /* Phase 1: the guessed request per node; phase 2: what the guess missed. */
+        zbatch *b = batch_new(nlevel);
+        bool *dir = sdk_xcalloc(nlevel, sizeof *dir);
+        for (size_t i = 0; i < nlevel; i++) {
+            dir[i] = guess_dir(level[i]);
+            if (dir[i]) issue_kids2(z, b, &b->r[i], level[i]);
+            else issue_get(z, b, &b->r[i], level[i]);
+        }
+        if ((rc = wait_reads(z, b, "loading the state", errs))) {
+            free(dir);
+            break;
+        }
+        zbatch *b2 = batch_new(nlevel);
+        for (size_t i = 0; i < nlevel; i++) {
+            zreq *q = &b->r[i];
+            if (q->rc != ZOK) continue;
+            if (dir[i] && q->stat.dataLength > 0) issue_get(z, b2, &b2->r[i], level[i]);
+            if (!dir[i] && q->stat.numChildren > 0) issue_kids(z, b2, &b2->r[i], level[i]);
+        }
+        if ((rc = wait_reads(z, b2, "loading the state", errs))) {
+            batch_release(b);
+            free(dir);
+            break;
+        }
+        char **next = NULL;
+        size_t nnext = 0, capnext = 0;
+        for (size_t i = 0; i < nlevel && !rc; i++) {
+            zreq *q = &b->r[i], *q2 = &b2->r[i];
+            /* data from the get, children from the get-children (either phase) */
+            zreq *dq = dir[i] ? q2 : q, *kq = dir[i] ? q : q2;
+            bool need2 = dir[i] ? q->stat.dataLength > 0 : q->stat.numChildren > 0;
+            int qrc = q->rc != ZOK ? q->rc : need2 ? q2->rc : ZOK;
+            if (qrc == ZNONODE && !*level[i]) continue; /* no root: an empty store */
+            if (qrc == ZNONODE) {
+                rc = 1;
+                break;
+            }
+            if (qrc != ZOK) {
+                if (errs)
+                    sdk_errors_addf(errs, "state (%s): cannot read znode '%s': %s", z->desc,
+                                    *level[i] ? level[i] : z->root, zerror(qrc));
+                rc = SDK_EIO;
+                break;
+            }
+            char *data = NULL;
+            size_t dlen = 0;
+            if (dq->data && (!dir[i] || need2)) {
+                data = dq->data;
+                dlen = (size_t)dq->len;
+                dq->data = NULL;
+            } else {
+                data = sdk_xstrdup("");
+            }
+            if (!*level[i]) {
+                out->root_exists = true;
+                out->root_version = q->stat.version;
+                out->root_data = data;
+                out->root_len = dlen;
+            } else {
+                if (n == cap) ents = sdk_xrealloc(ents, (cap *= 2) * sizeof *ents);
+                ents[n++] = (sdk_tree_entry){sdk_xstrdup(level[i]), data, dlen};
+            }
+            bool has_kids = dir[i] || need2;
+            for (int k = 0; has_kids && k < kq->nkids; k++) {
+                const char *name = kq->kids[k];
+                if (!*level[i] && !strcmp(name, LOCK_NAME)) continue;
+                if (!*level[i] && !strcmp(name, BLOBS_NAME)) {
+                    out->blobs_dir = true;
+                    continue;
+                }
+                if (nnext == capnext) {
+                    capnext = capnext ? capnext * 2 : 64;
+                    next = sdk_xrealloc(next, capnext * sizeof *next);
+                }
+                next[nnext++] = *level[i] ? sdk_asprintf_new("%s/%s", level[i], name) : sdk_xstrdup(name);
+            }
+        }
+        batch_release(b);
+        batch_release(b2);
+        free(dir);
+        for (size_t i = 0; i < nlevel; i++) free(level[i]);
+        free(level);
+        level = next;
+        nlevel = nnext;
+    }
+    for (size_t i = 0; i < nlevel; i++) free(level[i]);
+    free(level);
+    if (!rc && out->blobs_dir) {
+        zbatch *b = batch_new(1);
+        issue_kids(z, b, &b->r[0], BLOBS_NAME);
+        if (!(rc = wait_reads(z, b, "listing blobs", errs))) {
+            if (b->r[0].rc == ZOK) {
+                out->blob_ids = b->r[0].kids;
+                out->n_blob_ids = (size_t)b->r[0].nkids;
+                b->r[0].kids = NULL;
+                b->r[0].nkids = 0;
+            }
+            batch_release(b);
+        }
+    }
+    tree_build(&out->raw, ents, n);
+    if (rc) {
+        raw_free(out);
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
+}
+
+/* ---- journal encoding: per op u8 kind, u32 path length, path, u32 data length, data ---- */
+
+static void put_u32(sdk_buf *b, uint32_t v) {
+    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    sdk_buf_append(b, x, 4);
+}
+
+static uint32_t get_u32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void journal_encode(const zops *ops, sdk_buf *b) {
+    for (size_t i = 0; i < ops->n; i++) {
+        const zop *o = &ops->v[i];
+        sdk_buf_putc(b, o->kind);
+        put_u32(b, (uint32_t)strlen(o->path));
+        sdk_buf_append(b, o->path, strlen(o->path));
+        put_u32(b, (uint32_t)o->len);
+        if (o->len) sdk_buf_append(b, o->data, o->len);
+    }
+}
+
+static bool journal_decode(const char *data, size_t len, zops *out) {
+    const unsigned char *p = (const unsigned char *)data, *end = p + len;
+    while (p < end) {
+        if (end - p < 5) return false;
+        char kind = (char)*p++;
+        uint32_t pl = get_u32(p);
+        p += 4;
+        if ((size_t)(end - p) < (size_t)pl + 4 || (kind != 'c' && kind != 's' && kind != 'd'))
+            return false;
+        char *path = sdk_xstrndup((const char *)p, pl);
+        p += pl;
+        uint32_t dl = get_u32(p);
+        p += 4;
+        if ((size_t)(end - p) < dl || !sdk_store_path_valid(path)) {
+            free(path);
+            return false;
+        }
+        zops_push(out, kind, path, p, dl);
+        free(path);
+        p += dl;
+    }
+    return true;
+}
+
+/* Rewrites journal ops against the current raw tree so they apply idempotently (create of an
+ * existing node -> set, set of a missing one -> create, delete of a missing one -> dropped) and
+ * applies them to raw. */
+static void journal_adjust_apply(sdk_tree *raw, zops *ops) {
+    size_t k = 0;
+    for (size_t i = 0; i < ops->n; i++) {
+        zop o = ops->v[i];
+        bool has = sdk_tree_find(raw, o.path) != NULL;
+        if (o.kind == 'd' && !has) {
+            free(o.path);
+            continue;
+        }
+        if (o.kind != 'd') o.kind = has ? 's' : 'c';
+        sdk_store_op so = {o.kind == 'd' ? SDK_STORE_DELETE_TREE : SDK_STORE_SET, o.path, o.data, o.len};
+        sdk_tree_undo u;
+        if (sdk_tree_apply(raw, &so, 1, &u, NULL) == 0) sdk_tree_undo_free(&u);
+        ops->v[k++] = o;
+    }
+    ops->n = k;
+}
+
+/* Turns a raw state (after any journal) into the logical cache and pointer map. */
+static int resolve(zk_store *z, sdk_tree *raw, sdk_errors *errs) {
+    size_t np = 0;
+    for (size_t i = 0; i < raw->n; i++)
+        if (is_ptr(raw->e[i].val, raw->e[i].len)) np++;
+    blob_ref *refs = sdk_xcalloc(np ? np : 1, sizeof *refs);
+    const char **owners = sdk_xcalloc(np ? np : 1, sizeof *owners);
+    size_t *idx = sdk_xcalloc(np ? np : 1, sizeof *idx);
+    char **vals = sdk_xcalloc(np ? np : 1, sizeof *vals);
+    int rc = 0;
+    np = 0;
+    for (size_t i = 0; i < raw->n && !rc; i++) {
+        if (!is_ptr(raw->e[i].val, raw->e[i].len)) continue;
+        if (!ptr_parse(raw->e[i].val, raw->e[i].len, &refs[np])) {
+            if (errs)
+                sdk_errors_addf(errs, "state (%s): znode '%s' holds a malformed blob pointer",
+                                z->desc, raw->e[i].path);
+            rc = SDK_ECORRUPT;
+            break;
+        }
+        owners[np] = raw->e[i].path;
+        idx[np++] = i;
+    }
+    if (!rc) rc = blobs_read_new(z, refs, owners, np, vals, errs);
+    if (!rc) {
+        /* The cache takes the raw entries; pointer entries get their values. */
+        size_t n = raw->n;
+        sdk_tree_entry *ce = sdk_xmalloc((n ? n : 1) * sizeof *ce);
+        sdk_tree_entry *pe = sdk_xmalloc((np ? np : 1) * sizeof *pe);
+        for (size_t i = 0; i < n; i++) ce[i] = raw->e[i];
+        for (size_t k = 0; k < np; k++) {
+            sdk_tree_entry *e = &ce[idx[k]];
+            pe[k] = (sdk_tree_entry){sdk_xstrdup(e->path), e->val, e->len};
+            e->val = vals[k];
+            e->len = refs[k].len;
+            vals[k] = NULL;
+        }
+        free(raw->e);
+        raw->e = NULL;
+        raw->n = raw->cap = 0;
+        raw->bytes = 0;
+        tree_build(&z->cache, ce, n);
+        tree_build(&z->ptrs, pe, np);
+    }
+    for (size_t k = 0; k < np; k++) free(vals[k]);
+    free(vals);
+    free(idx);
+    free(owners);
+    free(refs);
+    return rc;
+}
+
+/* Loads the state into the cache. A pending journal is applied (in memory; and in ZooKeeper
+ * when writing). A writer also collects unreferenced blobs. */
+static int load_state(zk_store *z, sdk_errors *errs) {
+    raw_state rs;
+    int rc = 1;
+    for (int attempt = 0; attempt < 20 && rc == 1; attempt++) {
+        rc = load_raw(z, &rs, errs);
+        if (rc == 0 && z->read_only && rs.root_exists) {
+            /* A reader retries when a writer committed meanwhile. */
+            zbatch *b = batch_new(1);
+            issue_get(z, b, &b->r[0], "");
+            if ((rc = wait_reads(z, b, "loading the state", errs))) break;
+            if (b->r[0].rc != ZOK || b->r[0].stat.version != rs.root_version) rc = 1;
+            batch_release(b);
+            if (rc == 1) raw_free(&rs);
+        }
+        if (rc == 1) usleep(20000);
+    }
+    if (rc == 1) {
+        if (errs)
+            sdk_errors_addf(errs, "state (%s): the state kept changing while it was read; retry",
+                            z->desc);
+        return SDK_EIO;
+    }
+    if (rc) return rc;
+    z->root_version = rs.root_version;
+    z->blobs_dir = rs.blobs_dir;
+    blob_ref journal = {0};
+    bool has_journal = rs.root_exists && rs.root_len > 0;
+    if (has_journal) {
+        if (!ptr_parse(rs.root_data, rs.root_len, &journal)) {
+            if (errs)
+                sdk_errors_addf(errs,
+                                "state (%s): the root znode %s holds unexpected data (%zu bytes); "
+                                "is this a state store root?",
+                                z->desc, z->root, rs.root_len);
+            raw_free(&rs);
+            return SDK_ECORRUPT;
+        }
+        char *jdata = NULL;
+        const char *owner = z->root;
+        if ((rc = blobs_read_new(z, &journal, &owner, 1, &jdata, errs))) {
+            raw_free(&rs);
+            return rc;
+        }
+        zops ops = {0};
+        bool ok = journal_decode(jdata, journal.len, &ops);
+        free(jdata);
+        if (!ok) {
+            if (errs)
+                sdk_errors_addf(errs, "state (%s): the pending transaction journal %s is corrupt",
+                                z->desc, journal.id);
+            zops_free(&ops);
+            raw_free(&rs);
+            return SDK_ECORRUPT;
+        }
+        journal_adjust_apply(&rs.raw, &ops);
+        if (!z->read_only) {
+            SDK_WARN(MOD, "%s: finishing a transaction a previous writer left half-applied",
+                         z->desc);
+            char ptr[160];
+            size_t pl = ptr_format(ptr, sizeof ptr, &journal);
+            rc = send_batched(z, ops.v, ops.n, true, ptr, pl, errs);
+            if (!rc) rc = send_multi(z, NULL, 0, true, "", 0, errs);
+            if (!rc) blob_delete(z, &journal);
+        }
+        zops_free(&ops);
+        if (rc) {
+            raw_free(&rs);
+            return rc;
+        }
+    }
+    rc = resolve(z, &rs.raw, errs);
+    if (!rc && !z->read_only) {
+        /* Blobs nobody references: left by a crash between writing and committing or GC. */
+        for (size_t i = 0; i < rs.n_blob_ids; i++) {
+            bool used = false;
+            for (size_t k = 0; k < z->ptrs.n && !used; k++) {
+                blob_ref r;
+                if (ptr_parse(z->ptrs.e[k].val, z->ptrs.e[k].len, &r) && !strcmp(r.id, rs.blob_ids[i]))
+                    used = true;
+            }
+            if (used) continue;
+            zbatch *b = batch_new(1);
+            char *dir = sdk_asprintf_new(BLOBS_NAME "/%s", rs.blob_ids[i]);
+            issue_kids(z, b, &b->r[0], dir);
+            if (wait_reads(z, b, "listing a blob", NULL) == 0) {
+                zops ops = {0};
+                for (int c = 0; c < b->r[0].nkids; c++) {
+                    char *p = sdk_asprintf_new("%s/%s", dir, b->r[0].kids[c]);
+                    zops_push(&ops, 'd', p, NULL, 0);
+                    free(p);
+                }
+                zops_push(&ops, 'd', dir, NULL, 0);
+                batch_release(b);
+                sdk_errors e;
+                sdk_errors_init(&e);
+                send_batched(z, ops.v, ops.n, false, NULL, 0, &e);
+                sdk_errors_free(&e);
+                zops_free(&ops);
+            }
+            free(dir);
+        }
+    }
+    raw_free(&rs);
+    return rc;
+}
+
+/* ---- vtable: reads from the cache ---- */
+
+static int zk_get_new(void *impl, const char *path, void **val, size_t *len, sdk_errors *errs) {
+    (void)errs;
+    zk_store *z = impl;
+    const sdk_tree_entry *e = sdk_tree_find(&z->cache, path);
+    if (!e) return SDK_ENOENT;
+    char *v = sdk_xmalloc(e->len + 1);
+    memcpy(v, e->val, e->len + 1);
+    *val = v;
+    *len = e->len;
+    return 0;
+}
+
+static int zk_exists(void *impl, const char *path, bool *exists, sdk_errors *errs) {
+    (void)errs;
+    zk_store *z = impl;
+    *exists = sdk_tree_find(&z->cache, path) != NULL;
+    return 0;
+}
+
+static int zk_children_new(void *impl, const char *path, char ***names, size_t *n,
+                           sdk_errors *errs) {
+    (void)errs;
+    zk_store *z = impl;
+    return sdk_tree_children_new(&z->cache, path, names, n);
+}
+
+/* ---- vtable: commit ---- */
+
+typedef struct touched {
+    char *path;
+    bool had;
+    char *val; /* borrowed from a copy owned here */
+    size_t len;
+} touched;
+
+static int touched_cmp(const void *a, const void *b) {
+    return path_cmp(((const touched *)a)->path, ((const touched *)b)->path);
+}
+
+static bool reserved_path(const char *p) {
+    size_t n = strcspn(p, "/");
+    return (n == strlen(LOCK_NAME) && !strncmp(p, LOCK_NAME, n)) ||
+           (n == strlen(BLOBS_NAME) && !strncmp(p, BLOBS_NAME, n));
+}
+
+static int zk_commit(void *impl, const sdk_store_op *ops, size_t n, sdk_errors *errs) {
+    zk_store *z = impl;
+    if (z->read_only) {
+        if (errs) sdk_errors_addf(errs, "state (%s): opened read-only; nothing can be written", z->desc);
+        return SDK_ESTATE;
+    }
+    if (is_lost(z)) {
+        if (errs)
+            sdk_errors_addf(errs,
+                            "state (%s): ZooKeeper session lost (%s); commits are refused, restart "
+                            "the scheduler",
+                            z->desc, z->sh->why);
+        return SDK_EIO;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (reserved_path(ops[i].path)) {
+            if (errs)
+                sdk_errors_addf(errs,
+                                "state (%s): path '%s' is reserved by the ZooKeeper backend ('"
+                                LOCK_NAME "' and '" BLOBS_NAME "' at the top level)",
+                                z->desc, ops[i].path);
+            return SDK_EINVAL;
+        }
+    /* Every znode the transaction may change, with its value before. */
+    touched *t = NULL;
+    size_t nt = 0, capt = 0;
+#define TOUCH(p)                                                                                  \
+    do {                                                                                          \
+        if (nt == capt) t = sdk_xrealloc(t, (capt = capt ? capt * 2 : 16) * sizeof *t);           \
+        t[nt++] = (touched){(p), false, NULL, 0};                                                 \
+    } while (0)
+    for (size_t i = 0; i < n; i++) {
+        const char *p = ops[i].path;
+        TOUCH(sdk_xstrdup(p));
+        if (ops[i].kind == SDK_STORE_SET)
+            for (const char *s = strchr(p, '/'); s; s = strchr(s + 1, '/'))
+                TOUCH(sdk_xstrndup(p, (size_t)(s - p)));
+        if (ops[i].kind == SDK_STORE_DELETE_TREE) {
+            const sdk_tree_entry *e = sdk_tree_find(&z->cache, p);
+            size_t pl = strlen(p);
+            if (e)
+                for (size_t j = (size_t)(e - z->cache.e) + 1;
+                     j < z->cache.n && !strncmp(z->cache.e[j].path, p, pl) && z->cache.e[j].path[pl] == '/';
+                     j++)
+                    TOUCH(sdk_xstrdup(z->cache.e[j].path));
+        }
+    }
+#undef TOUCH
+    qsort(t, nt, sizeof *t, touched_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (u && !strcmp(t[u - 1].path, t[i].path)) {
+            free(t[i].path);
+            continue;
+        }
+        t[u++] = t[i];
+    }
+    nt = u;
+    for (size_t i = 0; i < nt; i++) {
+        const sdk_tree_entry *e = sdk_tree_find(&z->cache, t[i].path);
+        if (!e) continue;
+        t[i].had = true;
+        t[i].val = sdk_xmalloc(e->len + 1);
+        memcpy(t[i].val, e->val, e->len + 1);
+        t[i].len = e->len;
+    }
+    sdk_tree_undo undo;
+    int rc = sdk_tree_apply(&z->cache, ops, n, &undo, errs);
+    if (rc) goto free_touched;
+
+    /* The znode changes: creates and sets parents-first, deletes children-first. */
+    zops zo = {0}, dels = {0};
+    blob_ref *written = NULL, *garbage = NULL;
+    size_t nw = 0, ng = 0;
+    sdk_store_op *ptr_ops = NULL;
+    size_t nptr = 0;
+    char **ptr_bufs = NULL;
+    for (size_t i = 0; i < nt && !rc; i++) {
+        const sdk_tree_entry *e = sdk_tree_find(&z->cache, t[i].path);
+        if (!e && !t[i].had) continue;
+        if (e && t[i].had && e->len == t[i].len && !memcmp(e->val, t[i].val, e->len)) continue;
+        const sdk_tree_entry *old_ptr = t[i].had ? sdk_tree_find(&z->ptrs, t[i].path) : NULL;
+        if (old_ptr && old_ptr->len) {
+            garbage = sdk_xrealloc(garbage, (ng + 1) * sizeof *garbage);
+            if (ptr_parse(old_ptr->val, old_ptr->len, &garbage[ng])) ng++;
+        }
+        ptr_ops = sdk_xrealloc(ptr_ops, (nptr + 1) * sizeof *ptr_ops);
+        ptr_bufs = sdk_xrealloc(ptr_bufs, (nptr + 1) * sizeof *ptr_bufs);
+        ptr_bufs[nptr] = NULL;
+        ptr_ops[nptr] = (sdk_store_op){SDK_STORE_SET, t[i].path, "", 0};
+        if (!e) {
+            if (old_ptr) nptr++;
+            zops_push(&dels, 'd', t[i].path, NULL, 0);
+            continue;
+        }
+        const char *data = e->val;
+        size_t len = e->len;
+        char ptr[160];
+        if (len > z->inline_max || is_ptr(data, len)) {
+            written = sdk_xrealloc(written, (nw + 1) * sizeof *written);
+            rc = blob_write(z, data, len, &written[nw], errs);
+            if (rc) break;
+            len = ptr_format(ptr, sizeof ptr, &written[nw++]);
+            data = ptr;
+            ptr_bufs[nptr] = sdk_xmalloc(len);
+            memcpy(ptr_bufs[nptr], ptr, len);
+            ptr_ops[nptr].val = ptr_bufs[nptr];
+            ptr_ops[nptr].len = len;
+            nptr++;
+        } else if (old_ptr) {
+            nptr++;
+        }
+        zops_push(&zo, t[i].had ? 's' : 'c', t[i].path, data, len);
+    }
+    for (size_t i = dels.n; i-- > 0 && !rc;) {
+        zops_push(&zo, 'd', dels.v[i].path, NULL, 0);
+    }
+    size_t size = OP_OVERHEAD;
+    for (size_t i = 0; i < zo.n; i++) size += zop_size(z, &zo.v[i]);
+    bool committed = false;
+    if (!rc && zo.n == 0) {
+        committed = true;
+    } else if (!rc && size <= z->max_request) {
+        rc = send_multi(z, zo.v, zo.n, true, "", 0, errs);
+        committed = rc == 0;
+    } else if (!rc) {
+        /* Too big for one request: journal, flip, apply in batches, clear. */
+        sdk_buf jb;
+        sdk_buf_init(&jb);
+        journal_encode(&zo, &jb);
+        blob_ref j;
+        rc = blob_write(z, jb.data, jb.len, &j, errs);
+        sdk_buf_free(&jb);
+        if (!rc) {
+            char jptr[160];
+            size_t jl = ptr_format(jptr, sizeof jptr, &j);
+            rc = send_multi(z, NULL, 0, true, jptr, jl, errs);
+            if (rc) {
+                blob_delete(z, &j);
+            } else {
+                committed = true; /* durable from here: a later open finishes it */
+                rc = send_batched(z, zo.v, zo.n, true, jptr, jl, errs);
+                if (!rc) rc = send_multi(z, NULL, 0, true, "", 0, errs);
+                if (!rc) blob_delete(z, &j);
+                if (rc && errs)
+                    sdk_errors_addf(errs,
+                                    "state (%s): the transaction is recorded in journal %s and will "
+                                    "be completed by the next open",
+                                    z->desc, j.id);
+            }
+        }
+    }
+    if (committed && !rc) {
+        sdk_tree_undo_free(&undo);
+        if (nptr) {
+            sdk_tree_undo pu;
+            if (sdk_tree_apply(&z->ptrs, ptr_ops, nptr, &pu, NULL) == 0) sdk_tree_undo_free(&pu);
+        }
+        for (size_t i = 0; i < ng; i++) blob_delete(z, &garbage[i]);
+    } else if (committed) {
+        /* Durable but not fully applied; the session is marked lost, the cache shows the new
+         * state (which the next open will also see). */
+        sdk_tree_undo_free(&undo);
+    } else {
+        sdk_tree_rollback(&z->cache, &undo);
+        for (size_t i = 0; i < nw; i++)
+            if (!is_lost(z)) blob_delete(z, &written[i]);
+    }
+    for (size_t i = 0; i < nptr; i++) free(ptr_bufs[i]);
+    free(ptr_bufs);
+    free(ptr_ops);
+    free(written);
+    free(garbage);
+    zops_free(&zo);
+    zops_free(&dels);
+free_touched:
+    for (size_t i = 0; i < nt; i++) {
+        free(t[i].path);
+        free(t[i].val);
+    }
+    free(t);
+    return rc;
+}
+
+static void zk_close(void *impl) {
+    zk_store *z = impl;
+    if (!z) return;
+    if (z->sh) {
+        pthread_mutex_lock(&z->sh->mu);
+        z->sh->alive = false;
+        pthread_mutex_unlock(&z->sh->mu);
+    }
+    if (z->zh) zookeeper_close(z->zh); /* ends the session: the ephemeral lock goes with it */
+    if (z->sh) shared_unref(z->sh);
+    sdk_tree_free(&z->cache);
+    sdk_tree_free(&z->ptrs);
+    free(z->servers);
+    free(z->auth);
+    free(z->root);
+    free(z->desc);
+    free(z);
+}
+
+static const sdk_store_vtable zk_vtable = {zk_get_new, zk_exists, zk_children_new, zk_commit, NULL,
+                                           zk_close};
+
+/* ---- URL ---- */
+
+typedef struct zk_url {
+    char *servers, *auth, *path; /* path NULL when the URL names none */
+} zk_url;
+
+static void zk_url_free(zk_url *u) {
+    free(u->servers);
+    free(u->auth);
+    free(u->path);
+    memset(u, 0, sizeof *u);
+}
+
+static int zk_url_parse(const char *url, zk_url *u, sdk_errors *errs) {
+    memset(u, 0, sizeof *u);
+    if (!url || strncmp(url, "zk://", 5) != 0) {
+        if (errs) sdk_errors_addf(errs, "state: URL '%s' does not start with zk://", url ? url : "");
+        return SDK_EINVAL;
+    }
+    const char *s = url + 5;
+    const char *slash = strchr(s, '/');
+    const char *at = memchr(s, '@', slash ? (size_t)(slash - s) : strlen(s));
+    if (at) {
+        u->auth = sdk_xstrndup(s, (size_t)(at - s));
+        if (!strchr(u->auth, ':') || u->auth[0] == ':') {
+            if (errs)
+                sdk_errors_addf(errs, "state: URL '%s': credentials must be user:password before '@'",
+                                url);
+            zk_url_free(u);
+            return SDK_EINVAL;
+        }
+        s = at + 1;
+    }
+    u->servers = slash ? sdk_xstrndup(s, (size_t)(slash - s)) : sdk_xstrdup(s);
+    bool ok = *u->servers != 0;
+    for (char *h = u->servers; ok && h;) {
+        char *comma = strchr(h, ',');
+        size_t hl = comma ? (size_t)(comma - h) : strlen(h);
+        const char *colon = memchr(h, ':', hl);
+        if (hl == 0 || !colon || colon == h || colon + 1 == h + hl) ok = false;
+        for (const char *d = colon ? colon + 1 : h; ok && d < h + hl; d++)
+            if (*d < '0' || *d > '9') ok = false;
+        h = comma ? comma + 1 : NULL;
+    }
+    if (!ok) {
+        if (errs)
+            sdk_errors_addf(errs,
+                            "state: URL '%s': expected zk://[user:password@]host:port[,host:port...]"
+                            "[/path]",
+                            url);
+        zk_url_free(u);
+        return SDK_EINVAL;
+    }
+    if (slash && slash[1]) {
+        size_t pl = strlen(slash);
+        while (pl > 1 && slash[pl - 1] == '/') pl--;
+        u->path = sdk_xstrndup(slash, pl);
+        if (!sdk_store_path_valid(u->path + 1)) {
+            if (errs)
+                sdk_errors_addf(errs, "state: URL '%s': '%s' is not a valid ZooKeeper path", url,
+                                u->path);
+            zk_url_free(u);
+            return SDK_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static char *default_root_new(const char *service) {
+    while (*service == '/') service++;
+    sdk_buf b;
+    sdk_buf_init(&b);
+    sdk_buf_puts(&b, "/dcos-service-");
+    for (const char *c = service; *c; c++) {
+        if (*c == '/')
+            sdk_buf_puts(&b, "__");
+        else
+            sdk_buf_putc(&b, *c);
+    }
+    return sdk_buf_take(&b);
+}
+
+int sdk_store_zk_root_new(const char *url, const char *service_name, char **root,
+                          sdk_errors *errs) {
+    *root = NULL;
+    zk_url u;
+    int rc = zk_url_parse(url, &u, errs);
+    if (rc) return rc;
+    if (u.path) {
+        *root = u.path;
+        u.path = NULL;
+    } else if (service_name && *service_name && strcspn(service_name, "/") != 0) {
+        *root = default_root_new(service_name);
+    } else {
+        if (errs)
+            sdk_errors_addf(errs,
+                            "state: URL '%s' names no root path and no service name is known; "
+                            "use zk://HOST:PORT/dcos-service-NAME",
+                            url);
+        rc = SDK_EINVAL;
+    }
+    zk_url_free(&u);
+    return rc;
+}
+
+/* ---- open ---- */
+
+static void auth_cb(int rc, const void *data) { void_cb(rc, data); }
+
+/* Creates the root and its ancestors (existing ones are fine). */
+static int ensure_root(zk_store *z, sdk_errors *errs) {
+    for (const char *s = z->root + 1;; s++) {
+        if (*s && *s != '/') continue;
+        char *p = sdk_xstrndup(z->root, (size_t)(s - z->root));
+        /* Synchronous: bounded by the session timeout (a lost connection fails the call). */
+        int rc = zoo_create(z->zh, p, "", 0, z->acl, 0, NULL, 0);
+        free(p);
+        if (rc != ZOK && rc != ZNODEEXISTS) {
+            if (errs)
+                sdk_errors_addf(errs, "state (%s): cannot create the root %s: %s", z->desc, z->root,
+                                zerror(rc));
+            return SDK_EIO;
+        }
+        if (!*s) return 0;
+    }
+}
+
+static int take_lock(zk_store *z, int wait_ms, sdk_errors *errs) {
+    char host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    char *me = sdk_asprintf_new("host=%s pid=%ld", host, (long)getpid());
+    char *lock = abs_path_new(z, LOCK_NAME);
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool waited = false;
+    int ret = 0;
+    for (;;) {
+        int rc = zoo_create(z->zh, lock, me, (int)strlen(me), z->acl, ZOO_EPHEMERAL, NULL, 0);
+        if (rc == ZOK) break;
+        if (rc != ZNODEEXISTS) {
+            if (errs)
+                sdk_errors_addf(errs, "state (%s): cannot create the lock %s: %s", z->desc, lock,
+                                zerror(rc));
+            ret = SDK_EIO;
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long el = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        if (el >= wait_ms) {
+            char holder[256] = "";
+            int hl = sizeof holder - 1;
+            if (zoo_get(z->zh, lock, 0, holder, &hl, NULL) == ZOK && hl >= 0) holder[hl] = 0;
+            else snprintf(holder, sizeof holder, "(unknown)");
+            if (errs)
+                sdk_errors_addf(errs,
+                                "state (%s): the state root %s is locked by another scheduler "
+                                "(%s); only one scheduler may run per service. Stop it, or wait "
+                                "for its ZooKeeper session to expire",
+                                z->desc, z->root, *holder ? holder : "(no holder data)");
+            ret = SDK_EBUSY;
+            break;
+        }
+        if (!waited) SDK_WARN(MOD, "%s: waiting up to %d ms for the lock %s", z->desc, wait_ms, lock);
+        waited = true;
+        usleep(200 * 1000);
+    }
+    free(lock);
+    free(me);
+    return ret;
+}
+
+int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_store **out,
+                      sdk_errors *errs) {
+    *out = NULL;
+    sdk_store_zk_options o = opts ? *opts : (sdk_store_zk_options){0};
+    zk_url u;
+    int rc = zk_url_parse(url, &u, errs);
+    if (rc) return rc;
+    char *root = NULL;
+    if ((rc = sdk_store_zk_root_new(url, o.service_name, &root, errs))) {
+        zk_url_free(&u);
+        return rc;
+    }
+    zk_store *z = sdk_xcalloc(1, sizeof *z);
+    z->servers = u.servers;
+    z->auth = u.auth;
+    free(u.path);
+    z->root = root;
+    z->desc = sdk_asprintf_new("zk://%s%s", z->servers, z->root);
+    z->acl = z->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
+    z->op_timeout_ms = o.op_timeout_ms > 0 ? o.op_timeout_ms : 10000;
+    z->read_only = o.read_only;
+    z->inline_max = o.inline_max ? o.inline_max : 512000;
+    z->chunk_size = o.chunk_size ? o.chunk_size : 512000;
+    z->max_request = o.max_request ? o.max_request : 900000;
+    z->stats = o.stats;
+    z->after_request = o.after_request;
+    z->after_request_ud = o.after_request_ud;
+    int session_ms = o.session_timeout_ms > 0 ? o.session_timeout_ms : 10000;
+    int lock_wait = o.lock_wait_ms > 0 ? o.lock_wait_ms : o.lock_wait_ms < 0 ? 0 : session_ms + 2000;
+
+    zk_shared *sh = sdk_xcalloc(1, sizeof *sh);
+    pthread_mutex_init(&sh->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sh->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    sh->refs = 1;
+    sh->alive = true;
+    sh->loop = o.loop;
+    sh->cb = o.on_lost;
+    sh->ud = o.on_lost_ud;
+    z->sh = sh;
+
+    /* The C client logs every reconnect attempt on stderr; our errors carry what matters.
+     * (A process-wide setting, as in core/mesos/detect.c.) */
+    zoo_set_debug_level(sdk_log_get_level() == SDK_LOG_DEBUG ? ZOO_LOG_LEVEL_INFO : (ZooLogLevel)0);
+    z->zh = zookeeper_init(z->servers, watcher, session_ms, NULL, sh, 0);
+    if (!z->zh) {
+        if (errs)
+            sdk_errors_addf(errs, "state (%s): cannot start a ZooKeeper client for '%s': %s", z->desc,
+                            z->servers, strerror(errno));
+        rc = SDK_EIO;
+        goto fail;
+    }
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += z->op_timeout_ms / 1000;
+    dl.tv_nsec += (long)(z->op_timeout_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&sh->mu);
+    int w = 0;
+    while (!sh->connected && w != ETIMEDOUT && !atomic_load(&sh->lost))
+        w = pthread_cond_timedwait(&sh->cv, &sh->mu, &dl);
+    bool up = sh->connected;
+    pthread_mutex_unlock(&sh->mu);
+    if (!up) {
+        if (errs)
+            sdk_errors_addf(errs,
+                            "state (%s): cannot reach ZooKeeper at %s within %d ms; check the "
+                            "servers in --state and that they are running",
+                            z->desc, z->servers, z->op_timeout_ms);
+        rc = SDK_EIO;
+        goto fail;
+    }
+    if (z->auth) {
+        zbatch *b = batch_new(1);
+        batch_issue(b);
+        int arc = zoo_add_auth(z->zh, "digest", z->auth, (int)strlen(z->auth), auth_cb, &b->r[0]);
+        if (arc != ZOK) {
+            b->r[0].rc = arc;
+            batch_done(b);
+        }
+        if ((rc = wait_reads(z, b, "authenticating", errs))) goto fail;
+        arc = b->r[0].rc;
+        batch_release(b);
+        if (arc != ZOK) {
+            if (errs)
+                sdk_errors_addf(errs, "state (%s): ZooKeeper refused the digest credentials: %s",
+                                z->desc, zerror(arc));
+            rc = SDK_EIO;
+            goto fail;
+        }
+    }
+    if (!z->read_only) {
+        if ((rc = ensure_root(z, errs))) goto fail;
+        if ((rc = take_lock(z, lock_wait, errs))) goto fail;
+    }
+    if ((rc = load_state(z, errs))) goto fail;
+    if (atomic_load(&sh->lost)) {
+        if (errs)
+            sdk_errors_addf(errs, "state (%s): ZooKeeper session lost while opening (%s)", z->desc,
+                            sh->why);
+        rc = SDK_EIO;
+        goto fail;
+    }
+    pthread_mutex_lock(&sh->mu);
+    sh->opened = true;
+    pthread_mutex_unlock(&sh->mu);
+    size_t max_value = o.max_value ? o.max_value : (size_t)64 << 20;
+    *out = sdk_store_new(&zk_vtable, z, z->desc, max_value);
+    SDK_INFO(MOD, "%s: opened (%zu nodes)%s", z->desc, z->cache.n, z->read_only ? " read-only" : "");
+    return 0;
+fail:
+    pthread_mutex_lock(&sh->mu);
+    sh->cb = NULL; /* nothing to report for a store that never opened */
+    pthread_mutex_unlock(&sh->mu);
+    zk_close(z);
+    return rc;
+}
