@@ -24,9 +24,10 @@
 /* Refuse durations for DECLINE (sdk-behaviour.md §8.1). */
 #define SDK_DECLINE_SHORT_S 5.0
 #define SDK_DECLINE_LONG_S 3600.0
-/* Refuse filter on what is left of an accepted offer: short, because the next step of a plan
- * usually wants the same agent as soon as the launched task reports (dcos-commons used 5 s). */
-#define SDK_ACCEPT_REFUSE_S 1.0
+/* Refuse filter on what is left of an accepted offer: none, because the next steps of a plan
+ * usually want the same agent at once (dcos-commons used 5 s, which caps a deploy at one launch
+ * per agent per 5 s). Offers the service cannot use are declined with the filters above. */
+#define SDK_ACCEPT_REFUSE_S 0.0
 
 /* What the service asks of Mesos. Arguments are borrowed for the duration of the call. */
 typedef struct sdk_driver {

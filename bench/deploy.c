@@ -1,0 +1,159 @@
+/* bench/deploy: deploys N hello-style pods with bin/scheduler on bin/localcluster and prints,
+ * per run, the time from subscription to deploy COMPLETE, launches per second and the
+ * scheduler's peak RSS; each size runs with the local cluster's simulated executor
+ * (--simulate-tasks: no fork, so the scheduler's own cost shows) and with real processes.
+ *
+ *   make bench                                  (all benchmarks)
+ *   build/bench/deploy [N ...]                  (default: 100 1000)
+ *   SDK_BENCH_REAL_MAX=100 build/bench/deploy   (largest N run with real processes; default 1000)
+ */
+#include "core/util/str.h"
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static unsigned free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    socklen_t len = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t sink(char *p, size_t s, size_t n, void *ud) { (void)p; (void)ud; return s * n; }
+
+static long get(CURL *c, const char *url) {
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    long code = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    return code;
+}
+
+static pid_t spawn(char *const argv[], const char *log) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static long vm_hwm_kb(pid_t pid) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) kb = atol(line + 6);
+    if (f) fclose(f);
+    return kb;
+}
+
+static void stop(pid_t pid) {
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 200 && waitpid(pid, NULL, WNOHANG) != pid; i++) usleep(50000);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, WNOHANG);
+}
+
+/* One run; returns 0 and fills the figures, or -1. */
+static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb) {
+    char dir[] = "/tmp/sdk-bench-XXXXXX";
+    if (!mkdtemp(dir)) return -1;
+    unsigned mport = free_port(), aport = free_port();
+    int agents = n < 50 ? n : 50;
+    char ps[16], as[16], ag[16], ap[32], master[64];
+    snprintf(ps, sizeof ps, "%u", mport);
+    snprintf(ag, sizeof ag, "%d", agents);
+    snprintf(ap, sizeof ap, "127.0.0.1:%u", aport);
+    snprintf(master, sizeof master, "http://127.0.0.1:%u", mport);
+    snprintf(as, sizeof as, "COUNT=%d", n);
+    char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/work", dir);
+    char *clog = sdk_asprintf_new("%s/cluster.log", dir), *slog = sdk_asprintf_new("%s/scheduler.log", dir);
+    char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", ag,
+                  "--agent-resources", "cpus:64;mem:262144;disk:1000000;ports:[10000-20000]",
+                  "--allocation-interval-ms", "100", simulate ? "--simulate-tasks" : NULL, NULL};
+    pid_t cl = spawn(lc, clog);
+    usleep(300000);
+    char *sc[] = {"bin/scheduler", "--spec", "bench/deploy.yml", "-o", as, "--master", master,
+                  "--workdir", wdir, "--api", ap, NULL};
+    double t0 = now_s();
+    pid_t sp = spawn(sc, slog);
+    CURL *c = curl_easy_init();
+    char *fw = sdk_asprintf_new("http://%s/v1/state/frameworkId", ap);
+    char *plan = sdk_asprintf_new("http://%s/v1/plans/deploy", ap);
+    double t_sub = 0, t_done = 0, deadline = t0 + 600;
+    while (now_s() < deadline) {
+        if (!t_sub && get(c, fw) == 200) t_sub = now_s();
+        if (t_sub && get(c, plan) == 200) { t_done = now_s(); break; }
+        usleep(10000);
+    }
+    *rss_kb = vm_hwm_kb(sp);
+    curl_easy_cleanup(c);
+    kill(sp, SIGINT);
+    for (int i = 0; i < 200 && waitpid(sp, NULL, WNOHANG) != sp; i++) usleep(50000);
+    stop(cl);
+    char *rm = sdk_asprintf_new("rm -rf %s", dir);
+    int rc = t_done ? 0 : -1;
+    if (!t_done) fprintf(stderr, "deploy of %d pods did not complete; logs in %s\n", n, dir);
+    else if (system(rm)) {}
+    free(rm); free(cdir); free(wdir); free(clog); free(slog); free(fw); free(plan);
+    *secs = t_done - t_sub;
+    *per_s = *secs > 0 ? n / *secs : 0;
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    int sizes[8] = {100, 1000}, ns = 2;
+    if (argc > 1) {
+        ns = 0;
+        for (int i = 1; i < argc && ns < 8; i++) sizes[ns++] = atoi(argv[i]);
+    }
+    int real_max = getenv("SDK_BENCH_REAL_MAX") ? atoi(getenv("SDK_BENCH_REAL_MAX")) : 1000;
+    if (access("bin/scheduler", X_OK) || access("bin/localcluster", X_OK)) {
+        fprintf(stderr, "bench/deploy: run `make` first (needs bin/scheduler and bin/localcluster)\n");
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    printf("bench/deploy: hello-style pods (volume + one RUNNING task), parallel plan, 50 agents max, "
+           "100 ms allocation cycle\n");
+    printf("reproduce: make && build/bench/deploy %s\n\n", argc > 1 ? "N..." : "100 1000");
+    printf("%-6s %-10s %12s %14s %18s\n", "pods", "executor", "deploy (s)", "launches/s", "scheduler RSS (MB)");
+    int bad = 0;
+    for (int i = 0; i < ns; i++) {
+        for (int sim = 1; sim >= 0; sim--) {
+            if (!sim && sizes[i] > real_max) continue;
+            double secs, rate;
+            long rss;
+            if (run(sizes[i], sim, &secs, &rate, &rss)) { bad = 1; continue; }
+            printf("%-6d %-10s %12.2f %14.0f %18.1f\n", sizes[i], sim ? "simulated" : "processes", secs, rate,
+                   rss / 1024.0);
+            fflush(stdout);
+        }
+    }
+    printf("\ntargets: scheduler RSS <= 16 MB at 1,000 pods; >= 1,000 launches/s with simulated executors\n");
+    curl_global_cleanup();
+    return bad;
+}

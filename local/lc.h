@@ -1,0 +1,246 @@
+/* Internal model of the local cluster: one master, N simulated agents, frameworks, offers,
+ * executors and tasks. Everything lives on one loop thread; nothing here is thread-safe.
+ *
+ * Resource bookkeeping per agent (all without allocation_info, post-refinement format):
+ *   total  = what the agent has after every RESERVE/UNRESERVE/CREATE/DESTROY so far
+ *            (unreserved + static + dynamic reservations + volumes)
+ *   used   = held by live tasks and executors
+ *   free   = total - used - resources in outstanding offers
+ * Dynamic reservations and volumes ("checkpointed") are the entries of total that carry a
+ * DYNAMIC reservation or a persistence id; they are saved to <workdir>/state.json.
+ *
+ * Module map: master.c (HTTP endpoint, calls, frameworks, events, allocator, ACCEPT),
+ * agent.c (executors, task processes, checks, status updates), state.c (spec parsing,
+ * persistence), admin.c (/localcluster/ fault injection and state), main.c (flags).
+ */
+#ifndef LC_LC_H
+#define LC_LC_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/loop/loop.h"
+#include "core/util/err.h"
+#include "local/http.h"
+#include "mesos/proto/mesos.pb-c.h"
+#include "mesos/proto/scheduler.pb-c.h"
+#include "mesos/resources.h"
+
+typedef struct lc_cluster lc_cluster;
+typedef struct lc_framework lc_framework;
+typedef struct lc_task lc_task;
+
+typedef struct lc_attr {
+    char *name, *text; /* text value as given */
+    bool is_scalar;
+    double scalar;
+} lc_attr;
+
+typedef struct lc_agent {
+    lc_cluster *c;
+    int idx;
+    char *id, *hostname;
+    sdk_resources total, used;
+    lc_attr *attrs;
+    size_t n_attrs;
+    char *zone, *region; /* from the zone/region attributes: Offer.domain */
+    bool stopped, gone, draining, drain_mark_gone;
+} lc_agent;
+
+typedef struct lc_offer {
+    char *id;
+    lc_framework *fw;
+    lc_agent *agent;
+    char *role;
+    sdk_resources res; /* no allocation roles */
+    struct lc_offer *next;
+} lc_offer;
+
+typedef struct lc_filter {
+    char *role;
+    lc_agent *agent;
+    uint64_t until_ms;
+    sdk_resources res;
+    struct lc_filter *next;
+} lc_filter;
+
+struct lc_framework {
+    lc_cluster *c;
+    char *id;
+    Mesos__V1__FrameworkInfo *info; /* owned copy */
+    char **roles;
+    size_t n_roles;
+    char **suppressed;
+    size_t n_suppressed;
+    bool multi_role, refinement, partition_aware, killing_state;
+    lc_req *stream; /* NULL when disconnected */
+    char stream_id[40];
+    bool json;
+    uint64_t failover_timer;
+    lc_filter *filters;
+    struct lc_framework *next;
+};
+
+typedef struct lc_executor {
+    lc_cluster *c;
+    char *id, *fw_id;
+    lc_agent *agent;
+    uint8_t *info_bytes; /* packed ExecutorInfo (for the "identical" check) */
+    size_t info_len;
+    sdk_resources res;
+    char *sandbox, *container_id;
+    int live_tasks; /* tasks not yet terminal: the executor exits at 0 */
+    int refs;       /* task records pointing here (kept until acknowledged) */
+    bool exited;
+    struct lc_executor *next;
+} lc_executor;
+
+typedef struct lc_update {
+    Mesos__V1__TaskStatus *status; /* owned, uuid set */
+    struct lc_update *next;
+} lc_update;
+
+typedef struct lc_check {
+    struct lc_task *task;
+    bool health; /* HealthCheck (true) or CheckInfo (false) */
+    char *cmd;
+    uint64_t delay_ms, interval_ms, timeout_ms, grace_ms;
+    unsigned max_failures;
+    uint64_t timer, timeout_timer;
+    pid_t pid;
+    int pidfd;
+    unsigned failures;
+    bool seen_success;
+    int last_health; /* -1 unknown, 0 unhealthy, 1 healthy (as last reported) */
+    bool has_result; /* check: a result exists */
+    bool result_timed_out;
+    int exit_code;
+    uint64_t started_ms;
+} lc_check;
+
+struct lc_task {
+    lc_cluster *c;
+    char *id, *fw_id;
+    lc_agent *agent;
+    lc_executor *ex;
+    Mesos__V1__TaskInfo *info; /* owned */
+    sdk_resources res;
+    char *role;
+    unsigned group;
+    int state;               /* latest state (Mesos__V1__TaskState) */
+    int forwarded_state;     /* status_update_state, -1 = none yet */
+    bool terminal_released;  /* resources given back */
+    char *sandbox, *container_id;
+    pid_t pid;
+    int pidfd;
+    bool killing, health_killed, max_time_killed;
+    int kill_reason; /* reason for the final update of a requested kill, -1 none */
+    uint64_t kill_timer, max_timer;
+    lc_check health, check;
+    bool has_health, has_check;
+    int healthy; /* -1 never reported */
+    lc_update *updates, *updates_tail;
+    uint64_t retry_timer, retry_ms;
+    struct lc_task *next, *hnext;
+};
+
+typedef struct lc_options {
+    char *workdir;
+    char *bind;
+    char *hostname;
+    int n_agents;
+    char **agent_resources; /* per agent; the last one repeats */
+    size_t n_agent_resources;
+    char **agent_attributes;
+    size_t n_agent_attributes;
+    bool simulate;
+    double heartbeat_s;
+    uint64_t allocation_ms;
+    uint64_t retry_ms; /* first status-update retry */
+} lc_options;
+
+struct lc_cluster {
+    sdk_loop *loop;
+    lc_http *http;
+    lc_options opt;
+    char master_id[40];
+    uint16_t port;
+    lc_agent **agents;
+    size_t n_agents;
+    lc_framework *frameworks;
+    char **removed;
+    size_t n_removed;
+    lc_offer *offers;
+    lc_task *tasks;
+    lc_task **task_index;
+    size_t n_buckets, n_tasks;
+    lc_executor *executors;
+    unsigned next_fw, next_offer, next_agent, next_group;
+    uint64_t alloc_timer, hb_timer, alloc_soon;
+};
+
+/* ---- master.c ---- */
+int lc_cluster_start(lc_cluster *c, sdk_errors *errs);
+void lc_cluster_stop(lc_cluster *c);
+lc_framework *lc_framework_find(lc_cluster *c, const char *id);
+/* Encodes ev for fw's stream and writes it as one chunk. Returns true if fw is connected. */
+bool lc_send_event(lc_framework *fw, const Mesos__V1__Scheduler__Event *ev);
+/* Sends an UPDATE built from status (borrowed). */
+bool lc_send_status(lc_framework *fw, const Mesos__V1__TaskStatus *status);
+void lc_send_failure(lc_cluster *c, const char *fw_id, const char *agent_id, const char *executor_id, int status);
+/* Removes (and RESCINDs when send) every outstanding offer on agent a (NULL = all agents) of
+ * fw (NULL = all frameworks). */
+void lc_rescind_offers(lc_cluster *c, lc_agent *a, lc_framework *fw, bool send);
+/* Requests an allocation cycle on the next loop iteration. */
+void lc_allocate_soon(lc_cluster *c);
+/* Master-generated status (no uuid). New message; free with protobuf_c_message_free_unpacked. */
+Mesos__V1__TaskStatus *lc_status_new(const char *task_id, int state, int source, int reason, const char *msg,
+                                     const char *agent_id);
+double lc_now_s(void);
+
+/* ---- agent.c ---- */
+lc_task *lc_task_find(lc_cluster *c, const char *fw_id, const char *task_id);
+lc_executor *lc_executor_find(lc_cluster *c, const char *fw_id, const lc_agent *a, const char *ex_id);
+/* Creates the executor (sandbox, charges res). Takes nothing; copies what it needs. */
+lc_executor *lc_executor_new(lc_cluster *c, lc_framework *fw, lc_agent *a, const Mesos__V1__ExecutorInfo *ei,
+                             const sdk_resources *res);
+/* Starts a validated task: info is copied; res are its resources (no allocation roles). */
+void lc_task_launch(lc_cluster *c, lc_framework *fw, lc_agent *a, lc_executor *ex,
+                    const Mesos__V1__TaskInfo *info, const sdk_resources *res, const char *role, unsigned group);
+/* Kill with grace (ms; <0 = task policy or 3 s). */
+void lc_task_kill(lc_task *t, int64_t grace_ms, int reason);
+/* Handles an ACK; returns true if it matched the head update. */
+bool lc_task_ack(lc_task *t, const uint8_t *uuid);
+/* Re-sends the head update of every task of fw (after a re-subscribe). */
+void lc_resend_updates(lc_cluster *c, lc_framework *fw);
+/* Forgets every task and executor of fw, killing processes (no updates). */
+void lc_framework_drop_tasks(lc_cluster *c, const char *fw_id);
+/* Agent loss: processes are killed; each task gets `state` with reason/source, uuid only if
+ * agent_sourced. */
+void lc_agent_tasks_lost(lc_agent *a, bool agent_sourced, int reason);
+void lc_agent_kill_all(lc_agent *a, int64_t grace_ms, int reason);
+void lc_agent_free_all(lc_cluster *c);
+bool lc_state_is_terminal(int state);
+/* Sends sig to the task's process group (fault injection). 0, or SDK_ESTATE when the task
+ * has no process (simulated or already exited), SDK_EIO if kill(2) failed. */
+int lc_task_signal(lc_task *t, int sig);
+
+/* ---- state.c ---- */
+/* Parses "cpus:4;mem:8192;ports:[1-2];cpus(role):2" into rs (static reservations for role != *). */
+int lc_parse_resources(const char *spec, sdk_resources *rs, sdk_errors *errs);
+int lc_parse_attributes(const char *spec, lc_attr **out, size_t *n, sdk_errors *errs);
+void lc_attrs_free(lc_attr *a, size_t n);
+/* Loads <workdir>/state.json into the already-built agents (ids, gone flags, checkpointed
+ * resources). Missing file: 0. */
+int lc_state_load(lc_cluster *c, sdk_errors *errs);
+/* Writes state.json atomically (temp + fsync + rename). */
+int lc_state_save(lc_cluster *c);
+/* <workdir>/volumes/roles/<role with '/' as ' '>/<id>. New string. */
+char *lc_volume_path_new(const lc_cluster *c, const sdk_resource *v);
+bool lc_is_checkpointed(const sdk_resource *r);
+void lc_mkdirs(const char *path);
+void lc_rmtree(const char *path);
+
+/* ---- admin.c ---- */
+void lc_admin_handle(lc_cluster *c, lc_req *req);
+#endif

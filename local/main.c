@@ -1,0 +1,223 @@
+/* localcluster: a single-process stand-in for a Mesos master with N agents (see
+ * docs/localcluster.md). Flags, workdir lock, start-up and clean shutdown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/util/log.h"
+#include "core/util/str.h"
+#include "core/util/uuid.h"
+#include "local/lc.h"
+
+#define DEFAULT_RESOURCES "cpus:4;mem:8192;disk:20000;ports:[10000-12000]"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: localcluster --workdir DIR [options]\n"
+            "  --port P                 master port (default 5050; 0 = any free port)\n"
+            "  --bind HOST              listen address (default 127.0.0.1)\n"
+            "  --workdir DIR            sandboxes, volumes and state.json live here (required)\n"
+            "  --agents N               number of simulated agents (default 1)\n"
+            "  --agent-resources SPEC   e.g. \"%s\"; static reservations as cpus(role):2.\n"
+            "                           Repeat the flag to give agent 0, 1, ... their own; the last repeats.\n"
+            "  --agent-attributes SPEC  e.g. \"zone:a;region:r;rack:r1\" (zone+region also set the fault domain);\n"
+            "                           repeatable like --agent-resources\n"
+            "  --hostname H             master hostname (default localhost)\n"
+            "  --simulate-tasks         no processes: tasks go STARTING -> RUNNING, checks pass, kill -> KILLED\n"
+            "  --heartbeat-seconds S    heartbeat interval (default 15, as Mesos)\n"
+            "  --allocation-interval-ms MS  allocation cycle (default 1000, as Mesos)\n"
+            "  --status-retry-seconds S first retry of an unacknowledged status update (default 10, as Mesos)\n",
+            DEFAULT_RESOURCES);
+}
+
+static void push(char ***v, size_t *n, const char *s) {
+    *v = sdk_xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = sdk_xstrdup(s);
+}
+
+int main(int argc, char **argv) {
+    lc_cluster c;
+    memset(&c, 0, sizeof c);
+    c.opt.n_agents = 1;
+    c.opt.heartbeat_s = 15.0;
+    c.opt.allocation_ms = 1000;
+    c.opt.retry_ms = 10000;
+    const char *port = "5050", *bind = "127.0.0.1";
+    int exit_code = 2;
+    static const struct option opts[] = {
+        {"port", required_argument, 0, 'p'},          {"bind", required_argument, 0, 'b'},
+        {"workdir", required_argument, 0, 'w'},       {"agents", required_argument, 0, 'n'},
+        {"agent-resources", required_argument, 0, 'r'}, {"agent-attributes", required_argument, 0, 'a'},
+        {"hostname", required_argument, 0, 'H'},      {"simulate-tasks", no_argument, 0, 's'},
+        {"heartbeat-seconds", required_argument, 0, 'B'}, {"allocation-interval-ms", required_argument, 0, 'A'},
+        {"status-retry-seconds", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int ch;
+    char *end;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'p': port = optarg; break;
+        case 'b': bind = optarg; break;
+        case 'w': c.opt.workdir = sdk_xstrdup(optarg); break;
+        case 'n':
+            c.opt.n_agents = (int)strtol(optarg, &end, 10);
+            if (*end || c.opt.n_agents < 1 || c.opt.n_agents > 1000) {
+                fprintf(stderr, "localcluster: --agents %s: expected a number from 1 to 1000\n", optarg);
+                goto bad_flags;
+            }
+            break;
+        case 'r': push(&c.opt.agent_resources, &c.opt.n_agent_resources, optarg); break;
+        case 'a': push(&c.opt.agent_attributes, &c.opt.n_agent_attributes, optarg); break;
+        case 'H': c.opt.hostname = sdk_xstrdup(optarg); break;
+        case 's': c.opt.simulate = true; break;
+        case 'B':
+            c.opt.heartbeat_s = strtod(optarg, &end);
+            if (*end || c.opt.heartbeat_s < 0.01) {
+                fprintf(stderr, "localcluster: --heartbeat-seconds %s: expected a positive number\n", optarg);
+                goto bad_flags;
+            }
+            break;
+        case 'A':
+            c.opt.allocation_ms = strtoull(optarg, &end, 10);
+            if (*end || !c.opt.allocation_ms) {
+                fprintf(stderr, "localcluster: --allocation-interval-ms %s: expected a positive number\n", optarg);
+                goto bad_flags;
+            }
+            break;
+        case 'R': {
+            double s = strtod(optarg, &end);
+            if (*end || s <= 0) {
+                fprintf(stderr, "localcluster: --status-retry-seconds %s: expected a positive number\n", optarg);
+                goto bad_flags;
+            }
+            c.opt.retry_ms = (uint64_t)(s * 1000);
+            break;
+        }
+        case 'h': usage(stdout); exit_code = 0; goto bad_flags;
+        default: usage(stderr); goto bad_flags;
+        }
+    }
+    if (optind < argc || !c.opt.workdir) {
+        fprintf(stderr, optind < argc ? "localcluster: unexpected argument '%s'\n" : "localcluster: --workdir is required\n",
+                optind < argc ? argv[optind] : "");
+        usage(stderr);
+        goto bad_flags;
+    }
+    if (!c.opt.hostname) c.opt.hostname = sdk_xstrdup("localhost");
+    c.opt.bind = sdk_asprintf_new("%s:%s", bind, port);
+    lc_mkdirs(c.opt.workdir);
+    char *lockp = sdk_asprintf_new("%s/.lock", c.opt.workdir);
+    int lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "localcluster: %s: %s (is another localcluster using this --workdir?)\n", lockp,
+                lockfd < 0 ? strerror(errno) : "locked");
+        free(lockp);
+        if (lockfd >= 0) close(lockfd);
+        exit_code = 1;
+        goto bad_flags;
+    }
+    free(lockp);
+    signal(SIGPIPE, SIG_IGN);
+    sdk_uuid_generate(c.master_id);
+
+    int rc = 1;
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    c.n_agents = (size_t)c.opt.n_agents;
+    c.agents = sdk_xcalloc(c.n_agents, sizeof *c.agents);
+    for (size_t i = 0; i < c.n_agents; i++) {
+        lc_agent *a = sdk_xcalloc(1, sizeof *a);
+        c.agents[i] = a;
+        a->c = &c;
+        a->idx = (int)i;
+        a->hostname = sdk_asprintf_new("127.0.0.%zu", i + 1);
+        sdk_resources_init(&a->total);
+        sdk_resources_init(&a->used);
+        const char *rs = c.opt.n_agent_resources
+                             ? c.opt.agent_resources[i < c.opt.n_agent_resources ? i : c.opt.n_agent_resources - 1]
+                             : DEFAULT_RESOURCES;
+        if (lc_parse_resources(rs, &a->total, &errs) != 0) {
+            sdk_errors_print(&errs, "localcluster: --agent-resources");
+            goto out;
+        }
+        if (c.opt.n_agent_attributes) {
+            const char *as = c.opt.agent_attributes[i < c.opt.n_agent_attributes ? i : c.opt.n_agent_attributes - 1];
+            if (lc_parse_attributes(as, &a->attrs, &a->n_attrs, &errs) != 0) {
+                sdk_errors_print(&errs, "localcluster: --agent-attributes");
+                goto out;
+            }
+            for (size_t k = 0; k < a->n_attrs; k++) {
+                if (!strcmp(a->attrs[k].name, "zone")) a->zone = a->attrs[k].text;
+                if (!strcmp(a->attrs[k].name, "region")) a->region = a->attrs[k].text;
+            }
+        }
+    }
+    if (lc_state_load(&c, &errs) != 0) {
+        sdk_errors_print(&errs, "localcluster");
+        goto out;
+    }
+    for (size_t i = 0; i < c.n_agents; i++)
+        if (!c.agents[i]->id) c.agents[i]->id = sdk_asprintf_new("%s-S%u", c.master_id, c.next_agent++);
+    if (lc_state_save(&c) != 0) goto out;
+    if (sdk_loop_new(&c.loop) != 0 || sdk_loop_handle_signals(c.loop, NULL, NULL) != 0) {
+        fprintf(stderr, "localcluster: cannot create the event loop\n");
+        goto out;
+    }
+    if (lc_cluster_start(&c, &errs) != 0) {
+        sdk_errors_print(&errs, "localcluster");
+        goto out;
+    }
+    char *portfile = sdk_asprintf_new("%s/port", c.opt.workdir);
+    FILE *pf = fopen(portfile, "w");
+    if (pf) {
+        fprintf(pf, "%u\n", c.port);
+        fclose(pf);
+    }
+    free(portfile);
+    printf("localcluster: master %s listening on http://%s:%u with %zu agent(s)%s, workdir %s\n", c.master_id,
+           strcmp(bind, "*") == 0 ? "0.0.0.0" : bind, c.port, c.n_agents, c.opt.simulate ? " (simulated tasks)" : "",
+           c.opt.workdir);
+    fflush(stdout);
+    sdk_loop_run(c.loop);
+    SDK_INFO("localcluster", "shutting down: killing every task");
+    rc = 0;
+out:
+    if (c.loop) lc_cluster_stop(&c);
+    for (size_t i = 0; i < c.n_agents; i++) {
+        lc_agent *a = c.agents[i];
+        if (!a) continue;
+        free(a->id);
+        free(a->hostname);
+        sdk_resources_free(&a->total);
+        sdk_resources_free(&a->used);
+        lc_attrs_free(a->attrs, a->n_attrs);
+        free(a);
+    }
+    free(c.agents);
+    sdk_loop_free(c.loop);
+    sdk_errors_free(&errs);
+    for (size_t i = 0; i < c.opt.n_agent_resources; i++) free(c.opt.agent_resources[i]);
+    for (size_t i = 0; i < c.opt.n_agent_attributes; i++) free(c.opt.agent_attributes[i]);
+    free(c.opt.agent_resources);
+    free(c.opt.agent_attributes);
+    free(c.opt.workdir);
+    free(c.opt.hostname);
+    free(c.opt.bind);
+    close(lockfd);
+    return rc;
+bad_flags:
+    for (size_t i = 0; i < c.opt.n_agent_resources; i++) free(c.opt.agent_resources[i]);
+    for (size_t i = 0; i < c.opt.n_agent_attributes; i++) free(c.opt.agent_attributes[i]);
+    free(c.opt.agent_resources);
+    free(c.opt.agent_attributes);
+    free(c.opt.workdir);
+    free(c.opt.hostname);
+    free(c.opt.bind);
+    return exit_code;
+}

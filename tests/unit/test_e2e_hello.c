@@ -1,0 +1,481 @@
+/* End to end on this machine: bin/scheduler with the hello plugin on the embedded local cluster
+ * (real processes on 127.0.0.1), checked through the REST API, the local cluster's inspection
+ * endpoint (/localcluster/state) and the files in the persistent volumes.
+ *   - deploy; Ctrl-C stops cleanly; the hello server's output is in its volume
+ *   - kill -9 of the scheduler mid-deploy, restart: same framework id, the plan resumes, no
+ *     duplicate reservation, no running task restarted
+ *   - a task's process killed: relaunched in place, volume data intact
+ *   - the local cluster restarted: reservations and volumes survive, the scheduler reattaches
+ *   - a second scheduler on the same state refuses to start */
+#include "check.h"
+#include "core/util/str.h"
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *bin_dir(void) {
+    const char *b = getenv("SDK_BIN_DIR");
+    return b && *b ? b : "bin";
+}
+
+static unsigned free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    socklen_t len = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t collect(char *p, size_t sz, size_t n, void *ud) {
+    sdk_buf_append(ud, p, sz * n);
+    return sz * n;
+}
+
+/* GET or POST url; returns the HTTP code (0 when unreachable) and the body (free()). */
+static long http(const char *method, const char *url, char **body) {
+    CURL *c = curl_easy_init();
+    sdk_buf b;
+    sdk_buf_init(&b);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (!strcmp(method, "POST")) curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    long code = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    if (body) *body = sdk_buf_take(&b);
+    else sdk_buf_free(&b);
+    return code;
+}
+
+static json_t *get_json(const char *url, long *code) {
+    char *body = NULL;
+    long c = http("GET", url, &body);
+    if (code) *code = c;
+    json_t *j = c ? json_loads(body, 0, NULL) : NULL;
+    free(body);
+    return j;
+}
+
+typedef struct world {
+    char dir[64];
+    unsigned api;
+    char api_url[64];
+    pid_t sched;
+} world;
+
+static pid_t spawn(char *const argv[], const char *log) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        setenv("SDK_LOG", "info", 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Starts the scheduler on the world's work dir (extra: NULL or "--master URL" words). */
+static void start_scheduler(world *w, const char *master) {
+    char *exe = sdk_asprintf_new("%s/scheduler", bin_dir());
+    char *work = sdk_asprintf_new("%s/work", w->dir);
+    char *api = sdk_asprintf_new("127.0.0.1:%u", w->api);
+    char *log = sdk_asprintf_new("%s/scheduler.log", w->dir);
+    char *argv[12] = {exe, "--plugin", "plugins/hello/hello.so", "--workdir", work, "--api", api, "--agents", "2", NULL};
+    if (master) { argv[9] = "--master"; argv[10] = (char *)master; argv[11] = NULL; }
+    w->sched = spawn(argv, log);
+    free(exe); free(work); free(api); free(log);
+}
+
+static void world_init(world *w) {
+    memset(w, 0, sizeof *w);
+    snprintf(w->dir, sizeof w->dir, "/tmp/sdk-e2e-XXXXXX");
+    CHECK(mkdtemp(w->dir) != NULL);
+    w->api = free_port();
+    snprintf(w->api_url, sizeof w->api_url, "http://127.0.0.1:%u", w->api);
+}
+
+static void show_log(const world *w, const char *name) {
+    char *p = sdk_asprintf_new("%s/%s", w->dir, name), *text = NULL;
+    if (sdk_read_file_new(p, &text, NULL) == 0) {
+        size_t n = strlen(text);
+        fprintf(stderr, "---- last of %s ----\n%s\n----\n", p, n > 3000 ? text + n - 3000 : text);
+    }
+    free(text);
+    free(p);
+}
+
+/* Waits until GET /v1/plans/deploy answers 200 (COMPLETE). */
+static bool wait_deployed(world *w, double timeout_s) {
+    char *url = sdk_asprintf_new("%s/v1/plans/deploy", w->api_url);
+    double end = now_s() + timeout_s;
+    bool ok = false;
+    while (now_s() < end && !ok) {
+        ok = http("GET", url, NULL) == 200;
+        if (!ok) usleep(200000);
+    }
+    free(url);
+    if (!ok) { show_log(w, "scheduler.log"); show_log(w, "work/cluster/localcluster.log"); }
+    return ok;
+}
+
+/* Status of one step of the deploy plan ("hello-0:[server]"), or NULL (free()). */
+static char *step_status(world *w, const char *step) {
+    char *url = sdk_asprintf_new("%s/v1/plans/deploy", w->api_url);
+    json_t *p = get_json(url, NULL);
+    free(url);
+    char *out = NULL;
+    size_t i, j;
+    json_t *ph, *st;
+    json_array_foreach(json_object_get(p, "phases"), i, ph) json_array_foreach(json_object_get(ph, "steps"), j, st)
+        if (!strcmp(json_string_value(json_object_get(st, "name")), step))
+            out = sdk_xstrdup(json_string_value(json_object_get(st, "status")));
+    json_decref(p);
+    return out;
+}
+
+static void stop(pid_t pid, int sig) {
+    if (pid <= 0) return;
+    kill(pid, sig);
+    for (int i = 0; i < 150; i++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid) return;
+        usleep(100000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* Current task id of a task, from GET /v1/pod/<pod>/info. NULL if none (free()). */
+static char *task_id(world *w, const char *pod, const char *task) {
+    char *url = sdk_asprintf_new("%s/v1/pod/%s/info", w->api_url, pod);
+    json_t *arr = get_json(url, NULL);
+    free(url);
+    char *out = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) {
+        json_t *info = json_object_get(e, "info");
+        if (!strcmp(json_string_value(json_object_get(info, "name")), task))
+            out = sdk_xstrdup(json_string_value(json_object_get(json_object_get(info, "task_id"), "value")));
+    }
+    json_decref(arr);
+    return out;
+}
+
+static char *framework_id(world *w) {
+    char *url = sdk_asprintf_new("%s/v1/state/frameworkId", w->api_url);
+    json_t *j = get_json(url, NULL);
+    free(url);
+    char *id = json_is_array(j) ? sdk_xstrdup(json_string_value(json_array_get(j, 0))) : NULL;
+    json_decref(j);
+    return id;
+}
+
+/* The local cluster's state (its port from work/cluster/port). */
+static json_t *cluster_state(world *w) {
+    char *pf = sdk_asprintf_new("%s/work/cluster/port", w->dir), *text = NULL;
+    json_t *j = NULL;
+    if (sdk_read_file_new(pf, &text, NULL) == 0) {
+        char *url = sdk_asprintf_new("http://127.0.0.1:%d/localcluster/state", atoi(text));
+        j = get_json(url, NULL);
+        free(url);
+    }
+    free(text);
+    free(pf);
+    return j;
+}
+
+/* Dynamic reservations on all agents, counted by resource_id; *dups = ids seen twice. */
+static size_t reservation_ids(json_t *st, char ***ids_out, size_t *dups) {
+    size_t n = 0, i, j, k;
+    char **ids = NULL;
+    *dups = 0;
+    json_t *a, *r, *res;
+    json_array_foreach(json_object_get(st, "agents"), i, a) {
+        json_array_foreach(json_object_get(a, "reservations"), j, r) {
+            json_array_foreach(json_object_get(r, "reservations"), k, res) {
+                json_t *labels = json_object_get(json_object_get(res, "labels"), "labels");
+                size_t l;
+                json_t *lab;
+                json_array_foreach(labels, l, lab) {
+                    if (strcmp(json_string_value(json_object_get(lab, "key")), "resource_id")) continue;
+                    const char *id = json_string_value(json_object_get(lab, "value"));
+                    bool seen = false;
+                    for (size_t x = 0; x < n && !seen; x++) seen = !strcmp(ids[x], id);
+                    if (seen) { (*dups)++; continue; }
+                    ids = sdk_xrealloc(ids, (n + 1) * sizeof *ids);
+                    ids[n++] = sdk_xstrdup(id);
+                }
+            }
+        }
+    }
+    if (ids_out) *ids_out = ids;
+    else { for (size_t x = 0; x < n; x++) free(ids[x]); free(ids); }
+    return n;
+}
+
+static void free_ids(char **ids, size_t n) {
+    for (size_t i = 0; i < n; i++) free(ids[i]);
+    free(ids);
+}
+
+/* Text of the first file named `name` under the cluster's volumes (free()). */
+static char *volume_file(world *w, const char *volume_path_hint, const char *name) {
+    char *cmd = sdk_asprintf_new("grep -rl . %s/work/cluster/volumes 2>/dev/null | grep '/%s$' | head -50", w->dir, name);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    char line[1024];
+    char *out = NULL;
+    while (p && fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = 0;
+        char *text = NULL;
+        if (sdk_read_file_new(line, &text, NULL) == 0 && (!volume_path_hint || strstr(text, volume_path_hint))) {
+            free(out);
+            out = text;
+            break;
+        }
+        free(text);
+    }
+    if (p) pclose(p);
+    return out;
+}
+
+static void cleanup(world *w) {
+    stop(w->sched, SIGINT);
+    /* a cluster left running by a killed scheduler */
+    char *pf = sdk_asprintf_new("%s/work/cluster/port", w->dir);
+    char *cmd = sdk_asprintf_new("pkill -f -- '--workdir %s/work/cluster' 2>/dev/null; rm -rf %s", w->dir, w->dir);
+    if (system(cmd)) {}
+    free(cmd);
+    free(pf);
+}
+
+static void test_deploy_and_ctrl_c(void) {
+    world w;
+    world_init(&w);
+    start_scheduler(&w, NULL);
+    CHECK(wait_deployed(&w, 90));
+    char *url = sdk_asprintf_new("%s/v1/health", w.api_url);
+    CHECK_INT(http("GET", url, NULL), 200);
+    free(url);
+    /* prepare wrote into the volume, the server read it and wrote its greeting */
+    char *prepared = volume_file(&w, "prepared by", "prepared");
+    CHECK_CONTAINS(prepared, "prepared by hello-0-prepare");
+    free(prepared);
+    char *out = volume_file(&w, "Hello, world", "output");
+    CHECK_CONTAINS(out, "Hello, world");
+    free(out);
+    kill(w.sched, SIGINT);
+    int st = -1;
+    double end = now_s() + 15;
+    while (now_s() < end && waitpid(w.sched, &st, WNOHANG) != w.sched) usleep(100000);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "scheduler did not exit 0 on Ctrl-C (status %d)", st);
+    w.sched = 0;
+    cleanup(&w);
+}
+
+static void test_kill9_mid_deploy_and_task_kill(void) {
+    world w;
+    world_init(&w);
+    start_scheduler(&w, NULL);
+    /* wait until hello-0's server runs, then kill -9 the scheduler while world is deploying */
+    double end = now_s() + 60;
+    char *s = NULL;
+    while (now_s() < end) {
+        free(s);
+        s = step_status(&w, "hello-0:[server]");
+        if (s && !strcmp(s, "COMPLETE")) break;
+        usleep(100000);
+    }
+    CHECK_STR(s, "COMPLETE");
+    free(s);
+    char *w1 = step_status(&w, "world-1:[server]");
+    CHECK_MSG(w1 && strcmp(w1, "COMPLETE"), "the deploy finished before the kill: not a mid-deploy crash");
+    free(w1);
+    char *fw1 = framework_id(&w);
+    char *hello_id = task_id(&w, "hello-0", "hello-0-server");
+    CHECK(fw1 && hello_id);
+    kill(w.sched, SIGKILL);
+    waitpid(w.sched, NULL, 0);
+    start_scheduler(&w, NULL);
+    CHECK(wait_deployed(&w, 90));
+    char *fw2 = framework_id(&w);
+    CHECK_STR(fw2, fw1);
+    char *hello_id2 = task_id(&w, "hello-0", "hello-0-server");
+    CHECK_STR(hello_id2, hello_id); /* not restarted */
+    json_t *st = cluster_state(&w);
+    size_t dups = 0;
+    size_t n = reservation_ids(st, NULL, &dups);
+    CHECK_INT(dups, 0);
+    /* 18 reservations (hello: executor 3 + hello-resources 3; each world: executor 3 + server 3),
+     * of which the 3 volumes are listed apart by the local cluster */
+    CHECK_INT(n, 15);
+    fprintf(stderr, "  kill -9: framework %s kept, hello-0-server %s kept, %zu reservations, %zu duplicates\n",
+            fw2 ? fw2 : "?", hello_id2 ? hello_id2 : "?", n, dups);
+    json_decref(st);
+
+    /* kill world-0's server process: relaunched in place with its volume data */
+    char *w0 = task_id(&w, "world-0", "world-0-server");
+    char *before = volume_file(&w, "from world-0-server", "output");
+    CHECK_CONTAINS(before, "from world-0-server");
+    char *pf = sdk_asprintf_new("%s/work/cluster/port", w.dir), *port = NULL;
+    sdk_read_file_new(pf, &port, NULL);
+    char *sig = sdk_asprintf_new("http://127.0.0.1:%d/localcluster/tasks/%s/signal?signal=KILL", port ? atoi(port) : 0, w0);
+    CHECK_INT(http("POST", sig, NULL), 200);
+    char *w0b = NULL;
+    end = now_s() + 60;
+    while (now_s() < end) {
+        free(w0b);
+        w0b = task_id(&w, "world-0", "world-0-server");
+        char *ss = step_status(&w, "world-0:[server]");
+        bool relaunched = w0b && strcmp(w0b, w0) && ss && !strcmp(ss, "COMPLETE");
+        free(ss);
+        char *url = sdk_asprintf_new("%s/v1/plans/recovery", w.api_url);
+        long code = http("GET", url, NULL);
+        free(url);
+        if (relaunched && code == 200) break;
+        usleep(200000);
+    }
+    CHECK_MSG(w0b && strcmp(w0b, w0), "world-0-server was not relaunched (%s)", w0b ? w0b : "none");
+    fprintf(stderr, "  task kill: world-0-server %s -> %s\n", w0 ? w0 : "?", w0b ? w0b : "?");
+    char *after = volume_file(&w, "from world-0-server", "output");
+    /* the old line is still there and the relaunch appended another */
+    CHECK_MSG(after && before && strlen(after) > strlen(before) && !strncmp(after, before, strlen(before)),
+              "volume data not kept: before '%s' after '%s'", before ? before : "", after ? after : "");
+    json_t *st2 = cluster_state(&w);
+    size_t dups2 = 0;
+    CHECK_INT(reservation_ids(st2, NULL, &dups2), n); /* same reservations, none new */
+    json_decref(st2);
+    free(before); free(after); free(w0); free(w0b); free(pf); free(port); free(sig);
+    free(fw1); free(fw2); free(hello_id); free(hello_id2);
+    cleanup(&w);
+}
+
+static void test_cluster_restart_and_second_scheduler(void) {
+    world w;
+    world_init(&w);
+    unsigned mport = free_port();
+    char *lc = sdk_asprintf_new("%s/localcluster", bin_dir());
+    char *cdir = sdk_asprintf_new("%s/cluster", w.dir);
+    char *ps = sdk_asprintf_new("%u", mport);
+    char *clog = sdk_asprintf_new("%s/cluster.log", w.dir);
+    char *argv[] = {lc, "--port", ps, "--workdir", cdir, "--agents", "2", NULL};
+    pid_t cl = spawn(argv, clog);
+    char *master = sdk_asprintf_new("http://127.0.0.1:%u", mport);
+    usleep(500000);
+    start_scheduler(&w, master);
+    CHECK(wait_deployed(&w, 90));
+
+    /* a second scheduler on the same state refuses, and changes nothing */
+    char *cmd = sdk_asprintf_new("%s/scheduler --plugin plugins/hello/hello.so --workdir %s/work --master %s "
+                                 "--api 127.0.0.1:0 2>&1", bin_dir(), w.dir, master);
+    FILE *p = popen(cmd, "r");
+    sdk_buf b;
+    sdk_buf_init(&b);
+    char tmp[512];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
+    int rc = pclose(p);
+    CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) != 0);
+    CHECK_CONTAINS(b.data, "only one scheduler may use a state directory");
+    sdk_buf_free(&b);
+    free(cmd);
+
+    char *url = sdk_asprintf_new("http://127.0.0.1:%u/localcluster/state", mport);
+    json_t *st = get_json(url, NULL);
+    char **ids1 = NULL;
+    size_t dups = 0, n1 = reservation_ids(st, &ids1, &dups);
+    json_decref(st);
+    CHECK_INT(n1, 15);
+    fprintf(stderr, "  cluster restart: %zu reservations before\n", n1);
+    char *out1 = NULL;
+    {
+        char *p2 = sdk_asprintf_new("%s/cluster/volumes", w.dir);
+        free(p2);
+    }
+    /* restart the cluster on the same port and work dir */
+    stop(cl, SIGTERM);
+    cl = spawn(argv, clog);
+    /* the scheduler reattaches and relaunches its pods on the same reservations */
+    double end = now_s() + 90;
+    bool healthy = false;
+    while (now_s() < end && !healthy) {
+        usleep(500000);
+        json_t *s2 = get_json(url, NULL);
+        size_t i, running = 0;
+        json_t *t;
+        json_array_foreach(json_object_get(s2, "tasks"), i, t)
+            if (!strcmp(json_string_value(json_object_get(t, "state")), "TASK_RUNNING")) running++;
+        healthy = running >= 3;
+        json_decref(s2);
+    }
+    CHECK_MSG(healthy, "the service did not come back after the cluster restart");
+    if (!healthy) { show_log(&w, "scheduler.log"); show_log(&w, "cluster.log"); }
+    st = get_json(url, NULL);
+    char **ids2 = NULL;
+    size_t n2 = reservation_ids(st, &ids2, &dups);
+    json_decref(st);
+    CHECK_INT(n2, n1);
+    CHECK_INT(dups, 0);
+    for (size_t i = 0; i < n1; i++) {
+        bool found = false;
+        for (size_t j = 0; j < n2 && !found; j++) found = !strcmp(ids1[i], ids2[j]);
+        CHECK_MSG(found, "reservation %s lost after the cluster restart", ids1[i]);
+    }
+    char *vol = NULL;
+    {
+        char *cmd2 = sdk_asprintf_new("grep -rh 'Hello, world' %s/cluster/volumes 2>/dev/null | wc -l", w.dir);
+        FILE *pp = popen(cmd2, "r");
+        char line[64] = "0";
+        if (pp && fgets(line, sizeof line, pp)) {}
+        if (pp) pclose(pp);
+        CHECK_MSG(atoi(line) >= 2, "the hello greeting should be in the volume twice (before and after), found %s", line);
+        free(cmd2);
+    }
+    free(vol);
+    free(out1);
+    free_ids(ids1, n1);
+    free_ids(ids2, n2);
+    stop(w.sched, SIGINT);
+    w.sched = 0;
+    stop(cl, SIGTERM);
+    free(url); free(master); free(lc); free(cdir); free(ps); free(clog);
+    cleanup(&w);
+}
+
+int main(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    char *lc = sdk_asprintf_new("%s/localcluster", bin_dir());
+    if (access(lc, X_OK)) {
+        fprintf(stderr, "test_e2e_hello: %s is missing: build it with make\n", lc);
+        free(lc);
+        return check_summary("test_e2e_hello") | 1;
+    }
+    free(lc);
+    RUN(test_deploy_and_ctrl_c);
+    RUN(test_kill9_mid_deploy_and_task_kill);
+    RUN(test_cluster_restart_and_second_scheduler);
+    curl_global_cleanup();
+    return check_summary("test_e2e_hello");
+}

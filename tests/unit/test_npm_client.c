@@ -1,0 +1,92 @@
+/* A client we did not write: the npm package `mesos-framework` (JSON scheduler API) subscribes
+ * to bin/localcluster, receives offers and runs a command task to TASK_FINISHED. The package is
+ * installed from the npm registry into $SDK_BUILD_DIR/npm (once; npm and node are required: the
+ * test fails, never skips, without them). */
+#include "check.h"
+#include "core/util/str.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static unsigned free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    socklen_t len = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static int run_capture(const char *cmd, char **out) {
+    FILE *p = popen(cmd, "r");
+    sdk_buf b;
+    sdk_buf_init(&b);
+    char tmp[4096];
+    size_t n;
+    while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
+    int st = p ? pclose(p) : -1;
+    *out = sdk_buf_take(&b);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_mesos_framework_runs_a_task(void) {
+    const char *build = getenv("SDK_BUILD_DIR") && *getenv("SDK_BUILD_DIR") ? getenv("SDK_BUILD_DIR") : "build";
+    const char *bin = getenv("SDK_BIN_DIR") && *getenv("SDK_BIN_DIR") ? getenv("SDK_BIN_DIR") : "bin";
+    char *out = NULL;
+    char *install = sdk_asprintf_new(
+        "mkdir -p %s/npm && cp tests/npm/package.json %s/npm/ && cd %s/npm && "
+        "{ test -d node_modules/mesos-framework || npm install --no-audit --no-fund --loglevel=error; } 2>&1",
+        build, build, build);
+    int rc = run_capture(install, &out);
+    CHECK_MSG(rc == 0, "npm install of mesos-framework failed (exit %d): %s", rc, out);
+    free(out);
+    free(install);
+    if (rc) return;
+
+    char dir[] = "/tmp/sdk-npm-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    unsigned port = free_port();
+    pid_t lc = fork();
+    if (lc == 0) {
+        char ps[16];
+        snprintf(ps, sizeof ps, "%u", port);
+        char *exe = sdk_asprintf_new("%s/localcluster", bin);
+        char *log = sdk_asprintf_new("%s/localcluster.log", dir);
+        freopen(log, "w", stdout);
+        freopen(log, "a", stderr);
+        execl(exe, exe, "--port", ps, "--workdir", dir, "--agents", "1", (char *)NULL);
+        _exit(127);
+    }
+    usleep(500000);
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
+    char *cmd = sdk_asprintf_new("NODE_PATH=%s/%s/npm/node_modules timeout 90 node %s/tests/npm/mesos_framework_client.js %u 2>&1",
+                                 build[0] == '/' ? "" : cwd, build, cwd, port);
+    rc = run_capture(cmd, &out);
+    CHECK_MSG(rc == 0, "the npm client did not finish its task (exit %d):\n%s", rc, out);
+    CHECK_CONTAINS(out, "OK: task finished");
+    CHECK_CONTAINS(out, "TASK_RUNNING,TASK_FINISHED");
+    free(out);
+    free(cmd);
+    /* the task really ran: its output is in a sandbox of the local cluster */
+    char *grep = sdk_asprintf_new("grep -rl hello-from-npm %s 2>/dev/null | head -1", dir);
+    run_capture(grep, &out);
+    CHECK_CONTAINS(out, "npm-output.txt");
+    free(out);
+    free(grep);
+    kill(lc, SIGTERM);
+    waitpid(lc, NULL, 0);
+    char *rm = sdk_asprintf_new("rm -rf %s", dir);
+    if (system(rm)) {}
+    free(rm);
+}
+
+int main(void) {
+    RUN(test_mesos_framework_runs_a_task);
+    return check_summary("test_npm_client");
+}
