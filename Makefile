@@ -101,8 +101,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(LIBSDK)
 test: all $(TEST_BIN) $(FIXTURE_SO)
 	@BUILD=$(BUILD) BIN=$(BIN) bash scripts/run-tests.sh $(TEST_BIN)
 
-# Everything CI runs: the suite, then the suite again under the sanitizers.
-check: test asan
+# Everything CI runs: the suite, then the suite again under the sanitizers (one after the other,
+# never side by side: the end-to-end tests measure time and share the machine).
+check:
+	$(MAKE) test
+	$(MAKE) asan
 
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/bin SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" OPT=-O1 test
