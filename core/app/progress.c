@@ -28,7 +28,10 @@ void sdk_progress_free(sdk_progress *p) {
     free(p);
 }
 
-static seen *find(sdk_progress *p, const char *id) {
+/* Steps keep their order between calls, so the k-th step is usually at position k: check there
+ * first and search only when the plan was rebuilt. */
+static seen *find(sdk_progress *p, size_t k, const char *id) {
+    if (k < p->n && !strcmp(p->steps[k].id, id)) return &p->steps[k];
     for (size_t i = 0; i < p->n; i++)
         if (!strcmp(p->steps[i].id, id)) return &p->steps[i];
     return NULL;
@@ -54,7 +57,7 @@ void sdk_progress_update(sdk_progress *p, sdk_plan *plan) {
             sdk_status s = sdk_step_status(st);
             total++;
             if (s == SDK_STATUS_COMPLETE) done++;
-            seen *e = find(p, st->id);
+            seen *e = find(p, total - 1, st->id);
             if (!e) {
                 p->steps = sdk_xrealloc(p->steps, (p->n + 1) * sizeof *p->steps);
                 e = &p->steps[p->n++];

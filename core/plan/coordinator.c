@@ -3,12 +3,47 @@
 #include <string.h>
 #include "core/plan/plan.h"
 #include "core/plan/plan_internal.h"
+#include <stdint.h>
 #include "core/util/str.h"
 
 static size_t plan_step_count(const sdk_plan *p) {
     size_t n = 0;
     for (size_t i = 0; i < p->n_phases; i++) n += p->phases[i]->n_steps;
     return n;
+}
+
+void sdk_dirty_init(sdk_dirty *d) {
+    memset(d, 0, sizeof *d);
+    sdk_strmap_init(&d->by_instance);
+}
+void sdk_dirty_free(sdk_dirty *d) {
+    sdk_strmap_free(&d->by_instance);
+    free(d->nodes);
+    memset(d, 0, sizeof *d);
+}
+void sdk_dirty_clear(sdk_dirty *d) {
+    sdk_strmap_clear(&d->by_instance);
+    d->n = 0;
+}
+void sdk_dirty_add(sdk_dirty *d, sdk_step *s) {
+    if (s->kind != SDK_STEP_POD || !s->pod_instance) return;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->nodes = sdk_xrealloc(d->nodes, d->cap * sizeof *d->nodes);
+    }
+    void **head = sdk_strmap_slot(&d->by_instance, s->pod_instance, NULL);
+    d->nodes[d->n].step = s;
+    d->nodes[d->n].next = (size_t)(uintptr_t)*head;
+    *head = (void *)(uintptr_t)(d->n + 1);
+    d->n++;
+}
+bool sdk_dirty_conflicts(const sdk_dirty *d, const sdk_step *s) {
+    if (!d || !s->pod_instance) return false;
+    for (size_t i = (size_t)(uintptr_t)sdk_strmap_get(&d->by_instance, s->pod_instance); i; i = d->nodes[i - 1].next) {
+        const sdk_step *o = d->nodes[i - 1].step;
+        if (o != s && sdk_step_conflicts(s, o)) return true;
+    }
+    return false;
 }
 
 int sdk_plan_candidates_new(sdk_plan *const *plans, size_t n, sdk_candidate **out, size_t *n_out) {
@@ -29,34 +64,40 @@ int sdk_plan_candidates_new(sdk_plan *const *plans, size_t n, sdk_candidate **ou
             }
     sdk_candidate *chosen = sdk_xcalloc(total + 1, sizeof *chosen);
     size_t n_chosen = 0;
-    sdk_step **dirty = sdk_xcalloc(2 * total + 1, sizeof *dirty);
     sdk_candidate *cands = sdk_xcalloc(total + 1, sizeof *cands);
+    sdk_dirty dirty, earlier;
+    sdk_dirty_init(&dirty);   /* others' in-flight steps + everything chosen so far */
+    sdk_dirty_init(&earlier); /* steps chosen by higher-priority plans this cycle */
+    sdk_strmap mine_inst;     /* pod instances chosen by the current plan */
+    sdk_strmap_init(&mine_inst);
     for (size_t i = 0; i < n; i++) {
         sdk_plan *p = plans[i];
         if (sdk_plan_is_interrupted(p)) continue;
-        size_t nd = 0;
+        sdk_dirty_clear(&dirty);
         for (size_t k = 0; k < n_busy; k++)
-            if (busy_owner[k] != i) dirty[nd++] = busy[k];
-        for (size_t k = 0; k < n_chosen; k++) dirty[nd++] = chosen[k].step;
-        size_t first_of_plan = n_chosen;
-        size_t nc = sdk_plan__step_candidates(p, dirty, nd, cands, total);
+            if (busy_owner[k] != i) sdk_dirty_add(&dirty, busy[k]);
+        for (size_t k = 0; k < n_chosen; k++) sdk_dirty_add(&dirty, chosen[k].step);
+        sdk_strmap_clear(&mine_inst);
+        size_t nc = sdk_plan__step_candidates(p, &dirty, cands, total);
         for (size_t c = 0; c < nc; c++) {
             sdk_step *s = cands[c].step;
-            bool dup = false;
             /* one step per pod instance at a time within a plan; across plans the conflict
              * rule (common task) applies to steps chosen earlier in this cycle */
-            for (size_t k = 0; k < n_chosen && !dup; k++) {
-                sdk_step *o = chosen[k].step;
-                if (!s->pod_instance || !o->pod_instance) continue;
-                if (k >= first_of_plan) dup = strcmp(s->pod_instance, o->pod_instance) == 0;
-                else dup = sdk_step_conflicts(s, o);
-            }
-            if (!dup) chosen[n_chosen++] = cands[c];
+            bool dup = s->pod_instance &&
+                       (sdk_strmap_has(&mine_inst, s->pod_instance) || sdk_dirty_conflicts(&earlier, s));
+            if (dup) continue;
+            chosen[n_chosen++] = cands[c];
+            if (s->pod_instance) sdk_strmap_put(&mine_inst, s->pod_instance, s);
         }
+        /* what this plan chose becomes "earlier" for the plans below it */
+        for (size_t k = 0; k < n_chosen; k++)
+            if (chosen[k].plan == p) sdk_dirty_add(&earlier, chosen[k].step);
     }
+    sdk_dirty_free(&dirty);
+    sdk_dirty_free(&earlier);
+    sdk_strmap_free(&mine_inst);
     free(busy);
     free(busy_owner);
-    free(dirty);
     free(cands);
     *out = chosen;
     *n_out = n_chosen;

@@ -421,12 +421,10 @@ bool sdk_step_conflicts(const sdk_step *a, const sdk_step *b) {
     return false;
 }
 
-static bool step_eligible(sdk_step *s, sdk_status st, sdk_step *const *dirty, size_t n_dirty) {
+static bool step_eligible(sdk_step *s, sdk_status st, const sdk_dirty *dirty) {
     if (st == SDK_STATUS_COMPLETE || st == SDK_STATUS_ERROR || s->errors.n) return false;
     if (s->interrupted || st == SDK_STATUS_DELAYED) return false;
-    for (size_t i = 0; i < n_dirty; i++)
-        if (dirty[i] != s && sdk_step_conflicts(s, dirty[i])) return false;
-    return true;
+    return !sdk_dirty_conflicts(dirty, s);
 }
 
 /* Canary steps are chosen at first use: the first 2 steps that are PENDING (or already
@@ -462,13 +460,13 @@ static long next_proceed(sdk_phase *ph) {
 }
 
 /* Candidate steps of a phase given dirty assets; returns count, indices in out (size n_steps). */
-static size_t phase_candidates(sdk_phase *ph, sdk_step *const *dirty, size_t n_dirty, size_t *out) {
+static size_t phase_candidates(sdk_phase *ph, const sdk_dirty *dirty, size_t *out) {
     size_t n = ph->n_steps;
     if (n == 0) return 0;
     elem *e = sdk_xcalloc(n, sizeof *e);
     for (size_t i = 0; i < n; i++) {
         e[i].status = sdk_step_status(ph->steps[i]);
-        e[i].eligible = step_eligible(ph->steps[i], e[i].status, dirty, n_dirty);
+        e[i].eligible = step_eligible(ph->steps[i], e[i].status, dirty);
     }
     size_t k = 0;
     if (kind_is_canary(ph->strat.kind) && next_canary(ph) >= 0) {
@@ -507,7 +505,7 @@ sdk_status sdk_phase_status(sdk_phase *ph) {
     sdk_status *k = n ? sdk_xcalloc(n, sizeof *k) : NULL;
     size_t *idx = n ? sdk_xcalloc(n, sizeof *idx) : NULL;
     for (size_t i = 0; i < n; i++) c[i] = sdk_step_status(ph->steps[i]);
-    size_t nk = phase_candidates(ph, NULL, 0, idx);
+    size_t nk = phase_candidates(ph, NULL, idx);
     for (size_t i = 0; i < nk; i++) k[i] = c[idx[i]];
     sdk_status r = sdk_status_aggregate(c, n, k, nk, ph->errors.n > 0, sdk_phase_is_interrupted(ph));
     free(c);
@@ -585,8 +583,7 @@ void sdk_plan_force_complete(sdk_plan *p) {
     for (size_t i = 0; i < p->n_phases; i++) sdk_phase_force_complete(p->phases[i]);
 }
 
-size_t sdk_plan__step_candidates(sdk_plan *p, sdk_step *const *dirty, size_t n_dirty,
-                                 sdk_candidate *out, size_t cap) {
+size_t sdk_plan__step_candidates(sdk_plan *p, const sdk_dirty *dirty, sdk_candidate *out, size_t cap) {
     if (p->strat.interrupted || p->n_phases == 0) return 0;
     sdk_status *st = sdk_xcalloc(p->n_phases, sizeof *st);
     size_t *pidx = sdk_xcalloc(p->n_phases, sizeof *pidx);
@@ -595,7 +592,7 @@ size_t sdk_plan__step_candidates(sdk_plan *p, sdk_step *const *dirty, size_t n_d
         sdk_phase *ph = p->phases[pidx[i]];
         if (ph->n_steps == 0) continue;
         size_t *sidx = sdk_xcalloc(ph->n_steps, sizeof *sidx);
-        size_t ns = phase_candidates(ph, dirty, n_dirty, sidx);
+        size_t ns = phase_candidates(ph, dirty, sidx);
         for (size_t j = 0; j < ns && k < cap; j++) {
             out[k].plan = p;
             out[k].phase = ph;

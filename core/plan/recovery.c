@@ -5,6 +5,7 @@
 #include "core/plan/plan.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
+#include "core/util/strmap.h"
 
 #define RECOVERY_STEP_IMPL "com.mesosphere.sdk.scheduler.recovery.RecoveryStep"
 
@@ -90,13 +91,6 @@ static void remove_phase(sdk_plan *p, size_t i) {
     sdk_phase_free(p->phases[i]);
     memmove(&p->phases[i], &p->phases[i + 1], (p->n_phases - i - 1) * sizeof *p->phases);
     p->n_phases--;
-}
-
-static bool seen_instance(const sdk_task_views *tv, size_t upto, const sdk_task_view *t) {
-    for (size_t i = 0; i < upto; i++)
-        if (tv->v[i].pod_type && strcmp(tv->v[i].pod_type, t->pod_type) == 0 && tv->v[i].pod_index == t->pod_index)
-            return true;
-    return false;
 }
 
 /* True when an unfinished step of another recovery phase works on this pod instance: a custom
@@ -221,12 +215,27 @@ int sdk_recovery_update(sdk_recovery *r, const sdk_spec *spec, const sdk_task_vi
     r->plan->strat.kind = SDK_STRATEGY_PARALLEL;
     if (!tv || !spec) return 0;
     if (n_higher > n_plans) n_higher = n_plans;
+    /* Called on every event: only pod instances with a failed task need work, so find those
+     * first (one pass) instead of examining every instance against every task. */
+    sdk_strmap seen;
+    sdk_strmap_init(&seen);
+    char **keys = NULL;
+    size_t n_keys = 0;
     for (size_t i = 0; i < tv->n; i++) {
         const sdk_task_view *t = &tv->v[i];
-        if (!t->pod_type || seen_instance(tv, i, t)) continue;
+        if (!t->pod_type || !(perm_failed(t) || (t->has_status && failed_state(t->state)))) continue;
+        char *key = sdk_asprintf_new("%s-%lld", t->pod_type, (long long)t->pod_index);
+        bool created = false;
+        sdk_strmap_slot(&seen, key, &created);
+        if (!created) { free(key); continue; }
+        keys = sdk_xrealloc(keys, (n_keys + 1) * sizeof *keys);
+        keys[n_keys++] = key;
         const sdk_pod_spec *pod = find_pod(spec, t->pod_type);
         if (!pod || t->pod_index < 0 || t->pod_index >= pod->count) continue;
         recover_instance(r, pod, t->pod_index, tv, plans, n_plans, n_higher);
     }
+    sdk_strmap_free(&seen);
+    for (size_t i = 0; i < n_keys; i++) free(keys[i]);
+    free(keys);
     return 0;
 }

@@ -5,6 +5,7 @@
 #include "core/service/service_internal.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
+#include "core/util/strmap.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,7 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
         r->has_status = false;
         r->ready = false;
         sdk_task_rec_derive(r); /* the goal-state override (paused) stays */
+        svc_index_dirty(s);
         launched[i].task_name = r->name;
         launched[i].task_id = r->desc.task_id;
         SDK_INFO("offers", "launching %s on %s (%s)", r->name, offer->hostname, r->desc.task_id);
@@ -198,6 +200,7 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
         memset(&res->stored[i], 0, sizeof res->stored[i]);
         if (lg) executor_copy(&r->exec, lg->executor);
         sdk_task_rec_derive(r);
+        svc_index_dirty(s);
     }
     s->views_dirty = true;
     sdk_step_on_launched(st, launched, n_launched);
@@ -424,14 +427,17 @@ void svc_update_offer_interest(sdk_service *s) {
     sdk_candidate *c = NULL;
     size_t n = 0;
     sdk_plan_candidates_new(s->all, s->n_all, &c, &n);
+    /* Revive when a candidate was not a candidate last time (a crash-looping step costs one). */
+    sdk_strmap before;
+    sdk_strmap_init(&before);
+    for (size_t j = 0; j < s->n_seen; j++) sdk_strmap_put(&before, s->seen[j], s->seen[j]);
     bool fresh = false;
     char **seen = sdk_xcalloc(n ? n : 1, sizeof *seen);
     for (size_t i = 0; i < n; i++) {
         seen[i] = sdk_xstrdup(c[i].step->id);
-        bool known = false;
-        for (size_t j = 0; j < s->n_seen && !known; j++) known = !strcmp(s->seen[j], seen[i]);
-        if (!known) fresh = true;
+        if (!sdk_strmap_has(&before, seen[i])) fresh = true;
     }
+    sdk_strmap_free(&before);
     for (size_t j = 0; j < s->n_seen; j++) free(s->seen[j]);
     free(s->seen);
     s->seen = seen;

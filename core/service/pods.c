@@ -143,7 +143,10 @@ int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const cha
     }
     for (size_t k = 0; k < n; k++) {
         sdk_task_rec *r = recs[k];
-        if (op == SDK_POD_REPLACE) sdk_task_rec_derive(r);
+        if (op == SDK_POD_REPLACE) {
+            sdk_task_rec_derive(r);
+            svc_index_dirty(s);
+        }
         if (op == SDK_POD_PAUSE) r->override = SDK_OVERRIDE_PAUSED;
         if (op == SDK_POD_RESUME) r->override = SDK_OVERRIDE_NONE;
         sdk_backoff_clear(s->backoff, r->name);

@@ -6,6 +6,7 @@
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,16 +20,27 @@ static double default_clock(void *arg) {
 double svc_now(const sdk_service *s) { return s->clock(s->clock_arg); }
 
 /* ---------------------------------------------------------------- task records ---- */
+static void reindex(sdk_service *s) {
+    if (!s->index_dirty) return;
+    sdk_strmap_clear(&s->by_name);
+    sdk_strmap_clear(&s->by_id);
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        if (r->name) sdk_strmap_put(&s->by_name, r->name, (void *)(uintptr_t)(i + 1));
+        if (r->desc.task_id && r->desc.task_id[0]) sdk_strmap_put(&s->by_id, r->desc.task_id, (void *)(uintptr_t)(i + 1));
+    }
+    s->index_dirty = false;
+}
 sdk_task_rec *svc_find_task(sdk_service *s, const char *name) {
-    for (size_t i = 0; i < s->n_tasks; i++)
-        if (!strcmp(s->tasks[i].name, name)) return &s->tasks[i];
-    return NULL;
+    reindex(s);
+    size_t i = (size_t)(uintptr_t)sdk_strmap_get(&s->by_name, name);
+    return i ? &s->tasks[i - 1] : NULL;
 }
 sdk_task_rec *svc_find_task_id(sdk_service *s, const char *task_id) {
     if (!task_id || !*task_id) return NULL;
-    for (size_t i = 0; i < s->n_tasks; i++)
-        if (s->tasks[i].desc.task_id && !strcmp(s->tasks[i].desc.task_id, task_id)) return &s->tasks[i];
-    return NULL;
+    reindex(s);
+    size_t i = (size_t)(uintptr_t)sdk_strmap_get(&s->by_id, task_id);
+    return i ? &s->tasks[i - 1] : NULL;
 }
 sdk_task_rec *svc_add_task(sdk_service *s) {
     if (s->n_tasks == s->cap_tasks) {
@@ -38,6 +50,7 @@ sdk_task_rec *svc_add_task(sdk_service *s) {
     sdk_task_rec *r = &s->tasks[s->n_tasks++];
     memset(r, 0, sizeof *r);
     s->views_dirty = true;
+    s->index_dirty = true;
     return r;
 }
 void svc_remove_task(sdk_service *s, sdk_task_rec *r) {
@@ -46,6 +59,7 @@ void svc_remove_task(sdk_service *s, sdk_task_rec *r) {
     memmove(&s->tasks[i], &s->tasks[i + 1], (s->n_tasks - i - 1) * sizeof *s->tasks);
     s->n_tasks--;
     s->views_dirty = true;
+    s->index_dirty = true;
 }
 
 const sdk_task_views *sdk_service_task_views(sdk_service *s) {
@@ -108,7 +122,7 @@ static void set_label(sdk_task_desc *d, const char *key, const char *value) {
 }
 void svc_task_set_label(sdk_task_rec *r, const char *key, const char *value) {
     set_label(&r->desc, key, value);
-    sdk_task_rec_derive(r);
+    sdk_task_rec_derive(r); /* frees and re-makes r->name: callers mark the index dirty */
 }
 
 static int load_tasks(sdk_service *s, sdk_errors *errs) {
@@ -129,6 +143,7 @@ static int load_tasks(sdk_service *s, sdk_errors *errs) {
         free(where);
         if (rc) { s->n_tasks--; break; }
         sdk_task_rec_derive(r);
+        svc_index_dirty(s);
         rc = sdk_state_task_status_get_new(s->state, names[i], &buf, &len, errs);
         if (rc == 0) {
             sdk_stored_status st;
@@ -299,6 +314,7 @@ static int relabel_tasks(sdk_service *s, sdk_errors *errs) {
         }
         if (!move) continue;
         svc_task_set_label(r, "target_configuration", s->target_id);
+        svc_index_dirty(s);
         if (!t) t = sdk_state_txn_new(s->state);
         int rc = svc_txn_put_task(s, t, r);
         if (rc) { sdk_state_txn_free(t); return rc; }
@@ -406,6 +422,8 @@ void sdk_service_free(sdk_service *s) {
     if (!s) return;
     for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);
     free(s->tasks);
+    sdk_strmap_free(&s->by_name);
+    sdk_strmap_free(&s->by_id);
     free(s->views);
     sdk_plans_free(s->plans, s->n_plans);
     sdk_plan_free(s->decommission);

@@ -3,6 +3,7 @@
 #define SDK_SERVICE_INTERNAL_H
 #include "core/service/records.h"
 #include "core/service/service.h"
+#include "core/util/strmap.h"
 
 #define SVC_LOG_MAX 100
 #define SVC_KILL_RETRY_S 5.0
@@ -51,6 +52,8 @@ struct sdk_service {
 
     sdk_task_rec *tasks;
     size_t n_tasks, cap_tasks;
+    sdk_strmap by_name, by_id;  /* -> index + 1 into tasks; rebuilt when index_dirty */
+    bool index_dirty;
     sdk_task_view *views;
     size_t views_n;
     sdk_task_views tv;
@@ -81,6 +84,8 @@ struct sdk_service {
 double svc_now(const sdk_service *s);
 sdk_task_rec *svc_find_task(sdk_service *s, const char *name);
 sdk_task_rec *svc_find_task_id(sdk_service *s, const char *task_id);
+/* A record's name or task id changed (launch, decode): the lookup maps are rebuilt on next use. */
+static inline void svc_index_dirty(sdk_service *s) { s->index_dirty = true; }
 sdk_task_rec *svc_add_task(sdk_service *s);
 void svc_remove_task(sdk_service *s, sdk_task_rec *r);
 int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r);

@@ -133,6 +133,7 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
     bool newly_failed = u->state == SDK_TSTATE_GONE_BY_OPERATOR && !r->permanently_failed;
     if (!rc && newly_failed) {
         svc_task_set_label(r, "permanently-failed", "true");
+        svc_index_dirty(s);
         rc = svc_txn_put_task(s, t, r);
     }
     sdk_errors e;
