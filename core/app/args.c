@@ -34,6 +34,9 @@ void sdk_args_print_help(const char *prog) {
            "                       memory: (lost at exit; for experiments)\n"
            "  --api ADDR:PORT      the REST API address (default 127.0.0.1:8080; port 0 picks one)\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
+           "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
+           "                       release every reservation, wipe the state, remove the framework.\n"
+           "                       Irreversible once started; if interrupted, run it again to finish\n"
            "\n"
            "Actions:\n"
            "  --validate           render, parse and validate the service spec, print a summary of\n"
@@ -103,6 +106,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         } else if (!strcmp(s, "-o") || !strcmp(s, "--option")) {
             if (add_option(a, val, err)) return SDK_EINVAL;
         } else if (!strcmp(s, "--validate")) a->validate = true;
+        else if (!strcmp(s, "--uninstall")) a->uninstall = true;
         else if (!strcmp(s, "--scenario")) a->scenario = val;
         else if (!strcmp(s, "--master")) a->master = val;
         else if (!strcmp(s, "--state")) a->state = val;

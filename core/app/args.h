@@ -21,6 +21,7 @@ typedef struct sdk_args {
     const char *workdir;     /* --workdir DIR (default ./sdk-work) */
     const char *api;         /* --api ADDR:PORT (default 127.0.0.1:8080) */
     int agents;              /* --agents N for the local cluster (default 3) */
+    bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
     bool help, version;
     const char *state_cmd;   /* positional "state dump" / "state restore FILE": "dump" or "restore" */
     const char *state_file;  /* the FILE of "state restore FILE" */

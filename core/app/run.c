@@ -167,7 +167,14 @@ static void stop_cluster(runner *r) {
 }
 
 /* ---- client callbacks: everything goes to the service, then the terminal shows progress ---- */
-static void show(runner *r) { sdk_progress_update(r->progress, sdk_service_plan(r->svc, "deploy")); }
+static void show(runner *r) {
+    sdk_progress_update(r->progress, sdk_service_plan(r->svc, "deploy"));
+    if (sdk_service_uninstalled(r->svc)) {
+        printf("Uninstall complete: tasks killed, volumes destroyed, reservations released, state wiped, "
+               "framework removed\n");
+        sdk_loop_stop(r->loop);
+    }
+}
 
 static void cb_subscribed(void *ud, const char *fwid) {
     runner *r = ud;
@@ -379,6 +386,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         .spec = spec, .state = r.state, .env = as->vars, .n_env = as->n_vars,
         .driver = sdk_mesos_client_driver(), .driver_ctx = r.client,
         .backend = {.name = a->master ? NULL : "the local cluster", .no_docker_images = !a->master},
+        .uninstall = a->uninstall,
     };
     so.plugin = as->inst;
     spec = NULL; /* taken by the service, even on failure */
@@ -398,7 +406,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     printf("REST API: http://127.0.0.1:%u  (e.g. curl http://127.0.0.1:%u/v1/plans/deploy)\n",
            sdk_http_server_port(r.http), sdk_http_server_port(r.http));
     r.progress = sdk_progress_new(stdout);
-    printf("Deploying %s on %s (Ctrl-C stops the scheduler)\n", sdk_service_target_spec(r.svc)->name, master);
+    printf("%s %s on %s (Ctrl-C stops the scheduler)\n", a->uninstall ? "Uninstalling" : "Deploying",
+           sdk_service_target_spec(r.svc)->name, master);
     show(&r);
     uint64_t tick_id = 0;
     sdk_loop_timer_every(r.loop, 1000, on_tick, &r, &tick_id);
@@ -408,7 +417,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     }
     r.exit_code = 0;
     sdk_loop_run(r.loop);
-    if (r.exit_code == 0) printf("\nStopping: the service keeps its state in %s\n", state_url);
+    if (r.exit_code == 0 && !(r.svc && sdk_service_uninstalled(r.svc)))
+        printf("\nStopping: the service keeps its state in %s\n", state_url);
 
 out:
     if (r.http) sdk_http_server_free(r.http); /* before the routes' owner */

@@ -1136,6 +1136,13 @@ int sdk_mesos_client_acknowledge(sdk_mesos_client *c, const char *agent_id, cons
     return rc;
 }
 
+int sdk_mesos_client_teardown(sdk_mesos_client *c) {
+    Call call = MESOS__V1__SCHEDULER__CALL__INIT;
+    call.has_type = 1;
+    call.type = MESOS__V1__SCHEDULER__CALL__TYPE__TEARDOWN;
+    return send_call(c, &call, "TEARDOWN");
+}
+
 /* ------------------------------------------------------------------ driver */
 
 static void drv_accept(void *ctx, const sdk_offer *offer, const sdk_operation *ops, size_t n_ops, double refuse_s) {
@@ -1156,6 +1163,8 @@ static void drv_ack(void *ctx, const char *agent_id, const char *task_id, const 
     if (uuid && uuid_len) sdk_mesos_client_acknowledge(ctx, agent_id, task_id, uuid, uuid_len);
 }
 
+static void drv_teardown(void *ctx) { sdk_mesos_client_teardown(ctx); }
+
 static const sdk_driver mesos_driver = {
     .accept = drv_accept,
     .decline = drv_decline,
@@ -1164,6 +1173,7 @@ static const sdk_driver mesos_driver = {
     .suppress = drv_suppress,
     .reconcile = drv_reconcile,
     .acknowledge = drv_ack,
+    .teardown = drv_teardown,
 };
 
 const sdk_driver *sdk_mesos_client_driver(void) { return &mesos_driver; }

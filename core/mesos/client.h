@@ -130,6 +130,8 @@ int sdk_mesos_client_acknowledge(sdk_mesos_client *c, const char *agent_id, cons
                                  size_t uuid_len);
 
 /* The sdk_driver backed by these functions; pass the client as driver ctx. */
+/* TEARDOWN: the master kills every task and forgets the framework (uninstall). */
+int sdk_mesos_client_teardown(sdk_mesos_client *c);
 const sdk_driver *sdk_mesos_client_driver(void);
 
 /* ---- state (borrowed strings, valid until the next event) ---- */

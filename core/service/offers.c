@@ -377,13 +377,14 @@ static void recheck_vetoes(sdk_service *s) {
 }
 
 static void mark_released(sdk_service *s, const sdk_operation *ops, size_t n) {
-    if (!s->decommission) return;
+    sdk_plan *plan = s->uninstall ? (s->n_plans ? s->plans[0] : NULL) : s->decommission;
+    if (!plan) return;
     for (size_t k = 0; k < n; k++) {
         for (size_t i = 0; i < ops[k].resources.n; i++) {
             const char *id = sdk_resource_label(&ops[k].resources.v[i], "resource_id");
             if (!id) continue;
-            for (size_t p = 0; p < s->decommission->n_phases; p++) {
-                sdk_phase *ph = s->decommission->phases[p];
+            for (size_t p = 0; p < plan->n_phases; p++) {
+                sdk_phase *ph = plan->phases[p];
                 for (size_t j = 0; j < ph->n_steps; j++) {
                     sdk_step *st = ph->steps[j];
                     if (st->action == SDK_ACTION_UNRESERVE && st->target && !strcmp(st->target, id))
@@ -480,17 +481,30 @@ void sdk_service_on_offers(sdk_service *s, const sdk_offer *in, size_t n) {
     sdk_candidate *c = NULL;
     size_t nc = 0;
     sdk_plan_candidates_new(s->all, s->n_all, &c, &nc);
-    for (size_t i = 0; i < nc; i++)
-        if (c[i].step->kind == SDK_STEP_GENERIC) run_generic_step(s, c[i].step);
+    for (size_t i = 0; i < nc; i++) {
+        if (c[i].step->kind != SDK_STEP_GENERIC) continue;
+        if (s->uninstall) svc_uninstall_step(s, c[i].step);
+        else run_generic_step(s, c[i].step);
+    }
+    if (s->uninstalled) {
+        for (size_t i = 0; i < n; i++) sdk_offer_free_contents(&offers[i]);
+        free(offers);
+        free(used);
+        free(c);
+        return;
+    }
     sdk_placement_view *view = build_view(s);
     for (size_t i = 0; i < nc; i++)
         if (c[i].step->kind == SDK_STEP_POD) evaluate_step(s, &c[i], offers, used, n, view);
     sdk_placement_view_free(view);
     free(c);
 
-    /* Garbage-collect reservations nobody claims; decline what is left. */
+    /* Garbage-collect reservations nobody claims (during an uninstall: nothing is claimed);
+     * decline what is left. */
+    svc_uninstall_offers_seen(s, offers, n);
     size_t n_claimed = 0;
     const char **claimed = claimed_ids(s, &n_claimed);
+    if (s->uninstall) n_claimed = 0;
     bool work = sdk_service_has_work(s);
     for (size_t i = 0; i < n; i++) {
         if (used[i]) continue;

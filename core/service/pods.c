@@ -39,6 +39,10 @@ int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const cha
                        size_t n_tasks, char ***affected, size_t *n_affected, sdk_errors *errs) {
     *affected = NULL;
     *n_affected = 0;
+    if (s->uninstall) {
+        sdk_errors_addf(errs, "the service is being uninstalled: pod %s is refused", sdk_pod_op_name(op));
+        return SDK_ESTATE;
+    }
     if (op != SDK_POD_PAUSE && op != SDK_POD_RESUME) n_tasks = 0;
     /* The pod's launched tasks (stubs that never ran are left alone, as in dcos-commons). */
     sdk_task_rec **recs = sdk_xcalloc(s->n_tasks ? s->n_tasks : 1, sizeof *recs);

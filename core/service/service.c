@@ -360,6 +360,17 @@ void svc_order_plans(sdk_service *s) {
 }
 
 static int build_plans(sdk_service *s, sdk_errors *errs) {
+    if (s->uninstall) {
+        /* The uninstall plan is served as `deploy` (Cosmos and CLIs poll it), and nothing else runs. */
+        s->plans = sdk_xcalloc(1, sizeof *s->plans);
+        s->n_plans = 1;
+        sdk_uninstall_plan_new(sdk_service_task_views(s), &s->plans[0]);
+        free(s->all);
+        s->all = sdk_xcalloc(1, sizeof *s->all);
+        s->all[0] = s->plans[0];
+        s->n_all = 1;
+        return 0;
+    }
     sdk_plan_ctx ctx = {.tasks = sdk_service_task_views(s), .target_config_id = s->target_id,
                         .backoff = s->backoff};
     int rc = sdk_plans_from_spec_new(s->target, &ctx, s->update_type_recorded, &s->plans, &s->n_plans, errs);
@@ -394,12 +405,48 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     s->recovery = sdk_recovery_new(s->backoff);
     if (s->plugin) sdk_recovery_set_override(s->recovery, svc_plugin_recovery_override, s);
 
+    s->uninstall = o->uninstall;
     int rc = load_tasks(s, errs);
-    if (!rc) rc = apply_config_update(s, o->spec, errs);
-    else sdk_spec_free(o->spec);
+    if (!rc && !s->uninstall) {
+        void *flag = NULL;
+        size_t flag_len = 0;
+        if (sdk_state_property_get_new(s->state, SVC_UNINSTALL_PROPERTY, &flag, &flag_len, NULL) == 0) {
+            free(flag);
+            sdk_errors_addf(errs, "an uninstall of %s is in progress and cannot be undone: finish it by starting "
+                                  "the scheduler with --uninstall", o->spec->name);
+            rc = SDK_ESTATE;
+        }
+    }
+    if (!rc && s->uninstall) rc = svc_uninstall_begin(s, errs);
+    if (!rc && s->uninstall) {
+        /* No configuration update during an uninstall: keep the stored target if there is one. */
+        char *tid = NULL;
+        char *json = NULL;
+        sdk_spec *stored = NULL;
+        sdk_errors ignored; /* no readable target: uninstall with the given spec */
+        sdk_errors_init(&ignored);
+        if (sdk_state_config_target_get_new(s->state, &tid, &ignored) == 0 &&
+            sdk_state_config_get_new(s->state, tid, &json, &ignored) == 0 &&
+            sdk_spec_from_json(json, &stored, &ignored) == 0) {
+            sdk_spec_free(o->spec);
+            s->target = stored;
+            s->target_id = tid;
+            tid = NULL;
+        } else {
+            s->target = o->spec;
+            s->target_id = sdk_xstrdup("uninstall");
+        }
+        free(tid);
+        free(json);
+        sdk_errors_free(&ignored);
+    } else if (!rc) {
+        rc = apply_config_update(s, o->spec, errs);
+    } else {
+        sdk_spec_free(o->spec);
+    }
     if (!rc) {
         s->role = sdk_spec_role_new(s->target);
-        rc = relabel_tasks(s, errs);
+        if (!s->uninstall) rc = relabel_tasks(s, errs);
     }
     if (!rc) {
         void *fw = NULL;
@@ -466,6 +513,11 @@ static void set_config_errors(sdk_service *s, const sdk_errors *e) {
 }
 
 int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs) {
+    if (s->uninstall) {
+        sdk_errors_addf(errs, "the service is being uninstalled: configuration updates are refused");
+        sdk_spec_free(cand);
+        return SDK_ESTATE;
+    }
     sdk_errors verr;
     sdk_errors_init(&verr);
     bool fatal = false;

@@ -41,6 +41,8 @@ typedef struct sdk_driver {
     void (*reconcile)(void *ctx, const char *const *task_ids, const char *const *agent_ids, size_t n);
     void (*acknowledge)(void *ctx, const char *agent_id, const char *task_id, const void *uuid,
                         size_t uuid_len);
+    /* Removes the framework from the master (uninstall, last step). */
+    void (*teardown)(void *ctx);
 } sdk_driver;
 
 /* One TaskStatus as the service needs it (the Mesos layer fills it from mesos.v1.TaskStatus). */
@@ -78,6 +80,10 @@ typedef struct sdk_service_options {
     /* The service's plugin (borrowed; NULL: none): its config validator, recovery overrides,
      * placement rules, pre-decommission checks and task-status observer are called from here. */
     struct sdk_plugin_instance *plugin;
+    /* Uninstall (sdk-behaviour.md §4.11): the deploy plan kills every task, releases every
+     * reservation and volume, then wipes the state and tears the framework down. Recorded in the
+     * state first, so a restart continues it; a start without it while one is recorded refuses. */
+    bool uninstall;
 } sdk_service_options;
 
 typedef struct sdk_service sdk_service;
@@ -126,6 +132,10 @@ const char *sdk_pod_op_name(sdk_pod_op op); /* "restart", ... */
 int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const char *const *tasks,
                        size_t n_tasks, char ***affected, size_t *n_affected, sdk_errors *errs);
 void sdk_service_names_free(char **names, size_t n);
+
+/* True once an uninstall finished: the state is wiped and the framework torn down. */
+bool sdk_service_uninstalled(const sdk_service *s);
+bool sdk_service_uninstalling(const sdk_service *s);
 
 /* ---- queries (REST API, CLI, tests); results borrowed from the service ---- */
 const sdk_spec *sdk_service_target_spec(const sdk_service *s);

@@ -73,6 +73,7 @@ struct sdk_service {
     size_t n_reconcile;
     double reconcile_last;
     bool registered, suppressed;
+    bool uninstall, uninstalled;
     char **seen;                /* candidate step ids of the previous cycle (revive rule) */
     size_t n_seen;
 
@@ -103,6 +104,11 @@ void svc_prune_overrides(sdk_service *s);
 void svc_free_overrides(sdk_service *s);
 /* A placement rule for the pod: its spec rule ANDed with the plugin's placement hook. */
 sdk_placement_rule *svc_placement_rule_new(sdk_service *s, const sdk_pod_spec *pod);
+/* Uninstall (uninstall.c). */
+#define SVC_UNINSTALL_PROPERTY "uninstalling"
+int svc_uninstall_begin(sdk_service *s, sdk_errors *errs);
+void svc_uninstall_step(sdk_service *s, sdk_step *st);
+void svc_uninstall_offers_seen(sdk_service *s, const sdk_offer *offers, size_t n);
 /* Paused tasks launch with the idle command (pods.c). */
 void svc_apply_pause(sdk_service *s, sdk_eval_result *res);
 /* Backend limits the spec runs into (a Docker image on the local cluster...), as errors. */

@@ -31,7 +31,7 @@ typedef struct sdk_sim_actions {
     size_t n_launched;
     char **killed;        /* task names (or ids when unknown) */
     size_t n_killed;
-    size_t n_declined, n_accepted, n_revive, n_suppress, n_reconcile, n_ack;
+    size_t n_declined, n_accepted, n_revive, n_suppress, n_reconcile, n_ack, n_teardown;
     sdk_errors errors;    /* operations that did not fit */
 } sdk_sim_actions;
 

@@ -32,6 +32,7 @@ typedef struct scn {
     sdk_kv *opts;           /* option K=V */
     size_t n_opts;
     sdk_backoff_config backoff;
+    bool uninstall;             /* `start-uninstall` */
     /* world */
     sdk_sim_cluster sim;
     sdk_store *store;
@@ -239,7 +240,8 @@ static int start_service(scn *s, sdk_errors *errs) {
     sdk_service_options o = {.spec = s->as.spec, .state = s->state, .env = s->as.vars,
                              .n_env = s->as.n_vars, .driver = sdk_sim_driver(), .driver_ctx = &s->sim,
                              .backoff = s->backoff, .clock = scn_clock, .clock_arg = s,
-                             .backend = {.name = "the simulated cluster", .no_docker_images = true}};
+                             .backend = {.name = "the simulated cluster", .no_docker_images = true},
+                             .uninstall = s->uninstall};
     o.plugin = s->as.inst;
     s->as.spec = NULL; /* taken */
     rc = sdk_service_new(&o, &s->svc, errs);
@@ -621,6 +623,11 @@ static void do_expect(scn *s, char **tok, size_t n) {
         if (!found) fail(s, "expected a deploy plan error containing '%s'", n > 2 ? tok[2] : "");
         return;
     }
+    if (!strcmp(what, "uninstalled")) {
+        if (!sdk_service_uninstalled(s->svc)) fail(s, "expected the uninstall to be complete");
+        if (!s->sim.act.n_teardown) fail(s, "expected a TEARDOWN of the framework");
+        return;
+    }
     if (!strcmp(what, "suppressed")) {
         if (!sdk_service_is_suppressed(s->svc)) fail(s, "expected offers to be suppressed");
         return;
@@ -632,7 +639,7 @@ static void do_expect(scn *s, char **tok, size_t n) {
 static bool is_event(const char *c) {
     return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "register") || !strcmp(c, "restart") ||
            !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strncmp(c, "update", 6) || !strcmp(c, "start") ||
-           !strcmp(c, "answer") || !strcmp(c, "answer-reconcile");
+           !strcmp(c, "answer") || !strcmp(c, "answer-reconcile") || !strcmp(c, "start-uninstall");
 }
 
 static int run_line(scn *s, char *line) {
@@ -686,7 +693,11 @@ static int run_line(scn *s, char *line) {
     } else if (!strcmp(c, "agent")) cmd_agent(s, tok, n);
     else if (!strcmp(c, "agent-static")) cmd_agent_static(s, tok, n);
     else if (!strcmp(c, "agent-mount")) cmd_agent_mount(s, tok, n);
-    else if (!strcmp(c, "start") || !strcmp(c, "restart") || !strcmp(c, "start-fails")) {
+    else if (!strcmp(c, "start") || !strcmp(c, "restart") || !strcmp(c, "start-fails") ||
+             !strcmp(c, "start-uninstall")) {
+        /* `restart` keeps the mode; `start` and `start-fails` start a normal scheduler */
+        if (!strcmp(c, "start-uninstall")) s->uninstall = true;
+        else if (strcmp(c, "restart")) s->uninstall = false;
         sdk_errors e;
         sdk_errors_init(&e);
         int rc = start_service(s, &e);
@@ -702,7 +713,8 @@ static int run_line(scn *s, char *line) {
             return -1;
         }
         sdk_errors_free(&e);
-        if (!rc && !strcmp(c, "restart") && s->framework_id) sdk_service_on_registered(s->svc, s->framework_id);
+        if (!rc && (!strcmp(c, "restart") || !strcmp(c, "start-uninstall")) && s->framework_id)
+            sdk_service_on_registered(s->svc, s->framework_id);
     } else if (!strcmp(c, "register")) {
         if (!need_service(s)) return -1;
         free(s->framework_id);

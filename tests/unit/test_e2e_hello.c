@@ -464,6 +464,50 @@ static void test_cluster_restart_and_second_scheduler(void) {
     cleanup(&w);
 }
 
+/* --uninstall after a deploy: exit 0, no volume left on disk, no reservation on the cluster, an
+ * empty state; a normal start afterwards deploys from scratch (a new framework). */
+static void test_uninstall(void) {
+    world w;
+    world_init(&w);
+    start_scheduler(&w, NULL);
+    CHECK(wait_deployed(&w, 90));
+    char *fw1 = framework_id(&w);
+    stop(w.sched, SIGINT); /* the cluster is stopped with it: start it again through --uninstall */
+    w.sched = 0;
+    char *cmd = sdk_asprintf_new("%s/scheduler --plugin plugins/hello/hello.so --workdir %s/work --api 127.0.0.1:%u "
+                                 "--uninstall > %s/uninstall.log 2>&1", bin_dir(), w.dir, w.api, w.dir);
+    int rc = system(cmd);
+    CHECK_MSG(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "uninstall exit status %d", rc);
+    if (rc) show_log(&w, "uninstall.log");
+    free(cmd);
+    char *cnt = sdk_asprintf_new("find %s/work/cluster/volumes -mindepth 3 2>/dev/null | wc -l", w.dir);
+    FILE *p = popen(cnt, "r");
+    char line[32] = "?";
+    if (p && fgets(line, sizeof line, p)) {}
+    if (p) pclose(p);
+    CHECK_MSG(atoi(line) == 0 && line[0] == '0', "volumes left after uninstall: %s", line);
+    free(cnt);
+    char *dump = sdk_asprintf_new("%s/scheduler --state file:%s/work/state state dump 2>&1", bin_dir(), w.dir);
+    p = popen(dump, "r");
+    sdk_buf b;
+    sdk_buf_init(&b);
+    char tmp[512];
+    size_t n;
+    while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
+    if (p) pclose(p);
+    CHECK_CONTAINS(b.data, "\"nodes\": {}");
+    sdk_buf_free(&b);
+    free(dump);
+    /* starting again is a fresh install */
+    start_scheduler(&w, NULL);
+    CHECK(wait_deployed(&w, 90));
+    char *fw2 = framework_id(&w);
+    CHECK_MSG(fw1 && fw2 && strcmp(fw1, fw2), "a new framework was expected after the uninstall (%s, %s)", fw1, fw2);
+    free(fw1);
+    free(fw2);
+    cleanup(&w);
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     char *lc = sdk_asprintf_new("%s/localcluster", bin_dir());
@@ -476,6 +520,7 @@ int main(void) {
     RUN(test_deploy_and_ctrl_c);
     RUN(test_kill9_mid_deploy_and_task_kill);
     RUN(test_cluster_restart_and_second_scheduler);
+    RUN(test_uninstall);
     curl_global_cleanup();
     return check_summary("test_e2e_hello");
 }
