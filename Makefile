@@ -5,6 +5,7 @@
 #   plugins/<name>/*.c                      -> plugins/<name>/<name>.so (only abi/ on the include path)
 #   tests/unit/test_*.c                     -> one test binary each, linked with libsdk.a
 #   tests/abi/fixture_*.c                   -> fixture plugins for the loader tests
+#   tests/standins/*.c                      -> stand-in programs for tests (build/standins/<name>)
 #   bench/*.c                               -> one benchmark binary each
 # `make asan` builds the same tree with AddressSanitizer + UBSan into build-asan/ and runs the tests.
 
@@ -40,6 +41,8 @@ TEST_SUPPORT := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SUPPORT))
 FIXTURE_SRC := $(wildcard tests/abi/fixture_*.c)
 FIXTURE_SO := $(patsubst tests/abi/%.c,$(BUILD)/fixtures/%.so,$(FIXTURE_SRC))
+STANDIN_SRC := $(wildcard tests/standins/*.c)
+STANDIN_BIN := $(patsubst tests/standins/%.c,$(BUILD)/standins/%,$(STANDIN_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIBSDK   := $(BUILD)/libsdk.a
@@ -98,7 +101,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(LIBSDK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)
 
-test: all $(TEST_BIN) $(FIXTURE_SO)
+# Stand-ins: small programs that imitate software the tests cannot install (tests/standins/*.c).
+$(BUILD)/standins/%: $(BUILD)/obj/tests/standins/%.o $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+test: all $(TEST_BIN) $(FIXTURE_SO) $(STANDIN_BIN)
 	@BUILD=$(BUILD) BIN=$(BIN) bash scripts/run-tests.sh $(TEST_BIN)
 
 # Everything CI runs: the suite, then the suite again under the sanitizers (one after the other,

@@ -116,8 +116,9 @@ static void index_del(lc_cluster *c, lc_task *t) {
 /* ------------------------------------------------------------------ executors */
 
 lc_executor *lc_executor_find(lc_cluster *c, const char *fw_id, const lc_agent *a, const char *ex_id) {
-    for (lc_executor *e = c->executors; e; e = e->next)
-        if (!e->exited && e->agent == a && !strcmp(e->id, ex_id) && !strcmp(e->fw_id, fw_id)) return e;
+    (void)c;
+    for (lc_executor *e = a->executors; e; e = e->next)
+        if (!e->exited && !strcmp(e->id, ex_id) && !strcmp(e->fw_id, fw_id)) return e;
     return NULL;
 }
 
@@ -154,6 +155,7 @@ lc_executor *lc_executor_new(lc_cluster *c, lc_framework *fw, lc_agent *a, const
     protobuf_c_message_pack(&ei->base, e->info_bytes);
     sdk_resources_copy(&e->res, res);
     sdk_resources_add_all(&a->used, res);
+    lc_agent_free_take(a, res);
     char uuid[SDK_UUID_STRLEN + 1];
     sdk_uuid_generate(uuid);
     e->container_id = sdk_xstrdup(uuid);
@@ -163,8 +165,8 @@ lc_executor *lc_executor_new(lc_cluster *c, lc_framework *fw, lc_agent *a, const
         lc_mkdirs(e->sandbox);
         link_volumes(c, res, e->sandbox);
     }
-    e->next = c->executors;
-    c->executors = e;
+    e->next = a->executors;
+    a->executors = e;
     return e;
 }
 
@@ -185,7 +187,8 @@ static void executor_exit(lc_executor *e, int wait_status, bool notify) {
     if (e->exited) return;
     e->exited = true;
     for (size_t i = 0; i < e->res.n; i++) sdk_resources_subtract(&e->agent->used, &e->res.v[i]);
-    for (lc_executor **pp = &c->executors; *pp; pp = &(*pp)->next)
+    lc_agent_free_give(e->agent, &e->res);
+    for (lc_executor **pp = &e->agent->executors; *pp; pp = &(*pp)->next)
         if (*pp == e) {
             *pp = e->next;
             break;
@@ -234,6 +237,7 @@ static void task_release_q(lc_task *t, bool notify) {
     if (t->terminal_released) return;
     t->terminal_released = true;
     for (size_t i = 0; i < t->res.n; i++) sdk_resources_subtract(&t->agent->used, &t->res.v[i]);
+    lc_agent_free_give(t->agent, &t->res);
     if (--t->ex->live_tasks == 0) executor_exit(t->ex, 0, notify);
     lc_allocate_soon(t->c);
 }
@@ -246,11 +250,9 @@ static void task_free(lc_task *t) {
     if (t->kill_timer) sdk_loop_timer_cancel(c->loop, t->kill_timer);
     if (t->max_timer) sdk_loop_timer_cancel(c->loop, t->max_timer);
     index_del(c, t);
-    for (lc_task **pp = &c->tasks; *pp; pp = &(*pp)->next)
-        if (*pp == t) {
-            *pp = t->next;
-            break;
-        }
+    if (t->prev) t->prev->next = t->next;
+    else c->tasks = t->next;
+    if (t->next) t->next->prev = t->prev;
     for (lc_update *u = t->updates, *n; u; u = n) {
         n = u->next;
         protobuf_c_message_free_unpacked(&u->status->base, NULL);
@@ -662,6 +664,7 @@ void lc_task_launch(lc_cluster *c, lc_framework *fw, lc_agent *a, lc_executor *e
     free(buf);
     sdk_resources_copy(&t->res, res);
     sdk_resources_add_all(&a->used, res);
+    lc_agent_free_take(a, res);
     t->role = sdk_xstrdup(role);
     t->group = group;
     t->forwarded_state = -1;
@@ -675,6 +678,7 @@ void lc_task_launch(lc_cluster *c, lc_framework *fw, lc_agent *a, lc_executor *e
     t->container_id = sdk_xstrdup(uuid);
     t->sandbox = sdk_asprintf_new("%s/containers/%s", ex->sandbox, t->container_id);
     t->next = c->tasks;
+    if (c->tasks) c->tasks->prev = t;
     c->tasks = t;
     index_add(c, t);
     if (info->check && info->check->command) t->has_check = true; /* check_status from the first update on */
@@ -798,9 +802,9 @@ void lc_framework_drop_tasks(lc_cluster *c, const char *fw_id) {
 void lc_agent_tasks_lost(lc_agent *a, bool agent_sourced, int reason) {
     lc_cluster *c = a->c;
     /* Executors die first (FAILURE with SIGKILL's wait status when the agent reports it). */
-    for (lc_executor *e = c->executors, *n; e; e = n) {
+    for (lc_executor *e = a->executors, *n; e; e = n) {
         n = e->next;
-        if (e->agent == a) executor_exit(e, agent_sourced ? SIGKILL : 0, agent_sourced);
+        executor_exit(e, agent_sourced ? SIGKILL : 0, agent_sourced);
     }
     for (lc_task *t = c->tasks, *n; t; t = n) {
         n = t->next;
@@ -839,11 +843,16 @@ void lc_agent_kill_all(lc_agent *a, int64_t grace_ms, int reason) {
 }
 
 void lc_agent_free_all(lc_cluster *c) {
-    lc_executor *list = c->executors;
-    c->executors = NULL;
-    for (lc_executor *e = list; e; e = e->next) { /* held until every task is gone */
-        e->exited = true;
-        e->refs++;
+    lc_executor *list = NULL;
+    for (size_t i = 0; i < c->n_agents; i++) { /* held until every task is gone */
+        for (lc_executor *e = c->agents[i]->executors, *n; e; e = n) {
+            n = e->next;
+            e->exited = true;
+            e->refs++;
+            e->next = list;
+            list = e;
+        }
+        c->agents[i]->executors = NULL;
     }
     for (lc_task *t = c->tasks; t; t = t->next) task_reap_now(t);
     while (c->tasks) task_free(c->tasks);

@@ -51,6 +51,7 @@ struct lc_http {
     lc_handler h;
     void *ud;
     bool closing;
+    unsigned held; /* lc_http_hold depth: queued stream chunks wait while > 0 */
     lc_req *reqs;
 };
 
@@ -90,6 +91,7 @@ static void unwatch_sock(lc_req *r) {
 
 static void req_resume(lc_req *r) {
     if (!r->suspended) return;
+    if (r->s->held && !r->dead && !r->s->closing) return; /* lc_http_release resumes it */
     r->suspended = false;
     unwatch_sock(r);
     MHD_resume_connection(r->conn);
@@ -124,6 +126,10 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
     (void)pos;
     lc_req *r = cls;
     if (r->dead) return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (r->head && r->s->held && !r->head->off) { /* output gate closed: nothing new leaves */
+        suspend(r);
+        return 0;
+    }
     if (r->head) {
         chunk *c = r->head;
         size_t n = c->len - c->off < max ? c->len - c->off : max;
@@ -277,6 +283,16 @@ void lc_http_free(lc_http *s) {
     if (s->kick_id) sdk_loop_timer_cancel(s->loop, s->kick_id);
     MHD_stop_daemon(s->d);
     free(s);
+}
+
+void lc_http_hold(lc_http *s) {
+    if (s) s->held++;
+}
+
+void lc_http_release(lc_http *s) {
+    if (!s || !s->held || --s->held) return;
+    for (lc_req *r = s->reqs; r; r = r->next)
+        if (r->streaming && (r->head || r->ended)) req_resume(r);
 }
 
 uint16_t lc_http_port(const lc_http *s) { return s->port; }

@@ -30,6 +30,13 @@ int lc_http_new(sdk_loop *loop, const char *bind, lc_handler h, void *ud, lc_htt
 /* Closes everything; open streams get their close callback. NULL is a no-op. */
 void lc_http_free(lc_http *s);
 uint16_t lc_http_port(const lc_http *s);
+/* Output gate. While held (calls nest), chunks written to streams are queued but none that has
+ * not started leaving is handed to the socket; lc_http_release (the last one) lets them go in
+ * order. Complete answers (lc_req_respond) and stream ends without pending chunks are not held.
+ * Used to make the local cluster's state durable before any event that depends on it leaves.
+ * NULL is a no-op for both. */
+void lc_http_hold(lc_http *s);
+void lc_http_release(lc_http *s);
 
 /* Request accessors; strings belong to the request. */
 const char *lc_req_method(const lc_req *r);

@@ -36,11 +36,19 @@ typedef struct lc_attr {
     double scalar;
 } lc_attr;
 
+typedef struct lc_executor lc_executor;
+
 typedef struct lc_agent {
     lc_cluster *c;
     int idx;
     char *id, *hostname;
     sdk_resources total, used;
+    /* total - used - outstanding offers, maintained by lc_agent_free_take/_give on every change
+     * (so an allocation cycle costs O(free entries) per agent, not O(total x used)); recomputed
+     * from scratch by lc_agent_free when !free_valid. */
+    sdk_resources free;
+    bool free_valid;
+    lc_executor *executors; /* live (not exited) executors on this agent, via lc_executor.next */
     lc_attr *attrs;
     size_t n_attrs;
     char *zone, *region; /* from the zone/region attributes: Offer.domain */
@@ -81,7 +89,7 @@ struct lc_framework {
     struct lc_framework *next;
 };
 
-typedef struct lc_executor {
+struct lc_executor {
     lc_cluster *c;
     char *id, *fw_id;
     lc_agent *agent;
@@ -92,8 +100,8 @@ typedef struct lc_executor {
     int live_tasks; /* tasks not yet terminal: the executor exits at 0 */
     int refs;       /* task records pointing here (kept until acknowledged) */
     bool exited;
-    struct lc_executor *next;
-} lc_executor;
+    struct lc_executor *next; /* in agent->executors while not exited */
+};
 
 typedef struct lc_update {
     Mesos__V1__TaskStatus *status; /* owned, uuid set */
@@ -141,7 +149,7 @@ struct lc_task {
     int healthy; /* -1 never reported */
     lc_update *updates, *updates_tail;
     uint64_t retry_timer, retry_ms;
-    struct lc_task *next, *hnext;
+    struct lc_task *next, *prev, *hnext; /* c->tasks (doubly linked), task_index bucket */
 };
 
 typedef struct lc_options {
@@ -174,9 +182,11 @@ struct lc_cluster {
     lc_task *tasks;
     lc_task **task_index;
     size_t n_buckets, n_tasks;
-    lc_executor *executors;
     unsigned next_fw, next_offer, next_agent, next_group;
     uint64_t alloc_timer, hb_timer, alloc_soon;
+    bool state_dirty;     /* state.json is behind memory; the HTTP output gate is held */
+    uint64_t state_timer; /* the pending lc_state_flush */
+    unsigned long state_writes, state_bytes; /* statistics, logged at exit */
 };
 
 /* ---- master.c ---- */
@@ -193,6 +203,13 @@ void lc_send_failure(lc_cluster *c, const char *fw_id, const char *agent_id, con
 void lc_rescind_offers(lc_cluster *c, lc_agent *a, lc_framework *fw, bool send);
 /* Requests an allocation cycle on the next loop iteration. */
 void lc_allocate_soon(lc_cluster *c);
+/* a->free -= rs / a->free += rs. Call with every change of a->total, a->used or the agent's
+ * outstanding offers (an offer made takes, an offer removed gives back). A step that does not
+ * apply cleanly marks a->free for recomputation instead of guessing. */
+void lc_agent_free_take(lc_agent *a, const sdk_resources *rs);
+void lc_agent_free_give(lc_agent *a, const sdk_resources *rs);
+/* The agent's free resources (borrowed; valid until the next change). */
+const sdk_resources *lc_agent_free(lc_agent *a);
 /* Master-generated status (no uuid). New message; free with protobuf_c_message_free_unpacked. */
 Mesos__V1__TaskStatus *lc_status_new(const char *task_id, int state, int source, int reason, const char *msg,
                                      const char *agent_id);
@@ -233,8 +250,15 @@ void lc_attrs_free(lc_attr *a, size_t n);
 /* Loads <workdir>/state.json into the already-built agents (ids, gone flags, checkpointed
  * resources). Missing file: 0. */
 int lc_state_load(lc_cluster *c, sdk_errors *errs);
-/* Writes state.json atomically (temp + fsync + rename). */
+/* Writes state.json atomically (temp + fsync + rename), now. */
 int lc_state_save(lc_cluster *c);
+/* Records that checkpointed state (reservations, volumes) changed. state.json is rewritten once
+ * per loop iteration however many changes it saw, and until then the HTTP output gate is held
+ * (lc_http_hold): no event queued after the change (status update, offer, ...) reaches a
+ * scheduler before the change is on disk. */
+void lc_state_changed(lc_cluster *c);
+/* Writes a pending change now and opens the gate; no-op when nothing is pending. */
+void lc_state_flush(lc_cluster *c);
 /* <workdir>/volumes/roles/<role with '/' as ' '>/<id>. New string. */
 char *lc_volume_path_new(const lc_cluster *c, const sdk_resource *v);
 bool lc_is_checkpointed(const sdk_resource *r);

@@ -196,6 +196,7 @@ out:
         free(a->hostname);
         sdk_resources_free(&a->total);
         sdk_resources_free(&a->used);
+        sdk_resources_free(&a->free);
         lc_attrs_free(a->attrs, a->n_attrs);
         free(a);
     }

@@ -331,9 +331,52 @@ static void on_stream_closed(lc_req *req, void *ud) {
     sdk_loop_timer_add(c->loop, (uint64_t)(to * 1000), on_failover_expired, fw, &fw->failover_timer);
 }
 
+/* ------------------------------------------------------------------ free resources per agent */
+
+void lc_agent_free_take(lc_agent *a, const sdk_resources *rs) {
+    for (size_t i = 0; i < rs->n && a->free_valid; i++)
+        if (sdk_resources_subtract(&a->free, &rs->v[i]) != 0) a->free_valid = false;
+}
+
+void lc_agent_free_give(lc_agent *a, const sdk_resources *rs) {
+    if (a->free_valid) sdk_resources_add_all(&a->free, rs);
+}
+
+/* The definition: total - used - the agent's outstanding offers. */
+static void free_recompute(lc_cluster *c, lc_agent *a, sdk_resources *out) {
+    sdk_resources_copy(out, &a->total);
+    for (size_t i = 0; i < a->used.n; i++) sdk_resources_subtract(out, &a->used.v[i]);
+    for (lc_offer *o = c->offers; o; o = o->next)
+        if (o->agent == a)
+            for (size_t i = 0; i < o->res.n; i++) sdk_resources_subtract(out, &o->res.v[i]);
+}
+
+const sdk_resources *lc_agent_free(lc_agent *a) {
+    if (!a->free_valid) {
+        sdk_resources_free(&a->free);
+        free_recompute(a->c, a, &a->free);
+        a->free_valid = true;
+    }
+#ifdef LC_VERIFY_FREE /* debugging aid: the incremental value must equal the definition */
+    else {
+        sdk_resources def;
+        free_recompute(a->c, a, &def);
+        if (!sdk_resources_equal(&def, &a->free)) {
+            char *x = sdk_resources_to_string_new(&a->free), *y = sdk_resources_to_string_new(&def);
+            SDK_ERROR(MOD, "agent %s: incremental free %s != %s", a->id, x, y);
+            abort();
+        }
+        sdk_resources_free(&def);
+    }
+#endif
+    return &a->free;
+}
+
 /* ------------------------------------------------------------------ offers and allocator */
 
+/* The caller has unlinked o; its resources return to the agent's free set. */
 static void offer_free(lc_offer *o) {
+    lc_agent_free_give(o->agent, &o->res);
     free(o->id);
     free(o->role);
     sdk_resources_free(&o->res);
@@ -390,14 +433,6 @@ static bool is_sub_role(const char *child, const char *parent) {
 static bool allocatable_to(const sdk_resource *r, const char *role) {
     const char *owner = sdk_resource_role(r);
     return strcmp(owner, "*") == 0 || strcmp(owner, role) == 0 || is_sub_role(role, owner);
-}
-
-static void free_on_agent(lc_cluster *c, lc_agent *a, sdk_resources *out) {
-    sdk_resources_copy(out, &a->total);
-    for (size_t i = 0; i < a->used.n; i++) sdk_resources_subtract(out, &a->used.v[i]);
-    for (lc_offer *o = c->offers; o; o = o->next)
-        if (o->agent == a)
-            for (size_t i = 0; i < o->res.n; i++) sdk_resources_subtract(out, &o->res.v[i]);
 }
 
 static void add_filter(lc_framework *fw, const char *role, lc_agent *a, const sdk_resources *res, double secs) {
@@ -477,13 +512,14 @@ static Mesos__V1__Offer *offer_pb_new(lc_cluster *c, const lc_offer *o) {
     p->n_attributes = o->agent->n_attrs;
     p->attributes = sdk_xcalloc(o->agent->n_attrs ? o->agent->n_attrs : 1, sizeof *p->attributes);
     for (size_t i = 0; i < o->agent->n_attrs; i++) p->attributes[i] = attr_pb_new(&o->agent->attrs[i]);
+    (void)c;
     size_t nex = 0;
-    for (lc_executor *e = c->executors; e; e = e->next)
-        if (e->agent == o->agent && strcmp(e->fw_id, o->fw->id) == 0) nex++;
+    for (lc_executor *e = o->agent->executors; e; e = e->next)
+        if (strcmp(e->fw_id, o->fw->id) == 0) nex++;
     if (nex) {
         p->executor_ids = sdk_xcalloc(nex, sizeof *p->executor_ids);
-        for (lc_executor *e = c->executors; e; e = e->next)
-            if (e->agent == o->agent && strcmp(e->fw_id, o->fw->id) == 0)
+        for (lc_executor *e = o->agent->executors; e; e = e->next)
+            if (strcmp(e->fw_id, o->fw->id) == 0)
                 p->executor_ids[p->n_executor_ids++] = id_new(&mesos__v1__executor_id__descriptor, e->id);
     }
     if (o->fw->multi_role) {
@@ -516,16 +552,15 @@ static void allocate(lc_cluster *c) {
                 for (lc_offer *o = c->offers; o && !outstanding; o = o->next)
                     outstanding = o->fw == fw && o->agent == a && strcmp(o->role, role) == 0;
                 if (outstanding) continue;
-                sdk_resources free_rs, mine;
-                free_on_agent(c, a, &free_rs);
+                const sdk_resources *free_rs = lc_agent_free(a);
+                sdk_resources mine;
                 sdk_resources_init(&mine);
-                for (size_t i = 0; i < free_rs.n; i++) {
-                    const sdk_resource *r = &free_rs.v[i];
+                for (size_t i = 0; i < free_rs->n; i++) {
+                    const sdk_resource *r = &free_rs->v[i];
                     if (!allocatable_to(r, role)) continue;
                     if (!fw->refinement && r->n_reservations > 1) continue;
                     sdk_resources_add(&mine, r);
                 }
-                sdk_resources_free(&free_rs);
                 if (!worth_offering(&mine) || filtered(fw, role, a, &mine, now)) {
                     sdk_resources_free(&mine);
                     continue;
@@ -536,6 +571,7 @@ static void allocate(lc_cluster *c) {
                 o->agent = a;
                 o->role = sdk_xstrdup(role);
                 o->res = mine;
+                lc_agent_free_take(a, &o->res);
                 o->next = c->offers;
                 c->offers = o;
                 batch = sdk_xrealloc(batch, (nb + 1) * sizeof *batch);
@@ -645,8 +681,10 @@ static int convert(lc_agent *a, sdk_resources *remaining, const sdk_resources *c
         sdk_resources_subtract(remaining, &consumed->v[i]);
         sdk_resources_subtract(&a->total, &consumed->v[i]);
     }
+    lc_agent_free_take(a, consumed);
     sdk_resources_add_all(remaining, produced);
     sdk_resources_add_all(&a->total, produced);
+    lc_agent_free_give(a, produced);
     return 0;
 }
 
@@ -1202,7 +1240,7 @@ static void do_accept(lc_cluster *c, lc_framework *fw, Mesos__V1__Scheduler__Cal
     sdk_resources_free(&remaining);
     sdk_resources_free(&offered);
     free(role_copy);
-    if (changed) lc_state_save(c);
+    if (changed) lc_state_changed(c);
     lc_allocate_soon(c);
 }
 
@@ -1654,6 +1692,8 @@ int lc_cluster_start(lc_cluster *c, sdk_errors *errs) {
 }
 
 void lc_cluster_stop(lc_cluster *c) {
+    lc_state_flush(c);
+    SDK_INFO(MOD, "state.json: %lu writes, %lu bytes", c->state_writes, c->state_bytes);
     lc_http_free(c->http); /* streams close: frameworks see on_stream_closed */
     c->http = NULL;
     while (c->offers) {

@@ -304,6 +304,29 @@ int lc_state_load(lc_cluster *c, sdk_errors *errs) {
     return 0;
 }
 
+static void on_state_timer(sdk_loop *l, uint64_t id, void *ud) {
+    (void)l, (void)id;
+    lc_cluster *c = ud;
+    c->state_timer = 0;
+    lc_state_flush(c);
+}
+
+void lc_state_changed(lc_cluster *c) {
+    if (c->state_dirty) return;
+    c->state_dirty = true;
+    lc_http_hold(c->http);
+    if (c->loop) sdk_loop_timer_add(c->loop, 0, on_state_timer, c, &c->state_timer);
+}
+
+void lc_state_flush(lc_cluster *c) {
+    if (!c->state_dirty) return;
+    if (c->state_timer) sdk_loop_timer_cancel(c->loop, c->state_timer);
+    c->state_timer = 0;
+    c->state_dirty = false;
+    lc_state_save(c); /* a failed write is logged; holding events forever would not help */
+    lc_http_release(c->http);
+}
+
 int lc_state_save(lc_cluster *c) {
     json_t *root = json_object();
     json_object_set_new(root, "version", json_integer(1));
@@ -343,6 +366,8 @@ int lc_state_save(lc_cluster *c) {
             if (w <= 0) break;
             off += (size_t)w;
         }
+        c->state_writes++;
+        c->state_bytes += off;
         if (off == n && fsync(fd) == 0 && close(fd) == 0) {
             fd = -1;
             if (rename(tmp, path) == 0) rc = 0;
