@@ -47,7 +47,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIBSDK   := $(BUILD)/libsdk.a
 
-.PHONY: all test asan check bench clean install deps
+.PHONY: all test asan check bench clean install deps new-plugin
 .SECONDARY:
 
 all: $(BIN)/scheduler $(if $(LOCAL_SRC),$(BIN)/localcluster) $(if $(CLI_SRC),$(BIN)/sdkctl) $(PLUGIN_SO)
@@ -133,6 +133,11 @@ install: all
 	$(if $(CLI_SRC),install -m 755 $(BIN)/sdkctl $(DESTDIR)$(PREFIX)/bin/)
 	install -m 644 abi/sdk_plugin.h $(DESTDIR)$(PREFIX)/include/stateful-sdk/
 	sed -e 's|@PREFIX@|$(PREFIX)|' abi/stateful-sdk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/stateful-sdk.pc
+
+# A new service plugin from templates/plugin/ (see docs/writing-a-plugin.md).
+new-plugin:
+	@test -n "$(NAME)" || { echo "usage: make new-plugin NAME=myservice [DIR=plugins/myservice]" >&2; exit 2; }
+	@bash scripts/new-plugin.sh "$(NAME)" "$(if $(DIR),$(DIR),plugins/$(NAME))"
 
 clean:
 	rm -rf build build-asan bin $(PLUGIN_SO) $(PLUGIN_SO:.so=.d)
