@@ -382,11 +382,18 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }
+    sdk_service_options so0 = {0};
+    if (sdk_service_policy_from_vars(&so0, as->vars, as->n_vars, &errs)) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
+        goto out;
+    }
     sdk_service_options so = {
         .spec = spec, .state = r.state, .env = as->vars, .n_env = as->n_vars,
         .driver = sdk_mesos_client_driver(), .driver_ctx = r.client,
         .backend = {.name = a->master ? NULL : "the local cluster", .no_docker_images = !a->master},
         .uninstall = a->uninstall,
+        .backoff = so0.backoff,
+        .permanent_failure_timeout_s = so0.permanent_failure_timeout_s,
     };
     so.plugin = as->inst;
     spec = NULL; /* taken by the service, even on failure */

@@ -158,11 +158,12 @@ static void recover_instance(sdk_recovery *r, const sdk_pod_spec *pod, int64_t i
             if (ts->goal != SDK_GOAL_RUNNING || !launched[t]) continue;
             if (delayed) hold = true; /* nothing relaunches while any pod task is delayed */
             tasks[n++] = ts->name;
-        } else if (failed[t] && !delayed) {
+        } else if (failed[t]) {
+            if (delayed) hold = true;
             tasks[n++] = ts->name;
         }
     }
-    if (hold || n == 0) {
+    if (n == 0) {
         free(tasks);
         goto out;
     }
@@ -184,8 +185,14 @@ static void recover_instance(sdk_recovery *r, const sdk_pod_spec *pod, int64_t i
         goto out;
     }
 
+    /* A crash-looping pod waits out its backoff as a DELAYED step (shown on the plan and by
+     * /v1/health); it turns PENDING by itself when the delay is over. */
+    if (hold) {
+        probe->status = SDK_STATUS_DELAYED;
+        for (size_t i = 0; i < probe->n_tasks; i++) probe->tasks[i].status = SDK_STATUS_DELAYED;
+    }
     sdk_phase *ph = NULL;
-    if (r->override && r->override(r->override_arg, pod->type, index, type, tasks, n, &ph) == 0 && ph) {
+    if (!hold && r->override && r->override(r->override_arg, pod->type, index, type, tasks, n, &ph) == 0 && ph) {
         sdk_step_free(probe);
     } else {
         ph = sdk_phase_new(probe->name, SDK_STRATEGY_SERIAL);

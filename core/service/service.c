@@ -9,7 +9,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+
+/* One entry of s->failed_since (the §9.1 clock); owns the key the map borrows. */
+typedef struct failed_since {
+    char *name;
+    double since;
+} failed_since;
 
 static double default_clock(void *arg) {
     (void)arg;
@@ -393,6 +400,8 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     s->clock = o->clock ? o->clock : default_clock;
     s->clock_arg = o->clock_arg;
     s->plugin = o->plugin;
+    s->permanent_failure_timeout_s = o->permanent_failure_timeout_s;
+    sdk_strmap_init(&s->failed_since);
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);
     s->env = sdk_xcalloc(o->n_env ? o->n_env : 1, sizeof *s->env);
@@ -402,6 +411,7 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     }
     s->n_env = o->n_env;
     s->backoff = sdk_backoff_new(&o->backoff);
+    sdk_backoff_set_clock(s->backoff, s->clock, s->clock_arg); /* one clock for all timing */
     s->recovery = sdk_recovery_new(s->backoff);
     if (s->plugin) sdk_recovery_set_override(s->recovery, svc_plugin_recovery_override, s);
 
@@ -496,6 +506,13 @@ void sdk_service_free(sdk_service *s) {
     free(s->seen);
     for (size_t i = 0; i < s->log_n; i++) svc_log_entry_free(&s->log[(s->log_start + i) % SVC_LOG_MAX]);
     svc_free_overrides(s);
+    for (size_t i = 0; i < s->failed_since.cap; i++)
+        if (s->failed_since.keys && s->failed_since.keys[i]) {
+            failed_since *f = s->failed_since.vals[i];
+            free(f->name);
+            free(f);
+        }
+    sdk_strmap_free(&s->failed_since);
     sdk_errors_free(&s->config_errors);
     free(s);
 }
@@ -583,4 +600,87 @@ const sdk_offer_log_entry *sdk_service_offer_log(const sdk_service *s, size_t *n
     /* The ring is kept contiguous by offers.c (it memmoves), so log_start is always 0. */
     *n = s->log_n;
     return s->log;
+}
+
+/* ------------------------------------------------------------ recovery policy ---- */
+static int num_var(const sdk_kv *vars, size_t n, const char *key, double *out, sdk_errors *errs) {
+    const char *v = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(vars[i].key, key)) v = vars[i].value; /* later wins */
+    if (!v || !*v) return 0;
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (*end || d < 0) {
+        sdk_errors_addf(errs, "%s=%s: expected a number of seconds (or a factor) >= 0", key, v);
+        return SDK_EINVAL;
+    }
+    *out = d;
+    return 0;
+}
+
+static bool bool_var(const sdk_kv *vars, size_t n, const char *key) {
+    const char *v = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(vars[i].key, key)) v = vars[i].value;
+    return v && !strcasecmp(v, "true");
+}
+
+int sdk_service_policy_from_vars(sdk_service_options *o, const sdk_kv *vars, size_t n, sdk_errors *errs) {
+    int rc = 0;
+    sdk_backoff_config_default(&o->backoff);
+    o->backoff.enabled = bool_var(vars, n, "ENABLE_BACKOFF");
+    rc |= num_var(vars, n, "FRAMEWORK_INITIAL_BACKOFF", &o->backoff.initial_s, errs);
+    rc |= num_var(vars, n, "FRAMEWORK_BACKOFF_FACTOR", &o->backoff.factor, errs);
+    rc |= num_var(vars, n, "FRAMEWORK_MAX_LAUNCH_DELAY", &o->backoff.max_s, errs);
+    o->permanent_failure_timeout_s = 0;
+    if (bool_var(vars, n, "ENABLE_AUTOMATIC_POD_REPLACEMENT")) {
+        o->permanent_failure_timeout_s = 1200; /* dcos-commons' default */
+        rc |= num_var(vars, n, "PERMANENT_FAILURE_TIMEOUT_SECS", &o->permanent_failure_timeout_s, errs);
+    }
+    return rc ? SDK_EINVAL : 0;
+}
+
+/* §9.1: a RUNNING-goal task that stays failed longer than the timeout is marked permanently
+ * failed, so its recovery becomes a replacement. The clock starts when this process first sees
+ * the failure. Called from the tick. */
+static void forget_failure(sdk_service *s, failed_since *f) {
+    sdk_strmap_del(&s->failed_since, f->name);
+    free(f->name);
+    free(f);
+}
+
+void svc_check_permanent_failures(sdk_service *s) {
+    if (s->permanent_failure_timeout_s <= 0 || s->uninstall) return;
+    double now = svc_now(s);
+    sdk_state_txn *t = NULL;
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        sdk_task_rec *r = &s->tasks[i];
+        bool failed = r->desc.goal == SDK_GOAL_RUNNING && r->has_status && sdk_tstate_terminal(r->state) &&
+                      !r->permanently_failed && r->override == SDK_OVERRIDE_NONE;
+        failed_since *f = sdk_strmap_get(&s->failed_since, r->name);
+        if (!failed) {
+            if (f) forget_failure(s, f);
+            continue;
+        }
+        if (!f) {
+            f = sdk_xmalloc(sizeof *f);
+            f->name = sdk_xstrdup(r->name);
+            f->since = now;
+            sdk_strmap_put(&s->failed_since, f->name, f);
+            continue;
+        }
+        if (now - f->since < s->permanent_failure_timeout_s) continue;
+        SDK_WARN("recovery", "%s has been failed for %.0f s (permanent-failure timeout %.0f s): replacing it",
+                 r->name, now - f->since, s->permanent_failure_timeout_s);
+        forget_failure(s, f);
+        svc_task_set_label(r, "permanently-failed", "true");
+        svc_index_dirty(s);
+        if (!t) t = sdk_state_txn_new(s->state);
+        svc_txn_put_task(s, t, r);
+    }
+    if (t) {
+        if (sdk_state_txn_commit(t, NULL)) SDK_ERROR("recovery", "storing permanent failures failed; will retry");
+        sdk_state_txn_free(t);
+        s->views_dirty = true;
+    }
 }

@@ -75,6 +75,9 @@ typedef struct sdk_service_options {
     const sdk_driver *driver;       /* borrowed */
     void *driver_ctx;
     sdk_backoff_config backoff;     /* zeroed = disabled */
+    /* A RUNNING task failed for longer than this (seconds, as observed by this process) is
+     * declared permanently failed and replaced elsewhere (§9.1). 0 = never (the default). */
+    double permanent_failure_timeout_s;
     sdk_clock_fn clock;             /* NULL: CLOCK_MONOTONIC */
     void *clock_arg;
     /* The service's plugin (borrowed; NULL: none): its config validator, recovery overrides,
@@ -87,6 +90,12 @@ typedef struct sdk_service_options {
 } sdk_service_options;
 
 typedef struct sdk_service sdk_service;
+
+/* Recovery policy from the scheduler's variables, as dcos-commons read them: ENABLE_BACKOFF,
+ * FRAMEWORK_INITIAL_BACKOFF, FRAMEWORK_BACKOFF_FACTOR, FRAMEWORK_MAX_LAUNCH_DELAY (crash-loop
+ * backoff) and ENABLE_AUTOMATIC_POD_REPLACEMENT, PERMANENT_FAILURE_TIMEOUT_SECS. A value that is
+ * not a number is an error naming the variable (errs). Returns 0 or SDK_EINVAL. */
+int sdk_service_policy_from_vars(sdk_service_options *o, const sdk_kv *vars, size_t n, sdk_errors *errs);
 
 /* Loads the stored state, applies the configuration-update flow (sdk-behaviour.md §5.1) to the
  * candidate spec, and builds the plans. Returns SDK_EINVAL (errs says why, nothing written) when

@@ -74,6 +74,8 @@ struct sdk_service {
     double reconcile_last;
     bool registered, suppressed;
     bool uninstall, uninstalled;
+    double permanent_failure_timeout_s;
+    sdk_strmap failed_since;    /* task name -> (double *) time its failure was first seen */
     char **seen;                /* candidate step ids of the previous cycle (revive rule) */
     size_t n_seen;
 
@@ -104,6 +106,8 @@ void svc_prune_overrides(sdk_service *s);
 void svc_free_overrides(sdk_service *s);
 /* A placement rule for the pod: its spec rule ANDed with the plugin's placement hook. */
 sdk_placement_rule *svc_placement_rule_new(sdk_service *s, const sdk_pod_spec *pod);
+/* §9.1 timed replacement policy (service.c), from the tick. */
+void svc_check_permanent_failures(sdk_service *s);
 /* Uninstall (uninstall.c). */
 #define SVC_UNINSTALL_PROPERTY "uninstalling"
 int svc_uninstall_begin(sdk_service *s, sdk_errors *errs);

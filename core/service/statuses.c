@@ -157,8 +157,16 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
              u->state == SDK_TSTATE_RUNNING ? (ready ? " (ready)" : " (not ready)") : "",
              u->message && *u->message ? "" : "");
 
+    size_t taken = 0;
     for (size_t i = 0; i < s->n_all; i++)
-        sdk_plan_on_task_status(s->all[i], r->name, u->task_id, u->state, ready);
+        taken += sdk_plan_on_task_status(s->all[i], r->name, u->task_id, u->state, ready);
+    /* A step that launched the task feeds the crash-loop backoff itself; a failure of a task no
+     * step is watching (its deploy step is COMPLETE) still counts. */
+    if (!taken) {
+        if (u->state == SDK_TSTATE_FAILED || u->state == SDK_TSTATE_ERROR) sdk_backoff_on_failure(s->backoff, r->name);
+        else if ((u->state == SDK_TSTATE_RUNNING && ready) || u->state == SDK_TSTATE_GONE_BY_OPERATOR)
+            sdk_backoff_clear(s->backoff, r->name);
+    }
     if (s->plugin)
         sdk_plugin_task_status_notify(s->plugin, r->name, u->task_id, sdk_tstate_name(u->state), r->hostname,
                                       u->ip, u->message);
@@ -181,6 +189,7 @@ ack:
 
 void sdk_service_tick(sdk_service *s) {
     double now = svc_now(s);
+    svc_check_permanent_failures(s);
     for (size_t i = 0; i < s->n_kills; i++) {
         if (now - s->kills[i].last < SVC_KILL_RETRY_S) continue;
         s->kills[i].last = now;

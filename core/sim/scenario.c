@@ -243,6 +243,10 @@ static int start_service(scn *s, sdk_errors *errs) {
                              .backend = {.name = "the simulated cluster", .no_docker_images = true},
                              .uninstall = s->uninstall};
     o.plugin = s->as.inst;
+    sdk_service_options pol = {0};
+    if (sdk_service_policy_from_vars(&pol, s->as.vars, s->as.n_vars, errs)) return SDK_EINVAL;
+    if (!s->backoff.enabled) o.backoff = pol.backoff; /* an explicit `backoff` line wins */
+    o.permanent_failure_timeout_s = pol.permanent_failure_timeout_s;
     s->as.spec = NULL; /* taken */
     rc = sdk_service_new(&o, &s->svc, errs);
     if (!rc) sdk_live_backend_attach_service(s->lb, s->svc);

@@ -524,17 +524,20 @@ static void test_recovery_override_and_backoff(void) {
                           tview("gone", 0, "server", "g0", SDK_TSTATE_FAILED, "c")};
     tv[1].permanently_failed = true;
     sdk_task_views views = {tv, 3};
-    sdk_backoff_on_failure(b, "world-0-server"); /* delayed: held back */
+    sdk_backoff_on_failure(b, "world-0-server"); /* delayed: a DELAYED step, not a candidate */
     CHECK_INT(sdk_recovery_update(r, spec, &views, plans, n, 1), 0);
     sdk_plan *rp = sdk_recovery_plan(r);
-    CHECK_INT(rp->n_phases, 1);
-    CHECK_STR(rp->phases[0]->name, "custom-world-1");
-    CHECK_STR(rp->phases[0]->pod_instance, "world-1");
-    CHECK(override_calls == 1);
+    CHECK_INT(rp->n_phases, 2);
+    CHECK_STR(rp->phases[0]->name, "world-0:[server]");
+    CHECK_INT(sdk_step_status(rp->phases[0]->steps[0]), S(DELAYED));
+    CHECK_STR(rp->phases[1]->name, "custom-world-1");
+    CHECK_STR(rp->phases[1]->pod_instance, "world-1");
+    CHECK(override_calls == 1); /* no override is asked for a delayed pod */
+    CHECK_CANDS(&rp, 1, "recovery/replace-node");
     sdk_backoff_clear(b, "world-0-server");
+    CHECK_INT(sdk_step_status(rp->phases[0]->steps[0]), S(PENDING)); /* the delay is over */
     CHECK_INT(sdk_recovery_update(r, spec, &views, plans, n, 1), 0);
     CHECK_INT(rp->n_phases, 2);
-    CHECK_STR(rp->phases[1]->name, "world-0:[server]");
     /* a deploy step in flight for the same pod blocks the recovery */
     sdk_recovery_free(r);
     r = sdk_recovery_new(NULL);
