@@ -8,6 +8,7 @@
  *   - the local cluster restarted: reservations and volumes survive, the scheduler reattaches
  *   - a second scheduler on the same state refuses to start */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/util/str.h"
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -22,189 +23,28 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *bin_dir(void) {
-    const char *b = getenv("SDK_BIN_DIR");
-    return b && *b ? b : "bin";
-}
 
-static unsigned free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
-static size_t collect(char *p, size_t sz, size_t n, void *ud) {
-    sdk_buf_append(ud, p, sz * n);
-    return sz * n;
-}
 
 /* GET or POST url; returns the HTTP code (0 when unreachable) and the body (free()). */
-static long http(const char *method, const char *url, char **body) {
-    CURL *c = curl_easy_init();
-    sdk_buf b;
-    sdk_buf_init(&b);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (!strcmp(method, "POST")) curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-    long code = 0;
-    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(c);
-    if (body) *body = sdk_buf_take(&b);
-    else sdk_buf_free(&b);
-    return code;
-}
 
-static json_t *get_json(const char *url, long *code) {
-    char *body = NULL;
-    long c = http("GET", url, &body);
-    if (code) *code = c;
-    json_t *j = c ? json_loads(body, 0, NULL) : NULL;
-    free(body);
-    return j;
-}
 
-typedef struct world {
-    char dir[64];
-    unsigned api;
-    char api_url[64];
-    pid_t sched;
-} world;
 
-static pid_t spawn(char *const argv[], const char *log) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        setenv("SDK_LOG", "info", 1);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
 
 /* Starts the scheduler on the world's work dir (extra: NULL or "--master URL" words). */
-static void start_scheduler(world *w, const char *master) {
-    char *exe = sdk_asprintf_new("%s/scheduler", bin_dir());
-    char *work = sdk_asprintf_new("%s/work", w->dir);
-    char *api = sdk_asprintf_new("127.0.0.1:%u", w->api);
-    char *log = sdk_asprintf_new("%s/scheduler.log", w->dir);
-    char *argv[12] = {exe, "--plugin", "plugins/hello/hello.so", "--workdir", work, "--api", api, "--agents", "2", NULL};
-    if (master) { argv[9] = "--master"; argv[10] = (char *)master; argv[11] = NULL; }
-    w->sched = spawn(argv, log);
-    free(exe); free(work); free(api); free(log);
-}
 
-static void world_init(world *w) {
-    memset(w, 0, sizeof *w);
-    snprintf(w->dir, sizeof w->dir, "/tmp/sdk-e2e-XXXXXX");
-    CHECK(mkdtemp(w->dir) != NULL);
-    w->api = free_port();
-    snprintf(w->api_url, sizeof w->api_url, "http://127.0.0.1:%u", w->api);
-}
 
-static void show_log(const world *w, const char *name) {
-    char *p = sdk_asprintf_new("%s/%s", w->dir, name), *text = NULL;
-    if (sdk_read_file_new(p, &text, NULL) == 0) {
-        size_t n = strlen(text);
-        fprintf(stderr, "---- last of %s ----\n%s\n----\n", p, n > 3000 ? text + n - 3000 : text);
-    }
-    free(text);
-    free(p);
-}
 
 /* Waits until GET /v1/plans/deploy answers 200 (COMPLETE). */
-static bool wait_deployed(world *w, double timeout_s) {
-    char *url = sdk_asprintf_new("%s/v1/plans/deploy", w->api_url);
-    double end = now_s() + timeout_s;
-    bool ok = false;
-    while (now_s() < end && !ok) {
-        ok = http("GET", url, NULL) == 200;
-        if (!ok) usleep(200000);
-    }
-    free(url);
-    if (!ok) { show_log(w, "scheduler.log"); show_log(w, "work/cluster/localcluster.log"); }
-    return ok;
-}
 
 /* Status of one step of the deploy plan ("hello-0:[server]"), or NULL (free()). */
-static char *step_status(world *w, const char *step) {
-    char *url = sdk_asprintf_new("%s/v1/plans/deploy", w->api_url);
-    json_t *p = get_json(url, NULL);
-    free(url);
-    char *out = NULL;
-    size_t i, j;
-    json_t *ph, *st;
-    json_array_foreach(json_object_get(p, "phases"), i, ph) json_array_foreach(json_object_get(ph, "steps"), j, st)
-        if (!strcmp(json_string_value(json_object_get(st, "name")), step))
-            out = sdk_xstrdup(json_string_value(json_object_get(st, "status")));
-    json_decref(p);
-    return out;
-}
 
-static void stop(pid_t pid, int sig) {
-    if (pid <= 0) return;
-    kill(pid, sig);
-    for (int i = 0; i < 150; i++) {
-        if (waitpid(pid, NULL, WNOHANG) == pid) return;
-        usleep(100000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-}
 
 /* Current task id of a task, from GET /v1/pod/<pod>/info. NULL if none (free()). */
-static char *task_id(world *w, const char *pod, const char *task) {
-    char *url = sdk_asprintf_new("%s/v1/pod/%s/info", w->api_url, pod);
-    json_t *arr = get_json(url, NULL);
-    free(url);
-    char *out = NULL;
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) {
-        json_t *info = json_object_get(e, "info");
-        if (!strcmp(json_string_value(json_object_get(info, "name")), task))
-            out = sdk_xstrdup(json_string_value(json_object_get(json_object_get(info, "task_id"), "value")));
-    }
-    json_decref(arr);
-    return out;
-}
 
-static char *framework_id(world *w) {
-    char *url = sdk_asprintf_new("%s/v1/state/frameworkId", w->api_url);
-    json_t *j = get_json(url, NULL);
-    free(url);
-    char *id = json_is_array(j) ? sdk_xstrdup(json_string_value(json_array_get(j, 0))) : NULL;
-    json_decref(j);
-    return id;
-}
 
 /* The local cluster's state (its port from work/cluster/port). */
-static json_t *cluster_state(world *w) {
-    char *pf = sdk_asprintf_new("%s/work/cluster/port", w->dir), *text = NULL;
-    json_t *j = NULL;
-    if (sdk_read_file_new(pf, &text, NULL) == 0) {
-        char *url = sdk_asprintf_new("http://127.0.0.1:%d/localcluster/state", atoi(text));
-        j = get_json(url, NULL);
-        free(url);
-    }
-    free(text);
-    free(pf);
-    return j;
-}
 
 /* Dynamic reservations on all agents, counted by resource_id; *dups = ids seen twice. */
 static size_t reservation_ids(json_t *st, char ***ids_out, size_t *dups) {
@@ -241,7 +81,7 @@ static void free_ids(char **ids, size_t n) {
 }
 
 /* Text of the first file named `name` under the cluster's volumes (free()). */
-static char *volume_file(world *w, const char *volume_path_hint, const char *name) {
+static char *volume_file(e2e_world *w, const char *volume_path_hint, const char *name) {
     char *cmd = sdk_asprintf_new("grep -rl . %s/work/cluster/volumes 2>/dev/null | grep '/%s$' | head -50", w->dir, name);
     FILE *p = popen(cmd, "r");
     free(cmd);
@@ -261,23 +101,14 @@ static char *volume_file(world *w, const char *volume_path_hint, const char *nam
     return out;
 }
 
-static void cleanup(world *w) {
-    stop(w->sched, SIGINT);
-    /* a cluster left running by a killed scheduler */
-    char *pf = sdk_asprintf_new("%s/work/cluster/port", w->dir);
-    char *cmd = sdk_asprintf_new("pkill -f -- '--workdir %s/work/cluster' 2>/dev/null; rm -rf %s", w->dir, w->dir);
-    if (system(cmd)) {}
-    free(cmd);
-    free(pf);
-}
 
 static void test_deploy_and_ctrl_c(void) {
-    world w;
-    world_init(&w);
-    start_scheduler(&w, NULL);
-    CHECK(wait_deployed(&w, 90));
+    e2e_world w;
+    e2e_world_init(&w);
+    e2e_start_scheduler(&w, "plugins/hello/hello.so", NULL, NULL);
+    CHECK(e2e_wait_plan_complete(&w, "deploy", 90));
     char *url = sdk_asprintf_new("%s/v1/health", w.api_url);
-    CHECK_INT(http("GET", url, NULL), 200);
+    CHECK_INT(e2e_http("GET", url, NULL, NULL), 200);
     free(url);
     /* prepare wrote into the volume, the server read it and wrote its greeting */
     char *prepared = volume_file(&w, "prepared by", "prepared");
@@ -288,43 +119,43 @@ static void test_deploy_and_ctrl_c(void) {
     free(out);
     kill(w.sched, SIGINT);
     int st = -1;
-    double end = now_s() + 15;
-    while (now_s() < end && waitpid(w.sched, &st, WNOHANG) != w.sched) usleep(100000);
+    double end = e2e_now() + 15;
+    while (e2e_now() < end && waitpid(w.sched, &st, WNOHANG) != w.sched) usleep(100000);
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "scheduler did not exit 0 on Ctrl-C (status %d)", st);
     w.sched = 0;
-    cleanup(&w);
+    e2e_cleanup(&w);
 }
 
 static void test_kill9_mid_deploy_and_task_kill(void) {
-    world w;
-    world_init(&w);
-    start_scheduler(&w, NULL);
+    e2e_world w;
+    e2e_world_init(&w);
+    e2e_start_scheduler(&w, "plugins/hello/hello.so", NULL, NULL);
     /* wait until hello-0's server runs, then kill -9 the scheduler while world is deploying */
-    double end = now_s() + 60;
+    double end = e2e_now() + 60;
     char *s = NULL;
-    while (now_s() < end) {
+    while (e2e_now() < end) {
         free(s);
-        s = step_status(&w, "hello-0:[server]");
+        s = e2e_step_status(&w, "deploy", "hello-0:[server]");
         if (s && !strcmp(s, "COMPLETE")) break;
         usleep(100000);
     }
     CHECK_STR(s, "COMPLETE");
     free(s);
-    char *w1 = step_status(&w, "world-1:[server]");
+    char *w1 = e2e_step_status(&w, "deploy", "world-1:[server]");
     CHECK_MSG(w1 && strcmp(w1, "COMPLETE"), "the deploy finished before the kill: not a mid-deploy crash");
     free(w1);
-    char *fw1 = framework_id(&w);
-    char *hello_id = task_id(&w, "hello-0", "hello-0-server");
+    char *fw1 = e2e_framework_id(&w);
+    char *hello_id = e2e_task_id(&w, "hello-0", "hello-0-server");
     CHECK(fw1 && hello_id);
     kill(w.sched, SIGKILL);
     waitpid(w.sched, NULL, 0);
-    start_scheduler(&w, NULL);
-    CHECK(wait_deployed(&w, 90));
-    char *fw2 = framework_id(&w);
+    e2e_start_scheduler(&w, "plugins/hello/hello.so", NULL, NULL);
+    CHECK(e2e_wait_plan_complete(&w, "deploy", 90));
+    char *fw2 = e2e_framework_id(&w);
     CHECK_STR(fw2, fw1);
-    char *hello_id2 = task_id(&w, "hello-0", "hello-0-server");
+    char *hello_id2 = e2e_task_id(&w, "hello-0", "hello-0-server");
     CHECK_STR(hello_id2, hello_id); /* not restarted */
-    json_t *st = cluster_state(&w);
+    json_t *st = e2e_cluster_state(&w);
     size_t dups = 0;
     size_t n = reservation_ids(st, NULL, &dups);
     CHECK_INT(dups, 0);
@@ -336,23 +167,23 @@ static void test_kill9_mid_deploy_and_task_kill(void) {
     json_decref(st);
 
     /* kill world-0's server process: relaunched in place with its volume data */
-    char *w0 = task_id(&w, "world-0", "world-0-server");
+    char *w0 = e2e_task_id(&w, "world-0", "world-0-server");
     char *before = volume_file(&w, "from world-0-server", "output");
     CHECK_CONTAINS(before, "from world-0-server");
     char *pf = sdk_asprintf_new("%s/work/cluster/port", w.dir), *port = NULL;
     sdk_read_file_new(pf, &port, NULL);
     char *sig = sdk_asprintf_new("http://127.0.0.1:%d/localcluster/tasks/%s/signal?signal=KILL", port ? atoi(port) : 0, w0);
-    CHECK_INT(http("POST", sig, NULL), 200);
+    CHECK_INT(e2e_http("POST", sig, NULL, NULL), 200);
     char *w0b = NULL;
-    end = now_s() + 60;
-    while (now_s() < end) {
+    end = e2e_now() + 60;
+    while (e2e_now() < end) {
         free(w0b);
-        w0b = task_id(&w, "world-0", "world-0-server");
-        char *ss = step_status(&w, "world-0:[server]");
+        w0b = e2e_task_id(&w, "world-0", "world-0-server");
+        char *ss = e2e_step_status(&w, "deploy", "world-0:[server]");
         bool relaunched = w0b && strcmp(w0b, w0) && ss && !strcmp(ss, "COMPLETE");
         free(ss);
         char *url = sdk_asprintf_new("%s/v1/plans/recovery", w.api_url);
-        long code = http("GET", url, NULL);
+        long code = e2e_http("GET", url, NULL, NULL);
         free(url);
         if (relaunched && code == 200) break;
         usleep(200000);
@@ -363,33 +194,33 @@ static void test_kill9_mid_deploy_and_task_kill(void) {
     /* the old line is still there and the relaunch appended another */
     CHECK_MSG(after && before && strlen(after) > strlen(before) && !strncmp(after, before, strlen(before)),
               "volume data not kept: before '%s' after '%s'", before ? before : "", after ? after : "");
-    json_t *st2 = cluster_state(&w);
+    json_t *st2 = e2e_cluster_state(&w);
     size_t dups2 = 0;
     CHECK_INT(reservation_ids(st2, NULL, &dups2), n); /* same reservations, none new */
     json_decref(st2);
     free(before); free(after); free(w0); free(w0b); free(pf); free(port); free(sig);
     free(fw1); free(fw2); free(hello_id); free(hello_id2);
-    cleanup(&w);
+    e2e_cleanup(&w);
 }
 
 static void test_cluster_restart_and_second_scheduler(void) {
-    world w;
-    world_init(&w);
-    unsigned mport = free_port();
-    char *lc = sdk_asprintf_new("%s/localcluster", bin_dir());
+    e2e_world w;
+    e2e_world_init(&w);
+    unsigned mport = e2e_free_port();
+    char *lc = sdk_asprintf_new("%s/localcluster", e2e_bin_dir());
     char *cdir = sdk_asprintf_new("%s/cluster", w.dir);
     char *ps = sdk_asprintf_new("%u", mport);
     char *clog = sdk_asprintf_new("%s/cluster.log", w.dir);
     char *argv[] = {lc, "--port", ps, "--workdir", cdir, "--agents", "2", NULL};
-    pid_t cl = spawn(argv, clog);
+    pid_t cl = e2e_spawn(argv, clog);
     char *master = sdk_asprintf_new("http://127.0.0.1:%u", mport);
     usleep(500000);
-    start_scheduler(&w, master);
-    CHECK(wait_deployed(&w, 90));
+    e2e_start_scheduler(&w, "plugins/hello/hello.so", master, NULL);
+    CHECK(e2e_wait_plan_complete(&w, "deploy", 90));
 
     /* a second scheduler on the same state refuses, and changes nothing */
     char *cmd = sdk_asprintf_new("%s/scheduler --plugin plugins/hello/hello.so --workdir %s/work --master %s "
-                                 "--api 127.0.0.1:0 2>&1", bin_dir(), w.dir, master);
+                                 "--api 127.0.0.1:0 2>&1", e2e_bin_dir(), w.dir, master);
     FILE *p = popen(cmd, "r");
     sdk_buf b;
     sdk_buf_init(&b);
@@ -403,7 +234,7 @@ static void test_cluster_restart_and_second_scheduler(void) {
     free(cmd);
 
     char *url = sdk_asprintf_new("http://127.0.0.1:%u/localcluster/state", mport);
-    json_t *st = get_json(url, NULL);
+    json_t *st = e2e_get_json(url, NULL);
     char **ids1 = NULL;
     size_t dups = 0, n1 = reservation_ids(st, &ids1, &dups);
     json_decref(st);
@@ -415,14 +246,14 @@ static void test_cluster_restart_and_second_scheduler(void) {
         free(p2);
     }
     /* restart the cluster on the same port and work dir */
-    stop(cl, SIGTERM);
-    cl = spawn(argv, clog);
+    e2e_stop(cl, SIGTERM);
+    cl = e2e_spawn(argv, clog);
     /* the scheduler reattaches and relaunches its pods on the same reservations */
-    double end = now_s() + 90;
+    double end = e2e_now() + 90;
     bool healthy = false;
-    while (now_s() < end && !healthy) {
+    while (e2e_now() < end && !healthy) {
         usleep(500000);
-        json_t *s2 = get_json(url, NULL);
+        json_t *s2 = e2e_get_json(url, NULL);
         size_t i, running = 0;
         json_t *t;
         json_array_foreach(json_object_get(s2, "tasks"), i, t)
@@ -431,8 +262,8 @@ static void test_cluster_restart_and_second_scheduler(void) {
         json_decref(s2);
     }
     CHECK_MSG(healthy, "the service did not come back after the cluster restart");
-    if (!healthy) { show_log(&w, "scheduler.log"); show_log(&w, "cluster.log"); }
-    st = get_json(url, NULL);
+    if (!healthy) { e2e_show_log(&w, "scheduler.log"); e2e_show_log(&w, "cluster.log"); }
+    st = e2e_get_json(url, NULL);
     char **ids2 = NULL;
     size_t n2 = reservation_ids(st, &ids2, &dups);
     json_decref(st);
@@ -457,28 +288,28 @@ static void test_cluster_restart_and_second_scheduler(void) {
     free(out1);
     free_ids(ids1, n1);
     free_ids(ids2, n2);
-    stop(w.sched, SIGINT);
+    e2e_stop(w.sched, SIGINT);
     w.sched = 0;
-    stop(cl, SIGTERM);
+    e2e_stop(cl, SIGTERM);
     free(url); free(master); free(lc); free(cdir); free(ps); free(clog);
-    cleanup(&w);
+    e2e_cleanup(&w);
 }
 
 /* --uninstall after a deploy: exit 0, no volume left on disk, no reservation on the cluster, an
  * empty state; a normal start afterwards deploys from scratch (a new framework). */
 static void test_uninstall(void) {
-    world w;
-    world_init(&w);
-    start_scheduler(&w, NULL);
-    CHECK(wait_deployed(&w, 90));
-    char *fw1 = framework_id(&w);
-    stop(w.sched, SIGINT); /* the cluster is stopped with it: start it again through --uninstall */
+    e2e_world w;
+    e2e_world_init(&w);
+    e2e_start_scheduler(&w, "plugins/hello/hello.so", NULL, NULL);
+    CHECK(e2e_wait_plan_complete(&w, "deploy", 90));
+    char *fw1 = e2e_framework_id(&w);
+    e2e_stop(w.sched, SIGINT); /* the cluster is stopped with it: start it again through --uninstall */
     w.sched = 0;
     char *cmd = sdk_asprintf_new("%s/scheduler --plugin plugins/hello/hello.so --workdir %s/work --api 127.0.0.1:%u "
-                                 "--uninstall > %s/uninstall.log 2>&1", bin_dir(), w.dir, w.api, w.dir);
+                                 "--uninstall > %s/uninstall.log 2>&1", e2e_bin_dir(), w.dir, w.api, w.dir);
     int rc = system(cmd);
     CHECK_MSG(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "uninstall exit status %d", rc);
-    if (rc) show_log(&w, "uninstall.log");
+    if (rc) e2e_show_log(&w, "uninstall.log");
     free(cmd);
     char *cnt = sdk_asprintf_new("find %s/work/cluster/volumes -mindepth 3 2>/dev/null | wc -l", w.dir);
     FILE *p = popen(cnt, "r");
@@ -487,7 +318,7 @@ static void test_uninstall(void) {
     if (p) pclose(p);
     CHECK_MSG(atoi(line) == 0 && line[0] == '0', "volumes left after uninstall: %s", line);
     free(cnt);
-    char *dump = sdk_asprintf_new("%s/scheduler --state file:%s/work/state state dump 2>&1", bin_dir(), w.dir);
+    char *dump = sdk_asprintf_new("%s/scheduler --state file:%s/work/state state dump 2>&1", e2e_bin_dir(), w.dir);
     p = popen(dump, "r");
     sdk_buf b;
     sdk_buf_init(&b);
@@ -499,18 +330,18 @@ static void test_uninstall(void) {
     sdk_buf_free(&b);
     free(dump);
     /* starting again is a fresh install */
-    start_scheduler(&w, NULL);
-    CHECK(wait_deployed(&w, 90));
-    char *fw2 = framework_id(&w);
+    e2e_start_scheduler(&w, "plugins/hello/hello.so", NULL, NULL);
+    CHECK(e2e_wait_plan_complete(&w, "deploy", 90));
+    char *fw2 = e2e_framework_id(&w);
     CHECK_MSG(fw1 && fw2 && strcmp(fw1, fw2), "a new framework was expected after the uninstall (%s, %s)", fw1, fw2);
     free(fw1);
     free(fw2);
-    cleanup(&w);
+    e2e_cleanup(&w);
 }
 
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char *lc = sdk_asprintf_new("%s/localcluster", bin_dir());
+    char *lc = sdk_asprintf_new("%s/localcluster", e2e_bin_dir());
     if (access(lc, X_OK)) {
         fprintf(stderr, "test_e2e_hello: %s is missing: build it with make\n", lc);
         free(lc);
