@@ -21,6 +21,7 @@
 
 #include "core/loop/loop.h"
 #include "core/util/err.h"
+#include "core/util/str.h"
 #include "local/http.h"
 #include "mesos/proto/mesos.pb-c.h"
 #include "mesos/proto/scheduler.pb-c.h"
@@ -184,9 +185,16 @@ struct lc_cluster {
     size_t n_buckets, n_tasks;
     unsigned next_fw, next_offer, next_agent, next_group;
     uint64_t alloc_timer, hb_timer, alloc_soon;
-    bool state_dirty;     /* state.json is behind memory; the HTTP output gate is held */
-    uint64_t state_timer; /* the pending lc_state_flush */
-    unsigned long state_writes, state_bytes; /* statistics, logged at exit */
+    /* Persistence (state.c): state.json is a snapshot of generation state_gen; state.log holds
+     * one line per flush since, each the reservation/volume changes of that flush. */
+    bool state_dirty;          /* memory is ahead of disk; the HTTP output gate is held */
+    uint64_t state_timer;      /* the pending lc_state_flush */
+    sdk_buf state_pending;     /* journal entries not yet written: JSON objects joined by ',' */
+    unsigned long state_gen;   /* generation of the current snapshot */
+    int state_log_fd;          /* state.log open for appending, or -1 */
+    size_t state_log_bytes, state_snap_bytes;
+    unsigned long state_writes, state_appends; /* statistics, logged at exit */
+    unsigned long long state_bytes;
 };
 
 /* ---- master.c ---- */
@@ -252,13 +260,17 @@ void lc_attrs_free(lc_attr *a, size_t n);
 int lc_state_load(lc_cluster *c, sdk_errors *errs);
 /* Writes state.json atomically (temp + fsync + rename), now. */
 int lc_state_save(lc_cluster *c);
-/* Records that checkpointed state (reservations, volumes) changed. state.json is rewritten once
- * per loop iteration however many changes it saw, and until then the HTTP output gate is held
- * (lc_http_hold): no event queued after the change (status update, offer, ...) reaches a
- * scheduler before the change is on disk. */
-void lc_state_changed(lc_cluster *c);
-/* Writes a pending change now and opens the gate; no-op when nothing is pending. */
+/* Records that the checkpointed resource r of agent a was removed (add = false) or added to
+ * a->total; call for each, removals first, as a->total changes. Nothing is written yet: the
+ * changes of one loop iteration go to disk together in one lc_state_flush, on the next
+ * iteration, and until then the HTTP output gate is held (lc_http_hold): no event queued after a
+ * change (status update, offer, ...) reaches a scheduler before the change is on disk. */
+void lc_state_note(lc_cluster *c, const lc_agent *a, const sdk_resource *r, bool add);
+/* Writes pending changes now (appended to state.log and fdatasynced, or a new snapshot when
+ * the log outgrew the snapshot) and opens the gate; no-op when nothing is pending. */
 void lc_state_flush(lc_cluster *c);
+/* Flushes, then closes state.log (shutdown). */
+void lc_state_close(lc_cluster *c);
 /* <workdir>/volumes/roles/<role with '/' as ' '>/<id>. New string. */
 char *lc_volume_path_new(const lc_cluster *c, const sdk_resource *v);
 bool lc_is_checkpointed(const sdk_resource *r);

@@ -44,6 +44,8 @@ static void push(char ***v, size_t *n, const char *s) {
 int main(int argc, char **argv) {
     lc_cluster c;
     memset(&c, 0, sizeof c);
+    c.state_log_fd = -1;
+    sdk_buf_init(&c.state_pending);
     c.opt.n_agents = 1;
     c.opt.heartbeat_s = 15.0;
     c.opt.allocation_ms = 1000;

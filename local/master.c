@@ -685,6 +685,10 @@ static int convert(lc_agent *a, sdk_resources *remaining, const sdk_resources *c
     sdk_resources_add_all(remaining, produced);
     sdk_resources_add_all(&a->total, produced);
     lc_agent_free_give(a, produced);
+    for (size_t i = 0; i < consumed->n; i++)
+        if (lc_is_checkpointed(&consumed->v[i])) lc_state_note(a->c, a, &consumed->v[i], false);
+    for (size_t i = 0; i < produced->n; i++)
+        if (lc_is_checkpointed(&produced->v[i])) lc_state_note(a->c, a, &produced->v[i], true);
     return 0;
 }
 
@@ -1189,7 +1193,6 @@ static void do_accept(lc_cluster *c, lc_framework *fw, Mesos__V1__Scheduler__Cal
         offer_free(o);
     }
     sdk_resources_copy(&remaining, &offered);
-    bool changed = false;
     for (size_t i = 0; i < acc->n_operations; i++) {
         Mesos__V1__Offer__Operation *op = acc->operations[i];
         int type = op->has_type ? (int)op->type : 0;
@@ -1217,7 +1220,6 @@ static void do_accept(lc_cluster *c, lc_framework *fw, Mesos__V1__Scheduler__Cal
             else if (type == MESOS__V1__OFFER__OPERATION__TYPE__UNRESERVE) rc = op_unreserve(fw, a, role_copy, op, &remaining, &errs);
             else if (type == MESOS__V1__OFFER__OPERATION__TYPE__CREATE) rc = op_create(c, fw, a, role_copy, op, &remaining, &errs);
             else rc = op_destroy(c, a, role_copy, op, &remaining, &errs);
-            if (!rc) changed = true;
             break;
         default:
             sdk_errors_addf(&errs, "Operation type %d is not supported by the local cluster", type);
@@ -1240,7 +1242,6 @@ static void do_accept(lc_cluster *c, lc_framework *fw, Mesos__V1__Scheduler__Cal
     sdk_resources_free(&remaining);
     sdk_resources_free(&offered);
     free(role_copy);
-    if (changed) lc_state_changed(c);
     lc_allocate_soon(c);
 }
 
@@ -1692,8 +1693,9 @@ int lc_cluster_start(lc_cluster *c, sdk_errors *errs) {
 }
 
 void lc_cluster_stop(lc_cluster *c) {
-    lc_state_flush(c);
-    SDK_INFO(MOD, "state.json: %lu writes, %lu bytes", c->state_writes, c->state_bytes);
+    lc_state_close(c);
+    SDK_INFO(MOD, "persistence: %lu snapshot(s), %lu journal append(s), %llu bytes written", c->state_writes,
+             c->state_appends, c->state_bytes);
     lc_http_free(c->http); /* streams close: frameworks see on_stream_closed */
     c->http = NULL;
     while (c->offers) {

@@ -174,6 +174,7 @@ char *lc_volume_path_new(const lc_cluster *c, const sdk_resource *v) {
 }
 
 void lc_mkdirs(const char *path) {
+    if (mkdir(path, 0755) == 0 || errno == EEXIST) return; /* the usual case: parents exist */
     char *p = sdk_xstrdup(path);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/') continue;
@@ -224,6 +225,19 @@ static void base_of(const sdk_resource *r, sdk_resource *base) {
     }
 }
 
+/* The reverse: r leaves total and the resource it was made from returns. */
+static void unapply_checkpointed(lc_agent *a, const sdk_resource *r) {
+    sdk_resource base;
+    base_of(r, &base);
+    if (sdk_resources_subtract(&a->total, r) == 0) sdk_resources_add(&a->total, &base);
+    else {
+        char *s = sdk_resource_to_string_new(r);
+        SDK_WARN("localcluster", "agent %s: journaled removal of %s: not among the agent's resources; ignored", a->id, s);
+        free(s);
+    }
+    sdk_resource_free_contents(&base);
+}
+
 static void apply_checkpointed(lc_agent *a, const sdk_resource *r) {
     sdk_resource base;
     base_of(r, &base);
@@ -234,6 +248,77 @@ static void apply_checkpointed(lc_agent *a, const sdk_resource *r) {
         free(s);
     }
     sdk_resource_free_contents(&base);
+}
+
+static int resource_from_json(const json_t *j, sdk_resource *r, sdk_errors *errs) {
+    ProtobufCMessage *m = NULL;
+    int rc = sdk_pbjson_to_message_new(&mesos__v1__resource__descriptor, j, &m, errs);
+    if (rc == 0) rc = sdk_resource_from_pb(r, (Mesos__V1__Resource *)m, errs);
+    sdk_pbjson_message_free(m);
+    return rc;
+}
+
+/* Replays <workdir>/state.log: lines {"gen":G,"ops":[{"agent":i,"op":"add"|"remove",
+ * "resource":{...}}]} of the snapshot's generation, in order. A last line without its newline
+ * or unparsable is a flush that never completed (nothing depending on it was sent): ignored.
+ * A bad line before the last is corruption. */
+static int journal_replay(lc_cluster *c, sdk_errors *errs) {
+    char *path = sdk_asprintf_new("%s/state.log", c->opt.workdir);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = sdk_read_file_new(path, &text, &len);
+    if (rc == SDK_ENOENT) {
+        free(path);
+        return 0;
+    }
+    if (rc) {
+        sdk_errors_addf(errs, "%s: cannot read it", path);
+        free(path);
+        return rc;
+    }
+    rc = 0;
+    size_t lineno = 0, applied = 0;
+    for (char *line = text; line < text + len && !rc;) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        lineno++;
+        bool last = !nl || nl + 1 >= text + len;
+        json_error_t jerr;
+        json_t *j = nl ? json_loadb(line, (size_t)(nl - line), 0, &jerr) : NULL;
+        json_t *ops = j ? json_object_get(j, "ops") : NULL;
+        if (!json_is_array(ops) || !json_is_integer(json_object_get(j, "gen"))) {
+            if (last) SDK_WARN("localcluster", "%s: line %zu is an incomplete write; ignored", path, lineno);
+            else {
+                sdk_errors_addf(errs, "%s: line %zu is not a journal entry; move state.json and state.log away to start afresh",
+                                path, lineno);
+                rc = SDK_ECORRUPT;
+            }
+        } else if ((unsigned long)json_integer_value(json_object_get(j, "gen")) == c->state_gen) {
+            size_t k;
+            json_t *op;
+            json_array_foreach(ops, k, op) {
+                json_t *ji = json_object_get(op, "agent");
+                const char *what = json_string_value(json_object_get(op, "op"));
+                json_int_t idx = json_is_integer(ji) ? json_integer_value(ji) : -1;
+                if (idx < 0 || (size_t)idx >= c->n_agents || !what) continue; /* beyond --agents */
+                sdk_errors e2;
+                sdk_errors_init(&e2);
+                sdk_resource r;
+                if (resource_from_json(json_object_get(op, "resource"), &r, &e2) == 0) {
+                    if (!strcmp(what, "add")) apply_checkpointed(c->agents[idx], &r);
+                    else unapply_checkpointed(c->agents[idx], &r);
+                    sdk_resource_free_contents(&r);
+                    applied++;
+                } else SDK_WARN("localcluster", "%s: line %zu: bad resource: %s", path, lineno, e2.n ? e2.msgs[0] : "?");
+                sdk_errors_free(&e2);
+            }
+        }
+        json_decref(j);
+        line = nl ? nl + 1 : text + len;
+    }
+    if (!rc && applied) SDK_INFO("localcluster", "%s: %zu journaled change(s) replayed", path, applied);
+    free(text);
+    free(path);
+    return rc;
 }
 
 int lc_state_load(lc_cluster *c, sdk_errors *errs) {
@@ -261,6 +346,8 @@ int lc_state_load(lc_cluster *c, sdk_errors *errs) {
         free(path);
         return SDK_ECORRUPT;
     }
+    json_t *gen = json_object_get(root, "generation");
+    c->state_gen = json_is_integer(gen) ? (unsigned long)json_integer_value(gen) : 0;
     json_t *na = json_object_get(root, "next_agent");
     if (json_is_integer(na) && (unsigned)json_integer_value(na) > c->next_agent)
         c->next_agent = (unsigned)json_integer_value(na);
@@ -283,25 +370,80 @@ int lc_state_load(lc_cluster *c, sdk_errors *errs) {
         size_t k;
         json_t *jr;
         json_array_foreach(json_object_get(ja, "checkpointed"), k, jr) {
-            ProtobufCMessage *m = NULL;
             sdk_errors e2;
             sdk_errors_init(&e2);
             sdk_resource r;
-            if (sdk_pbjson_to_message_new(&mesos__v1__resource__descriptor, jr, &m, &e2) == 0 &&
-                sdk_resource_from_pb(&r, (Mesos__V1__Resource *)m, &e2) == 0) {
+            if (resource_from_json(jr, &r, &e2) == 0) {
                 apply_checkpointed(a, &r);
                 sdk_resource_free_contents(&r);
             } else {
                 SDK_WARN("localcluster", "%s: agent %s: bad saved resource %zu: %s", path, id, k,
                          e2.n ? e2.msgs[0] : "?");
             }
-            sdk_pbjson_message_free(m);
             sdk_errors_free(&e2);
         }
     }
     json_decref(root);
     free(path);
+    return journal_replay(c, errs);
+}
+
+/* ------------------------------------------------------------------ writing */
+
+static void on_state_timer(sdk_loop *l, uint64_t id, void *ud);
+
+void lc_state_note(lc_cluster *c, const lc_agent *a, const sdk_resource *r, bool add) {
+    Mesos__V1__Resource *pb = NULL;
+    if (sdk_resource_to_pb_new(r, SDK_RES_FORMAT_REFINED, &pb, NULL) != 0) return;
+    json_t *op = json_object();
+    json_object_set_new(op, "agent", json_integer(a->idx));
+    json_object_set_new(op, "op", json_string(add ? "add" : "remove"));
+    json_object_set_new(op, "resource", sdk_pbjson_from_message_new(&pb->base));
+    sdk_pb_resource_free(pb);
+    char *text = json_dumps(op, JSON_COMPACT);
+    json_decref(op);
+    if (c->state_pending.len) sdk_buf_putc(&c->state_pending, ',');
+    sdk_buf_puts(&c->state_pending, text);
+    free(text);
+    if (c->state_dirty) return;
+    c->state_dirty = true;
+    lc_http_hold(c->http);
+    if (c->loop) sdk_loop_timer_add(c->loop, 0, on_state_timer, c, &c->state_timer);
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return SDK_EIO;
+        off += (size_t)w;
+    }
     return 0;
+}
+
+/* Appends the pending entries as one line and syncs it. */
+static int journal_append(lc_cluster *c) {
+    if (c->state_log_fd < 0) {
+        char *path = sdk_asprintf_new("%s/state.log", c->opt.workdir);
+        c->state_log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        free(path);
+        if (c->state_log_fd < 0) return SDK_EIO;
+    }
+    sdk_buf line;
+    sdk_buf_init(&line);
+    sdk_buf_printf(&line, "{\"gen\":%lu,\"ops\":[", c->state_gen);
+    sdk_buf_append(&line, c->state_pending.data, c->state_pending.len);
+    sdk_buf_puts(&line, "]}\n");
+    int rc = write_all(c->state_log_fd, line.data, line.len);
+    if (!rc && fdatasync(c->state_log_fd) != 0) rc = SDK_EIO;
+    if (!rc) {
+        c->state_log_bytes += line.len;
+        c->state_appends++;
+        c->state_bytes += line.len;
+    }
+    sdk_buf_free(&line);
+    return rc;
 }
 
 static void on_state_timer(sdk_loop *l, uint64_t id, void *ud) {
@@ -311,25 +453,32 @@ static void on_state_timer(sdk_loop *l, uint64_t id, void *ud) {
     lc_state_flush(c);
 }
 
-void lc_state_changed(lc_cluster *c) {
-    if (c->state_dirty) return;
-    c->state_dirty = true;
-    lc_http_hold(c->http);
-    if (c->loop) sdk_loop_timer_add(c->loop, 0, on_state_timer, c, &c->state_timer);
-}
-
 void lc_state_flush(lc_cluster *c) {
     if (!c->state_dirty) return;
     if (c->state_timer) sdk_loop_timer_cancel(c->loop, c->state_timer);
     c->state_timer = 0;
     c->state_dirty = false;
-    lc_state_save(c); /* a failed write is logged; holding events forever would not help */
-    lc_http_release(c->http);
+    if (c->state_pending.len) { /* else a snapshot since the change covered it */
+        /* The log may grow to twice the snapshot's size (at least 256 KiB) before a new
+         * snapshot replaces both, so the bytes written stay linear in the changes made. */
+        size_t cap = c->state_snap_bytes > 128 * 1024 ? 2 * c->state_snap_bytes : 256 * 1024;
+        if (c->state_log_bytes + c->state_pending.len + 64 > cap || journal_append(c) != 0) lc_state_save(c);
+        else sdk_buf_reset(&c->state_pending);
+    }
+    lc_http_release(c->http); /* a failed write is logged; holding events forever would not help */
+}
+
+void lc_state_close(lc_cluster *c) {
+    lc_state_flush(c);
+    if (c->state_log_fd >= 0) close(c->state_log_fd);
+    c->state_log_fd = -1;
+    sdk_buf_free(&c->state_pending);
 }
 
 int lc_state_save(lc_cluster *c) {
     json_t *root = json_object();
     json_object_set_new(root, "version", json_integer(1));
+    json_object_set_new(root, "generation", json_integer((json_int_t)(c->state_gen + 1)));
     json_object_set_new(root, "next_agent", json_integer(c->next_agent));
     json_t *agents = json_array();
     for (size_t i = 0; i < c->n_agents; i++) {
@@ -371,6 +520,16 @@ int lc_state_save(lc_cluster *c) {
         if (off == n && fsync(fd) == 0 && close(fd) == 0) {
             fd = -1;
             if (rename(tmp, path) == 0) rc = 0;
+        }
+        if (!rc) { /* the snapshot holds everything: the old journal's lines now belong to an older generation */
+            c->state_gen++;
+            c->state_snap_bytes = n;
+            c->state_log_bytes = 0;
+            sdk_buf_reset(&c->state_pending);
+            char *log = sdk_asprintf_new("%s/state.log", c->opt.workdir);
+            if ((c->state_log_fd >= 0 ? ftruncate(c->state_log_fd, 0) : truncate(log, 0)) != 0 && errno != ENOENT)
+                SDK_WARN("localcluster", "cannot truncate %s: %s", log, strerror(errno));
+            free(log);
         }
         if (fd >= 0) close(fd);
     }

@@ -55,8 +55,29 @@ static void h_plan(sdk_http_req *req, void *ud) {
     sdk_api *api = ud;
     sdk_plan *p = find_plan(api, req);
     if (!p) return;
-    json_t *j = sdk_plan_to_json_new(p, sdk_service_task_views(api->svc));
-    sdk_api_respond_json_take(req, sdk_plan_http_status(p), j);
+    const sdk_task_views *tv = sdk_task_views_if_paused(sdk_service_task_views(api->svc));
+    uint64_t fp = sdk_plan_fingerprint(p, tv);
+    struct sdk_api_plan_cache *c = NULL;
+    for (size_t i = 0; i < api->n_plan_cache && !c; i++)
+        if (!strcmp(api->plan_cache[i].plan, p->name)) c = &api->plan_cache[i];
+    if (!c) {
+        api->plan_cache = sdk_xrealloc(api->plan_cache, (api->n_plan_cache + 1) * sizeof *api->plan_cache);
+        c = &api->plan_cache[api->n_plan_cache++];
+        memset(c, 0, sizeof *c);
+        c->plan = sdk_xstrdup(p->name);
+    }
+    if (!c->body || c->fingerprint != fp) {
+        json_t *j = sdk_plan_to_json_new(p, tv);
+        char *s = sdk_json_pretty_new(j);
+        json_decref(j);
+        free(c->body);
+        c->len = strlen(s);
+        c->body = sdk_xrealloc(s, c->len + 2);
+        c->body[c->len++] = '\n';
+        c->body[c->len] = 0;
+        c->fingerprint = fp;
+    }
+    sdk_http_respond(req, sdk_http_response_new(sdk_plan_http_status(p), "application/json", c->body, c->len));
 }
 
 /* Java's Map.toString of the parameters, in body order: {K=v, K2=v2}. */

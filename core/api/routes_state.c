@@ -213,7 +213,15 @@ static void h_metrics(sdk_http_req *req, void *ud) {
     json_object_set_new(j, "counters", counters);
     json_object_set_new(j, "histograms", json_object());
     json_object_set_new(j, "meters", json_object());
-    json_object_set_new(j, "timers", json_object());
+    const sdk_service_metrics *sm = sdk_service_get_metrics(api->svc);
+    json_t *timers = json_object();
+    json_object_set_new(timers, "offers.process",
+                        json_pack("{s:I,s:f,s:f,s:f,s:f,s:s}", "count", (json_int_t)sm->offer_batches,
+                                  "mean", sm->offer_batches ? sm->offer_ms_total / (double)sm->offer_batches : 0.0,
+                                  "max", sm->offer_ms_max, "p50", sdk_service_offer_ms_percentile(api->svc, 50),
+                                  "p99", sdk_service_offer_ms_percentile(api->svc, 99), "duration_units",
+                                  "milliseconds"));
+    json_object_set_new(j, "timers", timers);
     sdk_api_respond_json_take(req, 200, j);
 }
 

@@ -180,6 +180,11 @@ void sdk_api_set_service(sdk_api *api, sdk_service *svc, sdk_state *state) {
 
 void sdk_api_free(sdk_api *api) {
     if (!api) return;
+    for (size_t k = 0; k < api->n_plan_cache; k++) {
+        free(api->plan_cache[k].plan);
+        free(api->plan_cache[k].body);
+    }
+    free(api->plan_cache);
     free(api->service_name);
     sdk_router_free(api->sdk_routes);
     free(api);

@@ -67,6 +67,15 @@ struct sdk_api {
     struct sdk_router *sdk_routes; /* the SDK routes alone, to tell 405 from 404 */
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
+    /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
+     * (pollers ask far more often than plans change). */
+    struct sdk_api_plan_cache {
+        char *plan;
+        uint64_t fingerprint;
+        char *body;
+        size_t len;
+    } *plan_cache;
+    size_t n_plan_cache;
 };
 
 /* Name of the service (option, else target spec name, else ""). Borrowed. */

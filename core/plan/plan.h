@@ -367,6 +367,12 @@ int sdk_plan_health_code(sdk_plan *const *plans, size_t n, sdk_plan *deploy, sdk
 struct json_t;
 /* Plan JSON of §6.1; tv (may be NULL) supplies PAUSED overrides for display statuses. New ref. */
 struct json_t *sdk_plan_to_json_new(sdk_plan *p, const sdk_task_views *tv);
+/* A hash of everything sdk_plan_to_json_new shows (ids, names, statuses, strategies, errors):
+ * equal fingerprints mean equal JSON, so a server may reuse a rendered body. O(steps). */
+uint64_t sdk_plan_fingerprint(sdk_plan *p, const sdk_task_views *tv);
+/* tv when some task has a PAUSED override (display statuses need it), else NULL: passing NULL
+ * spares the per-step task lookups. */
+const sdk_task_views *sdk_task_views_if_paused(const sdk_task_views *tv);
 /* HTTP status of GET /v1/plans/<p>: 417 with errors, 200 when COMPLETE, else 202. */
 int sdk_plan_http_status(sdk_plan *p);
 /* The CLI tree of §6.11 from a plan JSON document (as received). New string, no trailing

@@ -1,4 +1,5 @@
 /* Plan JSON of §6.1 (PlanInfo/PhaseInfo/StepInfo shapes) and the GET status code. */
+#include <string.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include "core/plan/plan.h"
@@ -55,4 +56,42 @@ json_t *sdk_plan_to_json_new(sdk_plan *p, const sdk_task_views *tv) {
 int sdk_plan_http_status(sdk_plan *p) {
     if (sdk_plan_error_count(p) > 0) return 417;
     return sdk_plan_status(p) == SDK_STATUS_COMPLETE ? 200 : 202;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 1099511628211ULL;
+    return h;
+}
+static uint64_t fnv_str(uint64_t h, const char *s) { return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "", 1); }
+static uint64_t fnv_int(uint64_t h, long long v) { return fnv(h, &v, sizeof v); }
+
+uint64_t sdk_plan_fingerprint(sdk_plan *p, const sdk_task_views *tv) {
+    uint64_t h = 1469598103934665603ULL;
+    h = fnv_int(h, sdk_plan_status(p));
+    h = fnv_str(h, sdk_strat_name(&p->strat));
+    h = fnv_int(h, (long long)sdk_plan_error_count(p));
+    for (size_t e = 0; e < p->errors.n; e++) h = fnv_str(h, p->errors.msgs[e]);
+    for (size_t i = 0; i < p->n_phases; i++) {
+        sdk_phase *ph = p->phases[i];
+        h = fnv_str(h, ph->id);
+        h = fnv_str(h, ph->name);
+        h = fnv_int(h, sdk_phase_status(ph));
+        h = fnv_str(h, sdk_strat_name(&ph->strat));
+        for (size_t e = 0; e < ph->errors.n; e++) h = fnv_str(h, ph->errors.msgs[e]);
+        for (size_t j = 0; j < ph->n_steps; j++) {
+            sdk_step *st = ph->steps[j];
+            h = fnv_str(h, st->id);
+            h = fnv_int(h, sdk_step_display_status(st, tv));
+            h = fnv_int(h, st->recovery);
+            for (size_t e = 0; e < st->errors.n; e++) h = fnv_str(h, st->errors.msgs[e]);
+        }
+    }
+    return h;
+}
+
+const sdk_task_views *sdk_task_views_if_paused(const sdk_task_views *tv) {
+    for (size_t i = 0; tv && i < tv->n; i++)
+        if (tv->v[i].override == SDK_OVERRIDE_PAUSED) return tv;
+    return NULL;
 }

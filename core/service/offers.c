@@ -7,6 +7,7 @@
 #include "core/util/str.h"
 #include "core/util/strmap.h"
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 void svc_log_entry_free(sdk_offer_log_entry *e) {
@@ -464,7 +465,46 @@ bool sdk_service_has_work(sdk_service *s) {
     return n > 0;
 }
 
+static double wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void record_batch(sdk_service *s, double ms) {
+    sdk_service_metrics *m = &s->m;
+    m->offer_ms_recent[m->offer_batches % 1024] = ms;
+    m->offer_batches++;
+    m->offer_ms_total += ms;
+    if (ms > m->offer_ms_max) m->offer_ms_max = ms;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double sdk_service_offer_ms_percentile(const sdk_service *s, double pct) {
+    size_t n = s->m.offer_batches < 1024 ? s->m.offer_batches : 1024;
+    if (!n) return 0;
+    double *v = sdk_xmalloc(n * sizeof *v);
+    memcpy(v, s->m.offer_ms_recent, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t i = (size_t)(pct / 100.0 * (double)(n - 1) + 0.5);
+    double r = v[i < n ? i : n - 1];
+    free(v);
+    return r;
+}
+
+static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n);
+
 void sdk_service_on_offers(sdk_service *s, const sdk_offer *in, size_t n) {
+    double t0 = wall_ms();
+    on_offers_timed(s, in, n);
+    record_batch(s, wall_ms() - t0);
+}
+
+static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     s->m.offers_received += n;
     if (!s->registered || s->n_reconcile > 0) {
         /* Not subscribed yet, or explicit reconciliation still running (§8.4). */

@@ -176,6 +176,12 @@ typedef struct sdk_service_metrics {
     uint64_t revives, suppresses, ops_reserve, ops_unreserve, ops_create, ops_destroy,
         ops_launch_group, kills;
     uint64_t task_status[14]; /* by sdk_tstate */
+    /* time spent handling one batch of offers (wall clock, ms): all batches, and the last 1,024 */
+    uint64_t offer_batches;
+    double offer_ms_total, offer_ms_max;
+    double offer_ms_recent[1024];
 } sdk_service_metrics;
+/* Percentiles (0..100) of the recent offer-batch times in ms; 0 when none were measured. */
+double sdk_service_offer_ms_percentile(const sdk_service *s, double pct);
 const sdk_service_metrics *sdk_service_get_metrics(const sdk_service *s);
 #endif

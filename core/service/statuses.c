@@ -184,7 +184,9 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
     }
 ack:
     if (u->uuid && u->uuid_len) s->drv->acknowledge(s->dctx, u->agent_id, u->task_id, u->uuid, u->uuid_len);
-    svc_update_offer_interest(s);
+    /* Only a status that ends a task or completes a step can make new work appear (a recovery,
+     * the next step of a serial phase); the others cannot. The tick catches up on the rest. */
+    if (sdk_tstate_terminal(u->state) || u->state == SDK_TSTATE_RUNNING) svc_update_offer_interest(s);
 }
 
 void sdk_service_tick(sdk_service *s) {
