@@ -103,7 +103,9 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb) 
     pid_t sp = spawn(sc, slog);
     CURL *c = curl_easy_init();
     char *fw = sdk_asprintf_new("http://%s/v1/state/frameworkId", ap);
-    char *plan = sdk_asprintf_new("http://%s/v1/plans/deploy", ap);
+    /* /v1/health answers 200 exactly when the deploy plan is complete, and costs nothing to serve
+     * (polling the 1,000-step plan itself would make the benchmark measure its own polling) */
+    char *plan = sdk_asprintf_new("http://%s/v1/health", ap);
     double t_sub = 0, t_done = 0, deadline = t0 + 600;
     while (now_s() < deadline) {
         if (!t_sub && get(c, fw) == 200) t_sub = now_s();

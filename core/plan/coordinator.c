@@ -15,6 +15,7 @@ static size_t plan_step_count(const sdk_plan *p) {
 void sdk_dirty_init(sdk_dirty *d) {
     memset(d, 0, sizeof *d);
     sdk_strmap_init(&d->by_instance);
+    d->exclude_owner = SIZE_MAX - 1;
 }
 void sdk_dirty_free(sdk_dirty *d) {
     sdk_strmap_free(&d->by_instance);
@@ -25,7 +26,7 @@ void sdk_dirty_clear(sdk_dirty *d) {
     sdk_strmap_clear(&d->by_instance);
     d->n = 0;
 }
-void sdk_dirty_add(sdk_dirty *d, sdk_step *s) {
+void sdk_dirty_add(sdk_dirty *d, sdk_step *s, size_t owner) {
     if (s->kind != SDK_STEP_POD || !s->pod_instance) return;
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 16;
@@ -33,6 +34,7 @@ void sdk_dirty_add(sdk_dirty *d, sdk_step *s) {
     }
     void **head = sdk_strmap_slot(&d->by_instance, s->pod_instance, NULL);
     d->nodes[d->n].step = s;
+    d->nodes[d->n].owner = owner;
     d->nodes[d->n].next = (size_t)(uintptr_t)*head;
     *head = (void *)(uintptr_t)(d->n + 1);
     d->n++;
@@ -40,8 +42,9 @@ void sdk_dirty_add(sdk_dirty *d, sdk_step *s) {
 bool sdk_dirty_conflicts(const sdk_dirty *d, const sdk_step *s) {
     if (!d || !s->pod_instance) return false;
     for (size_t i = (size_t)(uintptr_t)sdk_strmap_get(&d->by_instance, s->pod_instance); i; i = d->nodes[i - 1].next) {
-        const sdk_step *o = d->nodes[i - 1].step;
-        if (o != s && sdk_step_conflicts(s, o)) return true;
+        const sdk_dirty_node *nd = &d->nodes[i - 1];
+        if (nd->owner == d->exclude_owner) continue;
+        if (nd->step != s && sdk_step_conflicts(s, nd->step)) return true;
     }
     return false;
 }
@@ -49,35 +52,30 @@ bool sdk_dirty_conflicts(const sdk_dirty *d, const sdk_step *s) {
 int sdk_plan_candidates_new(sdk_plan *const *plans, size_t n, sdk_candidate **out, size_t *n_out) {
     size_t total = 0;
     for (size_t i = 0; i < n; i++) total += plan_step_count(plans[i]);
-    /* in-flight steps with their owning plan index */
-    sdk_step **busy = sdk_xcalloc(total + 1, sizeof *busy);
-    size_t *busy_owner = sdk_xcalloc(total + 1, sizeof *busy_owner);
-    size_t n_busy = 0;
+    /* One index of every in-flight step, tagged with its plan; each plan ignores its own. Steps
+     * chosen this cycle join it (owner SIZE_MAX) and bind every plan after them. */
+    sdk_dirty dirty;
+    sdk_dirty_init(&dirty);
     for (size_t i = 0; i < n; i++)
         for (size_t a = 0; a < plans[i]->n_phases; a++)
             for (size_t b = 0; b < plans[i]->phases[a]->n_steps; b++) {
                 sdk_step *s = plans[i]->phases[a]->steps[b];
-                if (s->kind == SDK_STEP_POD && (s->status == SDK_STATUS_PREPARED || s->status == SDK_STATUS_STARTING)) {
-                    busy[n_busy] = s;
-                    busy_owner[n_busy++] = i;
-                }
+                if (s->kind == SDK_STEP_POD && (s->status == SDK_STATUS_PREPARED || s->status == SDK_STATUS_STARTING))
+                    sdk_dirty_add(&dirty, s, i);
             }
     sdk_candidate *chosen = sdk_xcalloc(total + 1, sizeof *chosen);
     size_t n_chosen = 0;
     sdk_candidate *cands = sdk_xcalloc(total + 1, sizeof *cands);
-    sdk_dirty dirty, earlier;
-    sdk_dirty_init(&dirty);   /* others' in-flight steps + everything chosen so far */
-    sdk_dirty_init(&earlier); /* steps chosen by higher-priority plans this cycle */
-    sdk_strmap mine_inst;     /* pod instances chosen by the current plan */
+    sdk_dirty earlier;       /* steps chosen by higher-priority plans this cycle */
+    sdk_dirty_init(&earlier);
+    sdk_strmap mine_inst;    /* pod instances chosen by the current plan */
     sdk_strmap_init(&mine_inst);
     for (size_t i = 0; i < n; i++) {
         sdk_plan *p = plans[i];
         if (sdk_plan_is_interrupted(p)) continue;
-        sdk_dirty_clear(&dirty);
-        for (size_t k = 0; k < n_busy; k++)
-            if (busy_owner[k] != i) sdk_dirty_add(&dirty, busy[k]);
-        for (size_t k = 0; k < n_chosen; k++) sdk_dirty_add(&dirty, chosen[k].step);
+        dirty.exclude_owner = i;
         sdk_strmap_clear(&mine_inst);
+        size_t first = n_chosen;
         size_t nc = sdk_plan__step_candidates(p, &dirty, cands, total);
         for (size_t c = 0; c < nc; c++) {
             sdk_step *s = cands[c].step;
@@ -89,15 +87,14 @@ int sdk_plan_candidates_new(sdk_plan *const *plans, size_t n, sdk_candidate **ou
             chosen[n_chosen++] = cands[c];
             if (s->pod_instance) sdk_strmap_put(&mine_inst, s->pod_instance, s);
         }
-        /* what this plan chose becomes "earlier" for the plans below it */
-        for (size_t k = 0; k < n_chosen; k++)
-            if (chosen[k].plan == p) sdk_dirty_add(&earlier, chosen[k].step);
+        for (size_t k = first; k < n_chosen; k++) {
+            sdk_dirty_add(&earlier, chosen[k].step, SIZE_MAX);
+            sdk_dirty_add(&dirty, chosen[k].step, SIZE_MAX);
+        }
     }
     sdk_dirty_free(&dirty);
     sdk_dirty_free(&earlier);
     sdk_strmap_free(&mine_inst);
-    free(busy);
-    free(busy_owner);
     free(cands);
     *out = chosen;
     *n_out = n_chosen;

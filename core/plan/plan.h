@@ -158,6 +158,7 @@ typedef struct sdk_step {
     bool interrupted;          /* canary gate */
     sdk_errors errors;
     sdk_backoff *backoff;      /* borrowed; NULL: no backoff */
+    uint64_t mark;             /* free for the caller (the service's revive bookkeeping); 0 at creation */
 } sdk_step;
 
 typedef struct sdk_dep { size_t child, prereq; } sdk_dep;

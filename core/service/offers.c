@@ -429,21 +429,14 @@ void svc_update_offer_interest(sdk_service *s) {
     sdk_candidate *c = NULL;
     size_t n = 0;
     sdk_plan_candidates_new(s->all, s->n_all, &c, &n);
-    /* Revive when a candidate was not a candidate last time (a crash-looping step costs one). */
-    sdk_strmap before;
-    sdk_strmap_init(&before);
-    for (size_t j = 0; j < s->n_seen; j++) sdk_strmap_put(&before, s->seen[j], s->seen[j]);
+    /* Revive when a candidate was not a candidate last time (a crash-looping step costs one):
+     * each step carries the epoch in which it last was one. */
+    uint64_t epoch = ++s->interest_epoch;
     bool fresh = false;
-    char **seen = sdk_xcalloc(n ? n : 1, sizeof *seen);
     for (size_t i = 0; i < n; i++) {
-        seen[i] = sdk_xstrdup(c[i].step->id);
-        if (!sdk_strmap_has(&before, seen[i])) fresh = true;
+        if (c[i].step->mark != epoch - 1) fresh = true;
+        c[i].step->mark = epoch;
     }
-    sdk_strmap_free(&before);
-    for (size_t j = 0; j < s->n_seen; j++) free(s->seen[j]);
-    free(s->seen);
-    s->seen = seen;
-    s->n_seen = n;
     free(c);
     if (n > 0 && (fresh || s->suppressed)) {
         s->drv->revive(s->dctx);

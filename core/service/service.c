@@ -502,8 +502,6 @@ void sdk_service_free(sdk_service *s) {
     free(s->kills);
     for (size_t i = 0; i < s->n_reconcile; i++) free(s->reconcile[i]);
     free(s->reconcile);
-    for (size_t i = 0; i < s->n_seen; i++) free(s->seen[i]);
-    free(s->seen);
     for (size_t i = 0; i < s->log_n; i++) svc_log_entry_free(&s->log[(s->log_start + i) % SVC_LOG_MAX]);
     svc_free_overrides(s);
     for (size_t i = 0; i < s->failed_since.cap; i++)

@@ -76,8 +76,7 @@ struct sdk_service {
     bool uninstall, uninstalled;
     double permanent_failure_timeout_s;
     sdk_strmap failed_since;    /* task name -> (double *) time its failure was first seen */
-    char **seen;                /* candidate step ids of the previous cycle (revive rule) */
-    size_t n_seen;
+    uint64_t interest_epoch;    /* revive rule: a candidate whose step mark != epoch - 1 is new */
 
     sdk_offer_log_entry log[SVC_LOG_MAX];
     size_t log_start, log_n;

@@ -83,9 +83,9 @@ int sdk_service_on_registered(sdk_service *s, const char *framework_id) {
         SDK_INFO("service", "reconciling %zu task(s) before using offers", s->n_reconcile);
         send_reconcile(s);
     }
-    /* Work that was in flight before a restart may need offers again. */
-    for (size_t j = 0; j < s->n_seen; j++) free(s->seen[j]);
-    s->n_seen = 0;
+    /* Work that was in flight before a restart may need offers again: every candidate counts
+     * as new after a (re)registration. */
+    s->interest_epoch += 2;
     svc_update_offer_interest(s);
     return 0;
 }
