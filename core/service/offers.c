@@ -176,6 +176,7 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
     for (size_t i = 0; i < n_launched; i++) {
         sdk_task_rec *r = svc_find_task(s, lg->tasks[i].name);
         if (r) {
+            svc_index_forget(s, r);
             sdk_task_desc_free_contents(&r->desc);
             sdk_executor_desc_free_contents(&r->exec);
             free(r->ip);
@@ -189,7 +190,7 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
         r->has_status = false;
         r->ready = false;
         sdk_task_rec_derive(r); /* the goal-state override (paused) stays */
-        svc_index_dirty(s);
+        svc_index_learn(s, r);
         launched[i].task_name = r->name;
         launched[i].task_id = r->desc.task_id;
         SDK_INFO("offers", "launching %s on %s (%s)", r->name, offer->hostname, r->desc.task_id);
@@ -201,7 +202,7 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
         memset(&res->stored[i], 0, sizeof res->stored[i]);
         if (lg) executor_copy(&r->exec, lg->executor);
         sdk_task_rec_derive(r);
-        svc_index_dirty(s);
+        svc_index_learn(s, r);
     }
     s->views_dirty = true;
     sdk_step_on_launched(st, launched, n_launched);

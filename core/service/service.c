@@ -38,6 +38,19 @@ static void reindex(sdk_service *s) {
     }
     s->index_dirty = false;
 }
+void svc_index_forget(sdk_service *s, sdk_task_rec *r) {
+    if (s->index_dirty) return;
+    if (r->name) sdk_strmap_del(&s->by_name, r->name);
+    if (r->desc.task_id && r->desc.task_id[0]) sdk_strmap_del(&s->by_id, r->desc.task_id);
+}
+
+void svc_index_learn(sdk_service *s, sdk_task_rec *r) {
+    if (s->index_dirty) return;
+    size_t i = (size_t)(r - s->tasks);
+    if (r->name) sdk_strmap_put(&s->by_name, r->name, (void *)(uintptr_t)(i + 1));
+    if (r->desc.task_id && r->desc.task_id[0]) sdk_strmap_put(&s->by_id, r->desc.task_id, (void *)(uintptr_t)(i + 1));
+}
+
 sdk_task_rec *svc_find_task(sdk_service *s, const char *name) {
     reindex(s);
     size_t i = (size_t)(uintptr_t)sdk_strmap_get(&s->by_name, name);
@@ -57,7 +70,8 @@ sdk_task_rec *svc_add_task(sdk_service *s) {
     sdk_task_rec *r = &s->tasks[s->n_tasks++];
     memset(r, 0, sizeof *r);
     s->views_dirty = true;
-    s->index_dirty = true;
+    /* The maps hold indices, which appending does not move; the caller names the record and
+     * calls svc_index_learn (or marks the index dirty). */
     return r;
 }
 void svc_remove_task(sdk_service *s, sdk_task_rec *r) {

@@ -88,6 +88,10 @@ sdk_task_rec *svc_find_task(sdk_service *s, const char *name);
 sdk_task_rec *svc_find_task_id(sdk_service *s, const char *task_id);
 /* A record's name or task id changed (launch, decode): the lookup maps are rebuilt on next use. */
 static inline void svc_index_dirty(sdk_service *s) { s->index_dirty = true; }
+/* The same, incrementally, for one record whose strings are about to change / just changed
+ * (the launch path: a full rebuild per launch would be quadratic). */
+void svc_index_forget(sdk_service *s, sdk_task_rec *r);
+void svc_index_learn(sdk_service *s, sdk_task_rec *r);
 sdk_task_rec *svc_add_task(sdk_service *s);
 void svc_remove_task(sdk_service *s, sdk_task_rec *r);
 int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r);
