@@ -138,6 +138,7 @@ static void h_start(sdk_http_req *req, void *ud) {
     sdk_errors msg;
     sdk_errors_init(&msg);
     sdk_cmd_result r = sdk_plan_cmd_start(p, kv, n, &msg);
+    sdk_service_plans_changed(api->svc);
     if (r == SDK_CMD_OK) {
         char *pt = params_text_new(kv, n);
         char *m = sdk_asprintf_new("Received cmd: start %s with parameters: %s", p->name, pt);
@@ -162,6 +163,7 @@ static void h_stop(sdk_http_req *req, void *ud) {
     sdk_errors msg;
     sdk_errors_init(&msg);
     respond_cmd(req, sdk_plan_cmd_stop(p), &msg, "Received cmd: stop");
+    sdk_service_plans_changed(api->svc);
     sdk_errors_free(&msg);
 }
 
@@ -172,6 +174,7 @@ static void h_continue(sdk_http_req *req, void *ud) {
     sdk_errors msg;
     sdk_errors_init(&msg);
     respond_cmd(req, sdk_plan_cmd_continue(p, query_opt(req, "phase"), &msg), &msg, "Received cmd: continue");
+    sdk_service_plans_changed(api->svc);
     sdk_errors_free(&msg);
 }
 
@@ -182,6 +185,7 @@ static void h_interrupt(sdk_http_req *req, void *ud) {
     sdk_errors msg;
     sdk_errors_init(&msg);
     respond_cmd(req, sdk_plan_cmd_interrupt(p, query_opt(req, "phase"), &msg), &msg, "Received cmd: interrupt");
+    sdk_service_plans_changed(api->svc);
     sdk_errors_free(&msg);
 }
 
@@ -194,6 +198,7 @@ static void element_cmd(sdk_http_req *req, sdk_api *api, bool restart) {
     sdk_errors_init(&msg);
     sdk_cmd_result r = restart ? sdk_plan_cmd_restart(p, phase, step, &msg)
                                : sdk_plan_cmd_force_complete(p, phase, step, &msg);
+    sdk_service_plans_changed(api->svc);
     char *ok = sdk_asprintf_new("Received cmd: %s for Plan: %s, Phase: %s, Step: %s",
                                 restart ? "restart" : "forceComplete", p->name, phase ? phase : "null",
                                 step ? step : "null");

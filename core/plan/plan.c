@@ -433,7 +433,8 @@ static void phase_canary_init(sdk_phase *ph) {
     sdk_strat *st = &ph->strat;
     if (!kind_is_canary(st->kind) || st->canary_init) return;
     st->canary_init = true;
-    for (size_t i = 0; i < ph->n_steps && st->n_canary < 2; i++) {
+    size_t gate = st->canary_released >= 2 ? 0 : 2 - st->canary_released;
+    for (size_t i = 0; i < ph->n_steps && st->n_canary < gate; i++) {
         sdk_step *s = ph->steps[i];
         if (s->status == SDK_STATUS_PENDING || s->interrupted) {
             s->interrupted = true;
@@ -489,10 +490,18 @@ void sdk_phase_interrupt(sdk_phase *ph) {
     ph->strat.interrupted = true;
 }
 
+size_t sdk_phase_canary_released(const sdk_phase *ph) { return ph->strat.canary_released; }
+
+void sdk_phase_canary_restore(sdk_phase *ph, size_t released) {
+    if (!kind_is_canary(ph->strat.kind) || ph->strat.canary_init) return;
+    ph->strat.canary_released = released > 2 ? 2 : released;
+}
+
 void sdk_phase_proceed(sdk_phase *ph) {
     long c = kind_is_canary(ph->strat.kind) ? next_canary(ph) : -1;
     if (c >= 0) {
         ph->steps[c]->interrupted = false;
+        ph->strat.canary_released++;
         return;
     }
     ph->strat.interrupted = false;

@@ -172,6 +172,7 @@ typedef struct sdk_strat {
     bool canary_init;          /* canary steps chosen (lazily, at first use) */
     size_t canary[2];
     size_t n_canary;
+    size_t canary_released;    /* releases (`continue`) given so far, counted across restarts */
 } sdk_strat;
 
 typedef struct sdk_phase {
@@ -266,6 +267,11 @@ void sdk_phase_restart(sdk_phase *ph);
 void sdk_phase_force_complete(sdk_phase *ph);
 void sdk_plan_restart(sdk_plan *p);
 void sdk_plan_force_complete(sdk_plan *p);
+/* Canary releases of a phase so far (0..2), and restoring them after a scheduler restart: a
+ * phase rebuilt with `released` = k gates only the first 2 - k of its pending steps, so an
+ * operator never has to release the same canary twice. Call restore before the phase is used. */
+size_t sdk_phase_canary_released(const sdk_phase *ph);
+void sdk_phase_canary_restore(sdk_phase *ph, size_t released);
 /* Interrupt / proceed. Phase proceed releases the next canary step while one is held. */
 void sdk_phase_interrupt(sdk_phase *ph);
 void sdk_phase_proceed(sdk_phase *ph);

@@ -6,6 +6,7 @@
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,6 +381,51 @@ void svc_order_plans(sdk_service *s) {
     for (size_t i = 1; i < s->n_plans; i++) s->all[s->n_all++] = s->plans[i];
 }
 
+/* Canary releases per "<plan>/<phase>", kept in the property below: plans are rebuilt at every
+ * start, but a canary the operator released stays released. */
+#define CANARY_PROPERTY "canary-released"
+
+static void restore_canaries(sdk_service *s) {
+    void *buf = NULL;
+    size_t len = 0;
+    if (sdk_state_property_get_new(s->state, CANARY_PROPERTY, &buf, &len, NULL)) return;
+    json_t *o = json_loadb(buf, len, 0, NULL);
+    free(buf);
+    for (size_t i = 0; i < s->n_plans; i++)
+        for (size_t j = 0; j < s->plans[i]->n_phases; j++) {
+            sdk_phase *ph = s->plans[i]->phases[j];
+            char *key = sdk_asprintf_new("%s/%s", s->plans[i]->name, ph->name);
+            json_t *v = json_object_get(o, key);
+            if (json_is_integer(v)) sdk_phase_canary_restore(ph, (size_t)json_integer_value(v));
+            free(key);
+        }
+    json_decref(o);
+}
+
+void sdk_service_plans_changed(sdk_service *s) {
+    json_t *o = json_object();
+    for (size_t i = 0; i < s->n_plans; i++)
+        for (size_t j = 0; j < s->plans[i]->n_phases; j++) {
+            sdk_phase *ph = s->plans[i]->phases[j];
+            size_t k = sdk_phase_canary_released(ph);
+            if (!k) continue;
+            char *key = sdk_asprintf_new("%s/%s", s->plans[i]->name, ph->name);
+            json_object_set_new(o, key, json_integer((json_int_t)k));
+            free(key);
+        }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    void *old = NULL;
+    size_t old_len = 0;
+    bool same = sdk_state_property_get_new(s->state, CANARY_PROPERTY, &old, &old_len, NULL) == 0 &&
+                old_len == strlen(text) && !memcmp(old, text, old_len);
+    free(old);
+    if (!same && sdk_state_put_property(s->state, CANARY_PROPERTY, text, strlen(text), NULL))
+        SDK_WARN("service", "storing canary releases failed: a restart would gate them again");
+    free(text);
+    svc_update_offer_interest(s);
+}
+
 static int build_plans(sdk_service *s, sdk_errors *errs) {
     if (s->uninstall) {
         /* The uninstall plan is served as `deploy` (Cosmos and CLIs poll it), and nothing else runs. */
@@ -398,6 +444,7 @@ static int build_plans(sdk_service *s, sdk_errors *errs) {
     if (rc) return rc;
     if (s->n_plans && sdk_errors_any(&s->config_errors))
         sdk_errors_extend(&s->plans[0]->errors, &s->config_errors);
+    restore_canaries(s);
     rc = sdk_decommission_plan_new(s->target, sdk_service_task_views(s), &s->decommission);
     if (rc) return rc;
     svc_order_plans(s);

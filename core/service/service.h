@@ -142,6 +142,10 @@ int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const cha
                        size_t n_tasks, char ***affected, size_t *n_affected, sdk_errors *errs);
 void sdk_service_names_free(char **names, size_t n);
 
+/* After an operator command on a plan (continue, interrupt, start, ...): records what must
+ * survive a restart (canary releases). Callers that run plan commands call it. */
+void sdk_service_plans_changed(sdk_service *s);
+
 /* True once an uninstall finished: the state is wiped and the framework torn down. */
 bool sdk_service_uninstalled(const sdk_service *s);
 bool sdk_service_uninstalling(const sdk_service *s);

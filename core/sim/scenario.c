@@ -388,7 +388,8 @@ static void do_plan_cmd(scn *s, char **tok, size_t n) {
     else if (!strcmp(tok[0], "plan-stop")) r = sdk_plan_cmd_stop(p);
     if (r != SDK_CMD_OK) fail(s, "%s answered %d: %s", tok[0], sdk_cmd_http_status(r), msg.n ? msg.msgs[0] : "");
     sdk_errors_free(&msg);
-    /* the service reacts to new work like after any operator command */
+    /* the service records what must survive a restart and reacts to new work */
+    sdk_service_plans_changed(s->svc);
     sdk_service_tick(s->svc);
 }
 
