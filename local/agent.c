@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 /* The agents' side: default-executor semantics (mesos-v1-protocol.md §6.2, §6.3).
  *
  * Executors are sandboxes plus charged resources; each task is a process group running
@@ -285,6 +286,13 @@ static void stop_check(lc_check *k, lc_cluster *c) {
 }
 
 /* An agent- or executor-sourced update (with uuid). healthy: -1 unset, 0/1. */
+/* The address of the agent's "container": its hostname when that is an IPv4 address (agents are
+ * 127.0.0.N by default), else loopback. Schedulers read it from TaskStatus (replace_address). */
+static const char *agent_ip(const lc_agent *a) {
+    struct in_addr in;
+    return a->hostname && inet_pton(AF_INET, a->hostname, &in) == 1 ? a->hostname : "127.0.0.1";
+}
+
 static void task_update_from(lc_task *t, int source, int state, int reason, const char *msg, int healthy) {
     Mesos__V1__TaskStatus *s = lc_status_new(t->id, state, source, reason, msg, t->agent->id);
     s->executor_id = id_new(&mesos__v1__executor_id__descriptor, t->ex->id);
@@ -301,6 +309,17 @@ static void task_update_from(lc_task *t, int source, int state, int reason, cons
     s->container_status = pb_new(&mesos__v1__container_status__descriptor);
     s->container_status->container_id = id_new(&mesos__v1__container_id__descriptor, t->container_id);
     s->container_status->container_id->parent = id_new(&mesos__v1__container_id__descriptor, t->ex->container_id);
+    if (state == MESOS__V1__TASK_STATE__TASK_RUNNING || state == MESOS__V1__TASK_STATE__TASK_STARTING) {
+        Mesos__V1__NetworkInfo *ni = pb_new(&mesos__v1__network_info__descriptor);
+        Mesos__V1__NetworkInfo__IPAddress *ip = pb_new(&mesos__v1__network_info__ipaddress__descriptor);
+        ip->ip_address = sdk_xstrdup(agent_ip(t->agent));
+        ni->n_ip_addresses = 1;
+        ni->ip_addresses = sdk_xcalloc(1, sizeof *ni->ip_addresses);
+        ni->ip_addresses[0] = ip;
+        s->container_status->n_network_infos = 1;
+        s->container_status->network_infos = sdk_xcalloc(1, sizeof *s->container_status->network_infos);
+        s->container_status->network_infos[0] = ni;
+    }
     lc_update *u = sdk_xcalloc(1, sizeof *u);
     u->status = s;
     bool was_empty = t->updates == NULL;
@@ -376,7 +395,7 @@ static char **task_env_new(const lc_task *t, const Mesos__V1__CommandInfo *cmd) 
     }
     env_set(&env, &n, "MESOS_SANDBOX", t->sandbox);
     env_set(&env, &n, "MESOS_DIRECTORY", t->ex->sandbox);
-    env_set(&env, &n, "MESOS_CONTAINER_IP", "127.0.0.1");
+    env_set(&env, &n, "MESOS_CONTAINER_IP", agent_ip(t->agent));
     env_set(&env, &n, "MESOS_ALLOCATION_ROLE", t->role);
     env_set(&env, &n, "MESOS_FRAMEWORK_ID", t->fw_id);
     env_set(&env, &n, "MESOS_EXECUTOR_ID", t->ex->id);

@@ -94,7 +94,10 @@ static void h_plugin(sdk_http_req *req, void *ud) {
     }
     size_t blen = 0;
     const char *body = sdk_http_req_body(req, &blen);
+    sdk_kv *query = NULL;
+    size_t nq = sdk_http_req_query_all(req, &query);
     sdk_plugin_http_request preq = {.method = sdk_http_req_method(req), .path = sdk_http_req_path(req),
+                                    .query = query, .n_query = nq,
                                     .headers = hdrs, .n_headers = nh, .body = blen ? body : NULL,
                                     .body_len = blen};
     if (!strcmp(preq.method, "HEAD")) preq.method = "GET";
@@ -104,6 +107,7 @@ static void h_plugin(sdk_http_req *req, void *ud) {
     pc->resp = resp;
     bool pending = false;
     int rc = sdk_plugin_dispatch(api->plugin, &preq, resp, &pending);
+    free(query); /* the request is borrowed by the plugin only during the call */
     if (rc == 0 && pending) {
         sdk_http_defer(req);
         sdk_http_req_on_close(req, on_client_gone, pc);

@@ -396,6 +396,30 @@ const char *sdk_http_req_query(const sdk_http_req *req, const char *name) {
     return v ? v : "";
 }
 
+typedef struct qcollect {
+    sdk_kv *v;
+    size_t n, cap;
+} qcollect;
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    qcollect *q = cls;
+    if (q->n == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 8;
+        q->v = sdk_xrealloc(q->v, q->cap * sizeof *q->v);
+    }
+    q->v[q->n].key = (char *)key;
+    q->v[q->n++].value = (char *)(value ? value : "");
+    return MHD_YES;
+}
+
+size_t sdk_http_req_query_all(const sdk_http_req *req, sdk_kv **out) {
+    qcollect q = {0};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+    *out = q.v;
+    return q.n;
+}
+
 const char *sdk_http_req_header(const sdk_http_req *req, const char *name) {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }

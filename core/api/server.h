@@ -17,6 +17,7 @@
 #ifndef SDK_API_SERVER_H
 #define SDK_API_SERVER_H
 #include <stddef.h>
+#include "core/spec/spec.h" /* sdk_kv */
 #include <stdint.h>
 
 #include <jansson.h>
@@ -66,6 +67,9 @@ const char *sdk_http_req_pattern(const sdk_http_req *req);    /* the route patte
 const char *sdk_http_req_param(const sdk_http_req *req, const char *name);  /* {name} value or NULL */
 const char *sdk_http_req_query(const sdk_http_req *req, const char *name);  /* decoded query arg or NULL;
                                                                                "?a" gives "" */
+/* Every query argument in order (URL-decoded; a key without '=' has value ""). *out is a new
+ * array of borrowed strings, valid while req is (free() the array only). Returns the count. */
+size_t sdk_http_req_query_all(const sdk_http_req *req, sdk_kv **out);
 const char *sdk_http_req_header(const sdk_http_req *req, const char *name); /* case-insensitive or NULL */
 /* The full body, NUL-terminated (a body containing NUL bytes needs *len). Never NULL. */
 const char *sdk_http_req_body(const sdk_http_req *req, size_t *len);

@@ -258,19 +258,43 @@ static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sd
     if (r->n_live) memcpy(all, r->live, r->n_live * sizeof *all);
     if (n) memcpy(all + r->n_live, opts, n * sizeof *all);
     sdk_spec *spec = NULL;
+    size_t n_saved = 0;
+    sdk_kv *saved = sdk_assembly_vars_dup(r->as, &n_saved);
     int rc = sdk_assembly_rebuild_new(r->as, r->in, all, r->n_live + n, &spec, errs);
     free(all);
     if (rc) {
         *bad_input = true;
+        for (size_t i = 0; i < n_saved; i++) { free(saved[i].key); free(saved[i].value); }
+        free(saved);
         return SDK_EINVAL;
     }
-    rc = sdk_service_update_config(r->svc, spec, errs);
-    if (rc) return rc;
-    for (size_t i = 0; i < n; i++) live_set(r, opts[i].key, opts[i].value);
-    if (store_live(r, errs)) {
-        SDK_ERROR("scheduler", "the update is applied but its options could not be stored: a restart would "
-                               "render the previous options");
+    /* The options are stored BEFORE the new target: a crash in between restarts with them (and
+     * validates them again), never silently with the old ones. A refused update restores them. */
+    sdk_kv *before = sdk_xcalloc(r->n_live + 1, sizeof *before);
+    size_t n_before = r->n_live;
+    for (size_t i = 0; i < n_before; i++) {
+        before[i].key = sdk_xstrdup(r->live[i].key);
+        before[i].value = sdk_xstrdup(r->live[i].value);
     }
+    for (size_t i = 0; i < n; i++) live_set(r, opts[i].key, opts[i].value);
+    rc = store_live(r, errs);
+    if (!rc) rc = sdk_service_update_config(r->svc, spec, errs);
+    else sdk_spec_free(spec);
+    if (rc) {
+        /* refused: the plugin goes back to the options the running configuration was made with */
+        sdk_assembly_rollback(r->as, saved, n_saved);
+        for (size_t i = 0; i < r->n_live; i++) { free(r->live[i].key); free(r->live[i].value); }
+        free(r->live);
+        r->live = before;
+        r->n_live = n_before;
+        if (store_live(r, NULL))
+            SDK_ERROR("scheduler", "restoring the previous update options failed: a restart may render the refused ones");
+        return rc;
+    }
+    for (size_t i = 0; i < n_before; i++) { free(before[i].key); free(before[i].value); }
+    free(before);
+    for (size_t i = 0; i < n_saved; i++) { free(saved[i].key); free(saved[i].value); }
+    free(saved);
     printf("Configuration updated: %zu option(s) changed\n", n);
     show(r);
     return 0;

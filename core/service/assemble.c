@@ -144,3 +144,17 @@ int sdk_assembly_rebuild_new(sdk_assembly *a, const sdk_assembly_input *in, cons
     a->n_vars = n_vars;
     return 0;
 }
+
+sdk_kv *sdk_assembly_vars_dup(const sdk_assembly *a, size_t *n) {
+    sdk_kv *out = NULL;
+    kv_copy(a->vars, a->n_vars, &out, n);
+    return out;
+}
+
+void sdk_assembly_rollback(sdk_assembly *a, sdk_kv *saved, size_t n_saved) {
+    for (size_t i = 0; i < a->n_vars; i++) { free(a->vars[i].key); free(a->vars[i].value); }
+    free(a->vars);
+    a->vars = saved;
+    a->n_vars = n_saved;
+    if (a->inst) sdk_plugin_instance_set_options(a->inst, a->vars, a->n_vars);
+}

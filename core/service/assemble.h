@@ -35,6 +35,11 @@ int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *er
  * owns); on failure nothing changes (the plugin keeps its old options). */
 int sdk_assembly_rebuild_new(sdk_assembly *a, const sdk_assembly_input *in, const sdk_kv *more,
                              size_t n_more, sdk_spec **out, sdk_errors *errs);
+/* Undoes a successful sdk_assembly_rebuild_new whose spec was then refused by the service:
+ * `saved` (taken) becomes a->vars again and the plugin sees those options again. */
+void sdk_assembly_rollback(sdk_assembly *a, sdk_kv *saved, size_t n_saved);
+/* A copy of a->vars, for sdk_assembly_rollback. */
+sdk_kv *sdk_assembly_vars_dup(const sdk_assembly *a, size_t *n);
 /* Releases everything; spec may have been taken by the caller (set it to NULL). */
 void sdk_assembly_free(sdk_assembly *a);
 /* Placement strings of every pod: appends "pods.<type>.placement: <problem>" for invalid ones. */

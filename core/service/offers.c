@@ -3,6 +3,7 @@
  * decline the rest, and keep revive/suppress in step with the work. */
 #include "core/plugin/plugin.h"
 #include "core/service/service_internal.h"
+#include "core/util/crashpoint.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/strmap.h"
@@ -160,7 +161,9 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
     }
     sdk_errors_free(&e);
 
+    sdk_crash_point("after-record");
     s->drv->accept(s->dctx, offer, res->ops, res->n_ops, SDK_ACCEPT_REFUSE_S);
+    sdk_crash_point("after-accept");
     for (size_t i = 0; i < res->n_ops; i++) {
         switch (res->ops[i].type) {
         case SDK_OP_RESERVE: s->m.ops_reserve++; break;
@@ -189,6 +192,7 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
         executor_copy(&r->exec, lg->executor);
         r->has_status = false;
         r->ready = false;
+        r->never_launched = false;
         sdk_task_rec_derive(r); /* the goal-state override (paused) stays */
         svc_index_learn(s, r);
         launched[i].task_name = r->name;
@@ -251,6 +255,11 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
             if (strcmp(r->pod_instance, st->pod_instance)) continue;
             bool live = sdk_task_rec_alive(r) && !step_has_task(st, r->spec_task);
             if (live != (pass == 0)) continue;
+            /* records whose reservations do not exist (a launch that never reached Mesos), and
+             * permanently failed ones unless this step replaces them, would pin the launch to
+             * resources and an agent that are not there */
+            if (r->never_launched) continue;
+            if (r->permanently_failed && st->recovery != SDK_RECOVERY_PERMANENT) continue;
             sdk_launch_record_from_task(&r->desc, &r->exec, &recs[n_recs++]);
             if (live) executor_running = true;
         }
@@ -356,8 +365,9 @@ static void run_generic_step(sdk_service *s, sdk_step *st) {
 }
 
 /* Vetoed decommission kills are in ERROR, so no strategy offers them again: ask the plugin each
- * cycle, and put an allowed one back to PENDING. */
-static void recheck_vetoes(sdk_service *s) {
+ * cycle and each tick (offers stop once the service is idle), and put an allowed one back to
+ * PENDING. */
+void svc_recheck_vetoes(sdk_service *s) {
     if (!s->decommission || !s->plugin) return;
     for (size_t p = 0; p < s->decommission->n_phases; p++) {
         sdk_phase *ph = s->decommission->phases[p];
@@ -511,7 +521,7 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     for (size_t i = 0; i < n; i++) filter_offer(s, &in[i], &offers[i]);
 
     recovery_update(s);
-    recheck_vetoes(s);
+    svc_recheck_vetoes(s);
     sdk_candidate *c = NULL;
     size_t nc = 0;
     sdk_plan_candidates_new(s->all, s->n_all, &c, &nc);

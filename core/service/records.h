@@ -19,6 +19,9 @@ typedef struct sdk_task_rec {
     bool ready;
     char *ip;
     bool permanently_failed;
+    /* The launch was recorded but never reached Mesos (crash between record and ACCEPT): its
+     * recorded reservations do not exist, so a relaunch must not wait for them. In memory only. */
+    bool never_launched;
     sdk_goal_override override;
     char **resource_ids;        /* resource_id labels of task + executor resources */
     size_t n_resource_ids;

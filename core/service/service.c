@@ -3,6 +3,7 @@
  * statuses.c. */
 #include "core/service/service_internal.h"
 #include "core/plugin/plugin.h"
+#include "core/util/crashpoint.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
@@ -239,6 +240,7 @@ static int store_new_target(sdk_service *s, sdk_spec *cand, sdk_spec *old, char 
     if (rc) return rc;
     SDK_INFO("config", "new target configuration %s%s%s%s", id, old_id ? " (was " : "", old_id ? old_id : "",
              old_id ? ")" : "");
+    sdk_crash_point("after-target");
     s->target = cand;
     s->target_id = sdk_xstrdup(id);
     if (old) {

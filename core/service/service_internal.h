@@ -121,6 +121,8 @@ void svc_apply_pause(sdk_service *s, sdk_eval_result *res);
 /* Backend limits the spec runs into (a Docker image on the local cluster...), as errors. */
 void svc_check_backend(const sdk_service *s, const sdk_spec *spec, sdk_errors *errs);
 
+/* Re-asks the plugin about refused decommissions (offers.c). */
+void svc_recheck_vetoes(sdk_service *s);
 /* Revive when a step not seen last cycle became a candidate; suppress when idle (§8.2). */
 void svc_update_offer_interest(sdk_service *s);
 #endif

@@ -148,6 +148,12 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
         return;
     }
     sdk_errors_free(&e);
+    /* First word about a launch is "unknown to the master/agent" from reconciliation: the launch
+     * never reached Mesos (the scheduler died between recording it and sending the ACCEPT). */
+    if (!r->has_status && sdk_tstate_terminal(u->state) && u->reason && !strcmp(u->reason, "REASON_RECONCILIATION")) {
+        r->never_launched = true;
+        SDK_WARN("tasks", "%s was recorded but never launched; its reservations are not used", r->name);
+    }
     r->has_status = true;
     r->state = u->state;
     r->ready = ready;
@@ -199,5 +205,6 @@ void sdk_service_tick(sdk_service *s) {
     }
     if (s->registered && s->n_reconcile && now - s->reconcile_last >= SVC_RECONCILE_RETRY_S)
         send_reconcile(s);
-    svc_update_offer_interest(s); /* delayed steps coming due */
+    svc_recheck_vetoes(s);
+    svc_update_offer_interest(s); /* delayed steps coming due, vetoes lifted */
 }

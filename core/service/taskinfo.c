@@ -144,6 +144,32 @@ int sdk_taskinfo_encode_new(const sdk_task_desc *t, const sdk_executor_desc *ex,
         d->ports->ports[i] = p;
     }
     ti->discovery = d;
+    /* Pod-level volumes belong to the executor; every task sees each one at the same path through
+     * a SANDBOX_PATH (PARENT) volume, as the default executor expects. */
+    size_t n_podvol = 0;
+    for (size_t i = 0; ex && i < ex->resources.n; i++)
+        if (ex->resources.v[i].persistence_id && ex->resources.v[i].volume_container_path) n_podvol++;
+    if (n_podvol) {
+        Mesos__V1__ContainerInfo *ci = NEW(Mesos__V1__ContainerInfo, mesos__v1__container_info__init);
+        ci->type = MESOS__V1__CONTAINER_INFO__TYPE__MESOS;
+        ci->volumes = sdk_xcalloc(n_podvol, sizeof *ci->volumes);
+        for (size_t i = 0; i < ex->resources.n; i++) {
+            const sdk_resource *r = &ex->resources.v[i];
+            if (!r->persistence_id || !r->volume_container_path) continue;
+            Mesos__V1__Volume *v = NEW(Mesos__V1__Volume, mesos__v1__volume__init);
+            v->mode = r->volume_read_only ? MESOS__V1__VOLUME__MODE__RO : MESOS__V1__VOLUME__MODE__RW;
+            v->container_path = sdk_xstrdup(r->volume_container_path);
+            v->source = NEW(Mesos__V1__Volume__Source, mesos__v1__volume__source__init);
+            v->source->has_type = 1;
+            v->source->type = MESOS__V1__VOLUME__SOURCE__TYPE__SANDBOX_PATH;
+            v->source->sandbox_path = NEW(Mesos__V1__Volume__Source__SandboxPath, mesos__v1__volume__source__sandbox_path__init);
+            v->source->sandbox_path->has_type = 1;
+            v->source->sandbox_path->type = MESOS__V1__VOLUME__SOURCE__SANDBOX_PATH__TYPE__PARENT;
+            v->source->sandbox_path->path = sdk_xstrdup(r->volume_container_path);
+            ci->volumes[ci->n_volumes++] = v;
+        }
+        ti->container = ci;
+    }
     if (ex && ex->executor_id) {
         Mesos__V1__ExecutorInfo *e = NEW(Mesos__V1__ExecutorInfo, mesos__v1__executor_info__init);
         e->has_type = 1;

@@ -444,8 +444,19 @@ static void do_update(scn *s, char **tok, size_t n) {
     sdk_errors e;
     sdk_errors_init(&e);
     sdk_spec *spec = NULL;
+    size_t n_saved = 0;
+    sdk_kv *saved = sdk_assembly_vars_dup(&s->as, &n_saved);
     int rc = sdk_assembly_rebuild_new(&s->as, &in, more, k, &spec, &e);
-    if (!rc) rc = sdk_service_update_config(s->svc, spec, &e);
+    if (!rc) {
+        rc = sdk_service_update_config(s->svc, spec, &e);
+        if (rc) {
+            sdk_assembly_rollback(&s->as, saved, n_saved);
+            saved = NULL;
+            n_saved = 0;
+        }
+    }
+    for (size_t i = 0; i < n_saved; i++) { free(saved[i].key); free(saved[i].value); }
+    free(saved);
     if (expect_fail) {
         const char *want = n > 1 ? tok[1] : "";
         if (!rc) fail(s, "the update was accepted, expected a refusal containing '%s'", want);

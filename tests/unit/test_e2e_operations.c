@@ -215,7 +215,34 @@ out:
     e2e_cleanup(&w);
 }
 
+/* A pod-level volume is visible to every task of the pod (SANDBOX_PATH volumes to the
+ * executor's), and persistent: what the ONCE writer left is read by the server. */
+static void test_pod_volume_shared_by_tasks(void) {
+    e2e_world w;
+    e2e_world_init(&w);
+    char *exe = sdk_asprintf_new("%s/scheduler", e2e_bin_dir());
+    char *work = sdk_asprintf_new("%s/work", w.dir);
+    char *api = sdk_asprintf_new("127.0.0.1:%u", w.api);
+    char *log = sdk_asprintf_new("%s/scheduler.log", w.dir);
+    char *argv[] = {exe, "--spec", "tests/scenarios/specs/pod_volume.yml", "--workdir", work, "--api", api, NULL};
+    w.sched = e2e_spawn(argv, log);
+    CHECK(e2e_wait_plan_complete(&w, "deploy", 60));
+    char *cmd = sdk_asprintf_new("grep -rl written-by-writer %s/work/cluster/volumes 2>/dev/null | wc -l", w.dir);
+    char *out = e2e_sh(cmd);
+    CHECK_MSG(atoi(out) == 1, "the writer's file is not in the pod volume (%s)", out);
+    free(out);
+    free(cmd);
+    cmd = sdk_asprintf_new("grep -rl --include=stdout written-by-writer %s/work/cluster/slaves 2>/dev/null | wc -l", w.dir);
+    out = e2e_sh(cmd);
+    CHECK_MSG(atoi(out) == 1, "the reader did not print the writer's file (%s stdout files)", out);
+    free(out);
+    free(cmd);
+    free(exe); free(work); free(api); free(log);
+    e2e_cleanup(&w);
+}
+
 int main(void) {
     RUN(test_operations_keep_and_remove_data);
+    RUN(test_pod_volume_shared_by_tasks);
     return check_summary("test_e2e_operations");
 }
