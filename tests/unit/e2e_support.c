@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,6 +77,7 @@ json_t *e2e_get_json(const char *url, long *code) {
 pid_t e2e_spawn(char *const argv[], const char *log) {
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* a killed or timed-out test leaves nothing behind (SIGTERM: the child cleans up) */
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
         setenv("SDK_LOG", "info", 1);
@@ -207,7 +209,7 @@ char *e2e_sh(const char *cmd) {
 void e2e_cleanup(e2e_world *w) {
     e2e_stop(w->sched, SIGINT);
     w->sched = 0;
-    char *cmd = sdk_asprintf_new("pkill -f -- '--workdir %s/work/cluster' 2>/dev/null; rm -rf %s", w->dir, w->dir);
+    char *cmd = sdk_asprintf_new("pkill -f -- '[-]-workdir %s/work/cluster' 2>/dev/null; rm -rf %s", w->dir, w->dir);
     if (system(cmd)) {}
     free(cmd);
 }

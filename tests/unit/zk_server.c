@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -62,6 +63,7 @@ static bool zk_spawn(zk_server *z) {
     }
     if (z->pid == 0) {
         setsid();
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed or timed-out test leaves no server behind */
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd >= 0) {
             dup2(fd, 1);
