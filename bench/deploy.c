@@ -6,6 +6,7 @@
  *   make bench                                  (all benchmarks)
  *   build/bench/deploy [N ...]                  (default: 100 1000)
  *   SDK_BENCH_REAL_MAX=100 build/bench/deploy   (largest N run with real processes; default 1000)
+ *   SDK_BENCH_AGENTS=200 build/bench/deploy      (agents in the local cluster; default 50)
  */
 #include "core/util/str.h"
 #include <arpa/inet.h>
@@ -83,7 +84,9 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb) 
     char dir[] = "/tmp/sdk-bench-XXXXXX";
     if (!mkdtemp(dir)) return -1;
     unsigned mport = free_port(), aport = free_port();
-    int agents = n < 50 ? n : 50;
+    int max_agents = getenv("SDK_BENCH_AGENTS") ? atoi(getenv("SDK_BENCH_AGENTS")) : 50;
+    if (max_agents < 1) max_agents = 1;
+    int agents = n < max_agents ? n : max_agents;
     char ps[16], as[16], ag[16], ap[32], master[64];
     snprintf(ps, sizeof ps, "%u", mport);
     snprintf(ag, sizeof ag, "%d", agents);
@@ -139,8 +142,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    printf("bench/deploy: hello-style pods (volume + one RUNNING task), parallel plan, 50 agents max, "
-           "100 ms allocation cycle\n");
+    int max_agents = getenv("SDK_BENCH_AGENTS") ? atoi(getenv("SDK_BENCH_AGENTS")) : 50;
+    printf("bench/deploy: hello-style pods (volume + one RUNNING task), parallel plan, %d agents max, "
+           "100 ms allocation cycle\n", max_agents);
     printf("reproduce: make && build/bench/deploy %s\n\n", argc > 1 ? "N..." : "100 1000");
     printf("%-6s %-10s %12s %14s %18s\n", "pods", "executor", "deploy (s)", "launches/s", "scheduler RSS (MB)");
     int bad = 0;

@@ -109,9 +109,9 @@ static bool step_has_task(const sdk_step *st, const char *spec_task) {
  * (only one task may hold a set at a time, §1.5). Returns true when any is still alive. */
 static bool kill_conflicting(sdk_service *s, const sdk_pod_spec *pod, const sdk_step *st) {
     bool alive = false;
-    for (size_t i = 0; i < s->n_tasks; i++) {
-        sdk_task_rec *r = &s->tasks[i];
-        if (strcmp(r->pod_instance, st->pod_instance) || !sdk_task_rec_alive(r)) continue;
+    for (size_t k = svc_pod_first(s, st->pod_instance); k; k = svc_pod_next(s, k)) {
+        sdk_task_rec *r = &s->tasks[k - 1];
+        if (!sdk_task_rec_alive(r)) continue;
         const sdk_task_spec *rt = sdk_pod_task(pod, r->spec_task);
         bool conflict = step_has_task(st, r->spec_task);
         for (size_t j = 0; j < st->n_tasks && !conflict && rt; j++) {
@@ -227,11 +227,10 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     /* Recovery relaunches the configuration the pod already runs; everything else the target. */
     const sdk_spec *spec = s->target;
     if (st->recovery != SDK_RECOVERY_NONE) {
-        for (size_t i = 0; i < s->n_tasks; i++) {
-            if (strcmp(s->tasks[i].pod_instance, st->pod_instance)) continue;
-            const sdk_spec *cs = svc_config_spec(s, s->tasks[i].config_id);
+        size_t k = svc_pod_first(s, st->pod_instance);
+        if (k) {
+            const sdk_spec *cs = svc_config_spec(s, s->tasks[k - 1].config_id);
             if (cs && sdk_spec_pod(cs, st->pod_type)) spec = cs;
-            break;
         }
     }
     const sdk_pod_spec *pod = sdk_spec_pod(spec, st->pod_type);
@@ -250,9 +249,8 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     bool executor_running = false;
     /* Records of live tasks first: the evaluator reuses the executor of the first record. */
     for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < s->n_tasks; i++) {
-            sdk_task_rec *r = &s->tasks[i];
-            if (strcmp(r->pod_instance, st->pod_instance)) continue;
+        for (size_t k = svc_pod_first(s, st->pod_instance); k; k = svc_pod_next(s, k)) {
+            sdk_task_rec *r = &s->tasks[k - 1];
             bool live = sdk_task_rec_alive(r) && !step_has_task(st, r->spec_task);
             if (live != (pass == 0)) continue;
             /* records whose reservations do not exist (a launch that never reached Mesos), and

@@ -41,12 +41,14 @@ static void reindex(sdk_service *s) {
     s->index_dirty = false;
 }
 void svc_index_forget(sdk_service *s, sdk_task_rec *r) {
+    s->pod_index_valid = false; /* the record's pod_instance string is about to be freed */
     if (s->index_dirty) return;
     if (r->name) sdk_strmap_del(&s->by_name, r->name);
     if (r->desc.task_id && r->desc.task_id[0]) sdk_strmap_del(&s->by_id, r->desc.task_id);
 }
 
 void svc_index_learn(sdk_service *s, sdk_task_rec *r) {
+    s->pod_index_valid = false;
     if (s->index_dirty) return;
     size_t i = (size_t)(r - s->tasks);
     if (r->name) sdk_strmap_put(&s->by_name, r->name, (void *)(uintptr_t)(i + 1));
@@ -64,7 +66,25 @@ sdk_task_rec *svc_find_task_id(sdk_service *s, const char *task_id) {
     size_t i = (size_t)(uintptr_t)sdk_strmap_get(&s->by_id, task_id);
     return i ? &s->tasks[i - 1] : NULL;
 }
+size_t svc_pod_first(sdk_service *s, const char *pod_instance) {
+    if (!s->pod_index_valid) {
+        sdk_strmap_clear(&s->pod_first);
+        s->pod_next = sdk_xrealloc(s->pod_next, (s->n_tasks ? s->n_tasks : 1) * sizeof *s->pod_next);
+        for (size_t i = s->n_tasks; i-- > 0;) { /* backwards, so each chain runs in index order */
+            const sdk_task_rec *r = &s->tasks[i];
+            s->pod_next[i] = 0;
+            if (!r->pod_instance) continue;
+            void **slot = sdk_strmap_slot(&s->pod_first, r->pod_instance, NULL);
+            s->pod_next[i] = (size_t)(uintptr_t)*slot;
+            *slot = (void *)(uintptr_t)(i + 1);
+        }
+        s->pod_index_valid = true;
+    }
+    return (size_t)(uintptr_t)sdk_strmap_get(&s->pod_first, pod_instance);
+}
+
 sdk_task_rec *svc_add_task(sdk_service *s) {
+    s->pod_index_valid = false;
     if (s->n_tasks == s->cap_tasks) {
         s->cap_tasks = s->cap_tasks ? s->cap_tasks * 2 : 16;
         s->tasks = sdk_xrealloc(s->tasks, s->cap_tasks * sizeof *s->tasks);
@@ -82,7 +102,7 @@ void svc_remove_task(sdk_service *s, sdk_task_rec *r) {
     memmove(&s->tasks[i], &s->tasks[i + 1], (s->n_tasks - i - 1) * sizeof *s->tasks);
     s->n_tasks--;
     s->views_dirty = true;
-    s->index_dirty = true;
+    svc_index_dirty(s);
 }
 
 const sdk_task_views *sdk_service_task_views(sdk_service *s) {
@@ -544,6 +564,8 @@ void sdk_service_free(sdk_service *s) {
     free(s->tasks);
     sdk_strmap_free(&s->by_name);
     sdk_strmap_free(&s->by_id);
+    sdk_strmap_free(&s->pod_first);
+    free(s->pod_next);
     free(s->views);
     sdk_plans_free(s->plans, s->n_plans);
     sdk_plan_free(s->decommission);

@@ -54,6 +54,9 @@ struct sdk_service {
     size_t n_tasks, cap_tasks;
     sdk_strmap by_name, by_id;  /* -> index + 1 into tasks; rebuilt when index_dirty */
     bool index_dirty;
+    sdk_strmap pod_first;       /* pod instance -> index + 1 of its first record (borrowed keys) */
+    size_t *pod_next;           /* index -> index + 1 of the pod instance's next record, or 0 */
+    bool pod_index_valid;       /* false after any record is added, removed or renamed */
     sdk_task_view *views;
     size_t views_n;
     sdk_task_views tv;
@@ -87,11 +90,20 @@ double svc_now(const sdk_service *s);
 sdk_task_rec *svc_find_task(sdk_service *s, const char *name);
 sdk_task_rec *svc_find_task_id(sdk_service *s, const char *task_id);
 /* A record's name or task id changed (launch, decode): the lookup maps are rebuilt on next use. */
-static inline void svc_index_dirty(sdk_service *s) { s->index_dirty = true; }
+static inline void svc_index_dirty(sdk_service *s) {
+    s->index_dirty = true;
+    s->pod_index_valid = false;
+}
 /* The same, incrementally, for one record whose strings are about to change / just changed
  * (the launch path: a full rebuild per launch would be quadratic). */
 void svc_index_forget(sdk_service *s, sdk_task_rec *r);
 void svc_index_learn(sdk_service *s, sdk_task_rec *r);
+/* The records of one pod instance in ascending index order, without comparing its name with
+ * every record's (the offer cycle asks this per candidate step):
+ *   for (size_t k = svc_pod_first(s, pi); k; k = svc_pod_next(s, k)) use s->tasks[k - 1];
+ * The chain stays valid while the loop adds, removes or renames no record. */
+size_t svc_pod_first(sdk_service *s, const char *pod_instance);
+static inline size_t svc_pod_next(const sdk_service *s, size_t k) { return s->pod_next[k - 1]; }
 sdk_task_rec *svc_add_task(sdk_service *s);
 void svc_remove_task(sdk_service *s, sdk_task_rec *r);
 int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r);
