@@ -7,6 +7,8 @@
  *   build/bench/deploy [N ...]                  (default: 100 1000)
  *   SDK_BENCH_REAL_MAX=100 build/bench/deploy   (largest N run with real processes; default 1000)
  *   SDK_BENCH_AGENTS=200 build/bench/deploy      (agents in the local cluster; default 50)
+ *   SDK_BENCH_STATE=memory build/bench/deploy    (state in memory: what durable commits cost)
+ *   SDK_BENCH_KEEP=1 build/bench/deploy          (keep the work directory and its logs)
  */
 #include "core/util/str.h"
 #include <arpa/inet.h>
@@ -100,8 +102,11 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb) 
                   "--allocation-interval-ms", "100", simulate ? "--simulate-tasks" : NULL, NULL};
     pid_t cl = spawn(lc, clog);
     usleep(300000);
+    /* SDK_BENCH_STATE=memory: shows what durable commits cost (default: the file store) */
+    const char *mem = getenv("SDK_BENCH_STATE");
+    bool in_memory = mem && !strcmp(mem, "memory");
     char *sc[] = {"bin/scheduler", "--spec", "bench/deploy.yml", "-o", as, "--master", master,
-                  "--workdir", wdir, "--api", ap, NULL};
+                  "--workdir", wdir, "--api", ap, in_memory ? "--state" : NULL, "memory:", NULL};
     double t0 = now_s();
     pid_t sp = spawn(sc, slog);
     CURL *c = curl_easy_init();
@@ -120,7 +125,7 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb) 
     kill(sp, SIGINT);
     for (int i = 0; i < 200 && waitpid(sp, NULL, WNOHANG) != sp; i++) usleep(50000);
     stop(cl);
-    char *rm = sdk_asprintf_new("rm -rf %s", dir);
+    char *rm = sdk_asprintf_new(getenv("SDK_BENCH_KEEP") ? "true %s" : "rm -rf %s", dir);
     int rc = t_done ? 0 : -1;
     if (!t_done) fprintf(stderr, "deploy of %d pods did not complete; logs in %s\n", n, dir);
     else if (system(rm)) {}
