@@ -10,7 +10,7 @@ pkgs=(
   libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev
   libzookeeper-mt-dev
   zookeeper default-jre-headless
-  wrk curl
+  wrk curl openssl
 )
 [ "${SDK_DEPS_MINIMAL:-0}" = 1 ] && pkgs=(build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
   libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libzookeeper-mt-dev)

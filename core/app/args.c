@@ -33,6 +33,9 @@ void sdk_args_print_help(const char *prog) {
            "                       zk://[USER:PASS@]HOST:PORT[,HOST:PORT...]/PATH (ZooKeeper) or\n"
            "                       memory: (lost at exit; for experiments)\n"
            "  --api ADDR:PORT      the REST API address (default 127.0.0.1:8080; port 0 picks one)\n"
+           "  --api-token FILE     require the token in FILE (first line) on every REST request, as\n"
+           "                       'Authorization: Bearer TOKEN' (sdkctl --token); others get 401\n"
+           "  --api-tls CERT KEY   serve the REST API over HTTPS with these PEM files\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
            "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
            "                       release every reservation, wipe the state, remove the framework.\n"
@@ -87,7 +90,16 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         bool takes_value = !strcmp(s, "--plugin") || !strcmp(s, "--spec") || !strcmp(s, "--env-file") ||
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
-                           !strcmp(s, "--api") || !strcmp(s, "--agents");
+                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token");
+        if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
+            if (val || i + 2 >= argc) {
+                *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
+                return SDK_EINVAL;
+            }
+            a->api_tls_cert = argv[++i];
+            a->api_tls_key = argv[++i];
+            continue;
+        }
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 *err = sdk_asprintf_new("%s needs a value (see --help)", s);
@@ -112,6 +124,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         else if (!strcmp(s, "--state")) a->state = val;
         else if (!strcmp(s, "--workdir")) a->workdir = val;
         else if (!strcmp(s, "--api")) a->api = val;
+        else if (!strcmp(s, "--api-token")) a->api_token_file = val;
         else if (!strcmp(s, "--agents")) {
             char *end = NULL;
             long n = strtol(val, &end, 10);

@@ -20,6 +20,9 @@ typedef struct sdk_args {
     const char *state;       /* --state URL: file:DIR or memory: (default file:<workdir>/state) */
     const char *workdir;     /* --workdir DIR (default ./sdk-work) */
     const char *api;         /* --api ADDR:PORT (default 127.0.0.1:8080) */
+    const char *api_token_file;  /* --api-token FILE: bearer token required on every request */
+    const char *api_tls_cert;    /* --api-tls CERT KEY: serve HTTPS with these PEM files */
+    const char *api_tls_key;
     int agents;              /* --agents N for the local cluster (default 3) */
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
     bool help, version;

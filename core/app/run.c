@@ -319,6 +319,28 @@ static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     show(r);
 }
 
+/* The first line of FILE, without surrounding blanks; refuses an unreadable or empty file. */
+static int read_token(const char *file, char **out) {
+    char *text = NULL;
+    size_t len = 0;
+    if (sdk_read_file_new(file, &text, &len)) {
+        fprintf(stderr, "scheduler: --api-token: cannot read %s: %s\n", file, strerror(errno));
+        return SDK_EIO;
+    }
+    char *p = text;
+    while (*p == ' ' || *p == '\t') p++;
+    size_t n = strcspn(p, "\r\n");
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    if (!n) {
+        fprintf(stderr, "scheduler: --api-token: %s holds no token on its first line\n", file);
+        free(text);
+        return SDK_EINVAL;
+    }
+    *out = sdk_xstrndup(p, n);
+    free(text);
+    return 0;
+}
+
 int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, const char *argv0,
             sdk_loop *loop, sdk_live_backend *backend) {
     runner r;
@@ -333,6 +355,19 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     size_t n_roles = 0;
     sdk_spec *spec = as->spec;
     as->spec = NULL;
+    char *token = NULL;
+
+    /* REST API credentials before anything starts: a bad file changes nothing. */
+    if (a->api_token_file && read_token(a->api_token_file, &token)) goto out;
+    if (a->api_tls_cert && (access(a->api_tls_cert, R_OK) || access(a->api_tls_key, R_OK))) {
+        const char *bad = access(a->api_tls_cert, R_OK) ? a->api_tls_cert : a->api_tls_key;
+        fprintf(stderr, "scheduler: --api-tls: cannot read %s: %s\n", bad, strerror(errno));
+        goto out;
+    }
+    if (a->api_tls_cert && !sdk_http_tls_supported()) {
+        fprintf(stderr, "scheduler: --api-tls: this libmicrohttpd was built without TLS support\n");
+        goto out;
+    }
 
     if (mkdir_p(workdir)) {
         fprintf(stderr, "scheduler: cannot create the work dir %s: %s\n", workdir, strerror(errno));
@@ -426,7 +461,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         goto out;
     }
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
-    sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080"};
+    sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
+                               .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
                           .update_ud = &r};
     if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
@@ -434,8 +470,10 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         fprintf(stderr, "scheduler: choose another address with --api 127.0.0.1:PORT (port 0 picks a free one)\n");
         goto out;
     }
-    printf("REST API: http://127.0.0.1:%u  (e.g. curl http://127.0.0.1:%u/v1/plans/deploy)\n",
-           sdk_http_server_port(r.http), sdk_http_server_port(r.http));
+    const char *scheme = a->api_tls_cert ? "https" : "http";
+    printf("REST API: %s://127.0.0.1:%u  (e.g. curl %s%s://127.0.0.1:%u/v1/plans/deploy)%s\n", scheme,
+           sdk_http_server_port(r.http), token ? "-H 'Authorization: Bearer ...' " : "", scheme,
+           sdk_http_server_port(r.http), token ? "; every request needs the token" : "");
     r.progress = sdk_progress_new(stdout);
     printf("%s %s on %s (Ctrl-C stops the scheduler)\n", a->uninstall ? "Uninstalling" : "Deploying",
            sdk_service_target_spec(r.svc)->name, master);
@@ -472,6 +510,7 @@ out:
     free(roles);
     free(master);
     free(state_url);
+    free(token);
     sdk_errors_free(&errs);
     return r.exit_code;
 }
