@@ -114,6 +114,16 @@ int main(int argc, char **argv) {
     if (!c.opt.hostname) c.opt.hostname = sdk_xstrdup("localhost");
     c.opt.bind = sdk_asprintf_new("%s:%s", bind, port);
     lc_mkdirs(c.opt.workdir);
+    /* Absolute from here on: sandboxes link to volumes and executor directories by this path,
+     * and a relative link would resolve against the sandbox, not our working directory. */
+    char *abs = realpath(c.opt.workdir, NULL);
+    if (!abs) {
+        fprintf(stderr, "localcluster: --workdir %s: %s\n", c.opt.workdir, strerror(errno));
+        exit_code = 1;
+        goto bad_flags;
+    }
+    free(c.opt.workdir);
+    c.opt.workdir = abs;
     char *lockp = sdk_asprintf_new("%s/.lock", c.opt.workdir);
     int lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {

@@ -74,9 +74,12 @@ json_t *e2e_get_json(const char *url, long *code) {
     return j;
 }
 
-pid_t e2e_spawn(char *const argv[], const char *log) {
+pid_t e2e_spawn(char *const argv[], const char *log) { return e2e_spawn_in(argv, log, NULL); }
+
+pid_t e2e_spawn_in(char *const argv[], const char *log, const char *cwd) {
     pid_t pid = fork();
     if (pid == 0) {
+        if (cwd && chdir(cwd) != 0) _exit(126);
         prctl(PR_SET_PDEATHSIG, SIGTERM); /* a killed or timed-out test leaves nothing behind (SIGTERM: the child cleans up) */
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
@@ -107,8 +110,15 @@ void e2e_world_init(e2e_world *w) {
 }
 
 void e2e_start_scheduler(e2e_world *w, const char *plugin, const char *master, const char *const *extra) {
-    char *exe = sdk_asprintf_new("%s/scheduler", e2e_bin_dir());
-    char *work = sdk_asprintf_new("%s/work", w->dir);
+    char here[4096] = "";
+    if (!getcwd(here, sizeof here)) here[0] = 0;
+    const char *bin = e2e_bin_dir();
+    /* relative: paths from here made absolute, the work dir relative to DIR (the README's way) */
+    char *exe = w->relative && bin[0] != '/' ? sdk_asprintf_new("%s/%s/scheduler", here, bin)
+                                             : sdk_asprintf_new("%s/scheduler", bin);
+    char *plug = w->relative && plugin[0] != '/' ? sdk_asprintf_new("%s/%s", here, plugin) : sdk_xstrdup(plugin);
+    plugin = plug;
+    char *work = w->relative ? sdk_xstrdup("work") : sdk_asprintf_new("%s/work", w->dir);
     char *api = sdk_asprintf_new("127.0.0.1:%u", w->api);
     char *log = sdk_asprintf_new("%s/scheduler.log", w->dir);
     const char *argv[40] = {exe, "--plugin", plugin, "--workdir", work, "--api", api, "--agents", "2"};
@@ -116,8 +126,8 @@ void e2e_start_scheduler(e2e_world *w, const char *plugin, const char *master, c
     if (master) { argv[n++] = "--master"; argv[n++] = master; }
     for (size_t i = 0; extra && extra[i] && n < 38; i++) argv[n++] = extra[i];
     argv[n] = NULL;
-    w->sched = e2e_spawn((char *const *)argv, log);
-    free(exe); free(work); free(api); free(log);
+    w->sched = e2e_spawn_in((char *const *)argv, log, w->relative ? w->dir : NULL);
+    free(exe); free(plug); free(work); free(api); free(log);
 }
 
 void e2e_show_log(const e2e_world *w, const char *name) {
@@ -209,7 +219,10 @@ char *e2e_sh(const char *cmd) {
 void e2e_cleanup(e2e_world *w) {
     e2e_stop(w->sched, SIGINT);
     w->sched = 0;
-    char *cmd = sdk_asprintf_new("pkill -f -- '[-]-workdir %s/work/cluster' 2>/dev/null; rm -rf %s", w->dir, w->dir);
+    /* a cluster left running: by its work dir, or (relative work dir) by its current directory */
+    char *cmd = sdk_asprintf_new("pkill -f -- '[-]-workdir %s/work/cluster' 2>/dev/null; "
+                                 "for p in $(pgrep -x localcluster); do [ \"$(readlink /proc/$p/cwd)\" = %s ] && "
+                                 "kill $p; done; rm -rf %s", w->dir, w->dir, w->dir);
     if (system(cmd)) {}
     free(cmd);
 }

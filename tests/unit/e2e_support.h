@@ -12,6 +12,7 @@ typedef struct e2e_world {
     unsigned api;        /* the scheduler's REST port */
     char api_url[64];
     pid_t sched;
+    bool relative;       /* start the scheduler in DIR with "--workdir work", as a user would */
 } e2e_world;
 
 const char *e2e_bin_dir(void);
@@ -22,6 +23,8 @@ long e2e_http(const char *method, const char *url, const char *body, char **resp
 json_t *e2e_get_json(const char *url, long *code);
 /* Starts argv with stdout+stderr appended to log. */
 pid_t e2e_spawn(char *const argv[], const char *log);
+/* The same, in directory cwd (NULL: ours). */
+pid_t e2e_spawn_in(char *const argv[], const char *log, const char *cwd);
 /* Signals pid and waits up to 15 s, then SIGKILLs it. */
 void e2e_stop(pid_t pid, int sig);
 

@@ -1,7 +1,8 @@
 /* End to end on this machine: bin/scheduler with the hello plugin on the embedded local cluster
  * (real processes on 127.0.0.1), checked through the REST API, the local cluster's inspection
  * endpoint (/localcluster/state) and the files in the persistent volumes.
- *   - deploy; Ctrl-C stops cleanly; the hello server's output is in its volume
+ *   - deploy with a relative work dir (the README's way); Ctrl-C stops cleanly; the hello
+ *     server's output is in its volume
  *   - kill -9 of the scheduler mid-deploy, restart: same framework id, the plan resumes, no
  *     duplicate reservation, no running task restarted
  *   - a task's process killed: relaunched in place, volume data intact
@@ -22,29 +23,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-
-
-
-
-/* GET or POST url; returns the HTTP code (0 when unreachable) and the body (free()). */
-
-
-
-
-/* Starts the scheduler on the world's work dir (extra: NULL or "--master URL" words). */
-
-
-
-/* Waits until GET /v1/plans/deploy answers 200 (COMPLETE). */
-
-/* Status of one step of the deploy plan ("hello-0:[server]"), or NULL (free()). */
-
-
-/* Current task id of a task, from GET /v1/pod/<pod>/info. NULL if none (free()). */
-
-
-/* The local cluster's state (its port from work/cluster/port). */
 
 /* Dynamic reservations on all agents, counted by resource_id; *dups = ids seen twice. */
 static size_t reservation_ids(json_t *st, char ***ids_out, size_t *dups) {
@@ -105,6 +83,9 @@ static char *volume_file(e2e_world *w, const char *volume_path_hint, const char 
 static void test_deploy_and_ctrl_c(void) {
     e2e_world w;
     e2e_world_init(&w);
+    /* as the README's main job runs: a work dir relative to the current directory (volumes are
+     * linked into sandboxes by path, so this catches a relative link that resolves nowhere) */
+    w.relative = true;
     e2e_start_scheduler(&w, "plugins/hello/hello.so", NULL, NULL);
     CHECK(e2e_wait_plan_complete(&w, "deploy", 90));
     char *url = sdk_asprintf_new("%s/v1/health", w.api_url);
