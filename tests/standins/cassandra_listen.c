@@ -1,6 +1,6 @@
 /* STAND-IN helper for tests (not Apache Cassandra): listens on the TCP ports given as arguments
  * (Cassandra's storage and native-transport ports), accepts and closes connections, and exits 0
- * on SIGTERM/SIGINT. Started by tests/standins/cassandra/bin/cassandra through
+ * on SIGTERM/SIGINT. Started by tests/standins/cassandra-tools/cassandra through
  * $CASSANDRA_STANDIN_LISTEN. A port of 0 or "" is skipped. */
 #include <arpa/inet.h>
 #include <errno.h>

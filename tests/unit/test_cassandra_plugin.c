@@ -1,7 +1,7 @@
 /* plugins/cassandra/cassandra.so loaded through the loader over the in-memory backend: its default
  * spec, the env it injects (seeds), its validator, its backup/restore plans, its recovery
  * override, its asynchronous pre-decommission check, GET /v1/seeds, and its server command run
- * with sh against the stand-in Cassandra (tests/standins/cassandra). */
+ * with sh against the stand-in Cassandra (tests/standins/cassandra-tools, linked into a home's bin/). */
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -390,6 +390,11 @@ static void test_server_command_with_standin(void) {
     CHECK(mkdtemp(dir) != NULL);
     char cwd[512];
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    /* a Cassandra home whose bin/ holds the stand-ins */
+    char *mk = sdk_asprintf_new("mkdir -p %s/home/bin && ln -s %s/tests/standins/cassandra-tools/* %s/home/bin/",
+                                dir, cwd, dir);
+    CHECK_INT(system(mk), 0);
+    free(mk);
     char *envs = sdk_xstrdup("");
     for (size_t i = 0; i < srv->n_env; i++) {
         char *n = sdk_asprintf_new("%s '%s=%s'", envs, srv->env[i].key, srv->env[i].value);
@@ -404,9 +409,9 @@ static void test_server_command_with_standin(void) {
     }
     /* the stand-in loops until killed: run it for a moment */
     char *line = sdk_asprintf_new(
-        "cd '%s' && mkdir -p container-path && env %s 'CASSANDRA_HOME=%s/tests/standins/cassandra' "
+        "cd '%s' && mkdir -p container-path && env %s 'CASSANDRA_HOME=%s/home' "
         "CASSANDRA_STANDIN_RECORD='%s/rec' TASK_NAME=node-0-server MESOS_CONTAINER_IP=10.0.0.7 JMX_PORT=7199 "
-        "STORAGE_PORT=7000 NATIVE_TRANSPORT_PORT=9042 timeout 2 sh .cmd.sh >out.log 2>&1", dir, envs, cwd, dir);
+        "STORAGE_PORT=7000 NATIVE_TRANSPORT_PORT=9042 timeout 2 sh .cmd.sh >out.log 2>&1", dir, envs, dir, dir);
     int rc = system(line);
     CHECK_MSG(WIFEXITED(rc) && WEXITSTATUS(rc) == 124, "the server should run until killed (status %d)", rc);
     char *p = sdk_asprintf_new("%s/rec/node-0-server.argv", dir), *text = NULL;
@@ -437,8 +442,8 @@ static void test_server_command_with_standin(void) {
         fclose(f);
     }
     free(line);
-    line = sdk_asprintf_new("cd '%s' && env %s 'CASSANDRA_HOME=%s/tests/standins/cassandra' CASSANDRA_STANDIN_RECORD='%s/rec' "
-                            "MESOS_CONTAINER_IP=10.0.0.7 sh .cmd.sh >/dev/null 2>&1", dir, envs, cwd, dir);
+    line = sdk_asprintf_new("cd '%s' && env %s 'CASSANDRA_HOME=%s/home' CASSANDRA_STANDIN_RECORD='%s/rec' "
+                            "MESOS_CONTAINER_IP=10.0.0.7 sh .cmd.sh >/dev/null 2>&1", dir, envs, dir, dir);
     rc = system(line);
     CHECK_MSG(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "readiness of a stopped node: status %d", rc);
     /* a live registration at this address -> ready */

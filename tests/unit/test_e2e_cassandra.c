@@ -1,6 +1,6 @@
 /* End to end on this machine: bin/scheduler with the cassandra plugin on bin/localcluster (4
  * agents with their own port ranges), with CASSANDRA_HOME pointing at the stand-in Cassandra
- * (tests/standins/cassandra, listener build/standins/cassandra_listen). Checked through the
+ * (tests/standins/cassandra-tools as CASSANDRA_HOME/bin, listener build/standins/cassandra_listen). Checked through the
  * stand-ins' records, the REST API and the plugin route:
  *   - deploy: node-0, node-1, node-2 launched in that order, each with the seeds and settings
  *     the plugin computed; the data volume written; the stand-in listening on its native port;
@@ -9,6 +9,7 @@
  *     address>, then node-0 and node-2 restarted one after the other
  *   - the repair plan with the parameter CASSANDRA_KEYSPACE runs nodetool repair node by node */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/util/str.h"
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -81,23 +82,15 @@ typedef struct world {
     pid_t cluster, sched;
 } world;
 
+/* Starts argv with the stand-ins' environment (inherited by the cluster's tasks). */
 static pid_t spawn(char *const argv[], const char *log, const world *w) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* a killed test leaves nothing behind */
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        setenv("SDK_LOG", "info", 1);
-        char rec[128], listen[700];
-        snprintf(rec, sizeof rec, "%s/rec", w->dir);
-        snprintf(listen, sizeof listen, "%s/%s/standins/cassandra_listen", w->cwd, build_dir());
-        if (build_dir()[0] == '/') snprintf(listen, sizeof listen, "%s/standins/cassandra_listen", build_dir());
-        setenv("CASSANDRA_STANDIN_RECORD", rec, 1);
-        setenv("CASSANDRA_STANDIN_LISTEN", listen, 1);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
+    char rec[128], listen[700];
+    snprintf(rec, sizeof rec, "%s/rec", w->dir);
+    snprintf(listen, sizeof listen, "%s/%s/standins/cassandra_listen", w->cwd, build_dir());
+    if (build_dir()[0] == '/') snprintf(listen, sizeof listen, "%s/standins/cassandra_listen", build_dir());
+    setenv("CASSANDRA_STANDIN_RECORD", rec, 1);
+    setenv("CASSANDRA_STANDIN_LISTEN", listen, 1);
+    return e2e_spawn(argv, log);
 }
 
 static void show_log(const world *w, const char *name) {
@@ -208,12 +201,17 @@ static void test_cassandra_on_localcluster(void) {
     usleep(500000);
 
     char *exe = sdk_asprintf_new("%s/scheduler", bin_dir());
-    char *work = sdk_asprintf_new("%s/work", w.dir);
+    char *work = sdk_asprintf_new("%s/sched", w.dir);
     char *api = sdk_asprintf_new("127.0.0.1:%u", w.api);
     char *master = sdk_asprintf_new("http://127.0.0.1:%u", w.master);
     char *slog = sdk_asprintf_new("%s/scheduler.log", w.dir);
-    char *home = sdk_asprintf_new("CASSANDRA_HOME=%s/tests/standins/cassandra", w.cwd);
-    char *nodetool = sdk_asprintf_new("CASSANDRA_NODETOOL=%s/tests/standins/cassandra/bin/nodetool", w.cwd);
+    /* a Cassandra home whose bin/ holds the stand-ins */
+    char *mk = sdk_asprintf_new("mkdir -p %s/cassandra-home/bin && ln -s %s/tests/standins/cassandra-tools/* "
+                                "%s/cassandra-home/bin/", w.dir, w.cwd, w.dir);
+    CHECK_INT(system(mk), 0);
+    free(mk);
+    char *home = sdk_asprintf_new("CASSANDRA_HOME=%s/cassandra-home", w.dir);
+    char *nodetool = sdk_asprintf_new("CASSANDRA_NODETOOL=%s/cassandra-home/bin/nodetool", w.dir);
     char *sargv[] = {exe, "--plugin", "plugins/cassandra/cassandra.so", "--workdir", work, "--api", api,
                      "--master", master, "-o", home, "-o", nodetool,
                      "-o", "CASSANDRA_STORAGE_PORT=0", "-o", "CASSANDRA_NATIVE_TRANSPORT_PORT=0",

@@ -1,6 +1,6 @@
 /* End to end on this machine: bin/scheduler with plugins/kafka/kafka.so on the embedded local
  * cluster, a real ZooKeeper (zk_server.h) and the Kafka stand-ins (tests/standins/kafka_broker.c,
- * kafka_zkshell.c, tests/standins/kafka/bin/ scripts) in a temporary KAFKA_HOME:
+ * kafka_zkshell.c, tests/standins/kafka-tools/ scripts) in a temporary KAFKA_HOME:
  *   - deploy: brokers start in order 0, 1, 2 with the server.properties the plugin's command wrote
  *     (broker id, port, chroot, volume) and register in ZooKeeper under the service's chroot;
  *   - routes over HTTP: /v1/brokers (read from ZooKeeper), /v1/endpoints/zookeeper, topic create
@@ -70,7 +70,7 @@ static void test_kafka_end_to_end(void) {
         "set -e; mkdir -p %s/home/bin %s/home/records; cd %s/home/bin; "
         "ln -s %s/%s/standins/kafka_broker kafka-server-start.sh; "
         "ln -s %s/%s/standins/kafka_zkshell zookeeper-shell.sh; "
-        "for f in %s/tests/standins/kafka/bin/*.sh; do ln -s $f .; done",
+        "for f in %s/tests/standins/kafka-tools/*.sh; do ln -s $f .; done",
         w.dir, w.dir, w.dir, cwd, sb && *sb ? sb : "build", cwd, sb && *sb ? sb : "build", cwd);
     CHECK_INT(system(setup), 0);
     free(setup);
