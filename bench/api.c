@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
     snprintf(ps, sizeof ps, "%u", mport);
     snprintf(ap, sizeof ap, "127.0.0.1:%u", aport);
     snprintf(master, sizeof master, "http://127.0.0.1:%u", mport);
-    char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/work", dir);
+    char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/sched", dir);
     char *clog = sdk_asprintf_new("%s/cluster.log", dir), *slog = sdk_asprintf_new("%s/scheduler.log", dir);
     /* 20 agents with room for 25 pods each: 500 of the 1,000 steps launch, the rest keep evaluating offers */
     char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", "20",

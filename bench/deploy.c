@@ -95,7 +95,7 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb) 
     snprintf(ap, sizeof ap, "127.0.0.1:%u", aport);
     snprintf(master, sizeof master, "http://127.0.0.1:%u", mport);
     snprintf(as, sizeof as, "COUNT=%d", n);
-    char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/work", dir);
+    char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/sched", dir);
     char *clog = sdk_asprintf_new("%s/cluster.log", dir), *slog = sdk_asprintf_new("%s/scheduler.log", dir);
     char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", ag,
                   "--agent-resources", "cpus:64;mem:262144;disk:1000000;ports:[10000-20000]",

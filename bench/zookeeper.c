@@ -100,7 +100,7 @@ int main(void) {
     char api[64], apiarg[64], work[96], log[96], o1[32], o2[32], o3[32];
     snprintf(api, sizeof api, "http://127.0.0.1:%u", api_port);
     snprintf(apiarg, sizeof apiarg, "127.0.0.1:%u", api_port);
-    snprintf(work, sizeof work, "%s/work", dir);
+    snprintf(work, sizeof work, "%s/sched", dir);
     snprintf(log, sizeof log, "%s/scheduler.log", dir);
     snprintf(o1, sizeof o1, "CLIENT_PORT=%u", base);
     snprintf(o2, sizeof o2, "QUORUM_PORT=%u", base + 1);

@@ -118,7 +118,7 @@ void e2e_start_scheduler(e2e_world *w, const char *plugin, const char *master, c
                                              : sdk_asprintf_new("%s/scheduler", bin);
     char *plug = w->relative && plugin[0] != '/' ? sdk_asprintf_new("%s/%s", here, plugin) : sdk_xstrdup(plugin);
     plugin = plug;
-    char *work = w->relative ? sdk_xstrdup("work") : sdk_asprintf_new("%s/work", w->dir);
+    char *work = w->relative ? sdk_xstrdup("sched") : sdk_asprintf_new("%s/sched", w->dir);
     char *api = sdk_asprintf_new("127.0.0.1:%u", w->api);
     char *log = sdk_asprintf_new("%s/scheduler.log", w->dir);
     const char *argv[40] = {exe, "--plugin", plugin, "--workdir", work, "--api", api, "--agents", "2"};
@@ -193,7 +193,7 @@ char *e2e_framework_id(e2e_world *w) {
 }
 
 json_t *e2e_cluster_state(e2e_world *w) {
-    char *pf = sdk_asprintf_new("%s/work/cluster/port", w->dir), *text = NULL;
+    char *pf = sdk_asprintf_new("%s/sched/cluster/port", w->dir), *text = NULL;
     json_t *j = NULL;
     if (sdk_read_file_new(pf, &text, NULL) == 0) {
         char *url = sdk_asprintf_new("http://127.0.0.1:%d/localcluster/state", atoi(text));
@@ -220,7 +220,7 @@ void e2e_cleanup(e2e_world *w) {
     e2e_stop(w->sched, SIGINT);
     w->sched = 0;
     /* a cluster left running: by its work dir, or (relative work dir) by its current directory */
-    char *cmd = sdk_asprintf_new("pkill -f -- '[-]-workdir %s/work/cluster' 2>/dev/null; "
+    char *cmd = sdk_asprintf_new("pkill -f -- '[-]-workdir %s/sched/cluster' 2>/dev/null; "
                                  "for p in $(pgrep -x localcluster); do [ \"$(readlink /proc/$p/cwd)\" = %s ] && "
                                  "kill $p; done; rm -rf %s", w->dir, w->dir, w->dir);
     if (system(cmd)) {}

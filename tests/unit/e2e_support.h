@@ -12,7 +12,7 @@ typedef struct e2e_world {
     unsigned api;        /* the scheduler's REST port */
     char api_url[64];
     pid_t sched;
-    bool relative;       /* start the scheduler in DIR with "--workdir work", as a user would */
+    bool relative;       /* start the scheduler in DIR with "--workdir sched" (relative), as a user would */
 } e2e_world;
 
 const char *e2e_bin_dir(void);
@@ -29,7 +29,7 @@ pid_t e2e_spawn_in(char *const argv[], const char *log, const char *cwd);
 void e2e_stop(pid_t pid, int sig);
 
 void e2e_world_init(e2e_world *w);
-/* Starts bin/scheduler --plugin PLUGIN --workdir DIR/work --api ... [--master M] [extra args]. */
+/* Starts bin/scheduler --plugin PLUGIN --workdir DIR/sched --api ... [--master M] [extra args]. */
 void e2e_start_scheduler(e2e_world *w, const char *plugin, const char *master, const char *const *extra);
 /* GET /v1/plans/<plan> until 200; prints the logs on a timeout. */
 bool e2e_wait_plan_complete(e2e_world *w, const char *plan, double timeout_s);
@@ -38,7 +38,7 @@ char *e2e_step_status(e2e_world *w, const char *plan, const char *step);
 /* Current TaskID of a task (GET /v1/pod/<pod>/info), or NULL (free()). */
 char *e2e_task_id(e2e_world *w, const char *pod, const char *task);
 char *e2e_framework_id(e2e_world *w);
-/* GET /localcluster/state of the cluster the scheduler started (DIR/work/cluster/port). */
+/* GET /localcluster/state of the cluster the scheduler started (DIR/sched/cluster/port). */
 json_t *e2e_cluster_state(e2e_world *w);
 /* Prints the end of DIR/<name> to stderr (diagnostics). */
 void e2e_show_log(const e2e_world *w, const char *name);

@@ -5,6 +5,7 @@
  * controllers' znode created under the injected ZooKeeper root; and the plugin's endpoints and
  * routes over HTTP. */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/util/str.h"
 #include "zk_server.h"
 #include <arpa/inet.h>
@@ -126,7 +127,7 @@ static void test_deploy_commands_zk_and_routes(void) {
     char *api_s = sdk_asprintf_new("127.0.0.1:%u", api);
     char *api_url = sdk_asprintf_new("http://127.0.0.1:%u", api);
     char *exe = sdk_asprintf_new("%s/scheduler", env_or("SDK_BIN_DIR", "bin"));
-    char *work = sdk_asprintf_new("%s/work", dir);
+    char *work = sdk_asprintf_new("%s/sched", dir);
     char *log = sdk_asprintf_new("%s/scheduler.log", dir);
     char *o_home = sdk_asprintf_new("HDFS_HOME=%s", home);
     char *o_zk = sdk_asprintf_new("ZOOKEEPER=%s", zk.connect);
@@ -153,14 +154,7 @@ static void test_deploy_commands_zk_and_routes(void) {
         argv[k++] = (char *)opts[i];
     }
     double t0 = now_s();
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* a killed test leaves nothing behind */
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execv(argv[0], argv);
-        _exit(127);
-    }
+    pid_t pid = e2e_spawn(argv, log);
     char *plan_url = sdk_asprintf_new("%s/v1/plans/deploy", api_url);
     bool ok = false;
     while (now_s() < t0 + 75 && !ok) {
@@ -170,7 +164,7 @@ static void test_deploy_commands_zk_and_routes(void) {
     CHECK_MSG(ok, "the HDFS deploy did not complete");
     if (!ok) {
         show_tail(log);
-        char *cl = sdk_asprintf_new("%s/work/cluster/localcluster.log", dir);
+        char *cl = sdk_asprintf_new("%s/sched/cluster/localcluster.log", dir);
         show_tail(cl);
         free(cl);
     }
@@ -210,7 +204,7 @@ static void test_deploy_commands_zk_and_routes(void) {
         zookeeper_close(zh);
     }
     /* the volumes: name-0 formatted, name-1 bootstrapped from it */
-    char *cmd = sdk_asprintf_new("grep -rh -e formattedBy -e bootstrappedFrom %s/work/cluster/volumes 2>/dev/null | sort", dir);
+    char *cmd = sdk_asprintf_new("grep -rh -e formattedBy -e bootstrappedFrom %s/sched/cluster/volumes 2>/dev/null | sort", dir);
     FILE *p = popen(cmd, "r");
     sdk_buf b;
     sdk_buf_init(&b);

@@ -60,7 +60,7 @@ static void free_ids(char **ids, size_t n) {
 
 /* Text of the first file named `name` under the cluster's volumes (free()). */
 static char *volume_file(e2e_world *w, const char *volume_path_hint, const char *name) {
-    char *cmd = sdk_asprintf_new("grep -rl . %s/work/cluster/volumes 2>/dev/null | grep '/%s$' | head -50", w->dir, name);
+    char *cmd = sdk_asprintf_new("grep -rl . %s/sched/cluster/volumes 2>/dev/null | grep '/%s$' | head -50", w->dir, name);
     FILE *p = popen(cmd, "r");
     free(cmd);
     char line[1024];
@@ -151,7 +151,7 @@ static void test_kill9_mid_deploy_and_task_kill(void) {
     char *w0 = e2e_task_id(&w, "world-0", "world-0-server");
     char *before = volume_file(&w, "from world-0-server", "output");
     CHECK_CONTAINS(before, "from world-0-server");
-    char *pf = sdk_asprintf_new("%s/work/cluster/port", w.dir), *port = NULL;
+    char *pf = sdk_asprintf_new("%s/sched/cluster/port", w.dir), *port = NULL;
     sdk_read_file_new(pf, &port, NULL);
     char *sig = sdk_asprintf_new("http://127.0.0.1:%d/localcluster/tasks/%s/signal?signal=KILL", port ? atoi(port) : 0, w0);
     CHECK_INT(e2e_http("POST", sig, NULL, NULL), 200);
@@ -200,7 +200,7 @@ static void test_cluster_restart_and_second_scheduler(void) {
     CHECK(e2e_wait_plan_complete(&w, "deploy", 90));
 
     /* a second scheduler on the same state refuses, and changes nothing */
-    char *cmd = sdk_asprintf_new("%s/scheduler --plugin plugins/hello/hello.so --workdir %s/work --master %s "
+    char *cmd = sdk_asprintf_new("%s/scheduler --plugin plugins/hello/hello.so --workdir %s/sched --master %s "
                                  "--api 127.0.0.1:0 2>&1", e2e_bin_dir(), w.dir, master);
     FILE *p = popen(cmd, "r");
     sdk_buf b;
@@ -286,20 +286,20 @@ static void test_uninstall(void) {
     char *fw1 = e2e_framework_id(&w);
     e2e_stop(w.sched, SIGINT); /* the cluster is stopped with it: start it again through --uninstall */
     w.sched = 0;
-    char *cmd = sdk_asprintf_new("%s/scheduler --plugin plugins/hello/hello.so --workdir %s/work --api 127.0.0.1:%u "
+    char *cmd = sdk_asprintf_new("%s/scheduler --plugin plugins/hello/hello.so --workdir %s/sched --api 127.0.0.1:%u "
                                  "--uninstall > %s/uninstall.log 2>&1", e2e_bin_dir(), w.dir, w.api, w.dir);
     int rc = system(cmd);
     CHECK_MSG(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "uninstall exit status %d", rc);
     if (rc) e2e_show_log(&w, "uninstall.log");
     free(cmd);
-    char *cnt = sdk_asprintf_new("find %s/work/cluster/volumes -mindepth 3 2>/dev/null | wc -l", w.dir);
+    char *cnt = sdk_asprintf_new("find %s/sched/cluster/volumes -mindepth 3 2>/dev/null | wc -l", w.dir);
     FILE *p = popen(cnt, "r");
     char line[32] = "?";
     if (p && fgets(line, sizeof line, p)) {}
     if (p) pclose(p);
     CHECK_MSG(atoi(line) == 0 && line[0] == '0', "volumes left after uninstall: %s", line);
     free(cnt);
-    char *dump = sdk_asprintf_new("%s/scheduler --state file:%s/work/state state dump 2>&1", e2e_bin_dir(), w.dir);
+    char *dump = sdk_asprintf_new("%s/scheduler --state file:%s/sched/state state dump 2>&1", e2e_bin_dir(), w.dir);
     p = popen(dump, "r");
     sdk_buf b;
     sdk_buf_init(&b);

@@ -174,7 +174,7 @@ static void test_operations_keep_and_remove_data(void) {
               "the sidecar ran in executor %s, the server runs in %s", sidecar_ex ? sidecar_ex : "?",
               server_ex ? server_ex : "?");
     json_decref(harr);
-    char *grep = sdk_asprintf_new("grep -rl \"sidecar got 'xyz'\" %s/work/cluster 2>/dev/null | head -1", w.dir);
+    char *grep = sdk_asprintf_new("grep -rl \"sidecar got 'xyz'\" %s/sched/cluster 2>/dev/null | head -1", w.dir);
     char *found = e2e_sh(grep);
     CHECK_MSG(found && *found, "no sandbox holds the sidecar's output");
     free(found);
@@ -221,18 +221,18 @@ static void test_pod_volume_shared_by_tasks(void) {
     e2e_world w;
     e2e_world_init(&w);
     char *exe = sdk_asprintf_new("%s/scheduler", e2e_bin_dir());
-    char *work = sdk_asprintf_new("%s/work", w.dir);
+    char *work = sdk_asprintf_new("%s/sched", w.dir);
     char *api = sdk_asprintf_new("127.0.0.1:%u", w.api);
     char *log = sdk_asprintf_new("%s/scheduler.log", w.dir);
     char *argv[] = {exe, "--spec", "tests/scenarios/specs/pod_volume.yml", "--workdir", work, "--api", api, NULL};
     w.sched = e2e_spawn(argv, log);
     CHECK(e2e_wait_plan_complete(&w, "deploy", 60));
-    char *cmd = sdk_asprintf_new("grep -rl written-by-writer %s/work/cluster/volumes 2>/dev/null | wc -l", w.dir);
+    char *cmd = sdk_asprintf_new("grep -rl written-by-writer %s/sched/cluster/volumes 2>/dev/null | wc -l", w.dir);
     char *out = e2e_sh(cmd);
     CHECK_MSG(atoi(out) == 1, "the writer's file is not in the pod volume (%s)", out);
     free(out);
     free(cmd);
-    cmd = sdk_asprintf_new("grep -rl --include=stdout written-by-writer %s/work/cluster/slaves 2>/dev/null | wc -l", w.dir);
+    cmd = sdk_asprintf_new("grep -rl --include=stdout written-by-writer %s/sched/cluster/slaves 2>/dev/null | wc -l", w.dir);
     out = e2e_sh(cmd);
     CHECK_MSG(atoi(out) == 1, "the reader did not print the writer's file (%s stdout files)", out);
     free(out);

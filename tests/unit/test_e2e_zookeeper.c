@@ -10,6 +10,7 @@
  *   syncs every znode; (d) scale 3 -> 5 by a config update (every server restarts at once with
  *   the new member list): 5 members, the new ones serve the data; (e) uninstall: no volume, no process, empty state. */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/util/str.h"
 #include "tests/unit/zk_server.h"
 #include <arpa/inet.h>
@@ -117,7 +118,7 @@ static char host_of(int i) { return (char)('1' + i); } /* node-i on 127.0.0.(i+1
 
 static pid_t start_scheduler(world *w, bool uninstall) {
     char *exe = sdk_asprintf_new("%s/scheduler", bin_dir());
-    char *work = sdk_asprintf_new("%s/work", w->dir);
+    char *work = sdk_asprintf_new("%s/sched", w->dir);
     char *api = sdk_asprintf_new("127.0.0.1:%u", w->api);
     char *log = sdk_asprintf_new("%s/%s.log", w->dir, uninstall ? "uninstall" : "scheduler");
     char *o[12];
@@ -140,15 +141,7 @@ static pid_t start_scheduler(world *w, bool uninstall) {
     for (int i = 0; i < k; i++) { argv[a++] = "-o"; argv[a++] = o[i]; }
     if (uninstall) argv[a++] = "--uninstall";
     argv[a] = NULL;
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* a killed test leaves nothing behind */
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        setenv("SDK_LOG", "info", 1);
-        execv(argv[0], argv);
-        _exit(127);
-    }
+    pid_t pid = e2e_spawn(argv, log);
     for (int i = 0; i < k; i++) free(o[i]);
     free(exe); free(work); free(api); free(log);
     return pid;
@@ -200,7 +193,7 @@ static char *task_id(world *w, const char *pod, const char *task) {
 }
 
 static int cluster_port(world *w) {
-    char *pf = sdk_asprintf_new("%s/work/cluster/port", w->dir), *text = NULL;
+    char *pf = sdk_asprintf_new("%s/sched/cluster/port", w->dir), *text = NULL;
     int port = sdk_read_file_new(pf, &text, NULL) == 0 ? atoi(text) : 0;
     free(text);
     free(pf);
@@ -322,7 +315,7 @@ static char *clients_connect(world *w) {
 
 /* myid files in the cluster's volumes: a count of files and their ids joined ("1,2,3"). */
 static char *volume_myids(world *w) {
-    char *cmd = sdk_asprintf_new("cat $(find %s/work/cluster/volumes -name myid 2>/dev/null | sort) 2>/dev/null "
+    char *cmd = sdk_asprintf_new("cat $(find %s/sched/cluster/volumes -name myid 2>/dev/null | sort) 2>/dev/null "
                                  "| sort | tr '\\n' ,", w->dir);
     FILE *p = popen(cmd, "r");
     free(cmd);
@@ -528,7 +521,7 @@ static void test_zookeeper_ensemble(void) {
     /* (c) pod replace node-2: a fresh volume, myid written again, the data synced */
     char *vol_before = NULL;
     {
-        char *cmd = sdk_asprintf_new("dirname $(grep -lx 3 $(find %s/work/cluster/volumes -name myid))", w.dir);
+        char *cmd = sdk_asprintf_new("dirname $(grep -lx 3 $(find %s/sched/cluster/volumes -name myid))", w.dir);
         FILE *p = popen(cmd, "r");
         char line[512] = "";
         if (p && fgets(line, sizeof line, p)) line[strcspn(line, "\n")] = 0;
@@ -601,7 +594,7 @@ static void test_zookeeper_ensemble(void) {
     if (now_s() >= ende) { stop(un, SIGKILL); st = -1; }
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "uninstall exit status %d", st);
     if (st) show_log(&w, "uninstall.log");
-    char *cnt = sdk_asprintf_new("find %s/work/cluster/volumes -mindepth 3 2>/dev/null | wc -l", w.dir);
+    char *cnt = sdk_asprintf_new("find %s/sched/cluster/volumes -mindepth 3 2>/dev/null | wc -l", w.dir);
     FILE *p = popen(cnt, "r");
     char line[32] = "?";
     if (p && !fgets(line, sizeof line, p)) line[0] = '?';
