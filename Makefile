@@ -18,7 +18,7 @@ OPT     ?= -O2
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SAN) -MMD -MP
 CFLAGS  += $(CFLAGS_COMMON) -I. -I$(BUILD)/gen -fPIC
 LDFLAGS += $(SAN)
-LIBS    := -lprotobuf-c -lcurl -ljansson -lyaml -lmicrohttpd -lzookeeper_mt -ldl -lpthread -lm
+LIBS    := -lprotobuf-c -lcurl -ljansson -lyaml -lmicrohttpd -lzookeeper_mt -lz -ldl -lpthread -lm
 # Plugins live in the source tree (plugins/<name>/<name>.so) and are shared by the normal and the
 # sanitizer builds, so they are always built without sanitizers and without dependency files.
 PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -Iabi -fPIC -fvisibility=hidden

@@ -44,6 +44,7 @@ int sdkctl_request(const sdkctl_ctx *c, const char *method, const char *path, co
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, c->timeout_s > 0 ? c->timeout_s : 60L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "sdkctl");
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every coding curl can decode (plans come gzipped) */
     if (c->cacert) curl_easy_setopt(e, CURLOPT_CAINFO, c->cacert);
     if (!strcmp(method, "POST") || !strcmp(method, "PUT")) {
         /* A POST always carries a body (possibly empty) so curl sends Content-Length: 0. */

@@ -8,12 +8,12 @@ pkgs=(
   build-essential pkg-config
   protobuf-c-compiler libprotobuf-c-dev
   libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev
-  libzookeeper-mt-dev
+  libzookeeper-mt-dev zlib1g-dev
   zookeeper default-jre-headless
   wrk curl openssl
 )
 [ "${SDK_DEPS_MINIMAL:-0}" = 1 ] && pkgs=(build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
-  libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libzookeeper-mt-dev)
+  libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libzookeeper-mt-dev zlib1g-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -186,7 +186,7 @@ void sdk_api_free(sdk_api *api) {
     if (!api) return;
     for (size_t k = 0; k < api->n_plan_cache; k++) {
         free(api->plan_cache[k].plan);
-        free(api->plan_cache[k].body);
+        sdk_http_blob_unref(api->plan_cache[k].body);
     }
     free(api->plan_cache);
     free(api->service_name);

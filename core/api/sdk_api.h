@@ -72,8 +72,10 @@ struct sdk_api {
     struct sdk_api_plan_cache {
         char *plan;
         uint64_t fingerprint;
-        char *body;
-        size_t len;
+        sdk_http_blob *body; /* identity and (made on demand) gzip renderings */
+        int status;          /* the HTTP status for the plan's state */
+        uint64_t epoch;      /* server epoch when fingerprint and status were last checked */
+        const struct sdk_plan *p;   /* the plan they were checked for */
     } *plan_cache;
     size_t n_plan_cache;
 };

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <zlib.h>
 
 #include "core/api/router.h"
 #include "core/util/log.h"
@@ -36,9 +37,20 @@ typedef struct route_entry {
 
 struct sdk_http_response {
     int status;
-    char *content_type, *body;
+    char *content_type, *body; /* body unused (NULL) when blob is set */
     size_t len, nh;
     char **hname, **hvalue;
+    sdk_http_blob *blob; /* a shared body: one reference, handed to MHD with the response */
+    bool gzip;           /* send the blob's gzip copy */
+};
+
+/* The shared, immutable body (see server.h). refs counts the owner's reference and one per
+ * MHD response carrying it; MHD drops its references from its free callback, on the loop thread. */
+struct sdk_http_blob {
+    unsigned refs;
+    char *data, *gz; /* gz: NULL until first asked for; gz_failed: compressing gave no gain */
+    size_t len, gz_len;
+    bool gz_failed;
 };
 
 typedef enum {
@@ -81,6 +93,7 @@ struct sdk_http_server {
     sdk_router *router;
     route_entry *routes;
     sdk_http_req *reqs; /* every live request */
+    uint64_t epoch;     /* see sdk_http_server_epoch */
 };
 
 /* ---------------------------------------------------------------- responses */
@@ -110,8 +123,100 @@ int sdk_http_response_header(sdk_http_response *r, const char *name, const char 
     return 0;
 }
 
+/* ---------------------------------------------------------------- shared bodies */
+
+#define BLOB_GZIP_MIN 1024 /* smaller bodies are sent as they are */
+
+sdk_http_blob *sdk_http_blob_take(char *body, size_t len) {
+    sdk_http_blob *b = sdk_xcalloc(1, sizeof *b);
+    b->refs = 1;
+    b->data = body;
+    b->len = len;
+    return b;
+}
+
+void sdk_http_blob_unref(sdk_http_blob *b) {
+    if (!b || --b->refs) return;
+    free(b->data);
+    free(b->gz);
+    free(b);
+}
+
+static void blob_mhd_release(void *cls) { sdk_http_blob_unref(cls); }
+
+/* Compresses the blob once (gzip format, zlib level 6). False when zlib fails or the result
+ * is no smaller, remembered so that later requests get the identity body without retrying. */
+static bool blob_gzip(sdk_http_blob *b) {
+    if (b->gz) return true;
+    if (b->gz_failed || b->len < BLOB_GZIP_MIN) return false;
+    z_stream z = {0};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        b->gz_failed = true;
+        return false;
+    }
+    size_t cap = deflateBound(&z, (uLong)b->len);
+    unsigned char *out = sdk_xmalloc(cap);
+    z.next_in = (unsigned char *)b->data;
+    z.avail_in = (uInt)b->len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    size_t n = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END || n >= b->len) {
+        free(out);
+        b->gz_failed = true;
+        return false;
+    }
+    b->gz = sdk_xrealloc(out, n);
+    b->gz_len = n;
+    return true;
+}
+
+/* Whether an Accept-Encoding value allows gzip: a "gzip", "x-gzip" or "*" coding whose q is not
+ * 0, unless gzip itself is listed with q=0 (RFC 9110 12.5.3). */
+static bool accepts_gzip(const char *h) {
+    int gzip = -1, star = -1; /* -1 not listed, 0 refused, 1 accepted */
+    while (h && *h) {
+        while (*h == ' ' || *h == '\t' || *h == ',') h++;
+        const char *tok = h;
+        while (*h && *h != ',' && *h != ';' && *h != ' ' && *h != '\t') h++;
+        size_t tl = (size_t)(h - tok);
+        bool q0 = false;
+        while (*h && *h != ',') { /* parameters: only q matters */
+            if (*h == ';') {
+                h++;
+                while (*h == ' ' || *h == '\t') h++;
+                if ((h[0] == 'q' || h[0] == 'Q') && h[1] == '=') q0 = strtod(h + 2, NULL) <= 0.0;
+            } else {
+                h++;
+            }
+        }
+        if (!tl) continue;
+        int v = q0 ? 0 : 1;
+        if ((tl == 4 && !strncasecmp(tok, "gzip", 4)) || (tl == 6 && !strncasecmp(tok, "x-gzip", 6))) gzip = v;
+        else if (tl == 1 && *tok == '*') star = v;
+    }
+    return gzip == 1 || (gzip == -1 && star == 1);
+}
+
+sdk_http_response *sdk_http_response_blob(const sdk_http_req *req, int status, const char *content_type,
+                                          sdk_http_blob *b) {
+    sdk_http_response *r = sdk_xcalloc(1, sizeof *r);
+    r->status = status;
+    r->content_type = sdk_xstrdup(content_type ? content_type : TEXT_PLAIN);
+    r->blob = b;
+    b->refs++;
+    r->gzip = accepts_gzip(sdk_http_req_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING)) && blob_gzip(b);
+    r->len = r->gzip ? b->gz_len : b->len;
+    sdk_http_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (r->gzip) sdk_http_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    return r;
+}
+
 void sdk_http_response_free(sdk_http_response *r) {
     if (!r) return;
+    sdk_http_blob_unref(r->blob);
     for (size_t i = 0; i < r->nh; i++) {
         free(r->hname[i]);
         free(r->hvalue[i]);
@@ -131,12 +236,19 @@ char *sdk_json_pretty_new(const json_t *j) {
 
 /* Hands the response to MHD; consumes r. */
 static enum MHD_Result queue_response(struct MHD_Connection *c, sdk_http_response *r) {
-    struct MHD_Response *mr = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *mr;
+    if (r->blob) { /* no copy: MHD holds a reference until the response is gone */
+        mr = MHD_create_response_from_buffer_with_free_callback_cls(
+            r->len, r->gzip ? r->blob->gz : r->blob->data, blob_mhd_release, r->blob);
+        if (mr) r->blob = NULL; /* the reference is MHD's now */
+    } else {
+        mr = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+        if (mr) r->body = NULL; /* MHD frees it */
+    }
     if (!mr) {
         sdk_http_response_free(r);
         return MHD_NO;
     }
-    r->body = NULL; /* MHD frees it */
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     for (size_t i = 0; i < r->nh; i++) MHD_add_response_header(mr, r->hname[i], r->hvalue[i]);
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, mr);
@@ -168,6 +280,7 @@ static void on_mhd_fd(sdk_loop *l, int fd, int events, void *ud) {
 /* Runs MHD once and re-arms the timer from MHD_get_timeout, which is 0 when MHD has ready
  * connections left over (edge-triggered sockets it did not finish) or connections to resume. */
 static void mhd_run(sdk_http_server *s) {
+    s->epoch++; /* other loop callbacks may have changed the service since the last run */
     MHD_run(s->d);
     if (s->timer_id) sdk_loop_timer_cancel(s->loop, s->timer_id);
     s->timer_id = 0;
@@ -300,6 +413,7 @@ static enum MHD_Result dispatch(sdk_http_req *req) {
     route_entry *re = req->match.target;
     req->state = RQ_HANDLING;
     re->h(req, re->ud);
+    if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) s->epoch++; /* it may have changed state */
     return finish_or_park(req);
 }
 
@@ -607,6 +721,7 @@ fail:
 }
 
 uint16_t sdk_http_server_port(const sdk_http_server *s) { return s->port; }
+uint64_t sdk_http_server_epoch(const sdk_http_server *s) { return s->epoch; }
 
 int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
                           void *ud, sdk_errors *errs) {

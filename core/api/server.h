@@ -28,6 +28,7 @@
 typedef struct sdk_http_server sdk_http_server;
 typedef struct sdk_http_req sdk_http_req;
 typedef struct sdk_http_response sdk_http_response;
+typedef struct sdk_http_blob sdk_http_blob;
 
 typedef struct sdk_http_server_opts {
     const char *bind;         /* "HOST:PORT", IPv4 host or "*"; NULL = "127.0.0.1:0"; port 0 = any free */
@@ -53,6 +54,11 @@ int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_er
 void sdk_http_server_free(sdk_http_server *s);
 /* The bound TCP port (useful with port 0). */
 uint16_t sdk_http_server_port(const sdk_http_server *s);
+/* A number that stays the same while only GET/HEAD handlers run: it changes before each batch of
+ * requests the server handles (other loop callbacks may have run since the previous batch) and
+ * after every request with another method. A GET handler may reuse what it derived from service
+ * state under the same epoch (GET handlers, plugin routes included, must not change state). */
+uint64_t sdk_http_server_epoch(const sdk_http_server *s);
 /* True when TLS support is compiled into libmicrohttpd. */
 int sdk_http_tls_supported(void);
 /* Adds a route (see core/api/router.h for patterns and precedence). ud is passed to h; the server
@@ -83,6 +89,18 @@ sdk_http_response *sdk_http_response_take(int status, const char *content_type, 
 /* Adds an extra header (copied). Returns 0 or SDK_EINVAL (name/value with CR/LF, empty name). */
 int sdk_http_response_header(sdk_http_response *r, const char *name, const char *value);
 void sdk_http_response_free(sdk_http_response *r);
+/* A shared, immutable response body for answers that many requests repeat (a cached plan):
+ * responses carry a reference instead of a copy, so the body may be replaced while earlier
+ * answers are still being sent. sdk_http_blob_take takes ownership of body (malloc'd) and
+ * returns the owner's reference; sdk_http_blob_unref drops one (NULL is a no-op). Loop thread
+ * only. */
+sdk_http_blob *sdk_http_blob_take(char *body, size_t len);
+void sdk_http_blob_unref(sdk_http_blob *b);
+/* A response carrying b (it takes its own reference) with "Vary: Accept-Encoding". When req's
+ * Accept-Encoding allows gzip and b is at least 1 KiB, the body is b's gzip copy, compressed
+ * once on first demand and kept with b, with "Content-Encoding: gzip"; otherwise b as it is. */
+sdk_http_response *sdk_http_response_blob(const sdk_http_req *req, int status, const char *content_type,
+                                          sdk_http_blob *b);
 
 /* Answers req with resp, taking ownership of resp in every case. Callable from the handler or
  * later on the loop thread (for a deferred request). Returns 0, or SDK_ESTATE if req was already
