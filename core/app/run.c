@@ -204,6 +204,10 @@ static void cb_error(void *ud, const char *msg) {
     r->exit_code = 3;
     sdk_loop_stop(r->loop);
 }
+static void cb_events_done(void *ud) {
+    runner *r = ud;
+    sdk_service_settle(r->svc);
+}
 static void cb_disconnected(void *ud, const char *reason) {
     (void)ud;
     SDK_WARN("scheduler", "disconnected from the Mesos master (%s); reconnecting", reason);
@@ -433,7 +437,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         .revive_min_interval_ms = a->master ? 0 : 1000,
         .roles = (const char *const *)roles, .n_roles = n_roles, .framework_id = fwid, .webui_url = spec->web_url,
         .cb = {.ud = &r, .on_subscribed = cb_subscribed, .on_offers = cb_offers, .on_rescind = cb_rescind,
-               .on_status = cb_status, .on_error = cb_error, .on_disconnected = cb_disconnected},
+               .on_status = cb_status, .on_error = cb_error, .on_disconnected = cb_disconnected,
+               .on_events_done = cb_events_done},
     };
     int rc = sdk_mesos_client_new(r.loop, &co, &r.client, &errs);
     free(fwid);
@@ -460,6 +465,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }
+    sdk_service_defer_interest(r.svc, true); /* settled once per run of Mesos events */
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
     sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
@@ -486,6 +492,11 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     }
     r.exit_code = 0;
     sdk_loop_run(r.loop);
+    if (r.svc && sdk_service_uninstalled(r.svc)) { /* let the TEARDOWN (and any call before it) go out */
+        uint64_t until = sdk_loop_now_ms(r.loop) + 5000;
+        while (sdk_mesos_client_pending_calls(r.client) && sdk_loop_now_ms(r.loop) < until)
+            sdk_loop_run_once(r.loop, 50);
+    }
     if (r.exit_code == 0 && !(r.svc && sdk_service_uninstalled(r.svc)))
         printf("\nStopping: the service keeps its state in %s\n", state_url);
 

@@ -3,9 +3,12 @@
  * Shape: one CURL easy handle for the subscription stream (write callback -> RecordIO decoder
  * -> decoded, validated Event queued), a zero-delay loop timer that dispatches queued events to
  * the callbacks (curl forbids adding transfers from inside its write callback, and the
- * callbacks make calls), one short-lived easy handle per call (curl's connection cache keeps
- * the call connection alive; the stream handle never shares its connection), and timers for
- * backoff, the heartbeat watchdog and throttled revives. */
+ * callbacks make calls), calls sent in order with at most MAX_CALLS_IN_FLIGHT at a time (the
+ * rest wait in a FIFO, packed: a burst of a thousand acknowledgements costs a thousand small
+ * buffers, not a thousand transfers with their own connections and buffers), one short-lived
+ * easy handle per running call (curl's connection cache keeps the call connections alive; the
+ * stream handle never shares its connection), and timers for backoff, the heartbeat watchdog
+ * and throttled revives. */
 #include "core/mesos/client.h"
 
 #include <ctype.h>
@@ -30,6 +33,7 @@
 #define PROTOBUF_CT "application/x-protobuf"
 #define ERR_BODY_MAX 2048
 #define DEFAULT_HEARTBEAT_S 15.0
+#define MAX_CALLS_IN_FLIGHT 16
 
 typedef Mesos__V1__Scheduler__Call Call;
 typedef Mesos__V1__Scheduler__Event Event;
@@ -38,12 +42,13 @@ enum { ST_NEW, ST_IDLE, ST_BACKOFF, ST_SUBSCRIBING, ST_SUBSCRIBED, ST_STOPPED };
 
 typedef struct call_ctx {
     sdk_mesos_client *c;
-    CURL *easy;
+    CURL *easy; /* NULL while waiting in the queue */
     struct curl_slist *hdrs;
     char *what;
     void *body;
+    size_t len;
     sdk_buf resp;
-    struct call_ctx *next;
+    struct call_ctx *prev, *next; /* in c->calls (running) or c->waiting */
 } call_ctx;
 
 typedef struct queued_event {
@@ -96,7 +101,9 @@ struct sdk_mesos_client {
     bool suppressed, revive_pending, revived_ever;
     unsigned tokens;
     uint64_t refill_anchor_ms, last_revive_ms;
-    call_ctx *calls;
+    call_ctx *calls;                   /* running, at most MAX_CALLS_IN_FLIGHT */
+    call_ctx *waiting, *waiting_tail;  /* packed calls not yet started, oldest first */
+    unsigned n_running;
     sdk_mesos_client_metrics m;
 };
 
@@ -278,11 +285,10 @@ static char *event_problem_new(const Event *ev) {
 /* ------------------------------------------------------------------ calls */
 
 static void call_unlink(sdk_mesos_client *c, call_ctx *k) {
-    for (call_ctx **pp = &c->calls; *pp; pp = &(*pp)->next)
-        if (*pp == k) {
-            *pp = k->next;
-            return;
-        }
+    if (k->prev) k->prev->next = k->next;
+    else c->calls = k->next;
+    if (k->next) k->next->prev = k->prev;
+    k->prev = k->next = NULL;
 }
 
 static void call_free(call_ctx *k) {
@@ -293,6 +299,20 @@ static void call_free(call_ctx *k) {
     sdk_buf_free(&k->resp);
     free(k);
 }
+
+/* Drops every call not yet started (the subscription they were made for is gone). */
+static void waiting_clear(sdk_mesos_client *c) {
+    while (c->waiting) {
+        call_ctx *k = c->waiting;
+        c->waiting = k->next;
+        c->m.calls_dropped++;
+        SDK_DEBUG(MOD, "%s: not sent, the subscription ended first", k->what);
+        call_free(k);
+    }
+    c->waiting_tail = NULL;
+}
+
+static void pump_calls(sdk_mesos_client *c);
 
 static size_t call_write(char *p, size_t size, size_t n, void *ud) {
     call_ctx *k = ud;
@@ -324,9 +344,69 @@ static void call_done(sdk_curl *cu, CURL *easy, CURLcode res, void *ud) {
     }
     call_unlink(c, k);
     call_free(k);
+    c->n_running--;
+    if (res != CURLE_ABORTED_BY_CALLBACK) pump_calls(c);
 }
 
-/* Sends call (borrowed; framework_id is filled here). what names it in logs. */
+/* Starts the transfer of a packed call. False when curl could not (the call is freed). */
+static bool start_call(sdk_mesos_client *c, call_ctx *k) {
+    k->easy = curl_easy_init();
+    if (!k->easy) {
+        c->m.calls_failed++;
+        SDK_ERROR(MOD, "%s: curl_easy_init failed", k->what);
+        call_free(k);
+        return false;
+    }
+    char *url = sdk_asprintf_new("%s%s", c->target, API_PATH);
+    char *sid = sdk_asprintf_new("Mesos-Stream-Id: %s", c->stream_id);
+    k->hdrs = curl_slist_append(k->hdrs, "Content-Type: " PROTOBUF_CT);
+    k->hdrs = curl_slist_append(k->hdrs, sid);
+    k->hdrs = curl_slist_append(k->hdrs, "Expect:");
+    free(sid);
+    curl_easy_setopt(k->easy, CURLOPT_URL, url);
+    curl_easy_setopt(k->easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(k->easy, CURLOPT_POSTFIELDS, k->body);
+    curl_easy_setopt(k->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)k->len);
+    curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, k->hdrs);
+    curl_easy_setopt(k->easy, CURLOPT_WRITEFUNCTION, call_write);
+    curl_easy_setopt(k->easy, CURLOPT_WRITEDATA, k);
+    curl_easy_setopt(k->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(k->easy, CURLOPT_TIMEOUT_MS, (long)c->call_timeout_ms);
+    curl_easy_setopt(k->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    free(url);
+    if (sdk_curl_add(c->curl, k->easy, call_done, k) != 0) {
+        c->m.calls_failed++;
+        SDK_ERROR(MOD, "%s: cannot start the transfer", k->what);
+        call_free(k);
+        return false;
+    }
+    k->prev = NULL;
+    k->next = c->calls;
+    if (c->calls) c->calls->prev = k;
+    c->calls = k;
+    c->n_running++;
+    c->m.calls_sent++;
+    SDK_DEBUG(MOD, "%s: sent (%zu bytes)", k->what, k->len);
+    return true;
+}
+
+/* Starts waiting calls, oldest first, while fewer than MAX_CALLS_IN_FLIGHT run. */
+static void pump_calls(sdk_mesos_client *c) {
+    if (c->state != ST_SUBSCRIBED || !c->stream_id) {
+        waiting_clear(c);
+        return;
+    }
+    while (c->waiting && c->n_running < MAX_CALLS_IN_FLIGHT) {
+        call_ctx *k = c->waiting;
+        c->waiting = k->next;
+        if (!c->waiting) c->waiting_tail = NULL;
+        k->next = NULL;
+        start_call(c, k);
+    }
+}
+
+/* Sends call (borrowed; framework_id is filled here), in order after the calls already waiting.
+ * what names it in logs. */
 static int send_call(sdk_mesos_client *c, Call *call, const char *what) {
     if (c->state != ST_SUBSCRIBED || !c->stream_id) {
         c->m.calls_dropped++;
@@ -341,44 +421,14 @@ static int send_call(sdk_mesos_client *c, Call *call, const char *what) {
     k->c = c;
     k->what = sdk_xstrdup(what);
     sdk_buf_init(&k->resp);
-    size_t len = mesos__v1__scheduler__call__get_packed_size(call);
-    k->body = sdk_xmalloc(len ? len : 1);
+    k->len = mesos__v1__scheduler__call__get_packed_size(call);
+    k->body = sdk_xmalloc(k->len ? k->len : 1);
     mesos__v1__scheduler__call__pack(call, k->body);
     call->framework_id = NULL;
-    k->easy = curl_easy_init();
-    if (!k->easy) {
-        call_free(k);
-        c->m.calls_failed++;
-        SDK_ERROR(MOD, "%s: curl_easy_init failed", what);
-        return SDK_ENOMEM;
-    }
-    char *url = sdk_asprintf_new("%s%s", c->target, API_PATH);
-    char *sid = sdk_asprintf_new("Mesos-Stream-Id: %s", c->stream_id);
-    k->hdrs = curl_slist_append(k->hdrs, "Content-Type: " PROTOBUF_CT);
-    k->hdrs = curl_slist_append(k->hdrs, sid);
-    k->hdrs = curl_slist_append(k->hdrs, "Expect:");
-    free(sid);
-    curl_easy_setopt(k->easy, CURLOPT_URL, url);
-    curl_easy_setopt(k->easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(k->easy, CURLOPT_POSTFIELDS, k->body);
-    curl_easy_setopt(k->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, k->hdrs);
-    curl_easy_setopt(k->easy, CURLOPT_WRITEFUNCTION, call_write);
-    curl_easy_setopt(k->easy, CURLOPT_WRITEDATA, k);
-    curl_easy_setopt(k->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(k->easy, CURLOPT_TIMEOUT_MS, (long)c->call_timeout_ms);
-    curl_easy_setopt(k->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-    free(url);
-    if (sdk_curl_add(c->curl, k->easy, call_done, k) != 0) {
-        call_free(k);
-        c->m.calls_failed++;
-        SDK_ERROR(MOD, "%s: cannot start the transfer", what);
-        return SDK_ENOMEM;
-    }
-    k->next = c->calls;
-    c->calls = k;
-    c->m.calls_sent++;
-    SDK_DEBUG(MOD, "%s: sent (%zu bytes)", what, len);
+    if (c->waiting_tail) c->waiting_tail->next = k;
+    else c->waiting = k;
+    c->waiting_tail = k;
+    pump_calls(c);
     return 0;
 }
 
@@ -412,6 +462,7 @@ static void subscription_lost(sdk_mesos_client *c, const char *reason, int64_t d
     bool was_subscribed = c->state == ST_SUBSCRIBED;
     stream_cleanup(c);
     queue_clear(c);
+    waiting_clear(c);
     cancel_timer(c, &c->dispatch_timer);
     free(c->stream_id);
     c->stream_id = NULL;
@@ -522,6 +573,7 @@ static void dispatch_one(sdk_mesos_client *c, Event *ev) {
 }
 
 static void dispatch_all(sdk_mesos_client *c) {
+    bool any = false;
     while (c->q_head && c->state != ST_STOPPED) {
         queued_event *q = c->q_head;
         c->q_head = q->next;
@@ -529,7 +581,9 @@ static void dispatch_all(sdk_mesos_client *c) {
         dispatch_one(c, q->ev);
         mesos__v1__scheduler__event__free_unpacked(q->ev, NULL);
         free(q);
+        any = true;
     }
+    if (any && c->state != ST_STOPPED && c->cb.on_events_done) c->cb.on_events_done(c->cb.ud);
 }
 
 static void dispatch_fire(sdk_loop *l, uint64_t id, void *ud) {
@@ -1273,6 +1327,7 @@ void sdk_mesos_client_stop(sdk_mesos_client *c) {
     cancel_timer(c, &c->dispatch_timer);
     stream_cleanup(c);
     queue_clear(c);
+    waiting_clear(c);
     free(c->stream_id);
     c->stream_id = NULL;
     offers_clear(c);
@@ -1311,4 +1366,9 @@ const char *sdk_mesos_client_master_url(const sdk_mesos_client *c) {
     return c->state == ST_SUBSCRIBED || c->state == ST_SUBSCRIBING ? c->target : NULL;
 }
 size_t sdk_mesos_client_outstanding_offers(const sdk_mesos_client *c) { return c->n_offers; }
+size_t sdk_mesos_client_pending_calls(const sdk_mesos_client *c) {
+    size_t n = c->n_running;
+    for (const call_ctx *k = c->waiting; k; k = k->next) n++;
+    return n;
+}
 const sdk_mesos_client_metrics *sdk_mesos_client_get_metrics(const sdk_mesos_client *c) { return &c->m; }

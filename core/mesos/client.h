@@ -67,6 +67,9 @@ typedef struct sdk_mesos_callbacks {
     /* The subscription was lost (reason says why); the client is already reconnecting. */
     void (*on_disconnected)(void *ud, const char *reason);
     void *ud;
+    /* Optional: after a run of events that arrived together has been dispatched (work that
+     * depends on all of them, such as deciding whether offers are wanted, goes here). */
+    void (*on_events_done)(void *ud);
 } sdk_mesos_callbacks;
 
 typedef struct sdk_mesos_client_options {
@@ -145,5 +148,8 @@ typedef struct sdk_mesos_client_metrics {
     uint64_t subscribe_attempts, subscriptions, disconnects, redirects, events, bad_events;
     uint64_t calls_sent, calls_failed, calls_dropped, revives_sent, revives_throttled;
 } sdk_mesos_client_metrics;
+/* Calls sent but not yet answered, running or waiting their turn (at most a few run at once,
+ * in order). A caller about to stop can run the loop until this is 0 to let them go out. */
+size_t sdk_mesos_client_pending_calls(const sdk_mesos_client *c);
 const sdk_mesos_client_metrics *sdk_mesos_client_get_metrics(const sdk_mesos_client *c);
 #endif

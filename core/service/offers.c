@@ -433,6 +433,7 @@ static void recovery_update(sdk_service *s) {
 }
 
 void svc_update_offer_interest(sdk_service *s) {
+    s->interest_stale = false; /* whoever asked, the deferred check is done now */
     if (!s->registered) return;
     recovery_update(s);
     sdk_candidate *c = NULL;

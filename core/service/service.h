@@ -112,6 +112,12 @@ int sdk_service_on_registered(sdk_service *s, const char *framework_id);
 /* One batch of offers: evaluates candidate steps, records, accepts, garbage-collects, declines. */
 void sdk_service_on_offers(sdk_service *s, const sdk_offer *offers, size_t n);
 void sdk_service_on_status(sdk_service *s, const sdk_status_update *u);
+/* Whether offers are still wanted (revive or suppress) is decided after every status update
+ * that can change it, by default. That walks every plan, so a caller that receives updates in
+ * runs turns deferral on and calls sdk_service_settle after each run: one decision per run,
+ * with the same outcome. Turning deferral off settles at once. */
+void sdk_service_defer_interest(sdk_service *s, bool on);
+void sdk_service_settle(sdk_service *s);
 /* Periodic work (kill retries, reconciliation retries, delayed steps). Call every second. */
 void sdk_service_tick(sdk_service *s);
 

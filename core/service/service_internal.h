@@ -80,6 +80,8 @@ struct sdk_service {
     double permanent_failure_timeout_s;
     sdk_strmap failed_since;    /* task name -> (double *) time its failure was first seen */
     uint64_t interest_epoch;    /* revive rule: a candidate whose step mark != epoch - 1 is new */
+    bool defer_interest;        /* status updates leave the interest check to sdk_service_settle */
+    bool interest_stale;        /* a deferred check is owed */
 
     sdk_offer_log_entry log[SVC_LOG_MAX];
     size_t log_start, log_n;

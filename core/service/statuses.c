@@ -192,7 +192,21 @@ ack:
     if (u->uuid && u->uuid_len) s->drv->acknowledge(s->dctx, u->agent_id, u->task_id, u->uuid, u->uuid_len);
     /* Only a status that ends a task or completes a step can make new work appear (a recovery,
      * the next step of a serial phase); the others cannot. The tick catches up on the rest. */
-    if (sdk_tstate_terminal(u->state) || u->state == SDK_TSTATE_RUNNING) svc_update_offer_interest(s);
+    if (sdk_tstate_terminal(u->state) || u->state == SDK_TSTATE_RUNNING) {
+        if (s->defer_interest) s->interest_stale = true;
+        else svc_update_offer_interest(s);
+    }
+}
+
+void sdk_service_defer_interest(sdk_service *s, bool on) {
+    s->defer_interest = on;
+    if (!on) sdk_service_settle(s);
+}
+
+void sdk_service_settle(sdk_service *s) {
+    if (!s->interest_stale) return;
+    s->interest_stale = false;
+    svc_update_offer_interest(s);
 }
 
 void sdk_service_tick(sdk_service *s) {

@@ -59,6 +59,7 @@ typedef struct fm {
     bool auto_subscribed; /* send SUBSCRIBED + HEARTBEAT at once */
     uint64_t sub_times[16];
     int subscribes;
+    int open_conns, max_open_conns; /* call connections (the stream's included) open at once */
 } fm;
 
 static void fm_write(int fd, const void *p, size_t n) {
@@ -74,6 +75,7 @@ static void fm_write(int fd, const void *p, size_t n) {
 
 static void fm_conn_close(fm_conn *k) {
     if (k->fd < 0) return;
+    k->m->open_conns--;
     sdk_loop_unwatch_fd(k->m->loop, k->fd);
     if (k->m->stream_fd == k->fd) k->m->stream_fd = -1;
     close(k->fd);
@@ -247,6 +249,7 @@ static void fm_on_accept(sdk_loop *l, int fd, int events, void *ud) {
         if (m->conns[i].fd >= 0) continue;
         m->conns[i].fd = cfd;
         m->conns[i].m = m;
+        if (++m->open_conns > m->max_open_conns) m->max_open_conns = m->open_conns;
         sdk_buf_init(&m->conns[i].in);
         sdk_loop_watch_fd(l, cfd, SDK_LOOP_READ, fm_on_conn, &m->conns[i]);
         return;
@@ -414,7 +417,7 @@ static sdk_mesos_client *client_new(sdk_loop *l, uint16_t port, const char *fid)
     o.backoff_max_ms = 200;
     o.leader_delay_max_ms = 1;
     o.revive_min_interval_ms = 300;
-    o.cb = (sdk_mesos_callbacks){cb_subscribed, cb_offers, cb_rescind, cb_status, cb_error, cb_disconnected, NULL};
+    o.cb = (sdk_mesos_callbacks){cb_subscribed, cb_offers, cb_rescind, cb_status, cb_error, cb_disconnected, NULL, NULL};
     sdk_mesos_client *c = NULL;
     sdk_errors e;
     sdk_errors_init(&e);
@@ -865,6 +868,44 @@ static void test_calls_when_not_subscribed_are_dropped(void) {
     sdk_loop_free(l);
 }
 
+/* A burst of calls (a thousand acknowledgements after a big launch, say) goes out a few at a
+ * time over kept-alive connections, not as one transfer and connection per call: every call
+ * arrives, the master never sees more than a handful of connections, and the client reports
+ * calls pending until the last is answered. */
+static void test_burst_of_calls_is_bounded(void) {
+    rec_reset();
+    sdk_loop *l;
+    sdk_loop_new(&l);
+    fm m;
+    fm_start(&m, l);
+    sdk_mesos_client *c = client_new(l, m.port, NULL);
+    CHECK_INT(sdk_mesos_client_start(c), 0);
+    want_subscribed = 1;
+    CHECK(run_until(l, c_subscribed, NULL, 3000));
+    size_t before = m.n_reqs;
+    enum { N = 200 };
+    for (int i = 0; i < N; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "O-burst-%d", i);
+        sdk_offer o = {0};
+        o.id = id;
+        CHECK_INT(sdk_mesos_client_decline(c, &o, 5), 0);
+    }
+    CHECK(sdk_mesos_client_pending_calls(c) == N);
+    uint64_t t0 = sdk_loop_now_ms(l);
+    while (sdk_mesos_client_pending_calls(c) && sdk_loop_now_ms(l) - t0 < 5000) sdk_loop_run_once(l, 20);
+    CHECK(sdk_mesos_client_pending_calls(c) == 0);
+    size_t declines = 0;
+    for (size_t i = before; i < m.n_reqs; i++)
+        if (m.reqs[i].call && m.reqs[i].call->type == MESOS__V1__SCHEDULER__CALL__TYPE__DECLINE) declines++;
+    CHECK_INT((long)declines, N);
+    CHECK_INT((long)sdk_mesos_client_get_metrics(c)->calls_failed, 0);
+    CHECK_MSG(m.max_open_conns <= 17, "the master saw %d connections at once", m.max_open_conns);
+    sdk_mesos_client_free(c);
+    fm_stop(&m);
+    sdk_loop_free(l);
+}
+
 static void test_redirect_307(void) {
     rec_reset();
     sdk_loop *l;
@@ -951,7 +992,7 @@ static void test_heartbeat_timeout_resubscribes_with_framework_id(void) {
     o.n_roles = 1;
     o.heartbeat_timeout_ms = 300;
     o.backoff_initial_ms = 20;
-    o.cb = (sdk_mesos_callbacks){cb_subscribed, cb_offers, cb_rescind, cb_status, cb_error, cb_disconnected, NULL};
+    o.cb = (sdk_mesos_callbacks){cb_subscribed, cb_offers, cb_rescind, cb_status, cb_error, cb_disconnected, NULL, NULL};
     sdk_mesos_client *c = NULL;
     CHECK_INT(sdk_mesos_client_new(l, &o, &c, NULL), 0);
     free(url);
@@ -1067,6 +1108,7 @@ int main(void) {
     RUN(test_options_validation);
     RUN(test_subscribe_offers_updates_calls);
     RUN(test_calls_when_not_subscribed_are_dropped);
+    RUN(test_burst_of_calls_is_bounded);
     RUN(test_redirect_307);
     RUN(test_503_retried_with_backoff);
     RUN(test_subscribe_400_is_fatal);
