@@ -5,7 +5,7 @@
  * `/bin/sh -c <command>` (or argv when shell=false) in its own sandbox, watched through a
  * pidfd on the loop (never a blocking wait, except to reap a child just sent SIGKILL).
  * In --simulate-tasks mode no process exists: STARTING then RUNNING at once, checks pass,
- * kills finish immediately as TASK_KILLED.
+ * kills finish immediately as TASK_KILLED, and no sandbox or volume directory is made.
  *
  * Status updates: every executor update gets a random uuid and joins the task's queue; only
  * the head is forwarded, retried 10 s doubling to 10 min, and popped by an ACK carrying its

@@ -29,7 +29,8 @@ static void usage(FILE *f) {
             "  --agent-attributes SPEC  e.g. \"zone:a;region:r;rack:r1\" (zone+region also set the fault domain);\n"
             "                           repeatable like --agent-resources\n"
             "  --hostname H             master hostname (default localhost)\n"
-            "  --simulate-tasks         no processes: tasks go STARTING -> RUNNING, checks pass, kill -> KILLED\n"
+            "  --simulate-tasks         no processes: tasks go STARTING -> RUNNING, checks pass, kill -> KILLED;\n"
+            "                           no sandbox or volume directories either (volumes are bookkeeping)\n"
             "  --heartbeat-seconds S    heartbeat interval (default 15, as Mesos)\n"
             "  --allocation-interval-ms MS  allocation cycle (default 1000, as Mesos)\n"
             "  --status-retry-seconds S first retry of an unacknowledged status update (default 10, as Mesos)\n",
