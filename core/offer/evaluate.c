@@ -49,6 +49,7 @@ void sdk_eval_result_free(sdk_eval_result *r) {
         free(o->offer_id);
     }
     free(r->outcomes);
+    sdk_resources_free(&r->remaining);
     memset(r, 0, sizeof *r);
 }
 
@@ -745,6 +746,7 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
         bool ok = eval_offer(&e, rule, oc);
         if (ok) {
             finish(&e, oc, out);
+            sdk_resources_copy(&out->remaining, &e.pool);
             oc->pass = true;
             out->matched = true;
             out->offer_index = i;

@@ -178,6 +178,8 @@ typedef struct sdk_eval_result {
     size_t n_stored;
     sdk_offer_outcome *outcomes; /* one per offer tried, in order */
     size_t n_outcomes;
+    sdk_resources remaining;     /* valid when matched: what the ops leave of the offer (more
+                                  * launches may use it in the same ACCEPT) */
 } sdk_eval_result;
 
 /* Tries offers in order; the first on which every stage passes wins. Returns 0 (out->matched says
@@ -193,6 +195,8 @@ void sdk_eval_result_free(sdk_eval_result *r);
 void sdk_launch_record_from_task(const sdk_task_desc *t, const sdk_executor_desc *ex, sdk_launch_record *rec);
 
 void sdk_task_desc_free_contents(sdk_task_desc *t);
+/* Deep copy into dst (dst is overwritten, not freed first). */
+void sdk_task_desc_copy(sdk_task_desc *dst, const sdk_task_desc *src);
 void sdk_operation_free_contents(sdk_operation *op);
 /* Value of an env/label entry, or NULL. */
 const char *sdk_kv_get(const sdk_kv *kv, size_t n, const char *key);

@@ -61,32 +61,33 @@ static void filter_offer(const sdk_service *s, const sdk_offer *in, sdk_offer *o
 }
 
 /* Existing tasks for placement rules. */
+static void view_add_record(sdk_placement_view *v, const sdk_task_rec *r) {
+    if (!r->hostname || r->permanently_failed) return;
+    const sdk_task_desc *d = &r->desc;
+    const char *attrs = sdk_kv_get(d->labels, d->n_labels, "offer_attributes");
+    sdk_offer tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (attrs && *attrs) {
+        char *copy = sdk_xstrdup(attrs), *save = NULL;
+        for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+            char *colon = strchr(tok, ':');
+            if (!colon) continue;
+            *colon = 0;
+            sdk_offer_add_attr(&tmp, tok, colon + 1);
+        }
+        free(copy);
+    }
+    sdk_placement_task t = {.task_name = r->name, .pod_type = r->pod_type, .hostname = r->hostname,
+                            .attrs = tmp.attrs, .n_attrs = tmp.n_attrs,
+                            .zone = sdk_kv_get(d->labels, d->n_labels, "offer_zone"),
+                            .region = sdk_kv_get(d->labels, d->n_labels, "offer_region")};
+    sdk_placement_view_add(v, &t);
+    sdk_offer_free_contents(&tmp);
+}
+
 static sdk_placement_view *build_view(sdk_service *s) {
     sdk_placement_view *v = sdk_placement_view_new();
-    for (size_t i = 0; i < s->n_tasks; i++) {
-        sdk_task_rec *r = &s->tasks[i];
-        if (!r->hostname || r->permanently_failed) continue;
-        const sdk_task_desc *d = &r->desc;
-        const char *attrs = sdk_kv_get(d->labels, d->n_labels, "offer_attributes");
-        sdk_offer tmp;
-        memset(&tmp, 0, sizeof tmp);
-        if (attrs && *attrs) {
-            char *copy = sdk_xstrdup(attrs), *save = NULL;
-            for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-                char *colon = strchr(tok, ':');
-                if (!colon) continue;
-                *colon = 0;
-                sdk_offer_add_attr(&tmp, tok, colon + 1);
-            }
-            free(copy);
-        }
-        sdk_placement_task t = {.task_name = r->name, .pod_type = r->pod_type, .hostname = r->hostname,
-                                .attrs = tmp.attrs, .n_attrs = tmp.n_attrs,
-                                .zone = sdk_kv_get(d->labels, d->n_labels, "offer_zone"),
-                                .region = sdk_kv_get(d->labels, d->n_labels, "offer_region")};
-        sdk_placement_view_add(v, &t);
-        sdk_offer_free_contents(&tmp);
-    }
+    for (size_t i = 0; i < s->n_tasks; i++) view_add_record(v, &s->tasks[i]);
     return v;
 }
 
@@ -125,9 +126,55 @@ static bool kill_conflicting(sdk_service *s, const sdk_pod_spec *pod, const sdk_
     return alive;
 }
 
-/* Records (durably) and sends one matched launch. Returns 0, or the commit error (nothing
- * was sent then). */
-static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer, sdk_eval_result *res) {
+/* Operations accepted on one offer during an offer cycle: every launch matched on the offer adds
+ * its operations, and the lot goes out in one ACCEPT at the end of the cycle (an offer can be
+ * accepted only once; what a launch leaves of it is offered to the next steps). */
+typedef struct offer_ops {
+    sdk_operation *ops;
+    size_t n, cap;
+    size_t launches;         /* LAUNCH_GROUPs among ops */
+    bool sent;               /* accepted: the offer is gone */
+} offer_ops;
+
+static void offer_ops_take(offer_ops *p, sdk_eval_result *res) {
+    p->launches++;
+    if (p->n + res->n_ops > p->cap) {
+        p->cap = (p->n + res->n_ops) * 2;
+        p->ops = sdk_xrealloc(p->ops, p->cap * sizeof *p->ops);
+    }
+    memcpy(p->ops + p->n, res->ops, res->n_ops * sizeof *res->ops);
+    p->n += res->n_ops;
+    free(res->ops);
+    res->ops = NULL;
+    res->n_ops = 0;
+}
+
+/* Sends the operations gathered on one offer (they were recorded first) and counts them. */
+static void send_offer_ops(sdk_service *s, const sdk_offer *offer, offer_ops *p) {
+    s->drv->accept(s->dctx, offer, p->ops, p->n, SDK_ACCEPT_REFUSE_S);
+    sdk_crash_point("after-accept");
+    for (size_t i = 0; i < p->n; i++) {
+        switch (p->ops[i].type) {
+        case SDK_OP_RESERVE: s->m.ops_reserve++; break;
+        case SDK_OP_UNRESERVE: s->m.ops_unreserve++; break;
+        case SDK_OP_CREATE: s->m.ops_create++; break;
+        case SDK_OP_DESTROY: s->m.ops_destroy++; break;
+        case SDK_OP_LAUNCH_GROUP: s->m.ops_launch_group++; break;
+        }
+        sdk_operation_free_contents(&p->ops[i]);
+    }
+    free(p->ops);
+    memset(p, 0, sizeof *p);
+    p->sent = true;
+}
+
+static void view_add_record(sdk_placement_view *v, const sdk_task_rec *r);
+
+/* Records (durably) one matched launch and updates the task records, the placement view and the
+ * step; its operations stay in res for the caller to send on the offer. Returns 0, or the
+ * commit error (nothing recorded, nothing to send then). */
+static int record_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, sdk_eval_result *res,
+                         sdk_placement_view *view) {
     sdk_operation *lg = NULL;
     for (size_t i = 0; i < res->n_ops; i++)
         if (res->ops[i].type == SDK_OP_LAUNCH_GROUP) lg = &res->ops[i];
@@ -162,22 +209,13 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
     sdk_errors_free(&e);
 
     sdk_crash_point("after-record");
-    s->drv->accept(s->dctx, offer, res->ops, res->n_ops, SDK_ACCEPT_REFUSE_S);
-    sdk_crash_point("after-accept");
-    for (size_t i = 0; i < res->n_ops; i++) {
-        switch (res->ops[i].type) {
-        case SDK_OP_RESERVE: s->m.ops_reserve++; break;
-        case SDK_OP_UNRESERVE: s->m.ops_unreserve++; break;
-        case SDK_OP_CREATE: s->m.ops_create++; break;
-        case SDK_OP_DESTROY: s->m.ops_destroy++; break;
-        case SDK_OP_LAUNCH_GROUP: s->m.ops_launch_group++; break;
-        }
-    }
 
     size_t n_launched = lg ? lg->n_tasks : 0;
     sdk_launched *launched = sdk_xcalloc(n_launched ? n_launched : 1, sizeof *launched);
     for (size_t i = 0; i < n_launched; i++) {
         sdk_task_rec *r = svc_find_task(s, lg->tasks[i].name);
+        /* a task the view already counts (relaunch in place) is not counted twice */
+        bool counted = r && r->hostname && !r->permanently_failed;
         if (r) {
             svc_index_forget(s, r);
             sdk_task_desc_free_contents(&r->desc);
@@ -187,14 +225,14 @@ static int record_and_send(sdk_service *s, sdk_step *st, const sdk_offer *offer,
         } else {
             r = svc_add_task(s);
         }
-        r->desc = lg->tasks[i];
-        memset(&lg->tasks[i], 0, sizeof lg->tasks[i]);
+        sdk_task_desc_copy(&r->desc, &lg->tasks[i]); /* the operation is sent after the cycle */
         executor_copy(&r->exec, lg->executor);
         r->has_status = false;
         r->ready = false;
         r->never_launched = false;
         sdk_task_rec_derive(r); /* the goal-state override (paused) stays */
         svc_index_learn(s, r);
+        if (!counted && view) view_add_record(view, r);
         launched[i].task_name = r->name;
         launched[i].task_id = r->desc.task_id;
         SDK_INFO("offers", "launching %s on %s (%s)", r->name, offer->hostname, r->desc.task_id);
@@ -220,7 +258,7 @@ static void plan_params(const sdk_plan *p, const sdk_kv **kv, size_t *n) {
     *n = p ? p->n_params : 0;
 }
 
-static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *offers, bool *used,
+static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *offers, offer_ops *pend,
                           size_t n_offers, sdk_placement_view *view) {
     sdk_step *st = c->step;
     if (st->status != SDK_STATUS_PENDING && st->status != SDK_STATUS_PREPARED) return;
@@ -275,15 +313,21 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     };
     sdk_placement_rule *rule = svc_placement_rule_new(s, pod);
     req.placement = rule;
-    /* Offers still unused, in order. */
+    /* Offers with the fewest launches of this cycle first (untouched ones in offer order), so
+     * that pods spread over agents before any agent takes a second one. */
     sdk_offer *avail = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *avail);
     size_t *map = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *map);
     size_t n_avail = 0;
-    for (size_t i = 0; i < n_offers; i++) {
-        if (used[i]) continue;
-        avail[n_avail] = offers[i];
-        map[n_avail++] = i;
+    for (size_t i = 0; i < n_offers; i++) map[n_avail++] = i;
+    for (size_t i = 1; i < n_avail; i++) { /* stable insertion sort: nearly sorted, ~50 offers */
+        size_t m = map[i], j = i;
+        while (j > 0 && pend[map[j - 1]].launches > pend[m].launches) {
+            map[j] = map[j - 1];
+            j--;
+        }
+        map[j] = m;
     }
+    for (size_t i = 0; i < n_avail; i++) avail[i] = offers[map[i]];
     sdk_eval_result res;
     memset(&res, 0, sizeof res);
     sdk_errors e;
@@ -297,7 +341,12 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
             size_t oi = map[res.offer_index];
             svc_apply_overrides(s, st, &res);
             svc_apply_pause(s, &res);
-            if (record_and_send(s, st, &offers[oi], &res) == 0) used[oi] = true;
+            if (record_launch(s, st, &offers[oi], &res, view) == 0) {
+                offer_ops_take(&pend[oi], &res);
+                sdk_resources_free(&offers[oi].resources);
+                offers[oi].resources = res.remaining;
+                memset(&res.remaining, 0, sizeof res.remaining);
+            }
         } else {
             sdk_step_on_launched(st, NULL, 0);
         }
@@ -516,7 +565,7 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
         return;
     }
     sdk_offer *offers = sdk_xcalloc(n ? n : 1, sizeof *offers);
-    bool *used = sdk_xcalloc(n ? n : 1, sizeof *used);
+    offer_ops *pend = sdk_xcalloc(n ? n : 1, sizeof *pend);
     for (size_t i = 0; i < n; i++) filter_offer(s, &in[i], &offers[i]);
 
     recovery_update(s);
@@ -532,15 +581,17 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     if (s->uninstalled) {
         for (size_t i = 0; i < n; i++) sdk_offer_free_contents(&offers[i]);
         free(offers);
-        free(used);
+        free(pend);
         free(c);
         return;
     }
     sdk_placement_view *view = build_view(s);
     for (size_t i = 0; i < nc; i++)
-        if (c[i].step->kind == SDK_STEP_POD) evaluate_step(s, &c[i], offers, used, n, view);
+        if (c[i].step->kind == SDK_STEP_POD) evaluate_step(s, &c[i], offers, pend, n, view);
     sdk_placement_view_free(view);
     free(c);
+    for (size_t i = 0; i < n; i++)
+        if (pend[i].n) send_offer_ops(s, &in[i], &pend[i]);
 
     /* Garbage-collect reservations nobody claims (during an uninstall: nothing is claimed);
      * decline what is left. */
@@ -550,7 +601,7 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     if (s->uninstall) n_claimed = 0;
     bool work = sdk_service_has_work(s);
     for (size_t i = 0; i < n; i++) {
-        if (used[i]) continue;
+        if (pend[i].sent) continue;
         sdk_operation *ops = NULL;
         size_t n_ops = 0;
         sdk_offer_gc(&offers[i], claimed, n_claimed, s->framework_id, &ops, &n_ops);
@@ -576,6 +627,6 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     s->m.offers_processed += n;
     for (size_t i = 0; i < n; i++) sdk_offer_free_contents(&offers[i]);
     free(offers);
-    free(used);
+    free(pend);
     svc_update_offer_interest(s);
 }

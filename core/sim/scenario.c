@@ -527,9 +527,10 @@ static void do_expect(scn *s, char **tok, size_t n) {
         }
         return;
     }
-    if (!strcmp(what, "declined") || !strcmp(what, "revive") || !strcmp(what, "suppress") ||
-        !strcmp(what, "reconcile")) {
+    if (!strcmp(what, "declined") || !strcmp(what, "accepted") || !strcmp(what, "revive") ||
+        !strcmp(what, "suppress") || !strcmp(what, "reconcile")) {
         size_t got = !strcmp(what, "declined") ? s->sim.act.n_declined
+                     : !strcmp(what, "accepted") ? s->sim.act.n_accepted
                      : !strcmp(what, "revive") ? s->sim.act.n_revive
                      : !strcmp(what, "suppress") ? s->sim.act.n_suppress : s->sim.act.n_reconcile;
         if (n > 2) {

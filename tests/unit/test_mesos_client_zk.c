@@ -44,7 +44,7 @@ static void test_client_follows_zookeeper_leader(void) {
     o.n_roles = 1;
     o.backoff_initial_ms = 20;
     o.leader_delay_max_ms = 50;
-    o.cb = (sdk_mesos_callbacks){cb_subscribed, cb_offers, cb_rescind, cb_status, cb_error, cb_disconnected, NULL};
+    o.cb = (sdk_mesos_callbacks){cb_subscribed, cb_offers, cb_rescind, cb_status, cb_error, cb_disconnected, NULL, NULL};
     sdk_mesos_client *c = NULL;
     CHECK_INT(sdk_mesos_client_new(l, &o, &c, NULL), 0);
     free(url);
