@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +46,7 @@ typedef struct runner {
     size_t n_live;
     pid_t cluster_pid;   /* local cluster we started (stopped at exit); 0 otherwise */
     int exit_code;
+    uint64_t continue_id; /* pending timer for the next round of held offers; 0 = none */
 } runner;
 
 static int mkdir_p(const char *path) {
@@ -179,6 +181,7 @@ static void show(runner *r) {
 static void cb_subscribed(void *ud, const char *fwid) {
     runner *r = ud;
     printf("Subscribed to the Mesos master as framework %s\n", fwid);
+    sdk_service_drop_held_offers(r->svc, NULL); /* from an earlier subscription, if any */
     if (sdk_service_on_registered(r->svc, fwid)) {
         fprintf(stderr, "scheduler: cannot store the framework id; stopping without sending anything\n");
         r->exit_code = 1;
@@ -189,13 +192,14 @@ static void cb_subscribed(void *ud, const char *fwid) {
 static void cb_offers(void *ud, const sdk_offer *offers, size_t n) {
     runner *r = ud;
     sdk_service_on_offers(r->svc, offers, n);
-    show(r);
 }
-static void cb_rescind(void *ud, const char *offer_id) { (void)ud; (void)offer_id; }
+static void cb_rescind(void *ud, const char *offer_id) {
+    runner *r = ud;
+    sdk_service_drop_held_offers(r->svc, offer_id);
+}
 static void cb_status(void *ud, const sdk_status_update *u) {
     runner *r = ud;
     sdk_service_on_status(r->svc, u);
-    show(r);
 }
 static void cb_error(void *ud, const char *msg) {
     runner *r = ud;
@@ -204,12 +208,36 @@ static void cb_error(void *ud, const char *msg) {
     r->exit_code = 3;
     sdk_loop_stop(r->loop);
 }
+/* After each run of offers and updates (not after each one: the progress lines show where every
+ * step got to, and a thousand-pod deploy would otherwise redraw its plan a few thousand times). */
+static void schedule_continue(runner *r);
+
+/* The next round of a batch of offers that hit the launch cap (the ACCEPTs of the previous round
+ * went out in between). */
+static void on_continue(sdk_loop *l, uint64_t id, void *ud) {
+    (void)l, (void)id;
+    runner *r = ud;
+    r->continue_id = 0;
+    sdk_service_continue_offers(r->svc);
+    sdk_service_settle(r->svc);
+    show(r);
+    schedule_continue(r);
+}
+
+static void schedule_continue(runner *r) {
+    if (sdk_service_offers_held(r->svc) && !r->continue_id)
+        sdk_loop_timer_add(r->loop, 0, on_continue, r, &r->continue_id);
+}
+
 static void cb_events_done(void *ud) {
     runner *r = ud;
     sdk_service_settle(r->svc);
+    show(r);
+    schedule_continue(r);
 }
 static void cb_disconnected(void *ud, const char *reason) {
-    (void)ud;
+    runner *r = ud;
+    sdk_service_drop_held_offers(r->svc, NULL); /* offers die with the subscription */
     SDK_WARN("scheduler", "disconnected from the Mesos master (%s); reconnecting", reason);
 }
 
@@ -321,6 +349,10 @@ static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     runner *r = ud;
     sdk_service_tick(r->svc);
     show(r);
+    /* A big round of launches allocates and frees megabytes at once; hand the free pages back
+     * (glibc keeps them otherwise, behind chunks still in use), so that a deployed service's
+     * footprint is what it holds, not what its busiest second needed. */
+    malloc_trim(0);
 }
 
 /* The first line of FILE, without surrounding blanks; refuses an unreadable or empty file. */
@@ -466,6 +498,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         goto out;
     }
     sdk_service_defer_interest(r.svc, true); /* settled once per run of Mesos events */
+    sdk_service_hold_offers(r.svc, true);    /* capped rounds continue from a 0 ms timer */
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
     sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};

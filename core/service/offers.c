@@ -258,10 +258,11 @@ static void plan_params(const sdk_plan *p, const sdk_kv **kv, size_t *n) {
     *n = p ? p->n_params : 0;
 }
 
-static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *offers, offer_ops *pend,
+/* Evaluates one candidate step against the offers; true when it launched on one. */
+static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *offers, offer_ops *pend,
                           size_t n_offers, sdk_placement_view *view) {
     sdk_step *st = c->step;
-    if (st->status != SDK_STATUS_PENDING && st->status != SDK_STATUS_PREPARED) return;
+    if (st->status != SDK_STATUS_PENDING && st->status != SDK_STATUS_PREPARED) return false;
     /* Recovery relaunches the configuration the pod already runs; everything else the target. */
     const sdk_spec *spec = s->target;
     if (st->recovery != SDK_RECOVERY_NONE) {
@@ -274,11 +275,11 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     const sdk_pod_spec *pod = sdk_spec_pod(spec, st->pod_type);
     if (!pod) {
         sdk_step_set_error(st, "pod type is not in the target configuration");
-        return;
+        return false;
     }
     if (kill_conflicting(s, pod, st)) {
         sdk_step_on_launched(st, NULL, 0); /* PREPARED until the old tasks are gone */
-        return;
+        return false;
     }
     const char **names = sdk_xcalloc(st->n_tasks ? st->n_tasks : 1, sizeof *names);
     for (size_t i = 0; i < st->n_tasks; i++) names[i] = st->tasks[i].task;
@@ -330,6 +331,7 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     for (size_t i = 0; i < n_avail; i++) avail[i] = offers[map[i]];
     sdk_eval_result res;
     memset(&res, 0, sizeof res);
+    bool launched = false;
     sdk_errors e;
     sdk_errors_init(&e);
     int rc = n_avail ? sdk_offer_evaluate(&req, avail, n_avail, &res, &e) : 0;
@@ -342,6 +344,7 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
             svc_apply_overrides(s, st, &res);
             svc_apply_pause(s, &res);
             if (record_launch(s, st, &offers[oi], &res, view) == 0) {
+                launched = true;
                 offer_ops_take(&pend[oi], &res);
                 sdk_resources_free(&offers[oi].resources);
                 offers[oi].resources = res.remaining;
@@ -358,6 +361,7 @@ static void evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     free(map);
     free(recs);
     free(names);
+    return launched;
 }
 
 /* Decommission and other generic steps (sdk-behaviour.md §4.10). */
@@ -552,12 +556,45 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n);
 
 void sdk_service_on_offers(sdk_service *s, const sdk_offer *in, size_t n) {
     double t0 = wall_ms();
+    s->m.offers_received += n;
     on_offers_timed(s, in, n);
     record_batch(s, wall_ms() - t0);
 }
 
+void sdk_service_hold_offers(sdk_service *s, bool on) {
+    s->hold_offers = on;
+    if (!on) sdk_service_continue_offers(s);
+}
+
+size_t sdk_service_offers_held(const sdk_service *s) { return s->n_held; }
+
+void sdk_service_continue_offers(sdk_service *s) {
+    if (!s->n_held) return;
+    sdk_offer *held = s->held;
+    size_t n = s->n_held;
+    s->held = NULL;
+    s->n_held = 0;
+    double t0 = wall_ms();
+    on_offers_timed(s, held, n);
+    record_batch(s, wall_ms() - t0);
+    for (size_t i = 0; i < n; i++) sdk_offer_free_contents(&held[i]);
+    free(held);
+}
+
+void sdk_service_drop_held_offers(sdk_service *s, const char *offer_id) {
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_held; i++) {
+        if (!offer_id || (s->held[i].id && !strcmp(s->held[i].id, offer_id))) sdk_offer_free_contents(&s->held[i]);
+        else s->held[k++] = s->held[i];
+    }
+    s->n_held = k;
+    if (!k) {
+        free(s->held);
+        s->held = NULL;
+    }
+}
+
 static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
-    s->m.offers_received += n;
     if (!s->registered || s->n_reconcile > 0) {
         /* Not subscribed yet, or explicit reconciliation still running (§8.4). */
         for (size_t i = 0; i < n; i++) s->drv->decline(s->dctx, &in[i], SDK_DECLINE_SHORT_S);
@@ -585,9 +622,16 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
         free(c);
         return;
     }
+    /* At most s->max_launches launches per batch of offers: what a launch costs in
+     * memory lives until its ACCEPT is sent, so a huge deploy goes out in bounded rounds. The
+     * offers left unused are kept for the next round (sdk_service_hold_offers) or declined with
+     * refuse 0, so that the master offers them again at once. */
     sdk_placement_view *view = build_view(s);
-    for (size_t i = 0; i < nc; i++)
-        if (c[i].step->kind == SDK_STEP_POD) evaluate_step(s, &c[i], offers, pend, n, view);
+    size_t launches = 0;
+    bool capped = false;
+    for (size_t i = 0; i < nc && !capped; i++)
+        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, n, view))
+            capped = ++launches >= s->max_launches;
     sdk_placement_view_free(view);
     free(c);
     for (size_t i = 0; i < n; i++)
@@ -602,6 +646,11 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     bool work = sdk_service_has_work(s);
     for (size_t i = 0; i < n; i++) {
         if (pend[i].sent) continue;
+        if (capped && s->hold_offers && !s->uninstall) { /* the next round takes it */
+            s->held = sdk_xrealloc(s->held, (s->n_held + 1) * sizeof *s->held);
+            sdk_offer_copy(&s->held[s->n_held++], &in[i]);
+            continue;
+        }
         sdk_operation *ops = NULL;
         size_t n_ops = 0;
         sdk_offer_gc(&offers[i], claimed, n_claimed, s->framework_id, &ops, &n_ops);
@@ -615,7 +664,7 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
             }
             mark_released(s, ops, n_ops);
         } else {
-            double refuse = work ? SDK_DECLINE_SHORT_S : SDK_DECLINE_LONG_S;
+            double refuse = capped ? SDK_ACCEPT_REFUSE_S : work ? SDK_DECLINE_SHORT_S : SDK_DECLINE_LONG_S;
             s->drv->decline(s->dctx, &in[i], refuse);
             if (work) s->m.declines_short++;
             else s->m.declines_long++;

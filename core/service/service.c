@@ -499,6 +499,7 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     if (s->plugin) sdk_recovery_set_override(s->recovery, svc_plugin_recovery_override, s);
 
     s->uninstall = o->uninstall;
+    s->max_launches = o->max_launches_per_cycle ? o->max_launches_per_cycle : SDK_MAX_LAUNCHES_PER_CYCLE;
     int rc = load_tasks(s, errs);
     if (!rc && !s->uninstall) {
         void *flag = NULL;
@@ -560,6 +561,7 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
 
 void sdk_service_free(sdk_service *s) {
     if (!s) return;
+    sdk_service_drop_held_offers(s, NULL);
     for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);
     free(s->tasks);
     sdk_strmap_free(&s->by_name);

@@ -28,6 +28,8 @@
  * usually want the same agent at once (dcos-commons used 5 s, which caps a deploy at one launch
  * per agent per 5 s). Offers the service cannot use are declined with the filters above. */
 #define SDK_ACCEPT_REFUSE_S 0.0
+/* Launches per batch of offers, at most, by default (see sdk_service_hold_offers). */
+#define SDK_MAX_LAUNCHES_PER_CYCLE 1024
 
 /* What the service asks of Mesos. Arguments are borrowed for the duration of the call. */
 typedef struct sdk_driver {
@@ -87,6 +89,8 @@ typedef struct sdk_service_options {
      * reservation and volume, then wipes the state and tears the framework down. Recorded in the
      * state first, so a restart continues it; a start without it while one is recorded refuses. */
     bool uninstall;
+    /* Launches per batch of offers at most; 0 = SDK_MAX_LAUNCHES_PER_CYCLE. */
+    size_t max_launches_per_cycle;
 } sdk_service_options;
 
 typedef struct sdk_service sdk_service;
@@ -111,6 +115,16 @@ void sdk_service_free(sdk_service *s);
 int sdk_service_on_registered(sdk_service *s, const char *framework_id);
 /* One batch of offers: evaluates candidate steps, records, accepts, garbage-collects, declines. */
 void sdk_service_on_offers(sdk_service *s, const sdk_offer *offers, size_t n);
+/* A batch that reaches SDK_MAX_LAUNCHES_PER_CYCLE launches stops there. Its unused offers are
+ * declined with refuse 0 by default (the master offers them again on its next allocation). With
+ * holding on they are kept instead, and the owner calls sdk_service_continue_offers once the
+ * ACCEPTs so far have had a chance to go out (the app: from a 0 ms timer), for the next round
+ * without waiting for the master. Held offers die with the subscription or a RESCIND: drop
+ * them (offer_id NULL: all). Turning holding off continues at once. */
+void sdk_service_hold_offers(sdk_service *s, bool on);
+size_t sdk_service_offers_held(const sdk_service *s);
+void sdk_service_continue_offers(sdk_service *s);
+void sdk_service_drop_held_offers(sdk_service *s, const char *offer_id);
 void sdk_service_on_status(sdk_service *s, const sdk_status_update *u);
 /* Whether offers are still wanted (revive or suppress) is decided after every status update
  * that can change it, by default. That walks every plan, so a caller that receives updates in

@@ -81,6 +81,10 @@ struct sdk_service {
     sdk_strmap failed_since;    /* task name -> (double *) time its failure was first seen */
     uint64_t interest_epoch;    /* revive rule: a candidate whose step mark != epoch - 1 is new */
     bool defer_interest;        /* status updates leave the interest check to sdk_service_settle */
+    size_t max_launches;        /* per batch of offers */
+    bool hold_offers;           /* a capped batch keeps its unused offers (see sdk_service_hold_offers) */
+    sdk_offer *held;            /* offers kept for sdk_service_continue_offers, as received */
+    size_t n_held;
     bool interest_stale;        /* a deferred check is owed */
 
     sdk_offer_log_entry log[SVC_LOG_MAX];

@@ -33,6 +33,8 @@ typedef struct scn {
     size_t n_opts;
     sdk_backoff_config backoff;
     bool uninstall;             /* `start-uninstall` */
+    size_t launch_cap;          /* `launch-cap N [hold]`: 0 = the service's default */
+    bool hold_offers;
     /* world */
     sdk_sim_cluster sim;
     sdk_store *store;
@@ -241,7 +243,7 @@ static int start_service(scn *s, sdk_errors *errs) {
                              .n_env = s->as.n_vars, .driver = sdk_sim_driver(), .driver_ctx = &s->sim,
                              .backoff = s->backoff, .clock = scn_clock, .clock_arg = s,
                              .backend = {.name = "the simulated cluster", .no_docker_images = true},
-                             .uninstall = s->uninstall};
+                             .uninstall = s->uninstall, .max_launches_per_cycle = s->launch_cap};
     o.plugin = s->as.inst;
     sdk_service_options pol = {0};
     if (sdk_service_policy_from_vars(&pol, s->as.vars, s->as.n_vars, errs)) return SDK_EINVAL;
@@ -250,6 +252,7 @@ static int start_service(scn *s, sdk_errors *errs) {
     s->as.spec = NULL; /* taken */
     rc = sdk_service_new(&o, &s->svc, errs);
     if (!rc) sdk_live_backend_attach_service(s->lb, s->svc);
+    if (!rc) sdk_service_hold_offers(s->svc, s->hold_offers);
     return rc;
 }
 
@@ -656,7 +659,8 @@ static void do_expect(scn *s, char **tok, size_t n) {
 static bool is_event(const char *c) {
     return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "register") || !strcmp(c, "restart") ||
            !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strncmp(c, "update", 6) || !strcmp(c, "start") ||
-           !strcmp(c, "answer") || !strcmp(c, "answer-reconcile") || !strcmp(c, "start-uninstall");
+           !strcmp(c, "answer") || !strcmp(c, "answer-reconcile") || !strcmp(c, "start-uninstall") ||
+           !strcmp(c, "continue-offers");
 }
 
 static int run_line(scn *s, char *line) {
@@ -707,6 +711,9 @@ static int run_line(scn *s, char *line) {
             else if ((v = kv_val(tok[i], "factor"))) s->backoff.factor = atof(v);
             else if ((v = kv_val(tok[i], "max"))) s->backoff.max_s = atof(v);
         }
+    } else if (!strcmp(c, "launch-cap")) {
+        s->launch_cap = n > 1 ? (size_t)atol(tok[1]) : 0;
+        s->hold_offers = n > 2 && !strcmp(tok[2], "hold");
     } else if (!strcmp(c, "agent")) cmd_agent(s, tok, n);
     else if (!strcmp(c, "agent-static")) cmd_agent_static(s, tok, n);
     else if (!strcmp(c, "agent-mount")) cmd_agent_mount(s, tok, n);
@@ -740,6 +747,12 @@ static int run_line(scn *s, char *line) {
     } else if (!strcmp(c, "offers")) do_offers(s, tok, n);
     else if (!strcmp(c, "status")) do_status(s, tok, n);
     else if (!strcmp(c, "answer")) { if (need_service(s)) answer_launched(s); }
+    else if (!strcmp(c, "continue-offers")) { if (need_service(s)) sdk_service_continue_offers(s->svc); }
+    else if (!strcmp(c, "expect") && n > 1 && !strcmp(tok[1], "held")) {
+        if (need_service(s) && sdk_service_offers_held(s->svc) != (size_t)(n > 2 ? atol(tok[2]) : 0))
+            fail(s, "expected %s held offer(s), the service holds %zu", n > 2 ? tok[2] : "0",
+                 sdk_service_offers_held(s->svc));
+    }
     else if (!strcmp(c, "answer-reconcile")) { if (need_service(s)) answer_reconcile(s); }
     else if (!strcmp(c, "converge")) do_converge(s, tok, n);
     else if (!strcmp(c, "advance")) s->now += n > 1 ? atof(tok[1]) : 1;
