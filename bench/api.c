@@ -87,7 +87,7 @@ static void run_wrk(int secs, const char *url, const char *header, struct wrk_re
     memset(r, 0, sizeof *r);
     strcpy(r->p50, "?");
     strcpy(r->p99, "?");
-    char *cmd = sdk_asprintf_new("wrk -t2 -c32 -d%ds --latency %s%s%s %s 2>&1", secs, header ? "-H '" : "",
+    char *cmd = sdk_asprintf_new("wrk -t1 -c32 -d%ds --latency %s%s%s %s 2>&1", secs, header ? "-H '" : "",
                                  header ? header : "", header ? "'" : "", url);
     FILE *p = popen(cmd, "r");
     char line[512];
@@ -156,7 +156,7 @@ int main(int argc, char **argv) {
     json_t *ph;
     json_array_foreach(json_object_get(pj, "phases"), i, ph) steps += json_array_size(json_object_get(ph, "steps"));
     json_decref(pj);
-    printf("bench/api: GET /v1/plans/deploy (%zu steps) under wrk -t2 -c32 for %d s, while the scheduler "
+    printf("bench/api: GET /v1/plans/deploy (%zu steps) under wrk -t1 -c32 (one core for the load, one for the scheduler) for %d s, while the scheduler "
            "evaluates offers for the steps that do not fit\n", steps, secs);
     printf("reproduce: make && build/bench/api %d\n\n", secs);
     printf("%-28s %12s %12s\n", "API", "identity", "gzip");
