@@ -61,9 +61,9 @@ static void filter_offer(const sdk_service *s, const sdk_offer *in, sdk_offer *o
 }
 
 /* Existing tasks for placement rules. */
-static void view_add_record(sdk_placement_view *v, const sdk_task_rec *r) {
-    if (!r->hostname || r->permanently_failed) return;
-    const sdk_task_desc *d = &r->desc;
+/* A task in the placement view: where it runs and the attributes its launch saw (labels). */
+static void view_add(sdk_placement_view *v, const char *name, const char *pod_type, const char *hostname,
+                     const sdk_task_desc *d) {
     const char *attrs = sdk_kv_get(d->labels, d->n_labels, "offer_attributes");
     sdk_offer tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -77,12 +77,17 @@ static void view_add_record(sdk_placement_view *v, const sdk_task_rec *r) {
         }
         free(copy);
     }
-    sdk_placement_task t = {.task_name = r->name, .pod_type = r->pod_type, .hostname = r->hostname,
+    sdk_placement_task t = {.task_name = name, .pod_type = pod_type, .hostname = hostname,
                             .attrs = tmp.attrs, .n_attrs = tmp.n_attrs,
                             .zone = sdk_kv_get(d->labels, d->n_labels, "offer_zone"),
                             .region = sdk_kv_get(d->labels, d->n_labels, "offer_region")};
     sdk_placement_view_add(v, &t);
     sdk_offer_free_contents(&tmp);
+}
+
+static void view_add_record(sdk_placement_view *v, const sdk_task_rec *r) {
+    if (!r->hostname || r->permanently_failed) return;
+    view_add(v, r->name, r->pod_type, r->hostname, &r->desc);
 }
 
 static sdk_placement_view *build_view(sdk_service *s) {
@@ -132,12 +137,11 @@ static bool kill_conflicting(sdk_service *s, const sdk_pod_spec *pod, const sdk_
 typedef struct offer_ops {
     sdk_operation *ops;
     size_t n, cap;
-    size_t launches;         /* LAUNCH_GROUPs among ops */
+    size_t launches;         /* launches matched on the offer this cycle */
     bool sent;               /* accepted: the offer is gone */
 } offer_ops;
 
 static void offer_ops_take(offer_ops *p, sdk_eval_result *res) {
-    p->launches++;
     if (p->n + res->n_ops > p->cap) {
         p->cap = (p->n + res->n_ops) * 2;
         p->ops = sdk_xrealloc(p->ops, p->cap * sizeof *p->ops);
@@ -168,17 +172,19 @@ static void send_offer_ops(sdk_service *s, const sdk_offer *offer, offer_ops *p)
     p->sent = true;
 }
 
-static void view_add_record(sdk_placement_view *v, const sdk_task_rec *r);
+/* A launch matched in this cycle, recorded and sent with the others once every step had its turn. */
+typedef struct matched {
+    sdk_step *st;
+    size_t oi;           /* the offer */
+    sdk_eval_result res; /* operations and tasks (owned) */
+} matched;
 
-/* Records (durably) one matched launch and updates the task records, the placement view and the
- * step; its operations stay in res for the caller to send on the offer. Returns 0, or the
- * commit error (nothing recorded, nothing to send then). */
-static int record_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, sdk_eval_result *res,
-                         sdk_placement_view *view) {
-    sdk_operation *lg = NULL;
+/* Adds what a matched launch stores to the cycle's transaction: the TaskInfo of every task it
+ * launches, and of the siblings on its resource set not yet known. */
+static int txn_add_launch(sdk_service *s, sdk_state_txn *t, const sdk_eval_result *res) {
+    const sdk_operation *lg = NULL;
     for (size_t i = 0; i < res->n_ops; i++)
         if (res->ops[i].type == SDK_OP_LAUNCH_GROUP) lg = &res->ops[i];
-    sdk_state_txn *t = sdk_state_txn_new(s->state);
     int rc = 0;
     for (size_t i = 0; lg && i < lg->n_tasks && !rc; i++) {
         void *buf = NULL;
@@ -187,7 +193,6 @@ static int record_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
         if (!rc) rc = sdk_state_txn_put_task_info(t, lg->tasks[i].name, buf, len);
         free(buf);
     }
-    /* Siblings on a launched resource set are stored (never launched) unless already known. */
     for (size_t i = 0; i < res->n_stored && !rc; i++) {
         if (svc_find_task(s, res->stored[i].name)) continue;
         void *buf = NULL;
@@ -196,26 +201,19 @@ static int record_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
         if (!rc) rc = sdk_state_txn_put_task_info(t, res->stored[i].name, buf, len);
         free(buf);
     }
-    sdk_errors e;
-    sdk_errors_init(&e);
-    if (!rc) rc = sdk_state_txn_commit(t, &e);
-    sdk_state_txn_free(t);
-    if (rc) {
-        SDK_ERROR("offers", "recording launch of %s failed, nothing sent: %s", st->name,
-                  e.n ? e.msgs[0] : "encoding error");
-        sdk_errors_free(&e);
-        return rc;
-    }
-    sdk_errors_free(&e);
+    return rc;
+}
 
-    sdk_crash_point("after-record");
-
+/* After the cycle's transaction committed: the task records and the step learn the launch. Its
+ * operations stay in res for the ACCEPT. */
+static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, sdk_eval_result *res) {
+    sdk_operation *lg = NULL;
+    for (size_t i = 0; i < res->n_ops; i++)
+        if (res->ops[i].type == SDK_OP_LAUNCH_GROUP) lg = &res->ops[i];
     size_t n_launched = lg ? lg->n_tasks : 0;
     sdk_launched *launched = sdk_xcalloc(n_launched ? n_launched : 1, sizeof *launched);
     for (size_t i = 0; i < n_launched; i++) {
         sdk_task_rec *r = svc_find_task(s, lg->tasks[i].name);
-        /* a task the view already counts (relaunch in place) is not counted twice */
-        bool counted = r && r->hostname && !r->permanently_failed;
         if (r) {
             svc_index_forget(s, r);
             sdk_task_desc_free_contents(&r->desc);
@@ -232,7 +230,6 @@ static int record_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
         r->never_launched = false;
         sdk_task_rec_derive(r); /* the goal-state override (paused) stays */
         svc_index_learn(s, r);
-        if (!counted && view) view_add_record(view, r);
         launched[i].task_name = r->name;
         launched[i].task_id = r->desc.task_id;
         SDK_INFO("offers", "launching %s on %s (%s)", r->name, offer->hostname, r->desc.task_id);
@@ -249,7 +246,33 @@ static int record_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
     s->views_dirty = true;
     sdk_step_on_launched(st, launched, n_launched);
     free(launched);
-    return 0;
+}
+
+/* Records every launch matched in the cycle in ONE transaction, then updates the records and
+ * hands each launch's operations to its offer's ACCEPT. When the commit fails nothing is
+ * recorded, nothing changes and nothing is sent: the steps stay as they were and the offers are
+ * declined. Frees the matched launches. */
+static void record_launches(sdk_service *s, matched *m, size_t n, sdk_offer *offers, offer_ops *pend) {
+    if (!n) return;
+    sdk_state_txn *t = sdk_state_txn_new(s->state);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) rc = txn_add_launch(s, t, &m[i].res);
+    sdk_errors e;
+    sdk_errors_init(&e);
+    if (!rc) rc = sdk_state_txn_commit(t, &e);
+    sdk_state_txn_free(t);
+    if (rc) {
+        SDK_ERROR("offers", "recording %zu launch(es) (%s%s) failed, nothing sent: %s", n, m[0].st->name,
+                  n > 1 ? ", ..." : "", e.n ? e.msgs[0] : "encoding error");
+    } else {
+        sdk_crash_point("after-record");
+        for (size_t i = 0; i < n; i++) {
+            apply_launch(s, m[i].st, &offers[m[i].oi], &m[i].res);
+            offer_ops_take(&pend[m[i].oi], &m[i].res);
+        }
+    }
+    sdk_errors_free(&e);
+    for (size_t i = 0; i < n; i++) sdk_eval_result_free(&m[i].res);
 }
 
 /* Plan parameters of the plan owning a step. */
@@ -259,8 +282,11 @@ static void plan_params(const sdk_plan *p, const sdk_kv **kv, size_t *n) {
 }
 
 /* Evaluates one candidate step against the offers; true when it launched on one. */
+/* Evaluates one candidate step against what is left of the offers. A match is appended to
+ * *m (recorded and sent at the end of the cycle); what it uses is taken from its offer and its
+ * tasks join the placement view, so that the next steps see both. True on a match. */
 static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *offers, offer_ops *pend,
-                          size_t n_offers, sdk_placement_view *view) {
+                          size_t n_offers, sdk_placement_view *view, matched **m, size_t *n_m) {
     sdk_step *st = c->step;
     if (st->status != SDK_STATUS_PENDING && st->status != SDK_STATUS_PREPARED) return false;
     /* Recovery relaunches the configuration the pod already runs; everything else the target. */
@@ -343,13 +369,25 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
             size_t oi = map[res.offer_index];
             svc_apply_overrides(s, st, &res);
             svc_apply_pause(s, &res);
-            if (record_launch(s, st, &offers[oi], &res, view) == 0) {
-                launched = true;
-                offer_ops_take(&pend[oi], &res);
-                sdk_resources_free(&offers[oi].resources);
-                offers[oi].resources = res.remaining;
-                memset(&res.remaining, 0, sizeof res.remaining);
+            launched = true;
+            pend[oi].launches++;
+            sdk_resources_free(&offers[oi].resources);
+            offers[oi].resources = res.remaining;
+            memset(&res.remaining, 0, sizeof res.remaining);
+            for (size_t i = 0; i < res.n_ops; i++) {
+                const sdk_operation *op = &res.ops[i];
+                for (size_t k = 0; op->type == SDK_OP_LAUNCH_GROUP && k < op->n_tasks; k++) {
+                    /* a task the view already counts (relaunch in place) is not counted twice */
+                    const sdk_task_rec *r = svc_find_task(s, op->tasks[k].name);
+                    if (!(r && r->hostname && !r->permanently_failed))
+                        view_add(view, op->tasks[k].name, st->pod_type, offers[oi].hostname, &op->tasks[k]);
+                }
             }
+            *m = sdk_xrealloc(*m, (*n_m + 1) * sizeof **m);
+            (*m)[*n_m].st = st;
+            (*m)[*n_m].oi = oi;
+            (*m)[(*n_m)++].res = res;
+            memset(&res, 0, sizeof res); /* owned by the list now */
         } else {
             sdk_step_on_launched(st, NULL, 0);
         }
@@ -627,13 +665,16 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
      * offers left unused are kept for the next round (sdk_service_hold_offers) or declined with
      * refuse 0, so that the master offers them again at once. */
     sdk_placement_view *view = build_view(s);
-    size_t launches = 0;
+    matched *m = NULL;
+    size_t n_m = 0;
     bool capped = false;
     for (size_t i = 0; i < nc && !capped; i++)
-        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, n, view))
-            capped = ++launches >= s->max_launches;
+        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, n, view, &m, &n_m))
+            capped = n_m >= s->max_launches;
     sdk_placement_view_free(view);
     free(c);
+    record_launches(s, m, n_m, offers, pend);
+    free(m);
     for (size_t i = 0; i < n; i++)
         if (pend[i].n) send_offer_ops(s, &in[i], &pend[i]);
 

@@ -34,6 +34,7 @@ typedef struct scn {
     sdk_backoff_config backoff;
     bool uninstall;             /* `start-uninstall` */
     size_t launch_cap;          /* `launch-cap N [hold]`: 0 = the service's default */
+    uint64_t commits_before;    /* store commits when the last event began */
     bool hold_offers;
     /* world */
     sdk_sim_cluster sim;
@@ -682,7 +683,10 @@ static int run_line(scn *s, char *line) {
     size_t n = tokenize(line, tok, 64);
     if (!n) return 0;
     const char *c = tok[0];
-    if (is_event(c)) sdk_sim_clear_actions(&s->sim);
+    if (is_event(c)) {
+        sdk_sim_clear_actions(&s->sim);
+        s->commits_before = s->store ? sdk_store_commits(s->store) : 0;
+    }
     if (!strcmp(c, "spec")) {
         if (n < 2) { fail(s, "usage: spec SVC.YML [ENV]"); return -1; }
         free(s->spec_path);
@@ -748,7 +752,12 @@ static int run_line(scn *s, char *line) {
     else if (!strcmp(c, "status")) do_status(s, tok, n);
     else if (!strcmp(c, "answer")) { if (need_service(s)) answer_launched(s); }
     else if (!strcmp(c, "continue-offers")) { if (need_service(s)) sdk_service_continue_offers(s->svc); }
-    else if (!strcmp(c, "expect") && n > 1 && !strcmp(tok[1], "held")) {
+    else if (!strcmp(c, "expect") && n > 1 && !strcmp(tok[1], "commits")) {
+        uint64_t got = s->store ? sdk_store_commits(s->store) - s->commits_before : 0;
+        if (got != (uint64_t)(n > 2 ? atol(tok[2]) : 0))
+            fail(s, "expected %s state transaction(s) in the last event, got %llu", n > 2 ? tok[2] : "0",
+                 (unsigned long long)got);
+    } else if (!strcmp(c, "expect") && n > 1 && !strcmp(tok[1], "held")) {
         if (need_service(s) && sdk_service_offers_held(s->svc) != (size_t)(n > 2 ? atol(tok[2]) : 0))
             fail(s, "expected %s held offer(s), the service holds %zu", n > 2 ? tok[2] : "0",
                  sdk_service_offers_held(s->svc));

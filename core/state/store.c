@@ -13,6 +13,7 @@ struct sdk_store {
     void *impl;
     char *description;
     size_t max_value;
+    uint64_t commits; /* transactions committed */
 };
 
 struct sdk_store_txn {
@@ -145,8 +146,12 @@ int sdk_store_commit_ops(sdk_store *s, const sdk_store_op *ops, size_t n, sdk_er
         }
     }
     if (rc) return rc;
-    return s->vt->commit(s->impl, ops, n, errs);
+    rc = s->vt->commit(s->impl, ops, n, errs);
+    if (!rc) s->commits++;
+    return rc;
 }
+
+uint64_t sdk_store_commits(const sdk_store *s) { return s->commits; }
 
 int sdk_store_compact(sdk_store *s, sdk_errors *errs) {
     return s->vt->compact ? s->vt->compact(s->impl, errs) : 0;

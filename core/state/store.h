@@ -23,6 +23,7 @@
 #define SDK_STATE_STORE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "core/util/err.h"
 
 #define SDK_STORE_DEFAULT_MAX_VALUE ((size_t)1000000)
@@ -91,6 +92,8 @@ void sdk_store_names_free(char **names, size_t n);
 
 /* Applies ops[0..n) atomically (see the top of this file). n == 0 is a successful no-op. */
 int sdk_store_commit_ops(sdk_store *s, const sdk_store_op *ops, size_t n, sdk_errors *errs);
+/* Transactions committed through this handle so far (a metric; empty ones do not count). */
+uint64_t sdk_store_commits(const sdk_store *s);
 
 /* A transaction under construction: owns copies of its paths and values. */
 typedef struct sdk_store_txn sdk_store_txn;
