@@ -23,6 +23,7 @@
 #define MAGIC "\0sdk-blob-v1\0"
 #define MAGIC_LEN 13u
 #define OP_OVERHEAD 64u /* per op in a multi: header, lengths, version, ACL */
+#define RESOLVE_DELAY_MS 5000
 
 /* ---- state shared with ZooKeeper threads and posted closures (refcounted) ---- */
 
@@ -169,9 +170,8 @@ static void batch_issue(zbatch *b) {
 /* One request of b completed (any thread). */
 static void batch_done(zbatch *b) {
     pthread_mutex_lock(&b->mu);
-    b->pending--;
     int left = --b->refs;
-    pthread_cond_broadcast(&b->cv);
+    if (--b->pending == 0) pthread_cond_broadcast(&b->cv); /* only the last one wakes the waiter */
     pthread_mutex_unlock(&b->mu);
     if (!left) batch_free(b);
 }
@@ -1485,6 +1485,11 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
         rc = SDK_EIO;
         goto fail;
     }
+    /* By default the C client resolves the server names again (getaddrinfo, with a netlink
+     * round trip) every time its IO thread polls, i.e. for about every request and reply: a third
+     * of the client's CPU while loading. A re-resolution every few seconds still follows DNS
+     * changes (and a lost connection resolves at once anyway). */
+    zoo_set_servers_resolution_delay(z->zh, RESOLVE_DELAY_MS);
     struct timespec dl;
     clock_gettime(CLOCK_MONOTONIC, &dl);
     dl.tv_sec += z->op_timeout_ms / 1000;
