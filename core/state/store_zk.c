@@ -639,142 +639,279 @@ static bool guess_dir(const char *rel) {
     return !s2 || !strcmp(s2 + 1, "Metadata");
 }
 
-static void kids2_cb(int rc, const struct String_vector *sv, const struct Stat *stat,
-                     const void *data) {
-    zreq *r = (zreq *)data;
-    if (rc == ZOK && stat) r->stat = *stat;
-    kids_cb(rc, sv, data);
-}
+/* The load walks the tree without level barriers: a node's children are requested from the
+ * completion thread as soon as its reply arrives, so the pipeline to ZooKeeper never drains
+ * until the walk is done. The loader only waits for the count of requests in flight to reach
+ * zero (or for no reply within op_timeout_ms). Everything shared is under walk.mu. */
+typedef struct walk {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;        /* the loader's, plus one per request in flight */
+    size_t pending;  /* requests in flight */
+    size_t requests; /* requests issued (stats) */
+    struct timespec last; /* start, then the last reply: the timeout counts from here */
+    int rc;          /* 0; 1 = a node vanished (a concurrent writer: retry); SDK_EIO */
+    char *err;       /* the message for SDK_EIO */
+    char *root;      /* absolute root path (a copy: the walk may outlive the store) */
+    zhandle_t *zh;
+    /* results */
+    sdk_tree_entry *e;
+    size_t n, cap;
+    bool root_exists;
+    int root_version;
+    char *root_data;
+    size_t root_len;
+    bool blobs_dir;
+    char **blob_ids;
+    size_t n_blob_ids;
+} walk;
 
-static int issue_kids2(zk_store *z, zbatch *b, zreq *r, const char *rel) {
-    char *p = abs_path_new(z, rel);
-    batch_issue(b);
-    int rc = zoo_aget_children2(z->zh, p, 0, kids2_cb, r);
-    free(p);
-    if (rc != ZOK) {
-        r->rc = rc;
-        batch_done(b);
+/* One request of the walk. ops: 'k' get-children2 of a probable directory (its data follows
+ * with 'd' if dataLength > 0), 'g' get of a probable leaf (its children follow with 'c' if
+ * numChildren > 0), 'b' the list of blob ids under __sdk_blobs. */
+typedef struct wnode {
+    walk *w;
+    char *rel; /* relative path, owned until it becomes an entry's path */
+    char op;
+} wnode;
+
+static void walk_free(walk *w) {
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->e[i].path);
+        free(w->e[i].val);
     }
-    if (z->stats) z->stats->read_requests++;
-    return rc;
+    free(w->e);
+    free(w->root_data);
+    sdk_store_names_free(w->blob_ids, w->n_blob_ids);
+    free(w->err);
+    free(w->root);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
 }
 
-/* Loads every znode under the root, level by level with pipelined requests (see guess_dir).
- * Returns 0, SDK_EIO, or 1 when a node vanished meanwhile (a concurrent writer: retry). */
-static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
-    memset(out, 0, sizeof *out);
-    size_t cap = 256, n = 0;
-    sdk_tree_entry *ents = sdk_xmalloc(cap * sizeof *ents);
-    char **level = sdk_xmalloc(sizeof *level);
-    level[0] = sdk_xstrdup("");
-    size_t nlevel = 1;
-    int rc = 0;
-    while (nlevel && !rc) {
-        /* Phase 1: the guessed request per node; phase 2: what the guess missed. */
-        zbatch *b = batch_new(nlevel);
-        bool *dir = sdk_xcalloc(nlevel, sizeof *dir);
-        for (size_t i = 0; i < nlevel; i++) {
-            dir[i] = guess_dir(level[i]);
-            if (dir[i]) issue_kids2(z, b, &b->r[i], level[i]);
-            else issue_get(z, b, &b->r[i], level[i]);
+static void walk_unref(walk *w) {
+    pthread_mutex_lock(&w->mu);
+    int left = --w->refs;
+    pthread_mutex_unlock(&w->mu);
+    if (!left) walk_free(w);
+}
+
+static wnode *wnode_new(walk *w, char *rel, char op) {
+    wnode *q = sdk_xmalloc(sizeof *q);
+    *q = (wnode){w, rel, op};
+    return q;
+}
+
+static char *child_path_new(const char *rel, const char *name) {
+    size_t a = strlen(rel), b = strlen(name);
+    char *p = sdk_xmalloc(a + b + 2);
+    if (a) {
+        memcpy(p, rel, a);
+        p[a++] = '/';
+    }
+    memcpy(p + a, name, b + 1);
+    return p;
+}
+
+static void walk_reply(wnode *q, int rc, const char *val, int len, const struct String_vector *kids,
+                       const struct Stat *st);
+
+static void walk_get_cb(int rc, const char *val, int len, const struct Stat *st, const void *data) {
+    walk_reply((wnode *)data, rc, val, len, NULL, st);
+}
+
+static void walk_kids_cb(int rc, const struct String_vector *sv, const struct Stat *st,
+                         const void *data) {
+    walk_reply((wnode *)data, rc, NULL, 0, sv, st);
+}
+
+/* Sends q (already counted in pending and refs). A refused request is answered at once. */
+static void walk_send(walk *w, wnode *q) {
+    /* the absolute path, as abs_path_new() makes it, without a heap copy when short */
+    char buf[512], *abs = buf;
+    size_t rl = strlen(w->root), pl = strlen(q->rel);
+    if (rl + pl + 2 > sizeof buf) abs = sdk_xmalloc(rl + pl + 2);
+    memcpy(abs, w->root, rl);
+    if (pl && strcmp(w->root, "/") != 0) abs[rl++] = '/';
+    memcpy(abs + rl, q->rel, pl + 1);
+    int rc = q->op == 'g' || q->op == 'd' ? zoo_aget(w->zh, abs, 0, walk_get_cb, q)
+                                          : zoo_aget_children2(w->zh, abs, 0, walk_kids_cb, q);
+    if (abs != buf) free(abs);
+    if (rc != ZOK) walk_reply(q, rc, NULL, 0, NULL, NULL);
+}
+
+/* Handles one reply (completion thread, or the issuer when a request was refused). */
+static void walk_reply(wnode *q, int rc, const char *val, int len, const struct String_vector *kids,
+                       const struct Stat *st) {
+    walk *w = q->w;
+    bool is_root = !*q->rel;
+    /* What follows from the reply is prepared outside the lock. */
+    wnode **next = NULL;
+    size_t nnext = 0;
+    char *data = NULL;
+    size_t dlen = 0;
+    bool entry = false;
+    bool blobs_dir = false;
+    if (rc == ZOK) {
+        if (q->op == 'g' || q->op == 'd') {
+            dlen = val && len > 0 ? (size_t)len : 0;
+            data = sdk_xmalloc(dlen + 1);
+            if (dlen) memcpy(data, val, dlen);
+            data[dlen] = 0;
+            entry = true;
         }
-        if ((rc = wait_reads(z, b, "loading the state", errs))) {
-            free(dir);
-            break;
+        if (q->op == 'k' && st && st->dataLength == 0) {
+            data = sdk_xstrdup("");
+            entry = true;
         }
-        zbatch *b2 = batch_new(nlevel);
-        for (size_t i = 0; i < nlevel; i++) {
-            zreq *q = &b->r[i];
-            if (q->rc != ZOK) continue;
-            if (dir[i] && q->stat.dataLength > 0) issue_get(z, b2, &b2->r[i], level[i]);
-            if (!dir[i] && q->stat.numChildren > 0) issue_kids(z, b2, &b2->r[i], level[i]);
-        }
-        if ((rc = wait_reads(z, b2, "loading the state", errs))) {
-            batch_release(b);
-            free(dir);
-            break;
-        }
-        char **next = NULL;
-        size_t nnext = 0, capnext = 0;
-        for (size_t i = 0; i < nlevel && !rc; i++) {
-            zreq *q = &b->r[i], *q2 = &b2->r[i];
-            /* data from the get, children from the get-children (either phase) */
-            zreq *dq = dir[i] ? q2 : q, *kq = dir[i] ? q : q2;
-            bool need2 = dir[i] ? q->stat.dataLength > 0 : q->stat.numChildren > 0;
-            int qrc = q->rc != ZOK ? q->rc : need2 ? q2->rc : ZOK;
-            if (qrc == ZNONODE && !*level[i]) continue; /* no root: an empty store */
-            if (qrc == ZNONODE) {
-                rc = 1;
-                break;
-            }
-            if (qrc != ZOK) {
-                if (errs)
-                    sdk_errors_addf(errs, "state (%s): cannot read znode '%s': %s", z->desc,
-                                    *level[i] ? level[i] : z->root, zerror(qrc));
-                rc = SDK_EIO;
-                break;
-            }
-            char *data = NULL;
-            size_t dlen = 0;
-            if (dq->data && (!dir[i] || need2)) {
-                data = dq->data;
-                dlen = (size_t)dq->len;
-                dq->data = NULL;
-            } else {
-                data = sdk_xstrdup("");
-            }
-            if (!*level[i]) {
-                out->root_exists = true;
-                out->root_version = q->stat.version;
-                out->root_data = data;
-                out->root_len = dlen;
-            } else {
-                if (n == cap) ents = sdk_xrealloc(ents, (cap *= 2) * sizeof *ents);
-                ents[n++] = (sdk_tree_entry){sdk_xstrdup(level[i]), data, dlen};
-            }
-            bool has_kids = dir[i] || need2;
-            for (int k = 0; has_kids && k < kq->nkids; k++) {
-                const char *name = kq->kids[k];
-                if (!*level[i] && !strcmp(name, LOCK_NAME)) continue;
-                if (!*level[i] && !strcmp(name, BLOBS_NAME)) {
-                    out->blobs_dir = true;
+        size_t cap = (kids ? (size_t)kids->count : 0) + 1;
+        next = sdk_xmalloc(cap * sizeof *next);
+        if (q->op == 'k' && st && st->dataLength > 0)
+            next[nnext++] = wnode_new(w, sdk_xstrdup(q->rel), 'd');
+        if (q->op == 'g' && st && st->numChildren > 0)
+            next[nnext++] = wnode_new(w, sdk_xstrdup(q->rel), 'c');
+        if (q->op == 'k' || q->op == 'c')
+            for (int k = 0; kids && k < kids->count; k++) {
+                const char *name = kids->data[k];
+                if (is_root && !strcmp(name, LOCK_NAME)) continue;
+                if (is_root && !strcmp(name, BLOBS_NAME)) {
+                    blobs_dir = true;
+                    next[nnext++] = wnode_new(w, sdk_xstrdup(BLOBS_NAME), 'b');
                     continue;
                 }
-                if (nnext == capnext) {
-                    capnext = capnext ? capnext * 2 : 64;
-                    next = sdk_xrealloc(next, capnext * sizeof *next);
-                }
-                next[nnext++] = *level[i] ? sdk_asprintf_new("%s/%s", level[i], name) : sdk_xstrdup(name);
+                char *rel = child_path_new(q->rel, name);
+                next[nnext++] = wnode_new(w, rel, guess_dir(rel) ? 'k' : 'g');
             }
-        }
-        batch_release(b);
-        batch_release(b2);
-        free(dir);
-        for (size_t i = 0; i < nlevel; i++) free(level[i]);
-        free(level);
-        level = next;
-        nlevel = nnext;
     }
-    for (size_t i = 0; i < nlevel; i++) free(level[i]);
-    free(level);
-    if (!rc && out->blobs_dir) {
-        zbatch *b = batch_new(1);
-        issue_kids(z, b, &b->r[0], BLOBS_NAME);
-        if (!(rc = wait_reads(z, b, "listing blobs", errs))) {
-            if (b->r[0].rc == ZOK) {
-                out->blob_ids = b->r[0].kids;
-                out->n_blob_ids = (size_t)b->r[0].nkids;
-                b->r[0].kids = NULL;
-                b->r[0].nkids = 0;
+    pthread_mutex_lock(&w->mu);
+    clock_gettime(CLOCK_MONOTONIC, &w->last);
+    bool go = false;
+    if (q->op == 'b') {
+        /* Only for collecting garbage: a listing that failed collects nothing. */
+        if (rc == ZOK && kids && kids->count > 0) {
+            w->blob_ids = sdk_xmalloc((size_t)kids->count * sizeof *w->blob_ids);
+            for (int k = 0; k < kids->count; k++) w->blob_ids[k] = sdk_xstrdup(kids->data[k]);
+            w->n_blob_ids = (size_t)kids->count;
+        }
+    } else if (w->rc) {
+        /* stopped: a node vanished, an error, or the loader gave up */
+    } else if (rc == ZNONODE && is_root && q->op == 'k') {
+        /* no root: an empty store */
+    } else if (rc == ZNONODE) {
+        w->rc = 1;
+    } else if (rc != ZOK) {
+        w->rc = SDK_EIO;
+        w->err = sdk_asprintf_new("cannot read znode '%s': %s", is_root ? w->root : q->rel,
+                                  zerror(rc));
+    } else {
+        if (is_root) {
+            if (q->op == 'k') {
+                w->root_exists = true;
+                w->root_version = st ? st->version : 0;
             }
-            batch_release(b);
+            if (entry) {
+                free(w->root_data);
+                w->root_data = data;
+                w->root_len = dlen;
+                data = NULL;
+            }
+        } else if (entry) {
+            if (w->n == w->cap) {
+                w->cap = w->cap ? w->cap * 2 : 1024;
+                w->e = sdk_xrealloc(w->e, w->cap * sizeof *w->e);
+            }
+            w->e[w->n++] = (sdk_tree_entry){q->rel, data, dlen};
+            q->rel = NULL;
+            data = NULL;
+        }
+        if (blobs_dir) w->blobs_dir = true;
+        w->pending += nnext;
+        w->refs += (int)nnext;
+        w->requests += nnext;
+        go = true;
+    }
+    if (--w->pending == 0) pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i < nnext; i++) {
+        if (go) {
+            walk_send(w, next[i]);
+        } else {
+            free(next[i]->rel);
+            free(next[i]);
         }
     }
-    tree_build(&out->raw, ents, n);
-    if (rc) {
-        raw_free(out);
-        memset(out, 0, sizeof *out);
+    free(next);
+    free(data);
+    free(q->rel);
+    free(q);
+    walk_unref(w);
+}
+
+/* Loads every znode under the root (see struct walk and guess_dir). Returns 0, SDK_EIO, or 1
+ * when a node vanished meanwhile (a concurrent writer: retry). */
+static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
+    memset(out, 0, sizeof *out);
+    walk *w = sdk_xcalloc(1, sizeof *w);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    w->root = sdk_xstrdup(z->root);
+    w->zh = z->zh;
+    clock_gettime(CLOCK_MONOTONIC, &w->last);
+    w->refs = 2; /* the loader's and the root request's */
+    w->pending = 1;
+    w->requests = 1;
+    walk_send(w, wnode_new(w, sdk_xstrdup(""), 'k'));
+
+    pthread_mutex_lock(&w->mu);
+    bool timed_out = false;
+    while (w->pending > 0) {
+        struct timespec dl = w->last, now;
+        dl.tv_sec += z->op_timeout_ms / 1000;
+        dl.tv_nsec += (long)(z->op_timeout_ms % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > dl.tv_sec || (now.tv_sec == dl.tv_sec && now.tv_nsec >= dl.tv_nsec)) {
+            timed_out = true;
+            if (!w->rc) w->rc = SDK_EIO; /* issue nothing more */
+            break;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &dl);
     }
+    int rc = w->rc;
+    if (z->stats) z->stats->read_requests += w->requests;
+    if (!timed_out && !rc) {
+        out->root_exists = w->root_exists;
+        out->root_version = w->root_version;
+        out->root_data = w->root_data;
+        out->root_len = w->root_len;
+        out->blobs_dir = w->blobs_dir;
+        out->blob_ids = w->blob_ids;
+        out->n_blob_ids = w->n_blob_ids;
+        tree_build(&out->raw, w->e, w->n);
+        w->root_data = NULL;
+        w->blob_ids = NULL;
+        w->n_blob_ids = 0;
+        w->e = NULL;
+        w->n = w->cap = 0;
+    } else if (!timed_out && rc == SDK_EIO && errs) {
+        sdk_errors_addf(errs, "state (%s): %s", z->desc, w->err ? w->err : "load failed");
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (timed_out) {
+        if (errs)
+            sdk_errors_addf(errs,
+                            "state (%s): ZooKeeper did not answer while loading the state within "
+                            "%d ms",
+                            z->desc, z->op_timeout_ms);
+        lose(z, "request timed out");
+        rc = SDK_EIO;
+    }
+    walk_unref(w); /* on a timeout the replies still to come free it */
     return rc;
 }
 
