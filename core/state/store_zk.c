@@ -3,12 +3,15 @@
 #include "core/state/store_zk.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
@@ -24,6 +27,8 @@
 #define MAGIC_LEN 13u
 #define OP_OVERHEAD 64u /* per op in a multi: header, lengths, version, ACL */
 #define RESOLVE_DELAY_MS 5000
+#define LOAD_HELPERS 3            /* extra sessions for a big load (see struct walk) */
+#define LOAD_HELPERS_AFTER 4096u  /* requests issued before they are started */
 
 /* ---- state shared with ZooKeeper threads and posted closures (refcounted) ---- */
 
@@ -244,7 +249,8 @@ typedef struct zk_store {
     zk_shared *sh;
     char *servers, *auth, *root, *desc;
     const struct ACL_vector *acl;
-    int op_timeout_ms;
+    int op_timeout_ms, session_ms;
+    int load_helpers;
     bool read_only;
     size_t inline_max, chunk_size, max_request;
     sdk_store_zk_stats *stats;
@@ -642,7 +648,23 @@ static bool guess_dir(const char *rel) {
 /* The load walks the tree without level barriers: a node's children are requested from the
  * completion thread as soon as its reply arrives, so the pipeline to ZooKeeper never drains
  * until the walk is done. The loader only waits for the count of requests in flight to reach
- * zero (or for no reply within op_timeout_ms). Everything shared is under walk.mu. */
+ * zero (or for no reply within op_timeout_ms). Everything shared is under walk.mu.
+ *
+ * Helper sessions. A ZooKeeper server reads one request per connection per selector cycle and
+ * hands each one through several threads, so with a single connection its stages mostly sleep
+ * and wake once per request. Once a walk is big (LOAD_HELPERS_AFTER requests) the loader opens
+ * LOAD_HELPERS more sessions to the server the store's session is connected to (the same
+ * server, so every reply comes from the same copy of the tree), and requests are spread over
+ * the sessions that are ready (connected and authenticated). They are closed when the walk
+ * ends. A helper that cannot connect is simply never used. */
+#define WALK_MAX_SESSIONS (1 + LOAD_HELPERS)
+
+typedef struct walk_helper {
+    struct walk *w;
+    zhandle_t *zh;
+    bool ready; /* under w->mu */
+} walk_helper;
+
 typedef struct walk {
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -653,7 +675,13 @@ typedef struct walk {
     int rc;          /* 0; 1 = a node vanished (a concurrent writer: retry); SDK_EIO */
     char *err;       /* the message for SDK_EIO */
     char *root;      /* absolute root path (a copy: the walk may outlive the store) */
-    zhandle_t *zh;
+    char *auth;      /* digest credentials for helpers, or NULL */
+    zhandle_t *ready[WALK_MAX_SESSIONS]; /* sessions requests may go to; [0] the store's */
+    size_t nready, rr;
+    size_t sending;  /* threads between picking a session and sending on it */
+    bool want_helpers, closing;
+    walk_helper helpers[LOAD_HELPERS];
+    size_t nhelpers; /* started (owned by the loader) */
     /* results */
     sdk_tree_entry *e;
     size_t n, cap;
@@ -671,7 +699,8 @@ typedef struct walk {
  * numChildren > 0), 'b' the list of blob ids under __sdk_blobs. */
 typedef struct wnode {
     walk *w;
-    char *rel; /* relative path, owned until it becomes an entry's path */
+    zhandle_t *zh; /* the session it goes to */
+    char *rel;     /* relative path, owned until it becomes an entry's path */
     char op;
 } wnode;
 
@@ -685,6 +714,7 @@ static void walk_free(walk *w) {
     sdk_store_names_free(w->blob_ids, w->n_blob_ids);
     free(w->err);
     free(w->root);
+    free(w->auth);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w);
@@ -699,7 +729,7 @@ static void walk_unref(walk *w) {
 
 static wnode *wnode_new(walk *w, char *rel, char op) {
     wnode *q = sdk_xmalloc(sizeof *q);
-    *q = (wnode){w, rel, op};
+    *q = (wnode){w, NULL, rel, op};
     return q;
 }
 
@@ -735,8 +765,8 @@ static void walk_send(walk *w, wnode *q) {
     memcpy(abs, w->root, rl);
     if (pl && strcmp(w->root, "/") != 0) abs[rl++] = '/';
     memcpy(abs + rl, q->rel, pl + 1);
-    int rc = q->op == 'g' || q->op == 'd' ? zoo_aget(w->zh, abs, 0, walk_get_cb, q)
-                                          : zoo_aget_children2(w->zh, abs, 0, walk_kids_cb, q);
+    int rc = q->op == 'g' || q->op == 'd' ? zoo_aget(q->zh, abs, 0, walk_get_cb, q)
+                                          : zoo_aget_children2(q->zh, abs, 0, walk_kids_cb, q);
     if (abs != buf) free(abs);
     if (rc != ZOK) walk_reply(q, rc, NULL, 0, NULL, NULL);
 }
@@ -829,7 +859,13 @@ static void walk_reply(wnode *q, int rc, const char *val, int len, const struct 
         w->pending += nnext;
         w->refs += (int)nnext;
         w->requests += nnext;
+        for (size_t i = 0; i < nnext; i++) next[i]->zh = w->ready[w->rr++ % w->nready];
+        if (nnext) w->sending++;
         go = true;
+        if (!w->want_helpers && w->requests >= LOAD_HELPERS_AFTER) {
+            w->want_helpers = true;
+            pthread_cond_broadcast(&w->cv);
+        }
     }
     if (--w->pending == 0) pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
@@ -841,11 +877,83 @@ static void walk_reply(wnode *q, int rc, const char *val, int len, const struct 
             free(next[i]);
         }
     }
+    if (go && nnext) {
+        pthread_mutex_lock(&w->mu);
+        if (--w->sending == 0 && w->closing) pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+    }
     free(next);
     free(data);
     free(q->rel);
     free(q);
     walk_unref(w);
+}
+
+/* A helper is ready: requests may go to it (any thread). */
+static void helper_ready(walk_helper *h) {
+    walk *w = h->w;
+    pthread_mutex_lock(&w->mu);
+    if (!w->closing && !h->ready && w->nready < WALK_MAX_SESSIONS) {
+        h->ready = true; /* (a reconnect calls the watcher again) */
+        w->ready[w->nready++] = h->zh;
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void helper_auth_cb(int rc, const void *data) {
+    if (rc == ZOK) helper_ready((walk_helper *)data);
+}
+
+static void helper_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
+    (void)path;
+    walk_helper *h = ctx;
+    if (type != ZOO_SESSION_EVENT || state != ZOO_CONNECTED_STATE) return;
+    if (!h->w->auth)
+        helper_ready(h);
+    else if (zoo_add_auth(zh, "digest", h->w->auth, (int)strlen(h->w->auth), helper_auth_cb, h) !=
+             ZOK)
+        return; /* never used */
+}
+
+/* Starts the helper sessions (loader thread, without the lock). They connect in the
+ * background; the watcher adds each one to the ready set. */
+static void helpers_start(zk_store *z, walk *w) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (!zookeeper_get_connected_host(z->zh, (struct sockaddr *)&ss, &sl)) return;
+    char ip[INET6_ADDRSTRLEN], host[INET6_ADDRSTRLEN + 8];
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        if (!inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip)) return;
+        snprintf(host, sizeof host, "%s:%u", ip, (unsigned)ntohs(a->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        if (!inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip)) return;
+        snprintf(host, sizeof host, "%s:%u", ip, (unsigned)ntohs(a->sin6_port));
+    } else {
+        return;
+    }
+    int n = z->load_helpers < LOAD_HELPERS ? z->load_helpers : LOAD_HELPERS;
+    for (int i = 0; i < n; i++) {
+        walk_helper *h = &w->helpers[w->nhelpers];
+        *h = (walk_helper){.w = w};
+        h->zh = zookeeper_init(host, helper_watcher, z->session_ms, NULL, h, 0);
+        if (!h->zh) break;
+        zoo_set_servers_resolution_delay(h->zh, -1);
+        w->nhelpers++;
+    }
+}
+
+/* Takes the helpers out of use and closes them (loader thread, without the lock). Replies
+ * still due on them arrive as errors (ZCLOSING), which a finished or stopped walk ignores. */
+static void helpers_close(walk *w) {
+    pthread_mutex_lock(&w->mu);
+    w->closing = true;
+    w->nready = 1;
+    while (w->sending > 0) pthread_cond_wait(&w->cv, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i < w->nhelpers; i++) zookeeper_close(w->helpers[i].zh);
+    w->nhelpers = 0;
 }
 
 /* Loads every znode under the root (see struct walk and guess_dir). Returns 0, SDK_EIO, or 1
@@ -860,16 +968,26 @@ static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
     pthread_cond_init(&w->cv, &ca);
     pthread_condattr_destroy(&ca);
     w->root = sdk_xstrdup(z->root);
-    w->zh = z->zh;
+    w->auth = z->auth ? sdk_xstrdup(z->auth) : NULL;
+    w->ready[0] = z->zh;
+    w->nready = 1;
     clock_gettime(CLOCK_MONOTONIC, &w->last);
     w->refs = 2; /* the loader's and the root request's */
     w->pending = 1;
     w->requests = 1;
-    walk_send(w, wnode_new(w, sdk_xstrdup(""), 'k'));
+    wnode *top = wnode_new(w, sdk_xstrdup(""), 'k');
+    top->zh = z->zh;
+    walk_send(w, top);
 
     pthread_mutex_lock(&w->mu);
     bool timed_out = false;
     while (w->pending > 0) {
+        if (w->want_helpers && !w->nhelpers && z->load_helpers > 0 && !w->rc) {
+            pthread_mutex_unlock(&w->mu);
+            helpers_start(z, w);
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
         struct timespec dl = w->last, now;
         dl.tv_sec += z->op_timeout_ms / 1000;
         dl.tv_nsec += (long)(z->op_timeout_ms % 1000) * 1000000L;
@@ -902,6 +1020,7 @@ static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
         sdk_errors_addf(errs, "state (%s): %s", z->desc, w->err ? w->err : "load failed");
     }
     pthread_mutex_unlock(&w->mu);
+    helpers_close(w);
     if (timed_out) {
         if (errs)
             sdk_errors_addf(errs,
@@ -1587,6 +1706,7 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
     z->desc = sdk_asprintf_new("zk://%s%s", z->servers, z->root);
     z->acl = z->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
     z->op_timeout_ms = o.op_timeout_ms > 0 ? o.op_timeout_ms : 10000;
+    z->load_helpers = o.load_helpers == 0 ? LOAD_HELPERS : o.load_helpers;
     z->read_only = o.read_only;
     z->inline_max = o.inline_max ? o.inline_max : 512000;
     z->chunk_size = o.chunk_size ? o.chunk_size : 512000;
@@ -1595,6 +1715,7 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
     z->after_request = o.after_request;
     z->after_request_ud = o.after_request_ud;
     int session_ms = o.session_timeout_ms > 0 ? o.session_timeout_ms : 10000;
+    z->session_ms = session_ms;
     int lock_wait = o.lock_wait_ms > 0 ? o.lock_wait_ms : o.lock_wait_ms < 0 ? 0 : session_ms + 2000;
 
     zk_shared *sh = sdk_xcalloc(1, sizeof *sh);
