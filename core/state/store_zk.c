@@ -1001,7 +1001,10 @@ static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
         pthread_cond_timedwait(&w->cv, &w->mu, &dl);
     }
     int rc = w->rc;
-    if (z->stats) z->stats->read_requests += w->requests;
+    if (z->stats) {
+        z->stats->read_requests += w->requests;
+        z->stats->load_sessions = w->nready;
+    }
     if (!timed_out && !rc) {
         out->root_exists = w->root_exists;
         out->root_version = w->root_version;
@@ -1170,6 +1173,7 @@ static int load_state(zk_store *z, sdk_errors *errs) {
             batch_release(b);
             if (rc == 1) raw_free(&rs);
         }
+        if (rc == 1 && z->stats) z->stats->load_retries++;
         if (rc == 1) usleep(20000);
     }
     if (rc == 1) {

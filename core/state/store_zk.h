@@ -59,6 +59,8 @@ typedef struct sdk_store_zk_stats {
     uint64_t write_requests; /* multi requests (each is one ZooKeeper transaction) */
     uint64_t write_bytes;    /* paths + data sent in those requests (an estimate of the wire size) */
     uint64_t read_requests;  /* get / get-children requests */
+    uint64_t load_retries;   /* loads started again because the tree changed while read */
+    uint64_t load_sessions;  /* sessions the last load read through (the store's + helpers) */
 } sdk_store_zk_stats;
 
 typedef struct sdk_store_zk_options {
