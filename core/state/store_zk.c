@@ -606,7 +606,7 @@ static int entry_cmp(const void *a, const void *b) {
 /* Builds t from entries (taken), sorting them. */
 static void tree_build(sdk_tree *t, sdk_tree_entry *e, size_t n) {
     sdk_tree_init(t);
-    qsort(e, n, sizeof *e, entry_cmp);
+    if (n) qsort(e, n, sizeof *e, entry_cmp);
     t->e = e;
     t->n = n;
     t->cap = n;
@@ -944,15 +944,29 @@ static void helpers_start(zk_store *z, walk *w) {
     }
 }
 
-/* Takes the helpers out of use and closes them (loader thread, without the lock). Replies
- * still due on them arrive as errors (ZCLOSING), which a finished or stopped walk ignores. */
+static void *helper_close_main(void *ud) {
+    zookeeper_close(ud);
+    return NULL;
+}
+
+/* Takes the helpers out of use and closes them (loader thread, without the lock), side by
+ * side: zookeeper_close waits for the server's answer, which a server that stopped answering
+ * never sends (each close then takes a good part of the session timeout). A finished walk has
+ * no request left on them; a stopped one ignores what the close does to its requests. */
 static void helpers_close(walk *w) {
     pthread_mutex_lock(&w->mu);
     w->closing = true;
     w->nready = 1;
     while (w->sending > 0) pthread_cond_wait(&w->cv, &w->mu);
     pthread_mutex_unlock(&w->mu);
-    for (size_t i = 0; i < w->nhelpers; i++) zookeeper_close(w->helpers[i].zh);
+    pthread_t th[LOAD_HELPERS];
+    bool started[LOAD_HELPERS] = {false};
+    for (size_t i = 0; i < w->nhelpers; i++)
+        started[i] = pthread_create(&th[i], NULL, helper_close_main, w->helpers[i].zh) == 0;
+    for (size_t i = 0; i < w->nhelpers; i++) {
+        if (started[i]) pthread_join(th[i], NULL);
+        else zookeeper_close(w->helpers[i].zh);
+    }
     w->nhelpers = 0;
 }
 
