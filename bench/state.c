@@ -113,6 +113,8 @@ int main(void) {
     double launch_b = (double)(b.write_bytes - a.write_bytes) / N;
     double status_tx = (double)(c.write_requests - b.write_requests) / N;
     double status_b = (double)(c.write_bytes - b.write_bytes) / N;
+    printf("bench/state: the ZooKeeper state store against a real ZooKeeper 3.8 on loopback\n"
+           "reproduce: make build/bench/state && build/bench/state\n\n");
     printf("%-44s %10s %10s\n", "write", "ZK txns", "bytes");
     printf("%-44s %10.2f %10.0f\n", "task launch (TaskInfo + overrides)", launch_tx, launch_b);
     printf("%-44s %10.2f %10.0f   (%.2f ms each)\n", "status update (TaskStatus)", status_tx, status_b,
