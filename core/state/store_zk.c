@@ -603,10 +603,12 @@ static int entry_cmp(const void *a, const void *b) {
     return path_cmp(((const sdk_tree_entry *)a)->path, ((const sdk_tree_entry *)b)->path);
 }
 
-/* Builds t from entries (taken), sorting them. */
+/* Builds t from entries (taken), sorting them unless they already are in order. */
 static void tree_build(sdk_tree *t, sdk_tree_entry *e, size_t n) {
     sdk_tree_init(t);
-    if (n) qsort(e, n, sizeof *e, entry_cmp);
+    size_t i = 1;
+    while (i < n && path_cmp(e[i - 1].path, e[i].path) < 0) i++;
+    if (i < n) qsort(e, n, sizeof *e, entry_cmp);
     t->e = e;
     t->n = n;
     t->cap = n;
@@ -682,9 +684,14 @@ typedef struct walk {
     bool want_helpers, closing;
     walk_helper helpers[LOAD_HELPERS];
     size_t nhelpers; /* started (owned by the loader) */
-    /* results */
+    /* results: the entries in arrival order, and for each the sorted list of its children
+     * (wdir), so that the tree's order is a depth-first walk and needs no sort at the end */
     sdk_tree_entry *e;
+    struct wdir **ekids; /* parallel to e: the entry's children, or NULL */
     size_t n, cap;
+    struct wdir *top;    /* the root's children */
+    struct wdir **dirs;  /* every wdir, to free */
+    size_t ndirs, capdirs;
     bool root_exists;
     int root_version;
     char *root_data;
@@ -702,7 +709,23 @@ typedef struct wnode {
     zhandle_t *zh; /* the session it goes to */
     char *rel;     /* relative path, owned until it becomes an entry's path */
     char op;
+    struct wdir *slot_dir; /* where this node's entry index goes (its parent's children) */
+    size_t slot;
+    struct wdir *kids;     /* 'd': the children already listed by the 'k' reply */
+    long eidx;             /* 'c': the entry the children belong to */
 } wnode;
+
+/* A node's children in name order (strcmp; with '/' ranking below every byte, the order of a
+ * depth-first walk over these is the tree's path order). idx[i] is the entry of child i, or -1
+ * while it is not read yet (or if it vanished). */
+typedef struct wdir {
+    size_t n;
+    long idx[];
+} wdir;
+
+static int name_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void walk_free(walk *w) {
     for (size_t i = 0; i < w->n; i++) {
@@ -710,6 +733,9 @@ static void walk_free(walk *w) {
         free(w->e[i].val);
     }
     free(w->e);
+    free(w->ekids);
+    for (size_t i = 0; i < w->ndirs; i++) free(w->dirs[i]);
+    free(w->dirs);
     free(w->root_data);
     sdk_store_names_free(w->blob_ids, w->n_blob_ids);
     free(w->err);
@@ -729,7 +755,7 @@ static void walk_unref(walk *w) {
 
 static wnode *wnode_new(walk *w, char *rel, char op) {
     wnode *q = sdk_xmalloc(sizeof *q);
-    *q = (wnode){w, NULL, rel, op};
+    *q = (wnode){w, NULL, rel, op, NULL, 0, NULL, -1};
     return q;
 }
 
@@ -783,6 +809,7 @@ static void walk_reply(wnode *q, int rc, const char *val, int len, const struct 
     size_t dlen = 0;
     bool entry = false;
     bool blobs_dir = false;
+    wdir *dir = NULL; /* the children this reply lists */
     if (rc == ZOK) {
         if (q->op == 'g' || q->op == 'd') {
             dlen = val && len > 0 ? (size_t)len : 0;
@@ -795,14 +822,13 @@ static void walk_reply(wnode *q, int rc, const char *val, int len, const struct 
             data = sdk_xstrdup("");
             entry = true;
         }
-        size_t cap = (kids ? (size_t)kids->count : 0) + 1;
-        next = sdk_xmalloc(cap * sizeof *next);
-        if (q->op == 'k' && st && st->dataLength > 0)
-            next[nnext++] = wnode_new(w, sdk_xstrdup(q->rel), 'd');
-        if (q->op == 'g' && st && st->numChildren > 0)
-            next[nnext++] = wnode_new(w, sdk_xstrdup(q->rel), 'c');
-        if (q->op == 'k' || q->op == 'c')
-            for (int k = 0; kids && k < kids->count; k++) {
+        size_t nk = kids && kids->count > 0 ? (size_t)kids->count : 0;
+        next = sdk_xmalloc((nk + 1) * sizeof *next);
+        if ((q->op == 'k' || q->op == 'c') && nk > 0) {
+            if (nk > 1) qsort(kids->data, nk, sizeof *kids->data, name_cmp);
+            dir = sdk_xmalloc(sizeof *dir + nk * sizeof *dir->idx);
+            dir->n = 0;
+            for (size_t k = 0; k < nk; k++) {
                 const char *name = kids->data[k];
                 if (is_root && !strcmp(name, LOCK_NAME)) continue;
                 if (is_root && !strcmp(name, BLOBS_NAME)) {
@@ -811,11 +837,32 @@ static void walk_reply(wnode *q, int rc, const char *val, int len, const struct 
                     continue;
                 }
                 char *rel = child_path_new(q->rel, name);
-                next[nnext++] = wnode_new(w, rel, guess_dir(rel) ? 'k' : 'g');
+                wnode *c = wnode_new(w, rel, guess_dir(rel) ? 'k' : 'g');
+                c->slot_dir = dir;
+                c->slot = dir->n;
+                dir->idx[dir->n++] = -1;
+                next[nnext++] = c;
             }
+        }
+        if (q->op == 'k' && st && st->dataLength > 0) {
+            wnode *d = wnode_new(w, sdk_xstrdup(q->rel), 'd');
+            d->slot_dir = q->slot_dir;
+            d->slot = q->slot;
+            d->kids = dir;
+            next[nnext++] = d;
+        }
+        if (q->op == 'g' && st && st->numChildren > 0)
+            next[nnext++] = wnode_new(w, sdk_xstrdup(q->rel), 'c'); /* eidx set below */
     }
     pthread_mutex_lock(&w->mu);
     clock_gettime(CLOCK_MONOTONIC, &w->last);
+    if (dir) {
+        if (w->ndirs == w->capdirs) {
+            w->capdirs = w->capdirs ? w->capdirs * 2 : 1024;
+            w->dirs = sdk_xrealloc(w->dirs, w->capdirs * sizeof *w->dirs);
+        }
+        w->dirs[w->ndirs++] = dir; /* freed with the walk, whatever happens next */
+    }
     bool go = false;
     if (q->op == 'b') {
         /* Only for collecting garbage: a listing that failed collects nothing. */
@@ -846,14 +893,23 @@ static void walk_reply(wnode *q, int rc, const char *val, int len, const struct 
                 w->root_len = dlen;
                 data = NULL;
             }
+            if (dir) w->top = dir;
         } else if (entry) {
             if (w->n == w->cap) {
                 w->cap = w->cap ? w->cap * 2 : 1024;
                 w->e = sdk_xrealloc(w->e, w->cap * sizeof *w->e);
+                w->ekids = sdk_xrealloc(w->ekids, w->cap * sizeof *w->ekids);
             }
-            w->e[w->n++] = (sdk_tree_entry){q->rel, data, dlen};
+            long me = (long)w->n;
+            w->e[w->n] = (sdk_tree_entry){q->rel, data, dlen};
+            w->ekids[w->n++] = q->op == 'd' ? q->kids : dir;
+            if (q->slot_dir) q->slot_dir->idx[q->slot] = me;
+            for (size_t i = 0; i < nnext; i++)
+                if (next[i]->op == 'c') next[i]->eidx = me;
             q->rel = NULL;
             data = NULL;
+        } else if (q->op == 'c' && q->eidx >= 0) {
+            w->ekids[q->eidx] = dir;
         }
         if (blobs_dir) w->blobs_dir = true;
         w->pending += nnext;
@@ -887,6 +943,30 @@ static void walk_reply(wnode *q, int rc, const char *val, int len, const struct 
     free(q->rel);
     free(q);
     walk_unref(w);
+}
+
+static void walk_order(walk *w, const wdir *d, sdk_tree_entry *out, size_t *k) {
+    for (size_t i = 0; d && i < d->n; i++) {
+        long e = d->idx[i];
+        if (e < 0 || *k >= w->n) continue;
+        out[(*k)++] = w->e[e];
+        walk_order(w, w->ekids[e], out, k);
+    }
+}
+
+/* Moves the entries of a finished walk into t, in path order: a depth-first walk over the
+ * sorted children lists (tree_build then only checks the order). */
+static void walk_take_sorted(walk *w, sdk_tree *t) {
+    size_t k = 0;
+    sdk_tree_entry *e = sdk_xmalloc((w->n ? w->n : 1) * sizeof *e);
+    walk_order(w, w->top, e, &k);
+    if (k != w->n) { /* cannot happen: every entry was listed by its parent; keep arrival order */
+        free(e);
+        e = w->e;
+    } else {
+        free(w->e);
+    }
+    tree_build(t, e, w->n);
 }
 
 /* A helper is ready: requests may go to it (any thread). */
@@ -1027,7 +1107,7 @@ static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
         out->blobs_dir = w->blobs_dir;
         out->blob_ids = w->blob_ids;
         out->n_blob_ids = w->n_blob_ids;
-        tree_build(&out->raw, w->e, w->n);
+        walk_take_sorted(w, &out->raw);
         w->root_data = NULL;
         w->blob_ids = NULL;
         w->n_blob_ids = 0;
