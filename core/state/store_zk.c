@@ -3,12 +3,15 @@
 #include "core/state/store_zk.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
@@ -23,6 +26,9 @@
 #define MAGIC "\0sdk-blob-v1\0"
 #define MAGIC_LEN 13u
 #define OP_OVERHEAD 64u /* per op in a multi: header, lengths, version, ACL */
+#define RESOLVE_DELAY_MS 5000
+#define LOAD_HELPERS 3            /* extra sessions for a big load (see struct walk) */
+#define LOAD_HELPERS_AFTER 4096u  /* requests issued before they are started */
 
 /* ---- state shared with ZooKeeper threads and posted closures (refcounted) ---- */
 
@@ -169,9 +175,8 @@ static void batch_issue(zbatch *b) {
 /* One request of b completed (any thread). */
 static void batch_done(zbatch *b) {
     pthread_mutex_lock(&b->mu);
-    b->pending--;
     int left = --b->refs;
-    pthread_cond_broadcast(&b->cv);
+    if (--b->pending == 0) pthread_cond_broadcast(&b->cv); /* only the last one wakes the waiter */
     pthread_mutex_unlock(&b->mu);
     if (!left) batch_free(b);
 }
@@ -244,7 +249,8 @@ typedef struct zk_store {
     zk_shared *sh;
     char *servers, *auth, *root, *desc;
     const struct ACL_vector *acl;
-    int op_timeout_ms;
+    int op_timeout_ms, session_ms;
+    int load_helpers;
     bool read_only;
     size_t inline_max, chunk_size, max_request;
     sdk_store_zk_stats *stats;
@@ -597,10 +603,12 @@ static int entry_cmp(const void *a, const void *b) {
     return path_cmp(((const sdk_tree_entry *)a)->path, ((const sdk_tree_entry *)b)->path);
 }
 
-/* Builds t from entries (taken), sorting them. */
+/* Builds t from entries (taken), sorting them unless they already are in order. */
 static void tree_build(sdk_tree *t, sdk_tree_entry *e, size_t n) {
     sdk_tree_init(t);
-    qsort(e, n, sizeof *e, entry_cmp);
+    size_t i = 1;
+    while (i < n && path_cmp(e[i - 1].path, e[i].path) < 0) i++;
+    if (i < n) qsort(e, n, sizeof *e, entry_cmp);
     t->e = e;
     t->n = n;
     t->cap = n;
@@ -639,142 +647,487 @@ static bool guess_dir(const char *rel) {
     return !s2 || !strcmp(s2 + 1, "Metadata");
 }
 
-static void kids2_cb(int rc, const struct String_vector *sv, const struct Stat *stat,
-                     const void *data) {
-    zreq *r = (zreq *)data;
-    if (rc == ZOK && stat) r->stat = *stat;
-    kids_cb(rc, sv, data);
+/* The load walks the tree without level barriers: a node's children are requested from the
+ * completion thread as soon as its reply arrives, so the pipeline to ZooKeeper never drains
+ * until the walk is done. The loader only waits for the count of requests in flight to reach
+ * zero (or for no reply within op_timeout_ms). Everything shared is under walk.mu.
+ *
+ * Helper sessions. A ZooKeeper server reads one request per connection per selector cycle and
+ * hands each one through several threads, so with a single connection its stages mostly sleep
+ * and wake once per request. Once a walk is big (LOAD_HELPERS_AFTER requests) the loader opens
+ * LOAD_HELPERS more sessions to the server the store's session is connected to (the same
+ * server, so every reply comes from the same copy of the tree), and requests are spread over
+ * the sessions that are ready (connected and authenticated). They are closed when the walk
+ * ends. A helper that cannot connect is simply never used. */
+#define WALK_MAX_SESSIONS (1 + LOAD_HELPERS)
+
+typedef struct walk_helper {
+    struct walk *w;
+    zhandle_t *zh;
+    bool ready; /* under w->mu */
+} walk_helper;
+
+typedef struct walk {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;        /* the loader's, plus one per request in flight */
+    size_t pending;  /* requests in flight */
+    size_t requests; /* requests issued (stats) */
+    struct timespec last; /* start, then the last reply: the timeout counts from here */
+    int rc;          /* 0; 1 = a node vanished (a concurrent writer: retry); SDK_EIO */
+    char *err;       /* the message for SDK_EIO */
+    char *root;      /* absolute root path (a copy: the walk may outlive the store) */
+    char *auth;      /* digest credentials for helpers, or NULL */
+    zhandle_t *ready[WALK_MAX_SESSIONS]; /* sessions requests may go to; [0] the store's */
+    size_t nready, rr;
+    size_t sending;  /* threads between picking a session and sending on it */
+    bool want_helpers, closing;
+    walk_helper helpers[LOAD_HELPERS];
+    size_t nhelpers; /* started (owned by the loader) */
+    /* results: the entries in arrival order, and for each the sorted list of its children
+     * (wdir), so that the tree's order is a depth-first walk and needs no sort at the end */
+    sdk_tree_entry *e;
+    struct wdir **ekids; /* parallel to e: the entry's children, or NULL */
+    size_t n, cap;
+    struct wdir *top;    /* the root's children */
+    struct wdir **dirs;  /* every wdir, to free */
+    size_t ndirs, capdirs;
+    bool root_exists;
+    int root_version;
+    char *root_data;
+    size_t root_len;
+    bool blobs_dir;
+    char **blob_ids;
+    size_t n_blob_ids;
+} walk;
+
+/* One request of the walk. ops: 'k' get-children2 of a probable directory (its data follows
+ * with 'd' if dataLength > 0), 'g' get of a probable leaf (its children follow with 'c' if
+ * numChildren > 0), 'b' the list of blob ids under __sdk_blobs. */
+typedef struct wnode {
+    walk *w;
+    zhandle_t *zh; /* the session it goes to */
+    char *rel;     /* relative path, owned until it becomes an entry's path */
+    char op;
+    struct wdir *slot_dir; /* where this node's entry index goes (its parent's children) */
+    size_t slot;
+    struct wdir *kids;     /* 'd': the children already listed by the 'k' reply */
+    long eidx;             /* 'c': the entry the children belong to */
+} wnode;
+
+/* A node's children in name order (strcmp; with '/' ranking below every byte, the order of a
+ * depth-first walk over these is the tree's path order). idx[i] is the entry of child i, or -1
+ * while it is not read yet (or if it vanished). */
+typedef struct wdir {
+    size_t n;
+    long idx[];
+} wdir;
+
+static int name_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int issue_kids2(zk_store *z, zbatch *b, zreq *r, const char *rel) {
-    char *p = abs_path_new(z, rel);
-    batch_issue(b);
-    int rc = zoo_aget_children2(z->zh, p, 0, kids2_cb, r);
-    free(p);
-    if (rc != ZOK) {
-        r->rc = rc;
-        batch_done(b);
+static void walk_free(walk *w) {
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->e[i].path);
+        free(w->e[i].val);
     }
-    if (z->stats) z->stats->read_requests++;
-    return rc;
+    free(w->e);
+    free(w->ekids);
+    for (size_t i = 0; i < w->ndirs; i++) free(w->dirs[i]);
+    free(w->dirs);
+    free(w->root_data);
+    sdk_store_names_free(w->blob_ids, w->n_blob_ids);
+    free(w->err);
+    free(w->root);
+    free(w->auth);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
 }
 
-/* Loads every znode under the root, level by level with pipelined requests (see guess_dir).
- * Returns 0, SDK_EIO, or 1 when a node vanished meanwhile (a concurrent writer: retry). */
-static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
-    memset(out, 0, sizeof *out);
-    size_t cap = 256, n = 0;
-    sdk_tree_entry *ents = sdk_xmalloc(cap * sizeof *ents);
-    char **level = sdk_xmalloc(sizeof *level);
-    level[0] = sdk_xstrdup("");
-    size_t nlevel = 1;
-    int rc = 0;
-    while (nlevel && !rc) {
-        /* Phase 1: the guessed request per node; phase 2: what the guess missed. */
-        zbatch *b = batch_new(nlevel);
-        bool *dir = sdk_xcalloc(nlevel, sizeof *dir);
-        for (size_t i = 0; i < nlevel; i++) {
-            dir[i] = guess_dir(level[i]);
-            if (dir[i]) issue_kids2(z, b, &b->r[i], level[i]);
-            else issue_get(z, b, &b->r[i], level[i]);
+static void walk_unref(walk *w) {
+    pthread_mutex_lock(&w->mu);
+    int left = --w->refs;
+    pthread_mutex_unlock(&w->mu);
+    if (!left) walk_free(w);
+}
+
+static wnode *wnode_new(walk *w, char *rel, char op) {
+    wnode *q = sdk_xmalloc(sizeof *q);
+    *q = (wnode){w, NULL, rel, op, NULL, 0, NULL, -1};
+    return q;
+}
+
+static char *child_path_new(const char *rel, const char *name) {
+    size_t a = strlen(rel), b = strlen(name);
+    char *p = sdk_xmalloc(a + b + 2);
+    if (a) {
+        memcpy(p, rel, a);
+        p[a++] = '/';
+    }
+    memcpy(p + a, name, b + 1);
+    return p;
+}
+
+static void walk_reply(wnode *q, int rc, const char *val, int len, const struct String_vector *kids,
+                       const struct Stat *st);
+
+static void walk_get_cb(int rc, const char *val, int len, const struct Stat *st, const void *data) {
+    walk_reply((wnode *)data, rc, val, len, NULL, st);
+}
+
+static void walk_kids_cb(int rc, const struct String_vector *sv, const struct Stat *st,
+                         const void *data) {
+    walk_reply((wnode *)data, rc, NULL, 0, sv, st);
+}
+
+/* Sends q (already counted in pending and refs). A refused request is answered at once. */
+static void walk_send(walk *w, wnode *q) {
+    /* the absolute path, as abs_path_new() makes it, without a heap copy when short */
+    char buf[512], *abs = buf;
+    size_t rl = strlen(w->root), pl = strlen(q->rel);
+    if (rl + pl + 2 > sizeof buf) abs = sdk_xmalloc(rl + pl + 2);
+    memcpy(abs, w->root, rl);
+    if (pl && strcmp(w->root, "/") != 0) abs[rl++] = '/';
+    memcpy(abs + rl, q->rel, pl + 1);
+    int rc = q->op == 'g' || q->op == 'd' ? zoo_aget(q->zh, abs, 0, walk_get_cb, q)
+                                          : zoo_aget_children2(q->zh, abs, 0, walk_kids_cb, q);
+    if (abs != buf) free(abs);
+    if (rc != ZOK) walk_reply(q, rc, NULL, 0, NULL, NULL);
+}
+
+/* Handles one reply (completion thread, or the issuer when a request was refused). */
+static void walk_reply(wnode *q, int rc, const char *val, int len, const struct String_vector *kids,
+                       const struct Stat *st) {
+    walk *w = q->w;
+    bool is_root = !*q->rel;
+    /* What follows from the reply is prepared outside the lock. */
+    wnode **next = NULL;
+    size_t nnext = 0;
+    char *data = NULL;
+    size_t dlen = 0;
+    bool entry = false;
+    bool blobs_dir = false;
+    wdir *dir = NULL; /* the children this reply lists */
+    if (rc == ZOK) {
+        if (q->op == 'g' || q->op == 'd') {
+            dlen = val && len > 0 ? (size_t)len : 0;
+            data = sdk_xmalloc(dlen + 1);
+            if (dlen) memcpy(data, val, dlen);
+            data[dlen] = 0;
+            entry = true;
         }
-        if ((rc = wait_reads(z, b, "loading the state", errs))) {
-            free(dir);
-            break;
+        if (q->op == 'k' && st && st->dataLength == 0) {
+            data = sdk_xstrdup("");
+            entry = true;
         }
-        zbatch *b2 = batch_new(nlevel);
-        for (size_t i = 0; i < nlevel; i++) {
-            zreq *q = &b->r[i];
-            if (q->rc != ZOK) continue;
-            if (dir[i] && q->stat.dataLength > 0) issue_get(z, b2, &b2->r[i], level[i]);
-            if (!dir[i] && q->stat.numChildren > 0) issue_kids(z, b2, &b2->r[i], level[i]);
-        }
-        if ((rc = wait_reads(z, b2, "loading the state", errs))) {
-            batch_release(b);
-            free(dir);
-            break;
-        }
-        char **next = NULL;
-        size_t nnext = 0, capnext = 0;
-        for (size_t i = 0; i < nlevel && !rc; i++) {
-            zreq *q = &b->r[i], *q2 = &b2->r[i];
-            /* data from the get, children from the get-children (either phase) */
-            zreq *dq = dir[i] ? q2 : q, *kq = dir[i] ? q : q2;
-            bool need2 = dir[i] ? q->stat.dataLength > 0 : q->stat.numChildren > 0;
-            int qrc = q->rc != ZOK ? q->rc : need2 ? q2->rc : ZOK;
-            if (qrc == ZNONODE && !*level[i]) continue; /* no root: an empty store */
-            if (qrc == ZNONODE) {
-                rc = 1;
-                break;
-            }
-            if (qrc != ZOK) {
-                if (errs)
-                    sdk_errors_addf(errs, "state (%s): cannot read znode '%s': %s", z->desc,
-                                    *level[i] ? level[i] : z->root, zerror(qrc));
-                rc = SDK_EIO;
-                break;
-            }
-            char *data = NULL;
-            size_t dlen = 0;
-            if (dq->data && (!dir[i] || need2)) {
-                data = dq->data;
-                dlen = (size_t)dq->len;
-                dq->data = NULL;
-            } else {
-                data = sdk_xstrdup("");
-            }
-            if (!*level[i]) {
-                out->root_exists = true;
-                out->root_version = q->stat.version;
-                out->root_data = data;
-                out->root_len = dlen;
-            } else {
-                if (n == cap) ents = sdk_xrealloc(ents, (cap *= 2) * sizeof *ents);
-                ents[n++] = (sdk_tree_entry){sdk_xstrdup(level[i]), data, dlen};
-            }
-            bool has_kids = dir[i] || need2;
-            for (int k = 0; has_kids && k < kq->nkids; k++) {
-                const char *name = kq->kids[k];
-                if (!*level[i] && !strcmp(name, LOCK_NAME)) continue;
-                if (!*level[i] && !strcmp(name, BLOBS_NAME)) {
-                    out->blobs_dir = true;
+        size_t nk = kids && kids->count > 0 ? (size_t)kids->count : 0;
+        next = sdk_xmalloc((nk + 1) * sizeof *next);
+        if ((q->op == 'k' || q->op == 'c') && nk > 0) {
+            if (nk > 1) qsort(kids->data, nk, sizeof *kids->data, name_cmp);
+            dir = sdk_xmalloc(sizeof *dir + nk * sizeof *dir->idx);
+            dir->n = 0;
+            for (size_t k = 0; k < nk; k++) {
+                const char *name = kids->data[k];
+                if (is_root && !strcmp(name, LOCK_NAME)) continue;
+                if (is_root && !strcmp(name, BLOBS_NAME)) {
+                    blobs_dir = true;
+                    next[nnext++] = wnode_new(w, sdk_xstrdup(BLOBS_NAME), 'b');
                     continue;
                 }
-                if (nnext == capnext) {
-                    capnext = capnext ? capnext * 2 : 64;
-                    next = sdk_xrealloc(next, capnext * sizeof *next);
-                }
-                next[nnext++] = *level[i] ? sdk_asprintf_new("%s/%s", level[i], name) : sdk_xstrdup(name);
+                char *rel = child_path_new(q->rel, name);
+                wnode *c = wnode_new(w, rel, guess_dir(rel) ? 'k' : 'g');
+                c->slot_dir = dir;
+                c->slot = dir->n;
+                dir->idx[dir->n++] = -1;
+                next[nnext++] = c;
             }
         }
-        batch_release(b);
-        batch_release(b2);
-        free(dir);
-        for (size_t i = 0; i < nlevel; i++) free(level[i]);
-        free(level);
-        level = next;
-        nlevel = nnext;
+        if (q->op == 'k' && st && st->dataLength > 0) {
+            wnode *d = wnode_new(w, sdk_xstrdup(q->rel), 'd');
+            d->slot_dir = q->slot_dir;
+            d->slot = q->slot;
+            d->kids = dir;
+            next[nnext++] = d;
+        }
+        if (q->op == 'g' && st && st->numChildren > 0)
+            next[nnext++] = wnode_new(w, sdk_xstrdup(q->rel), 'c'); /* eidx set below */
     }
-    for (size_t i = 0; i < nlevel; i++) free(level[i]);
-    free(level);
-    if (!rc && out->blobs_dir) {
-        zbatch *b = batch_new(1);
-        issue_kids(z, b, &b->r[0], BLOBS_NAME);
-        if (!(rc = wait_reads(z, b, "listing blobs", errs))) {
-            if (b->r[0].rc == ZOK) {
-                out->blob_ids = b->r[0].kids;
-                out->n_blob_ids = (size_t)b->r[0].nkids;
-                b->r[0].kids = NULL;
-                b->r[0].nkids = 0;
+    pthread_mutex_lock(&w->mu);
+    clock_gettime(CLOCK_MONOTONIC, &w->last);
+    if (dir) {
+        if (w->ndirs == w->capdirs) {
+            w->capdirs = w->capdirs ? w->capdirs * 2 : 1024;
+            w->dirs = sdk_xrealloc(w->dirs, w->capdirs * sizeof *w->dirs);
+        }
+        w->dirs[w->ndirs++] = dir; /* freed with the walk, whatever happens next */
+    }
+    bool go = false;
+    if (q->op == 'b') {
+        /* Only for collecting garbage: a listing that failed collects nothing. */
+        if (rc == ZOK && kids && kids->count > 0) {
+            w->blob_ids = sdk_xmalloc((size_t)kids->count * sizeof *w->blob_ids);
+            for (int k = 0; k < kids->count; k++) w->blob_ids[k] = sdk_xstrdup(kids->data[k]);
+            w->n_blob_ids = (size_t)kids->count;
+        }
+    } else if (w->rc) {
+        /* stopped: a node vanished, an error, or the loader gave up */
+    } else if (rc == ZNONODE && is_root && q->op == 'k') {
+        /* no root: an empty store */
+    } else if (rc == ZNONODE) {
+        w->rc = 1;
+    } else if (rc != ZOK) {
+        w->rc = SDK_EIO;
+        w->err = sdk_asprintf_new("cannot read znode '%s': %s", is_root ? w->root : q->rel,
+                                  zerror(rc));
+    } else {
+        if (is_root) {
+            if (q->op == 'k') {
+                w->root_exists = true;
+                w->root_version = st ? st->version : 0;
             }
-            batch_release(b);
+            if (entry) {
+                free(w->root_data);
+                w->root_data = data;
+                w->root_len = dlen;
+                data = NULL;
+            }
+            if (dir) w->top = dir;
+        } else if (entry) {
+            if (w->n == w->cap) {
+                w->cap = w->cap ? w->cap * 2 : 1024;
+                w->e = sdk_xrealloc(w->e, w->cap * sizeof *w->e);
+                w->ekids = sdk_xrealloc(w->ekids, w->cap * sizeof *w->ekids);
+            }
+            long me = (long)w->n;
+            w->e[w->n] = (sdk_tree_entry){q->rel, data, dlen};
+            w->ekids[w->n++] = q->op == 'd' ? q->kids : dir;
+            if (q->slot_dir) q->slot_dir->idx[q->slot] = me;
+            for (size_t i = 0; i < nnext; i++)
+                if (next[i]->op == 'c') next[i]->eidx = me;
+            q->rel = NULL;
+            data = NULL;
+        } else if (q->op == 'c' && q->eidx >= 0) {
+            w->ekids[q->eidx] = dir;
+        }
+        if (blobs_dir) w->blobs_dir = true;
+        w->pending += nnext;
+        w->refs += (int)nnext;
+        w->requests += nnext;
+        for (size_t i = 0; i < nnext; i++) next[i]->zh = w->ready[w->rr++ % w->nready];
+        if (nnext) w->sending++;
+        go = true;
+        if (!w->want_helpers && w->requests >= LOAD_HELPERS_AFTER) {
+            w->want_helpers = true;
+            pthread_cond_broadcast(&w->cv);
         }
     }
-    tree_build(&out->raw, ents, n);
-    if (rc) {
-        raw_free(out);
-        memset(out, 0, sizeof *out);
+    if (--w->pending == 0) pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i < nnext; i++) {
+        if (go) {
+            walk_send(w, next[i]);
+        } else {
+            free(next[i]->rel);
+            free(next[i]);
+        }
     }
+    if (go && nnext) {
+        pthread_mutex_lock(&w->mu);
+        if (--w->sending == 0 && w->closing) pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+    }
+    free(next);
+    free(data);
+    free(q->rel);
+    free(q);
+    walk_unref(w);
+}
+
+static void walk_order(walk *w, const wdir *d, sdk_tree_entry *out, size_t *k) {
+    for (size_t i = 0; d && i < d->n; i++) {
+        long e = d->idx[i];
+        if (e < 0 || *k >= w->n) continue;
+        out[(*k)++] = w->e[e];
+        walk_order(w, w->ekids[e], out, k);
+    }
+}
+
+/* Moves the entries of a finished walk into t, in path order: a depth-first walk over the
+ * sorted children lists (tree_build then only checks the order). */
+static void walk_take_sorted(walk *w, sdk_tree *t) {
+    size_t k = 0;
+    sdk_tree_entry *e = sdk_xmalloc((w->n ? w->n : 1) * sizeof *e);
+    walk_order(w, w->top, e, &k);
+    if (k != w->n) { /* cannot happen: every entry was listed by its parent; keep arrival order */
+        free(e);
+        e = w->e;
+    } else {
+        free(w->e);
+    }
+    tree_build(t, e, w->n);
+}
+
+/* A helper is ready: requests may go to it (any thread). */
+static void helper_ready(walk_helper *h) {
+    walk *w = h->w;
+    pthread_mutex_lock(&w->mu);
+    if (!w->closing && !h->ready && w->nready < WALK_MAX_SESSIONS) {
+        h->ready = true; /* (a reconnect calls the watcher again) */
+        w->ready[w->nready++] = h->zh;
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void helper_auth_cb(int rc, const void *data) {
+    if (rc == ZOK) helper_ready((walk_helper *)data);
+}
+
+static void helper_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
+    (void)path;
+    walk_helper *h = ctx;
+    if (type != ZOO_SESSION_EVENT || state != ZOO_CONNECTED_STATE) return;
+    if (!h->w->auth)
+        helper_ready(h);
+    else if (zoo_add_auth(zh, "digest", h->w->auth, (int)strlen(h->w->auth), helper_auth_cb, h) !=
+             ZOK)
+        return; /* never used */
+}
+
+/* Starts the helper sessions (loader thread, without the lock). They connect in the
+ * background; the watcher adds each one to the ready set. */
+static void helpers_start(zk_store *z, walk *w) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (!zookeeper_get_connected_host(z->zh, (struct sockaddr *)&ss, &sl)) return;
+    char ip[INET6_ADDRSTRLEN], host[INET6_ADDRSTRLEN + 8];
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        if (!inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip)) return;
+        snprintf(host, sizeof host, "%s:%u", ip, (unsigned)ntohs(a->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        if (!inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip)) return;
+        snprintf(host, sizeof host, "%s:%u", ip, (unsigned)ntohs(a->sin6_port));
+    } else {
+        return;
+    }
+    int n = z->load_helpers < LOAD_HELPERS ? z->load_helpers : LOAD_HELPERS;
+    for (int i = 0; i < n; i++) {
+        walk_helper *h = &w->helpers[w->nhelpers];
+        *h = (walk_helper){.w = w};
+        h->zh = zookeeper_init(host, helper_watcher, z->session_ms, NULL, h, 0);
+        if (!h->zh) break;
+        zoo_set_servers_resolution_delay(h->zh, -1);
+        w->nhelpers++;
+    }
+}
+
+static void *helper_close_main(void *ud) {
+    zookeeper_close(ud);
+    return NULL;
+}
+
+/* Takes the helpers out of use and closes them (loader thread, without the lock), side by
+ * side: zookeeper_close waits for the server's answer, which a server that stopped answering
+ * never sends (each close then takes a good part of the session timeout). A finished walk has
+ * no request left on them; a stopped one ignores what the close does to its requests. */
+static void helpers_close(walk *w) {
+    pthread_mutex_lock(&w->mu);
+    w->closing = true;
+    w->nready = 1;
+    while (w->sending > 0) pthread_cond_wait(&w->cv, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    pthread_t th[LOAD_HELPERS];
+    bool started[LOAD_HELPERS] = {false};
+    for (size_t i = 0; i < w->nhelpers; i++)
+        started[i] = pthread_create(&th[i], NULL, helper_close_main, w->helpers[i].zh) == 0;
+    for (size_t i = 0; i < w->nhelpers; i++) {
+        if (started[i]) pthread_join(th[i], NULL);
+        else zookeeper_close(w->helpers[i].zh);
+    }
+    w->nhelpers = 0;
+}
+
+/* Loads every znode under the root (see struct walk and guess_dir). Returns 0, SDK_EIO, or 1
+ * when a node vanished meanwhile (a concurrent writer: retry). */
+static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
+    memset(out, 0, sizeof *out);
+    walk *w = sdk_xcalloc(1, sizeof *w);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    w->root = sdk_xstrdup(z->root);
+    w->auth = z->auth ? sdk_xstrdup(z->auth) : NULL;
+    w->ready[0] = z->zh;
+    w->nready = 1;
+    clock_gettime(CLOCK_MONOTONIC, &w->last);
+    w->refs = 2; /* the loader's and the root request's */
+    w->pending = 1;
+    w->requests = 1;
+    wnode *top = wnode_new(w, sdk_xstrdup(""), 'k');
+    top->zh = z->zh;
+    walk_send(w, top);
+
+    pthread_mutex_lock(&w->mu);
+    bool timed_out = false;
+    while (w->pending > 0) {
+        if (w->want_helpers && !w->nhelpers && z->load_helpers > 0 && !w->rc) {
+            pthread_mutex_unlock(&w->mu);
+            helpers_start(z, w);
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
+        struct timespec dl = w->last, now;
+        dl.tv_sec += z->op_timeout_ms / 1000;
+        dl.tv_nsec += (long)(z->op_timeout_ms % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > dl.tv_sec || (now.tv_sec == dl.tv_sec && now.tv_nsec >= dl.tv_nsec)) {
+            timed_out = true;
+            if (!w->rc) w->rc = SDK_EIO; /* issue nothing more */
+            break;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &dl);
+    }
+    int rc = w->rc;
+    if (z->stats) {
+        z->stats->read_requests += w->requests;
+        z->stats->load_sessions = w->nready;
+    }
+    if (!timed_out && !rc) {
+        out->root_exists = w->root_exists;
+        out->root_version = w->root_version;
+        out->root_data = w->root_data;
+        out->root_len = w->root_len;
+        out->blobs_dir = w->blobs_dir;
+        out->blob_ids = w->blob_ids;
+        out->n_blob_ids = w->n_blob_ids;
+        walk_take_sorted(w, &out->raw);
+        w->root_data = NULL;
+        w->blob_ids = NULL;
+        w->n_blob_ids = 0;
+        w->e = NULL;
+        w->n = w->cap = 0;
+    } else if (!timed_out && rc == SDK_EIO && errs) {
+        sdk_errors_addf(errs, "state (%s): %s", z->desc, w->err ? w->err : "load failed");
+    }
+    pthread_mutex_unlock(&w->mu);
+    helpers_close(w);
+    if (timed_out) {
+        if (errs)
+            sdk_errors_addf(errs,
+                            "state (%s): ZooKeeper did not answer while loading the state within "
+                            "%d ms",
+                            z->desc, z->op_timeout_ms);
+        lose(z, "request timed out");
+        rc = SDK_EIO;
+    }
+    walk_unref(w); /* on a timeout the replies still to come free it */
     return rc;
 }
 
@@ -914,6 +1267,7 @@ static int load_state(zk_store *z, sdk_errors *errs) {
             batch_release(b);
             if (rc == 1) raw_free(&rs);
         }
+        if (rc == 1 && z->stats) z->stats->load_retries++;
         if (rc == 1) usleep(20000);
     }
     if (rc == 1) {
@@ -1450,6 +1804,7 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
     z->desc = sdk_asprintf_new("zk://%s%s", z->servers, z->root);
     z->acl = z->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
     z->op_timeout_ms = o.op_timeout_ms > 0 ? o.op_timeout_ms : 10000;
+    z->load_helpers = o.load_helpers == 0 ? LOAD_HELPERS : o.load_helpers;
     z->read_only = o.read_only;
     z->inline_max = o.inline_max ? o.inline_max : 512000;
     z->chunk_size = o.chunk_size ? o.chunk_size : 512000;
@@ -1458,6 +1813,7 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
     z->after_request = o.after_request;
     z->after_request_ud = o.after_request_ud;
     int session_ms = o.session_timeout_ms > 0 ? o.session_timeout_ms : 10000;
+    z->session_ms = session_ms;
     int lock_wait = o.lock_wait_ms > 0 ? o.lock_wait_ms : o.lock_wait_ms < 0 ? 0 : session_ms + 2000;
 
     zk_shared *sh = sdk_xcalloc(1, sizeof *sh);
@@ -1485,6 +1841,11 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
         rc = SDK_EIO;
         goto fail;
     }
+    /* By default the C client resolves the server names again (getaddrinfo, with a netlink
+     * round trip) every time its IO thread polls, i.e. for about every request and reply: a third
+     * of the client's CPU while loading. A re-resolution every few seconds still follows DNS
+     * changes (and a lost connection resolves at once anyway). */
+    zoo_set_servers_resolution_delay(z->zh, RESOLVE_DELAY_MS);
     struct timespec dl;
     clock_gettime(CLOCK_MONOTONIC, &dl);
     dl.tv_sec += z->op_timeout_ms / 1000;
