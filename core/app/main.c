@@ -124,6 +124,11 @@ int main(int argc, char **argv) {
         rc = 1;
         goto out;
     }
+    /* SIGINT/SIGTERM go through the loop (a clean stop closes the state store, which releases
+     * the ZooKeeper lock at once). Blocked before any thread exists: ZooKeeper's and curl's
+     * threads inherit the mask, and a thread that did not block them would take the default
+     * action and kill the process without that cleanup. */
+    if (running) sdk_loop_handle_signals(loop, NULL, NULL);
     sdk_plugin_backend vt;
     if (backend) vt = sdk_live_backend_vtable(backend);
     sdk_assembly as;

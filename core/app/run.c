@@ -115,8 +115,12 @@ static char *local_master(runner *r, const char *workdir, int agents, const char
     snprintf(agents_s, sizeof agents_s, "%d", agents > 0 ? agents : 3);
     pid_t pid = fork();
     if (pid == 0) {
-        /* Its own session: Ctrl-C on the terminal goes to the scheduler, which stops it. */
+        /* Its own session: Ctrl-C on the terminal goes to the scheduler, which stops it. And
+         * the default signal mask (the scheduler blocks SIGINT/SIGTERM for its signalfd). */
         setsid();
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
         execl(lc, lc, "--port", "0", "--workdir", dir, "--agents", agents_s, (char *)NULL);

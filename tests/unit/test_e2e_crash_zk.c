@@ -147,6 +147,32 @@ static void crash_and_recover(const char *name, const char *point) {
 static void test_crash_after_record(void) { crash_and_recover("crash-record", "after-record:2"); }
 static void test_crash_after_accept(void) { crash_and_recover("crash-accept", "after-accept:3"); }
 
+/* A supervisor's SIGTERM (sent to the process, so any thread may take it) stops the scheduler
+ * cleanly: exit 0 and the ZooKeeper session closed, so a new scheduler gets the lock at once
+ * instead of waiting for the old session to expire. */
+static void test_sigterm_releases_lock(void) {
+    run r;
+    run_init(&r, "sigterm-lock");
+    start(&r, NULL, NULL);
+    CHECK_MSG(e2e_wait_plan_complete(&r.w, "deploy", 60), "the deploy did not complete");
+    kill(r.w.sched, SIGTERM);
+    int st = -1;
+    double end = e2e_now() + 20;
+    while (e2e_now() < end && waitpid(r.w.sched, &st, WNOHANG) != r.w.sched) usleep(50000);
+    r.w.sched = 0;
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM should stop the scheduler cleanly (wait status %d)", st);
+    double t0 = e2e_now();
+    start(&r, NULL, NULL);
+    CHECK_MSG(e2e_wait_plan_complete(&r.w, "deploy", 30), "the restarted scheduler did not come back");
+    char *log = sdk_asprintf_new("%s/scheduler.log", r.w.dir);
+    char *cmd = sdk_asprintf_new("grep -c 'waiting up to' %s", log);
+    char *waits = e2e_sh(cmd);
+    CHECK_MSG(waits && atoi(waits) == 0, "the restarted scheduler waited for the lock (%.1f s to come back)",
+              e2e_now() - t0);
+    free(waits); free(cmd); free(log);
+    finish(&r);
+}
+
 static void test_crash_mid_config_update(void) {
     run r;
     run_init(&r, "crash-update");
@@ -295,6 +321,7 @@ int main(void) {
     RUN(test_crash_after_record);
     RUN(test_crash_after_accept);
     RUN(test_crash_mid_config_update);
+    RUN(test_sigterm_releases_lock);
     RUN(test_zookeeper_restart_mid_deploy);
     RUN(test_corrupt_node_refused);
     RUN(test_unreachable_zookeeper);
