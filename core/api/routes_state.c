@@ -187,6 +187,9 @@ static void h_metrics(sdk_http_req *req, void *ud) {
     sdk_api *api = ud;
     json_t *gauges = json_object(), *counters = json_object();
     json_object_set_new(gauges, "is_suppressed", json_pack("{s:b}", "value", sdk_service_is_suppressed(api->svc)));
+    json_object_set_new(gauges, "is_registered", json_pack("{s:b}", "value", sdk_service_registered(api->svc)));
+    json_object_set_new(gauges, "reconciliation.pending_tasks",
+                        json_pack("{s:I}", "value", (json_int_t)sdk_service_reconciling(api->svc)));
     size_t np = 0;
     sdk_plan *const *plans = sdk_service_plans(api->svc, &np);
     for (size_t i = 0; i < np; i++) {
@@ -252,6 +255,8 @@ static void h_metrics_prom(sdk_http_req *req, void *ud) {
     for (size_t i = 0; i < nc; i++) prom_line(&b, c[i].name, "counter", (long long)c[i].value);
     metrics_free(c, nc);
     prom_line(&b, "is_suppressed", "gauge", sdk_service_is_suppressed(api->svc) ? 1 : 0);
+    prom_line(&b, "is_registered", "gauge", sdk_service_registered(api->svc) ? 1 : 0);
+    prom_line(&b, "reconciliation.pending_tasks", "gauge", (long long)sdk_service_reconciling(api->svc));
     size_t np = 0;
     sdk_plan *const *plans = sdk_service_plans(api->svc, &np);
     for (size_t i = 0; i < np; i++) {

@@ -1,5 +1,6 @@
 #include "core/app/progress.h"
 #include "core/util/str.h"
+#include "core/util/strmap.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,8 +12,9 @@ typedef struct seen {
 
 struct sdk_progress {
     FILE *out;
-    seen *steps;
+    seen **steps;     /* in plan order as last seen; each allocated alone (its id keys by_id) */
     size_t n;
+    sdk_strmap by_id; /* step id -> seen */
     sdk_status plan_status;
     bool started;
 };
@@ -24,17 +26,17 @@ sdk_progress *sdk_progress_new(FILE *out) {
 }
 void sdk_progress_free(sdk_progress *p) {
     if (!p) return;
+    for (size_t i = 0; i < p->n; i++) free(p->steps[i]);
     free(p->steps);
+    sdk_strmap_free(&p->by_id);
     free(p);
 }
 
 /* Steps keep their order between calls, so the k-th step is usually at position k: check there
- * first and search only when the plan was rebuilt. */
+ * first, else look the id up (a rebuilt plan, or a step not seen before). */
 static seen *find(sdk_progress *p, size_t k, const char *id) {
-    if (k < p->n && !strcmp(p->steps[k].id, id)) return &p->steps[k];
-    for (size_t i = 0; i < p->n; i++)
-        if (!strcmp(p->steps[i].id, id)) return &p->steps[i];
-    return NULL;
+    if (k < p->n && !strcmp(p->steps[k]->id, id)) return p->steps[k];
+    return sdk_strmap_get(&p->by_id, id);
 }
 
 static void stamp(FILE *out) {
@@ -59,9 +61,11 @@ void sdk_progress_update(sdk_progress *p, sdk_plan *plan) {
             if (s == SDK_STATUS_COMPLETE) done++;
             seen *e = find(p, total - 1, st->id);
             if (!e) {
-                p->steps = sdk_xrealloc(p->steps, (p->n + 1) * sizeof *p->steps);
-                e = &p->steps[p->n++];
+                if (p->n % 64 == 0) p->steps = sdk_xrealloc(p->steps, (p->n + 64) * sizeof *p->steps);
+                e = sdk_xcalloc(1, sizeof *e);
+                p->steps[p->n++] = e;
                 memcpy(e->id, st->id, sizeof e->id);
+                sdk_strmap_put(&p->by_id, e->id, e);
                 e->status = s;
                 if (!p->started) continue;
                 changed = true;

@@ -82,6 +82,7 @@ typedef struct sdk_task_view {
 typedef struct sdk_task_views {
     const sdk_task_view *v;
     size_t n;
+    const struct sdk_strmap *by_name; /* optional: name -> view in v (NULL: found by a scan) */
 } sdk_task_views;
 
 /* NULL when tv is NULL or has no task of that name. */
@@ -183,7 +184,10 @@ typedef struct sdk_phase {
     sdk_strat strat;
     sdk_errors errors;
     char *pod_instance;        /* recovery phases: the pod instance they recover; else NULL */
+    uint64_t serial;           /* unique for the process's life (never reused, unlike the address) */
 } sdk_phase;
+
+struct sdk_plan_task_index; /* plan.c: task name -> the plan's steps that launch it */
 
 typedef struct sdk_plan {
     char id[SDK_UUID_STRLEN + 1];
@@ -194,6 +198,7 @@ typedef struct sdk_plan {
     sdk_errors errors;
     sdk_kv *params;            /* set by `start` (§2.7) */
     size_t n_params;
+    struct sdk_plan_task_index *task_index; /* built on demand; rebuilt when phases change */
 } sdk_plan;
 
 /* Construction. Names are copied. _take functions take ownership of the added element. */

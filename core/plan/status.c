@@ -1,6 +1,7 @@
 /* Status names, the aggregation rules of §4.3, task-state names and task-view helpers. */
 #include <string.h>
 #include "core/plan/plan.h"
+#include "core/util/strmap.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 
@@ -91,6 +92,7 @@ const char *sdk_recovery_type_name(sdk_recovery_type t) {
 
 const sdk_task_view *sdk_task_views_find(const sdk_task_views *tv, const char *name) {
     if (!tv || !name) return NULL;
+    if (tv->by_name) return sdk_strmap_get(tv->by_name, name);
     for (size_t i = 0; i < tv->n; i++)
         if (tv->v[i].name && strcmp(tv->v[i].name, name) == 0) return &tv->v[i];
     return NULL;

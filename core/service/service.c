@@ -134,6 +134,10 @@ const sdk_task_views *sdk_service_task_views(sdk_service *s) {
     s->views_n = s->n_tasks;
     s->tv.v = s->views;
     s->tv.n = s->n_tasks;
+    sdk_strmap_clear(&s->views_by_name); /* keys: the records' names, alive while the views are */
+    for (size_t i = 0; i < s->n_tasks; i++)
+        if (s->views[i].name) sdk_strmap_put(&s->views_by_name, s->views[i].name, &s->views[i]);
+    s->tv.by_name = &s->views_by_name;
     s->views_dirty = false;
     return &s->tv;
 }
@@ -569,6 +573,7 @@ void sdk_service_free(sdk_service *s) {
     sdk_strmap_free(&s->pod_first);
     free(s->pod_next);
     free(s->views);
+    sdk_strmap_free(&s->views_by_name);
     sdk_plans_free(s->plans, s->n_plans);
     sdk_plan_free(s->decommission);
     sdk_recovery_free(s->recovery);
@@ -680,6 +685,8 @@ const sdk_task_desc *sdk_service_task_desc(sdk_service *s, const char *task_name
     return r ? &r->desc : NULL;
 }
 bool sdk_service_is_suppressed(const sdk_service *s) { return s->suppressed; }
+bool sdk_service_registered(const sdk_service *s) { return s->registered; }
+size_t sdk_service_reconciling(const sdk_service *s) { return s->registered ? s->n_reconcile : 0; }
 const sdk_service_metrics *sdk_service_get_metrics(const sdk_service *s) { return &s->m; }
 const sdk_offer_log_entry *sdk_service_offer_log(const sdk_service *s, size_t *n) {
     /* The ring is kept contiguous by offers.c (it memmoves), so log_start is always 0. */

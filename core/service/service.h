@@ -184,6 +184,10 @@ const sdk_task_desc *sdk_service_task_desc(sdk_service *s, const char *task_name
 /* True while the service has work for offers (used for revive/suppress). */
 bool sdk_service_has_work(sdk_service *s);
 bool sdk_service_is_suppressed(const sdk_service *s);
+/* Subscribed to a master (this process), and the stored tasks whose explicit reconciliation
+ * has not been answered yet: offers are used only once this is 0 (§8.4). */
+bool sdk_service_registered(const sdk_service *s);
+size_t sdk_service_reconciling(const sdk_service *s);
 
 /* Offer evaluation history for /v2/debug/offers (newest last, at most 100). */
 typedef struct sdk_offer_log_entry {

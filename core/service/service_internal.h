@@ -58,6 +58,7 @@ struct sdk_service {
     size_t *pod_next;           /* index -> index + 1 of the pod instance's next record, or 0 */
     bool pod_index_valid;       /* false after any record is added, removed or renamed */
     sdk_task_view *views;
+    sdk_strmap views_by_name;   /* name -> views[i], rebuilt with the views */
     size_t views_n;
     sdk_task_views tv;
     bool views_dirty;

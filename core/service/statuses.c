@@ -120,34 +120,41 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
     /* A status without check status counts as ready (§1.9). */
     bool ready = !has_readiness || !u->has_check_status || (u->has_exit_code && u->exit_code == 0);
 
-    void *buf = NULL;
-    size_t len = 0;
-    sdk_state_txn *t = sdk_state_txn_new(s->state);
-    int rc = sdk_taskstatus_encode_new(u, &buf, &len);
-    if (!rc) rc = sdk_state_txn_put_task_status(t, r->name, buf, len);
-    if (!rc && u->ip && *u->ip) {
-        char *key = sdk_asprintf_new("%s:task-status", r->name);
-        rc = sdk_state_txn_put_property(t, key, buf, len);
-        free(key);
-    }
-    bool newly_failed = u->state == SDK_TSTATE_GONE_BY_OPERATOR && !r->permanently_failed;
-    if (!rc && newly_failed) {
-        svc_task_set_label(r, "permanently-failed", "true");
-        svc_index_dirty(s);
-        rc = svc_txn_put_task(s, t, r);
-    }
-    sdk_errors e;
-    sdk_errors_init(&e);
-    if (!rc) rc = sdk_state_txn_commit(t, &e);
-    sdk_state_txn_free(t);
-    free(buf);
-    if (rc) {
-        /* Not stored: do not acknowledge, Mesos will send it again. */
-        SDK_ERROR("tasks", "storing status of %s failed: %s", r->name, e.n ? e.msgs[0] : "encoding");
+    /* A reconciliation answer (no uuid: nothing to acknowledge) that repeats what is stored
+     * changes nothing durable: no write (after a restart with 10,000 tasks that would be 10,000
+     * transactions before the first offer is used). */
+    bool repeat = !(u->uuid && u->uuid_len) && r->has_status && r->state == u->state && r->ready == ready &&
+                  u->state != SDK_TSTATE_GONE_BY_OPERATOR && !(u->ip && *u->ip && (!r->ip || strcmp(r->ip, u->ip)));
+    if (!repeat) {
+        void *buf = NULL;
+        size_t len = 0;
+        sdk_state_txn *t = sdk_state_txn_new(s->state);
+        int rc = sdk_taskstatus_encode_new(u, &buf, &len);
+        if (!rc) rc = sdk_state_txn_put_task_status(t, r->name, buf, len);
+        if (!rc && u->ip && *u->ip) {
+            char *key = sdk_asprintf_new("%s:task-status", r->name);
+            rc = sdk_state_txn_put_property(t, key, buf, len);
+            free(key);
+        }
+        bool newly_failed = u->state == SDK_TSTATE_GONE_BY_OPERATOR && !r->permanently_failed;
+        if (!rc && newly_failed) {
+            svc_task_set_label(r, "permanently-failed", "true");
+            svc_index_dirty(s);
+            rc = svc_txn_put_task(s, t, r);
+        }
+        sdk_errors e;
+        sdk_errors_init(&e);
+        if (!rc) rc = sdk_state_txn_commit(t, &e);
+        sdk_state_txn_free(t);
+        free(buf);
+        if (rc) {
+            /* Not stored: do not acknowledge, Mesos will send it again. */
+            SDK_ERROR("tasks", "storing status of %s failed: %s", r->name, e.n ? e.msgs[0] : "encoding");
+            sdk_errors_free(&e);
+            return;
+        }
         sdk_errors_free(&e);
-        return;
     }
-    sdk_errors_free(&e);
     /* First word about a launch is "unknown to the master/agent" from reconciliation: the launch
      * never reached Mesos (the scheduler died between recording it and sending the ACCEPT). */
     if (!r->has_status && sdk_tstate_terminal(u->state) && u->reason && !strcmp(u->reason, "REASON_RECONCILIATION")) {

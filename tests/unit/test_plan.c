@@ -459,7 +459,7 @@ static void test_json_shape(void) {
     /* PAUSED display when every task of the step has a PAUSED override */
     sdk_task_view tv[] = {{.name = "world-0-server", .override = SDK_OVERRIDE_PAUSED},
                           {.name = "world-1-server", .override = SDK_OVERRIDE_NONE}};
-    sdk_task_views views = {tv, 2};
+    sdk_task_views views = {tv, 2, NULL};
     j = sdk_plan_to_json_new(p, &views);
     js = json_array_get(json_object_get(json_array_get(json_object_get(j, "phases"), 0), "steps"), 0);
     CHECK_STR(json_string_value(json_object_get(js, "status")), "PAUSED");

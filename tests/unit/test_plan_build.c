@@ -198,7 +198,7 @@ static void test_initial_status(void) {
         tview("world", 1, "server", "w1", SDK_TSTATE_FAILED, "cfg2"),
     };
     tv[2].permanently_failed = true;
-    sdk_task_views views = {tv, 3};
+    sdk_task_views views = {tv, 3, NULL};
     sdk_plan_ctx ctx = {.tasks = &views, .target_config_id = "cfg2"};
     sdk_plan **plans;
     size_t n;
@@ -243,7 +243,7 @@ static void test_once_vs_finish_after_config_change(void) {
     };
     tv[0].goal = SDK_GOAL_ONCE;
     tv[1].goal = SDK_GOAL_FINISH;
-    sdk_task_views views = {tv, 3};
+    sdk_task_views views = {tv, 3, NULL};
     sdk_plan_ctx ctx = {.tasks = &views, .target_config_id = "new"};
     sdk_plan **plans;
     size_t n;
@@ -358,7 +358,7 @@ static void test_update_rule_and_custom_plans(void) {
     /* a custom plan whose steps all ran is COMPLETE, not WAITING */
     sdk_task_view tv[] = {tview("world", 0, "server", "a", SDK_TSTATE_RUNNING, "c"),
                           tview("world", 1, "server", "b", SDK_TSTATE_RUNNING, "c")};
-    sdk_task_views views = {tv, 2};
+    sdk_task_views views = {tv, 2, NULL};
     sdk_plan_ctx ctx = {.tasks = &views, .target_config_id = "c"};
     CHECK_INT(sdk_plans_from_spec_new(spec, &ctx, false, &plans, &n, NULL), 0);
     CHECK_INT(sdk_plan_status(plans[1]), S(COMPLETE));
@@ -429,7 +429,7 @@ static void test_recovery(void) {
     tv[1].essential = false;
     tv[4].essential = false;
     tv[2].goal = SDK_GOAL_ONCE;
-    sdk_task_views views = {tv, 5};
+    sdk_task_views views = {tv, 5, NULL};
     CHECK_INT(sdk_recovery_update(r, spec, &views, plans, n, 1), 0);
     sdk_plan *rp = sdk_recovery_plan(r);
     CHECK_STR(sdk_strat_name(&rp->strat), "parallel");
@@ -523,7 +523,7 @@ static void test_recovery_override_and_backoff(void) {
                           tview("world", 1, "server", "w1", SDK_TSTATE_FAILED, "c"),
                           tview("gone", 0, "server", "g0", SDK_TSTATE_FAILED, "c")};
     tv[1].permanently_failed = true;
-    sdk_task_views views = {tv, 3};
+    sdk_task_views views = {tv, 3, NULL};
     sdk_backoff_on_failure(b, "world-0-server"); /* delayed: a DELAYED step, not a candidate */
     CHECK_INT(sdk_recovery_update(r, spec, &views, plans, n, 1), 0);
     sdk_plan *rp = sdk_recovery_plan(r);
@@ -571,7 +571,7 @@ static void test_decommission_order(void) {
     tv[3].n_resource_ids = 2;
     tv[4].resource_ids = r2;
     tv[4].n_resource_ids = 1;
-    sdk_task_views views = {tv, 8};
+    sdk_task_views views = {tv, 8, NULL};
     sdk_plan *p = NULL;
     CHECK_INT(sdk_decommission_plan_new(spec, &views, &p), 0);
     CHECK(p != NULL);
@@ -614,7 +614,7 @@ static void test_uninstall_plan(void) {
     tv[1].resource_ids = r2;
     tv[1].n_resource_ids = 1;
     tv[1].transport_encryption = true;
-    sdk_task_views views = {tv, 3};
+    sdk_task_views views = {tv, 3, NULL};
     sdk_plan *p;
     CHECK_INT(sdk_uninstall_plan_new(&views, &p), 0);
     CHECK_STR(p->name, "deploy");
