@@ -290,13 +290,21 @@ static bool parse_state(const char *name, sdk_tstate *out) {
     return false;
 }
 
-static void send_status(scn *s, sdk_sim_task *t, sdk_tstate st, bool has_check, int exit_code, const char *ip) {
+/* A status update for the task's latest launch. Reconciliation answers carry no uuid (nothing
+ * to acknowledge) and the reason REASON_RECONCILIATION, as Mesos sends them. */
+static void send_status_as(scn *s, sdk_sim_task *t, sdk_tstate st, bool has_check, int exit_code, const char *ip,
+                           bool reconciliation) {
     sdk_sim_set_state(&s->sim, t, st);
     unsigned char uuid[16] = {1, 2, 3};
     sdk_status_update u = {.task_id = t->task_id, .agent_id = t->agent_id, .state = st,
                            .has_check_status = has_check, .has_exit_code = has_check, .exit_code = exit_code,
-                           .ip = ip, .uuid = uuid, .uuid_len = sizeof uuid};
+                           .ip = ip, .uuid = reconciliation ? NULL : uuid, .uuid_len = reconciliation ? 0 : sizeof uuid,
+                           .reason = reconciliation ? "REASON_RECONCILIATION" : NULL};
     sdk_service_on_status(s->svc, &u);
+}
+
+static void send_status(scn *s, sdk_sim_task *t, sdk_tstate st, bool has_check, int exit_code, const char *ip) {
+    send_status_as(s, t, st, has_check, exit_code, ip, false);
 }
 
 static void do_status(scn *s, char **tok, size_t n) {
@@ -343,7 +351,7 @@ static void answer_reconcile(scn *s) {
         if (sdk_tstate_terminal(t->state)) continue;
         const sdk_task_desc *d = sdk_service_task_desc(s->svc, t->name);
         bool check = d && d->readiness.present && t->state == SDK_TSTATE_RUNNING;
-        send_status(s, t, t->state, check, 0, NULL);
+        send_status_as(s, t, t->state, check, 0, NULL, true);
     }
 }
 
