@@ -663,8 +663,8 @@ static bool guess_dir(const char *rel) {
 
 typedef struct walk_helper {
     struct walk *w;
-    zhandle_t *zh;
-    bool ready; /* under w->mu */
+    zhandle_t *zh; /* under w->mu: its watcher can run before zookeeper_init has returned it */
+    bool ready;    /* under w->mu */
 } walk_helper;
 
 typedef struct walk {
@@ -973,7 +973,7 @@ static void walk_take_sorted(walk *w, sdk_tree *t) {
 static void helper_ready(walk_helper *h) {
     walk *w = h->w;
     pthread_mutex_lock(&w->mu);
-    if (!w->closing && !h->ready && w->nready < WALK_MAX_SESSIONS) {
+    if (!w->closing && !h->ready && h->zh && w->nready < WALK_MAX_SESSIONS) {
         h->ready = true; /* (a reconnect calls the watcher again) */
         w->ready[w->nready++] = h->zh;
     }
@@ -988,6 +988,9 @@ static void helper_watcher(zhandle_t *zh, int type, int state, const char *path,
     (void)path;
     walk_helper *h = ctx;
     if (type != ZOO_SESSION_EVENT || state != ZOO_CONNECTED_STATE) return;
+    pthread_mutex_lock(&h->w->mu);
+    h->zh = zh; /* the connection may be up before zookeeper_init returned the handle */
+    pthread_mutex_unlock(&h->w->mu);
     if (!h->w->auth)
         helper_ready(h);
     else if (zoo_add_auth(zh, "digest", h->w->auth, (int)strlen(h->w->auth), helper_auth_cb, h) !=
@@ -1017,9 +1020,12 @@ static void helpers_start(zk_store *z, walk *w) {
     for (int i = 0; i < n; i++) {
         walk_helper *h = &w->helpers[w->nhelpers];
         *h = (walk_helper){.w = w};
-        h->zh = zookeeper_init(host, helper_watcher, z->session_ms, NULL, h, 0);
-        if (!h->zh) break;
-        zoo_set_servers_resolution_delay(h->zh, -1);
+        zhandle_t *zh = zookeeper_init(host, helper_watcher, z->session_ms, NULL, h, 0);
+        if (!zh) break;
+        zoo_set_servers_resolution_delay(zh, -1);
+        pthread_mutex_lock(&w->mu);
+        h->zh = zh;
+        pthread_mutex_unlock(&w->mu);
         w->nhelpers++;
     }
 }
