@@ -99,6 +99,7 @@ struct sdk_mesos_client {
     size_t n_offers, cap_offers;
     /* revive / suppress */
     bool suppressed, revive_pending, revived_ever;
+    bool leader_seen;    /* a leading master was detected before (later ones are changes) */
     unsigned tokens;
     uint64_t refill_anchor_ms, last_revive_ms;
     call_ctx *calls;                   /* running, at most MAX_CALLS_IN_FLIGHT */
@@ -931,7 +932,10 @@ static void on_leader(void *ud, const char *url) {
     free(c->redirect);
     c->redirect = NULL;
     c->n_redirects = 0;
-    uint64_t delay = rand_below((uint64_t)c->leader_delay_max_ms + 1);
+    /* The random delay spreads the frameworks that all see the same leader change; the first
+     * leader this process detects is not a change: subscribe at once. */
+    uint64_t delay = c->leader_seen ? rand_below((uint64_t)c->leader_delay_max_ms + 1) : 0;
+    c->leader_seen = true;
     if (busy) {
         char *reason = sdk_asprintf_new("leading master changed to %s", url);
         subscription_lost(c, reason, (int64_t)delay);

@@ -90,7 +90,8 @@ typedef struct sdk_mesos_client_options {
     unsigned heartbeat_timeout_ms;  /* default 5 x the advertised interval (75 s) */
     unsigned backoff_initial_ms;    /* default 500 */
     unsigned backoff_max_ms;        /* default 15000 */
-    unsigned leader_delay_max_ms;   /* random delay before subscribing to a new leader; default 500 */
+    unsigned leader_delay_max_ms;   /* random delay before subscribing to a new leader (a change of
+                                     * leader; not the first one detected); default 500 */
     unsigned call_timeout_ms;       /* whole-call timeout; default 75000 */
     unsigned connect_timeout_ms;    /* TCP connect timeout; default 10000 */
     unsigned revive_capacity;       /* default 256 */
