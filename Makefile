@@ -33,7 +33,7 @@ APP_SRC  := $(wildcard core/app/*.c)
 APP_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
 LOCAL_SRC := $(wildcard local/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
-PLUGINS  := $(notdir $(wildcard plugins/*))
+PLUGINS  := $(filter-out common,$(notdir $(wildcard plugins/*))) # plugins/common: shared headers
 PLUGIN_SO := $(foreach p,$(PLUGINS),plugins/$(p)/$(p).so)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -87,7 +87,7 @@ $(BIN)/sdkctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC)) $(LIBSDK)
 
 # --- plugins: built against abi/ only, exporting nothing but sdk_plugin_entry ----------------
 define plugin_rule
-plugins/$(1)/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.h) abi/sdk_plugin.h
+plugins/$(1)/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.h) $(wildcard plugins/common/*.h) abi/sdk_plugin.h
 	$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $$@ $(wildcard plugins/$(1)/*.c)
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))

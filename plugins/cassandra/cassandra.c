@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cassandra.h"
+#include "../common/text_buf.h"
 
 #define POD "node"
 #define SERVER "server"
@@ -43,51 +44,6 @@ typedef struct cass_state {
 
 /* ---- small helpers (the plugin links nothing but libc) ------------------------------------- */
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 128;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_json_str(sbuf *b, const char *s) {
-    sb_put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        char esc[8];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            sb_put(b, esc, 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            sb_put(b, esc, 6);
-        } else {
-            sb_put(b, s, 1);
-        }
-    }
-    sb_put(b, "\"", 1);
-}
-
 /* Parses a whole decimal integer; false when s is NULL, empty, not a number or out of range. */
 static bool parse_int(const char *s, long long *out) {
     if (!s || !*s) return false;
@@ -106,15 +62,15 @@ static const char *opt(const cass_state *s, const char *name, const char *dflt) 
 
 /* The service's DNS label as the SDK forms it ("/prod/db" -> "db-prod"). Writes into out. */
 static void svc_host(const char *name, char *out, size_t cap) {
-    sbuf b = {0};
+    text_buf b = {0};
     const char *end = name + strlen(name);
     bool first = true;
     while (end > name) {
         const char *seg_end = end;
         while (end > name && end[-1] != '/') end--;
         if (seg_end > end) {
-            if (!first) sb_put(&b, "-", 1);
-            sb_put(&b, end, (size_t)(seg_end - end));
+            if (!first) tb_put(&b, "-", 1);
+            tb_put(&b, end, (size_t)(seg_end - end));
             first = false;
         }
         if (end > name) end--;
@@ -197,13 +153,13 @@ static int cass_mutate(void *state, sdk_plugin_spec *spec, sdk_plugin_errors *er
                                opt(s, ENV_FROM_OPTIONS[i].option, ""));
     const char *cluster = opt(s, "CASSANDRA_CLUSTER_NAME", "");
     if (!rc) rc = api->spec_set_env(spec, POD, NULL, "CASSANDRA_CLUSTER_NAME", *cluster ? cluster : api->spec_name(spec));
-    sbuf seeds = {0};
+    text_buf seeds = {0};
     long long n = nodes > 0 ? seed_count(opt(s, "LOCAL_SEEDS_COUNT", "2"), nodes) : 0;
     for (long long i = 0; i < n; i++) {
         char name[512];
         seed_name(s, api->spec_name(spec), i, name, sizeof name);
-        if (i) sb_put(&seeds, ",", 1);
-        sb_puts(&seeds, name);
+        if (i) tb_put(&seeds, ",", 1);
+        tb_puts(&seeds, name);
     }
     if (seeds.oom) rc = SDK_PLUGIN_ENOMEM;
     if (!rc) rc = api->spec_set_env(spec, POD, NULL, "LOCAL_SEEDS", seeds.s ? seeds.s : "");
@@ -535,29 +491,29 @@ static int route_seeds(void *state, sdk_plugin_request *req, sdk_plugin_response
     long long nodes = 0;
     if (!parse_int(opt(s, "NODES", "3"), &nodes) || nodes < 0) nodes = 0;
     long long n = nodes ? seed_count(opt(s, "LOCAL_SEEDS_COUNT", "2"), nodes) : 0;
-    sbuf b = {0};
-    sb_puts(&b, "{\"seeds\": [");
+    text_buf b = {0};
+    tb_puts(&b, "{\"seeds\": [");
     bool first = true;
     for (long long i = 0; i < n; i++) {
         char task[64], name[512];
         snprintf(task, sizeof task, "%s-%lld-%s", POD, i, SERVER);
         const char *ip = api->task_ip(s->host, task);
         seed_name(s, opt(s, "FRAMEWORK_NAME", "cassandra"), i, name, sizeof name);
-        if (!first) sb_puts(&b, ", ");
+        if (!first) tb_puts(&b, ", ");
         first = false;
-        sb_json_str(&b, ip && *ip ? ip : name);
+        tb_json_str(&b, ip && *ip ? ip : name);
     }
     char *remote = strdup(opt(s, "TASKCFG_ALL_REMOTE_SEEDS", ""));
     char *save = NULL;
     for (char *tok = remote ? strtok_r(remote, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ') tok++;
         if (!*tok) continue;
-        if (!first) sb_puts(&b, ", ");
+        if (!first) tb_puts(&b, ", ");
         first = false;
-        sb_json_str(&b, tok);
+        tb_json_str(&b, tok);
     }
     free(remote);
-    sb_puts(&b, "]}");
+    tb_puts(&b, "]}");
     if (b.oom || !remote) {
         free(b.s);
         return SDK_PLUGIN_ENOMEM;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hello.h"
+#include "../common/text_buf.h"
 
 typedef struct hello_state {
     const sdk_host_api *api;
@@ -23,57 +24,6 @@ typedef struct hello_state {
     unsigned long statuses_seen;
     char last_state[64];
 } hello_state;
-
-/* ---- a tiny JSON writer (the plugin links nothing but libc) -------------------------------- */
-
-typedef struct jbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} jbuf;
-
-static void jb_put(jbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-static void jb_puts(jbuf *b, const char *s) { jb_put(b, s, strlen(s)); }
-
-static void jb_str(jbuf *b, const char *s, size_t n) {
-    jb_put(b, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[8];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            jb_put(b, esc, 2);
-        } else if (c == '\n') {
-            jb_put(b, "\\n", 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            jb_put(b, esc, 6);
-        } else {
-            jb_put(b, (const char *)&s[i], 1);
-        }
-    }
-    jb_put(b, "\"", 1);
-}
-
-static void jb_cstr(jbuf *b, const char *s) { jb_str(b, s, strlen(s)); }
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
@@ -152,7 +102,7 @@ static int hello_plans(void *state, const sdk_plugin_spec *spec, sdk_plugin_plan
 
 /* ---- routes -------------------------------------------------------------------------------- */
 
-static int send_json(const sdk_host_api *api, sdk_plugin_response *resp, int status, jbuf *b) {
+static int send_json(const sdk_host_api *api, sdk_plugin_response *resp, int status, text_buf *b) {
     if (b->oom) {
         free(b->s);
         return SDK_PLUGIN_ENOMEM;
@@ -164,17 +114,17 @@ static int send_json(const sdk_host_api *api, sdk_plugin_response *resp, int sta
     return SDK_PLUGIN_OK;
 }
 
-static void add_pod_states(hello_state *s, jbuf *b, const char *pod, bool *first) {
+static void add_pod_states(hello_state *s, text_buf *b, const char *pod, bool *first) {
     char **names = NULL;
     uint32_t n = 0;
     if (s->api->pod_tasks(s->host, pod, -1, &names, &n) != SDK_PLUGIN_OK) return;
     for (uint32_t i = 0; i < n; i++) {
         const char *st = s->api->task_state(s->host, names[i]);
-        if (!*first) jb_puts(b, ", ");
+        if (!*first) tb_puts(b, ", ");
         *first = false;
-        jb_cstr(b, names[i]);
-        jb_puts(b, ": ");
-        jb_cstr(b, st ? st : "UNKNOWN");
+        tb_json_str(b, names[i]);
+        tb_puts(b, ": ");
+        tb_json_str(b, st ? st : "UNKNOWN");
     }
     s->api->free(names);
 }
@@ -187,18 +137,18 @@ static int route_greeting(void *state, sdk_plugin_request *req, sdk_plugin_respo
     const sdk_host_api *api = s->api;
     const char *greeting = api->option(s->host, "HELLO_GREETING");
     const char *name = api->option(s->host, "FRAMEWORK_NAME");
-    jbuf b = {0};
-    jb_puts(&b, "{\"greeting\": ");
-    jb_cstr(&b, greeting ? greeting : "");
-    jb_puts(&b, ", \"service\": ");
-    jb_cstr(&b, name ? name : "");
-    jb_puts(&b, ", \"tasks\": {");
+    text_buf b = {0};
+    tb_puts(&b, "{\"greeting\": ");
+    tb_json_str(&b, greeting ? greeting : "");
+    tb_puts(&b, ", \"service\": ");
+    tb_json_str(&b, name ? name : "");
+    tb_puts(&b, ", \"tasks\": {");
     bool first = true;
     add_pod_states(s, &b, "hello", &first);
     add_pod_states(s, &b, "world", &first);
     char tail[64];
     snprintf(tail, sizeof tail, "}, \"statuses_seen\": %lu}", s->statuses_seen);
-    jb_puts(&b, tail);
+    tb_puts(&b, tail);
     return send_json(api, resp, 200, &b);
 }
 
@@ -207,14 +157,14 @@ static void uname_done(void *state, uint64_t id, void *arg,
     (void)id;
     hello_state *s = state;
     sdk_plugin_response *resp = arg;
-    jbuf b = {0};
+    text_buf b = {0};
     size_t out_len = res->out_len;
     while (out_len && res->out[out_len - 1] == '\n') out_len--;
-    jb_puts(&b, "{\"output\": ");
-    jb_str(&b, res->out, out_len);
+    tb_puts(&b, "{\"output\": ");
+    tb_json_strn(&b, res->out, out_len);
     char tail[48];
     snprintf(tail, sizeof tail, ", \"exit_code\": %d}", (int)res->exit_code);
-    jb_puts(&b, tail);
+    tb_puts(&b, tail);
     if (send_json(s->api, resp, res->exit_code == 0 ? 200 : 500, &b) != SDK_PLUGIN_OK)
         s->api->response_set_status(resp, 500);
     s->api->response_finish(resp);

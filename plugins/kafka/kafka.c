@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "kafka.h"
+#include "../common/text_buf.h"
 
 #define KAFKA_MAX_IDS 256
 
@@ -33,72 +34,8 @@ typedef struct kafka_state {
     decom_check *checks;
 } kafka_state;
 
-/* ---- a tiny JSON writer (the plugin links nothing but libc) -------------------------------- */
-
-typedef struct jbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} jbuf;
-
-static void jb_put(jbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-static void jb_puts(jbuf *b, const char *s) { jb_put(b, s, strlen(s)); }
-
-static void jb_printf(jbuf *b, const char *fmt, ...) SDK_PLUGIN_PRINTF(2, 3);
-
-static void jb_printf(jbuf *b, const char *fmt, ...) {
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0) jb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static void jb_str(jbuf *b, const char *s, size_t n) {
-    jb_put(b, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[8];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            jb_put(b, esc, 2);
-        } else if (c == '\n') {
-            jb_put(b, "\\n", 2);
-        } else if (c == '\t') {
-            jb_put(b, "\\t", 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            jb_put(b, esc, 6);
-        } else {
-            jb_put(b, (const char *)&s[i], 1);
-        }
-    }
-    jb_put(b, "\"", 1);
-}
-
-static void jb_cstr(jbuf *b, const char *s) { jb_str(b, s, strlen(s)); }
-
 /* Sends b as the JSON body with status; frees b. */
-static void send_json(kafka_state *s, sdk_plugin_response *resp, int status, jbuf *b) {
+static void send_json(kafka_state *s, sdk_plugin_response *resp, int status, text_buf *b) {
     if (b->oom) {
         status = 500;
         b->len = 0;
@@ -112,10 +49,10 @@ static void send_json(kafka_state *s, sdk_plugin_response *resp, int status, jbu
 
 /* {"message": text} with status. */
 static void send_message(kafka_state *s, sdk_plugin_response *resp, int status, const char *text) {
-    jbuf b = {0};
-    jb_puts(&b, "{\"message\": ");
-    jb_cstr(&b, text);
-    jb_puts(&b, "}");
+    text_buf b = {0};
+    tb_puts(&b, "{\"message\": ");
+    tb_json_str(&b, text);
+    tb_puts(&b, "}");
     send_json(s, resp, status, &b);
 }
 
@@ -278,21 +215,21 @@ static int job_start(kafka_state *s, job *j, const char *tool, const char *const
 
 /* Finishes j's response with {"message": "Output: <out>[ Error: <err>]"}. */
 static void finish_message(kafka_state *s, job *j, int status, const sdk_plugin_command_result *r) {
-    jbuf b = {0};
+    text_buf b = {0};
     size_t out_len = r->out_len, err_len = r->err_len;
     while (out_len && (r->out[out_len - 1] == '\n' || r->out[out_len - 1] == ' ')) out_len--;
     while (err_len && (r->err[err_len - 1] == '\n' || r->err[err_len - 1] == ' ')) err_len--;
-    jbuf text = {0};
-    jb_puts(&text, "Output: ");
-    jb_put(&text, r->out, out_len);
+    text_buf text = {0};
+    tb_puts(&text, "Output: ");
+    tb_put(&text, r->out, out_len);
     if (err_len) {
-        jb_puts(&text, " Error: ");
-        jb_put(&text, r->err, err_len);
+        tb_puts(&text, " Error: ");
+        tb_put(&text, r->err, err_len);
     }
-    if (r->timed_out) jb_puts(&text, " (timed out)");
-    jb_puts(&b, "{\"message\": ");
-    jb_str(&b, text.s ? text.s : "", text.len);
-    jb_puts(&b, "}");
+    if (r->timed_out) tb_puts(&text, " (timed out)");
+    tb_puts(&b, "{\"message\": ");
+    tb_json_strn(&b, text.s ? text.s : "", text.len);
+    tb_puts(&b, "}");
     free(text.s);
     send_json(s, j->resp, status, &b);
     s->api->response_finish(j->resp);
@@ -451,25 +388,25 @@ static void for_each_partition(const char *out, bool (*fn)(const partition_row *
     }
 }
 
-static void jb_ids(jbuf *b, const long *ids, size_t n) {
-    jb_puts(b, "[");
-    for (size_t i = 0; i < n; i++) jb_printf(b, "%s%ld", i ? ", " : "", ids[i]);
-    jb_puts(b, "]");
+static void jb_ids(text_buf *b, const long *ids, size_t n) {
+    tb_puts(b, "[");
+    for (size_t i = 0; i < n; i++) tb_printf(b, "%s%ld", i ? ", " : "", ids[i]);
+    tb_puts(b, "]");
 }
 
 typedef struct describe_ctx {
-    jbuf *b;
+    text_buf *b;
     size_t n;
 } describe_ctx;
 
 static bool describe_row(const partition_row *row, void *arg) {
     describe_ctx *c = arg;
-    jb_printf(c->b, "%s{\"%ld\": {\"leader\": %ld, \"replicas\": ", c->n++ ? ", " : "", row->partition,
+    tb_printf(c->b, "%s{\"%ld\": {\"leader\": %ld, \"replicas\": ", c->n++ ? ", " : "", row->partition,
               row->leader);
     jb_ids(c->b, row->replicas, row->n_replicas);
-    jb_puts(c->b, ", \"isr\": ");
+    tb_puts(c->b, ", \"isr\": ");
     jb_ids(c->b, row->isr, row->n_isr);
-    jb_puts(c->b, "}}");
+    tb_puts(c->b, "}}");
     return true;
 }
 
@@ -645,8 +582,8 @@ static void finish_offsets(kafka_state *s, job *j, const sdk_plugin_command_resu
         finish_message(s, j, 500, r);
         return;
     }
-    jbuf b = {0};
-    jb_puts(&b, "[");
+    text_buf b = {0};
+    tb_puts(&b, "[");
     size_t n = 0, tl = strlen(j->topic);
     for (const char *line = r->out; line && *line;) {
         const char *end = strchr(line, '\n');
@@ -657,16 +594,16 @@ static void finish_offsets(kafka_state *s, job *j, const sdk_plugin_command_resu
             if (colon) {
                 const char *o = colon + 1, *oe = end;
                 while (oe > o && (oe[-1] == '\r' || oe[-1] == ' ')) oe--;
-                jb_puts(&b, n++ ? ", {" : "{");
-                jb_str(&b, p, (size_t)(colon - p));
-                jb_puts(&b, ": ");
-                jb_str(&b, o, (size_t)(oe - o));
-                jb_puts(&b, "}");
+                tb_puts(&b, n++ ? ", {" : "{");
+                tb_json_strn(&b, p, (size_t)(colon - p));
+                tb_puts(&b, ": ");
+                tb_json_strn(&b, o, (size_t)(oe - o));
+                tb_puts(&b, "}");
             }
         }
         line = *end ? end + 1 : end;
     }
-    jb_puts(&b, "]");
+    tb_puts(&b, "]");
     if (n == 0) {
         free(b.s);
         finish_message(s, j, 404, r);
@@ -680,7 +617,7 @@ static void job_done(void *state, uint64_t id, void *arg, const sdk_plugin_comma
     (void)id;
     kafka_state *s = state;
     job *j = arg;
-    jbuf b = {0};
+    text_buf b = {0};
     switch (j->kind) {
     case JOB_DECOMMISSION:
         decommission_result(s, j, r);
@@ -694,9 +631,9 @@ static void job_done(void *state, uint64_t id, void *arg, const sdk_plugin_comma
             finish_message(s, j, 500, r);
             break;
         }
-        jb_puts(&b, "[");
-        for (size_t i = 0; i < n; i++) jb_printf(&b, "%s\"%ld\"", i ? ", " : "", ids[i]);
-        jb_puts(&b, "]");
+        tb_puts(&b, "[");
+        for (size_t i = 0; i < n; i++) tb_printf(&b, "%s\"%ld\"", i ? ", " : "", ids[i]);
+        tb_puts(&b, "]");
         send_json(s, j->resp, 200, &b);
         s->api->response_finish(j->resp);
         break;
@@ -711,7 +648,7 @@ static void job_done(void *state, uint64_t id, void *arg, const sdk_plugin_comma
         } else if (!json) {
             finish_message(s, j, 500, r);
         } else {
-            jb_put(&b, json, len);
+            tb_put(&b, json, len);
             send_json(s, j->resp, 200, &b);
             s->api->response_finish(j->resp);
         }
@@ -722,7 +659,7 @@ static void job_done(void *state, uint64_t id, void *arg, const sdk_plugin_comma
             finish_message(s, j, 500, r);
             break;
         }
-        jb_puts(&b, "[");
+        tb_puts(&b, "[");
         {
             size_t n = 0;
             for (const char *line = r->out; line && *line;) {
@@ -738,21 +675,21 @@ static void job_done(void *state, uint64_t id, void *arg, const sdk_plugin_comma
                 for (const char *q = line; q < e && name; q++)
                     name = isalnum((unsigned char)*q) || *q == '.' || *q == '_' || *q == '-';
                 if (name) {
-                    if (n++) jb_puts(&b, ", ");
-                    jb_str(&b, line, (size_t)(e - line));
+                    if (n++) tb_puts(&b, ", ");
+                    tb_json_strn(&b, line, (size_t)(e - line));
                 }
                 line = *end ? end + 1 : end;
             }
         }
-        jb_puts(&b, "]");
+        tb_puts(&b, "]");
         send_json(s, j->resp, 200, &b);
         s->api->response_finish(j->resp);
         break;
     case JOB_TOPIC_DESCRIBE: {
         describe_ctx c = {.b = &b};
-        jb_puts(&b, "{\"partitions\": [");
+        tb_puts(&b, "{\"partitions\": [");
         if (r->exit_code == 0) for_each_partition(r->out, describe_row, &c);
-        jb_puts(&b, "]}");
+        tb_puts(&b, "]}");
         if (r->exit_code != 0 || c.n == 0) {
             free(b.s);
             bool missing = contains(r, "does not exist") || (r->exit_code == 0 && c.n == 0);

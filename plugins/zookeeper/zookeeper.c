@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "zookeeper.h"
+#include "../common/text_buf.h"
 
 #define ZK_POD "node"
 #define ZK_MAX_NODES 5
@@ -35,77 +36,6 @@ typedef struct zk_state {
     const sdk_host_api *api;
     sdk_plugin_host *host;
 } zk_state;
-
-/* ---- a small growable text buffer (the plugin links nothing but libc) ---------------------- */
-
-typedef struct tbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} tbuf;
-
-static void tb_put(tbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-static void tb_puts(tbuf *b, const char *s) { tb_put(b, s, strlen(s)); }
-
-static void tb_printf(tbuf *b, const char *fmt, ...) SDK_PLUGIN_PRINTF(2, 3);
-static void tb_printf(tbuf *b, const char *fmt, ...) {
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof tmp) {
-        tb_put(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->oom = true;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    tb_put(b, big, (size_t)n);
-    free(big);
-}
-
-/* JSON string literal of s. */
-static void tb_json(tbuf *b, const char *s) {
-    tb_put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            tb_put(b, e, 2);
-        } else if (c == '\n') {
-            tb_put(b, "\\n", 2);
-        } else if (c < 0x20) {
-            tb_printf(b, "\\u%04x", c);
-        } else {
-            tb_put(b, (const char *)s, 1);
-        }
-    }
-    tb_put(b, "\"", 1);
-}
 
 /* ---- options -------------------------------------------------------------------------------- */
 
@@ -198,8 +128,8 @@ static void zk_fini(void *state) { free(state); }
 
 /* Builds ZK_SERVERS ("server.1=h0:Q:E;h0:C server.2=...") and ZK_NODE_HOSTS ("h0 h1 ...") for
  * `count` members. Returns false with a reason in errs when a host is missing or invalid. */
-static bool membership(const zk_state *s, const char *service, long count, tbuf *servers,
-                       tbuf *hosts, sdk_plugin_errors *errs) {
+static bool membership(const zk_state *s, const char *service, long count, text_buf *servers,
+                       text_buf *hosts, sdk_plugin_errors *errs) {
     const char *c = opt(s, "CLIENT_PORT"), *q = opt(s, "QUORUM_PORT"), *e = opt(s, "ELECTION_PORT");
     for (long i = 0; i < count; i++) {
         char h[256];
@@ -223,7 +153,7 @@ static int zk_mutate(void *state, sdk_plugin_spec *spec, sdk_plugin_errors *errs
         !api->spec_task_goal(spec, ZK_POD, "server"))
         return SDK_PLUGIN_OK; /* not our shape (a user's --spec): validate_config says so */
     if (count < 0 || count > 64) count = 0; /* validate_config reports the count */
-    tbuf servers = {0}, hosts = {0};
+    text_buf servers = {0}, hosts = {0};
     const char *name = api->spec_name(spec);
     int rc = SDK_PLUGIN_OK;
     /* A bad host list leaves the env unset: validate_config reports it with the other problems. */
@@ -427,7 +357,7 @@ static int zk_pre_decommission(void *state, const char *pod, uint32_t index, sdk
 /* ---- endpoints and routes ------------------------------------------------------------------ */
 
 /* "h0:C,h1:C,..." for the current NODE_COUNT, into b. False if a host is missing. */
-static bool connection_string(const zk_state *s, tbuf *b, long *count_out) {
+static bool connection_string(const zk_state *s, text_buf *b, long *count_out) {
     long count = 0;
     if (!opt_int(s, "NODE_COUNT", 1, ZK_MAX_NODES, &count, NULL)) return false;
     const char *port = opt(s, "CLIENT_PORT");
@@ -443,7 +373,7 @@ static bool connection_string(const zk_state *s, tbuf *b, long *count_out) {
 /* /v1/endpoints/clients: {"address": ["h:p", ...], "dns": [...], "connect": "h:p,h:p,..."} */
 static int zk_endpoints(void *state, sdk_plugin_endpoints *out) {
     zk_state *s = state;
-    tbuf cs = {0}, body = {0};
+    text_buf cs = {0}, body = {0};
     long count = 0;
     int rc = SDK_PLUGIN_OK;
     if (!connection_string(s, &cs, &count)) {
@@ -457,7 +387,7 @@ static int zk_endpoints(void *state, sdk_plugin_endpoints *out) {
         char one[300];
         snprintf(one, sizeof one, "%.*s", (int)n, p);
         if (i) tb_puts(&body, ", ");
-        tb_json(&body, one);
+        tb_json_str(&body, one);
         p += n + (p[n] == ',');
     }
     tb_puts(&body, "], \"dns\": [");
@@ -467,10 +397,10 @@ static int zk_endpoints(void *state, sdk_plugin_endpoints *out) {
         char one[300];
         snprintf(one, sizeof one, "%s:%s", h, opt(s, "CLIENT_PORT"));
         if (i) tb_puts(&body, ", ");
-        tb_json(&body, one);
+        tb_json_str(&body, one);
     }
     tb_puts(&body, "], \"connect\": ");
-    tb_json(&body, cs.s);
+    tb_json_str(&body, cs.s);
     tb_puts(&body, "}");
     if (body.oom) rc = SDK_PLUGIN_ENOMEM;
     else rc = s->api->endpoint_add(out, "clients", "application/json", body.s, body.len);
@@ -481,7 +411,7 @@ out:
 }
 
 static int send_text(const sdk_host_api *api, sdk_plugin_response *resp, int status,
-                     const char *ctype, tbuf *b) {
+                     const char *ctype, text_buf *b) {
     if (b->oom) {
         free(b->s);
         return SDK_PLUGIN_ENOMEM;
@@ -497,10 +427,10 @@ static int send_text(const sdk_host_api *api, sdk_plugin_response *resp, int sta
 static int route_connection(void *state, sdk_plugin_request *req, sdk_plugin_response *resp) {
     (void)req;
     zk_state *s = state;
-    tbuf b = {0};
+    text_buf b = {0};
     if (!connection_string(s, &b, NULL)) {
         free(b.s);
-        b = (tbuf){0};
+        b = (text_buf){0};
         tb_puts(&b, "the options do not give a valid member list (see NODE_COUNT and ZK_HOSTS)\n");
         return send_text(s->api, resp, 500, "text/plain", &b);
     }
@@ -519,7 +449,7 @@ static void ensemble_done(void *state, uint64_t id, void *arg, const sdk_plugin_
     (void)id;
     zk_state *s = state;
     sdk_plugin_response *resp = arg;
-    tbuf b = {0};
+    text_buf b = {0};
     tb_puts(&b, "{\"members\": [");
     const char *p = res->out ? res->out : "";
     int serving = 0, n = 0;
@@ -529,9 +459,9 @@ static void ensemble_done(void *state, uint64_t id, void *arg, const sdk_plugin_
         snprintf(line, sizeof line, "%.*s", (int)len, p);
         if (sscanf(line, "%299s %63s", addr, mode) == 2) {
             tb_printf(&b, "%s{\"id\": %d, \"address\": ", n ? ", " : "", n + 1);
-            tb_json(&b, addr);
+            tb_json_str(&b, addr);
             tb_puts(&b, ", \"mode\": ");
-            tb_json(&b, mode);
+            tb_json_str(&b, mode);
             tb_puts(&b, "}");
             if (!strcmp(mode, "leader") || !strcmp(mode, "follower")) serving++;
             n++;
@@ -549,11 +479,11 @@ static void ensemble_done(void *state, uint64_t id, void *arg, const sdk_plugin_
 static int route_ensemble(void *state, sdk_plugin_request *req, sdk_plugin_response *resp) {
     (void)req;
     zk_state *s = state;
-    tbuf cs = {0};
+    text_buf cs = {0};
     long count = 0;
     if (!connection_string(s, &cs, &count)) {
         free(cs.s);
-        tbuf b = {0};
+        text_buf b = {0};
         tb_puts(&b, "{\"message\": \"the options do not give a valid member list\"}");
         return send_text(s->api, resp, 500, "application/json", &b);
     }
