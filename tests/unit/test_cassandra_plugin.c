@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "plugin_env.h"
 #include "core/plugin/loader.h"
 #include "core/plugin/memory_backend.h"
 #include "core/plugin/plugin.h"
@@ -18,61 +19,26 @@
 
 #define CASS_SO "plugins/cassandra/cassandra.so"
 
-typedef struct cenv {
-    sdk_memory_backend *m;
-    sdk_plugin_instance *in;
-    sdk_kv *opts;
-    size_t n_opts;
-    sdk_errors e;
-} cenv;
+typedef plugin_env cenv;
 
 static bool cass_open(cenv *h, const sdk_kv *over, size_t n_over) {
-    memset(h, 0, sizeof *h);
-    sdk_errors_init(&h->e);
-    sdk_plugin_lib *lib = NULL;
-    CHECK_INT(sdk_plugin_lib_open(CASS_SO, &lib, &h->e), 0);
-    if (!lib) {
-        sdk_errors_print(&h->e, "cassandra");
-        return false;
-    }
-    CHECK_INT(sdk_plugin_options_merge_new(lib, NULL, 0, over, n_over, &h->opts, &h->n_opts, &h->e), 0);
-    h->m = sdk_memory_backend_new();
-    sdk_plugin_backend be = sdk_memory_backend_vtable(h->m);
-    int rc = sdk_plugin_instance_new(lib, &be, h->opts, h->n_opts, &h->in, &h->e);
-    sdk_plugin_lib_close(lib);
+    int rc = plugin_env_open(h, CASS_SO, NULL, 0, over, n_over);
+    CHECK(rc >= 0);
     return rc == 0;
 }
 
-static void cass_close(cenv *h) {
-    sdk_plugin_instance_free(h->in);
-    sdk_memory_backend_free(h->m);
-    sdk_plugin_kv_free(h->opts, h->n_opts);
-    sdk_errors_free(&h->e);
-}
+static void cass_close(cenv *h) { plugin_env_close(h); }
 
 /* Renders, parses and mutates the default spec (what the scheduler stores). */
 static sdk_spec *cass_spec(cenv *h) {
-    char *yaml = NULL;
-    int rc = sdk_mustache_render_new(sdk_plugin_default_spec(h->in), h->opts, h->n_opts, true, &yaml, &h->e);
-    CHECK_INT(rc, 0);
-    if (rc) {
-        sdk_errors_print(&h->e, "render");
-        return NULL;
-    }
-    sdk_spec *s = NULL;
-    rc = sdk_spec_parse(yaml, strlen(yaml), "cassandra svc.yml", NULL, &s, &h->e);
-    CHECK_INT(rc, 0);
-    if (rc) sdk_errors_print(&h->e, "parse");
-    free(yaml);
+    sdk_spec *s = plugin_env_spec(h);
+    CHECK(s != NULL);
     if (s) CHECK_INT(sdk_plugin_mutate_spec(h->in, &s, &h->e), 0);
     return s;
 }
 
 static const char *env_of(const sdk_spec *s, const char *task, const char *k) {
-    const sdk_task_spec *t = sdk_pod_task(sdk_spec_pod(s, "node"), task);
-    for (size_t i = 0; t && i < t->n_env; i++)
-        if (strcmp(t->env[i].key, k) == 0) return t->env[i].value;
-    return NULL;
+    return plugin_env_task_env(sdk_pod_task(sdk_spec_pod(s, "node"), task), k);
 }
 
 static void test_default_spec(void) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "plugin_env.h"
 #include "core/plugin/loader.h"
 #include "core/plugin/memory_backend.h"
 #include "core/plugin/plugin.h"
@@ -17,66 +18,28 @@
 
 #define KAFKA_SO "plugins/kafka/kafka.so"
 
-typedef struct kenv {
-    sdk_memory_backend *m;
-    sdk_plugin_instance *in;
-    sdk_kv *opts;
-    size_t n_opts;
-    sdk_errors e;
-} kenv;
+typedef plugin_env kenv;
 
 static bool k_open(kenv *h, const sdk_kv *over, size_t n_over) {
-    memset(h, 0, sizeof *h);
-    sdk_errors_init(&h->e);
-    sdk_plugin_lib *lib = NULL;
-    CHECK_INT(sdk_plugin_lib_open(KAFKA_SO, &lib, &h->e), 0);
-    if (!lib) {
-        sdk_errors_print(&h->e, "kafka");
-        return false;
-    }
-    sdk_kv base[16];
-    size_t n = 0;
-    base[n++] = (sdk_kv){"KAFKA_TOOLS_HOME", "/opt/kafka"};
-    base[n++] = (sdk_kv){"KAFKA_ZOOKEEPER", "zk-1:2181,zk-2:2181"};
-    for (size_t i = 0; i < n_over && n < 16; i++) base[n++] = over[i];
-    CHECK_INT(sdk_plugin_options_merge_new(lib, NULL, 0, base, n, &h->opts, &h->n_opts, &h->e), 0);
-    h->m = sdk_memory_backend_new();
-    sdk_plugin_backend be = sdk_memory_backend_vtable(h->m);
-    int rc = sdk_plugin_instance_new(lib, &be, h->opts, h->n_opts, &h->in, &h->e);
-    sdk_plugin_lib_close(lib);
+    static const sdk_kv base[] = {
+        {"KAFKA_TOOLS_HOME", "/opt/kafka"},
+        {"KAFKA_ZOOKEEPER", "zk-1:2181,zk-2:2181"},
+    };
+    int rc = plugin_env_open(h, KAFKA_SO, base, sizeof base / sizeof base[0], over, n_over);
+    CHECK(rc >= 0);
     return rc == 0;
 }
 
-static void k_close(kenv *h) {
-    sdk_plugin_instance_free(h->in);
-    sdk_memory_backend_free(h->m);
-    sdk_plugin_kv_free(h->opts, h->n_opts);
-    sdk_errors_free(&h->e);
-}
+static void k_close(kenv *h) { plugin_env_close(h); }
 
 static sdk_spec *k_spec(kenv *h) {
-    const char *tmpl = sdk_plugin_default_spec(h->in);
-    CHECK(tmpl != NULL);
-    if (!tmpl) return NULL;
-    char *yaml = NULL;
-    int rc = sdk_mustache_render_new(tmpl, h->opts, h->n_opts, true, &yaml, &h->e);
-    CHECK_INT(rc, 0);
-    if (rc) {
-        sdk_errors_print(&h->e, "render");
-        return NULL;
-    }
-    sdk_spec *s = NULL;
-    rc = sdk_spec_parse(yaml, strlen(yaml), "kafka svc.yml", NULL, &s, &h->e);
-    CHECK_INT(rc, 0);
-    if (rc) sdk_errors_print(&h->e, "parse");
-    free(yaml);
+    sdk_spec *s = plugin_env_spec(h);
+    CHECK(s != NULL);
     return s;
 }
 
 static const char *env_of(const sdk_task_spec *t, const char *k) {
-    for (size_t i = 0; t && i < t->n_env; i++)
-        if (strcmp(t->env[i].key, k) == 0) return t->env[i].value;
-    return NULL;
+    return plugin_env_task_env(t, k);
 }
 
 /* ---- requests ---- */

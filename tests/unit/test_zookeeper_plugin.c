@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "plugin_env.h"
 #include "core/plugin/loader.h"
 #include "core/plugin/memory_backend.h"
 #include "core/plugin/plugin.h"
@@ -17,57 +18,26 @@
 
 #define ZK_SO "plugins/zookeeper/zookeeper.so"
 
-typedef struct zk_env {
-    sdk_memory_backend *m;
-    sdk_plugin_instance *in;
-    sdk_kv *opts;
-    size_t n_opts;
-    sdk_errors e;
-} zk_env;
+typedef plugin_env zk_env;
 
 static bool zk_open(zk_env *h, const sdk_kv *over, size_t n_over) {
-    memset(h, 0, sizeof *h);
-    sdk_errors_init(&h->e);
-    sdk_plugin_lib *lib = NULL;
-    CHECK_INT(sdk_plugin_lib_open(ZK_SO, &lib, &h->e), 0);
-    if (!lib) {
-        sdk_errors_print(&h->e, "zookeeper");
-        return false;
-    }
-    CHECK_INT(sdk_plugin_options_merge_new(lib, NULL, 0, over, n_over, &h->opts, &h->n_opts, &h->e), 0);
-    h->m = sdk_memory_backend_new();
-    sdk_plugin_backend be = sdk_memory_backend_vtable(h->m);
-    int rc = sdk_plugin_instance_new(lib, &be, h->opts, h->n_opts, &h->in, &h->e);
-    sdk_plugin_lib_close(lib);
+    int rc = plugin_env_open(h, ZK_SO, NULL, 0, over, n_over);
+    CHECK(rc >= 0);
     return rc == 0;
 }
 
-static void zk_close(zk_env *h) {
-    sdk_plugin_instance_free(h->in);
-    sdk_memory_backend_free(h->m);
-    sdk_plugin_kv_free(h->opts, h->n_opts);
-    sdk_errors_free(&h->e);
-}
+static void zk_close(zk_env *h) { plugin_env_close(h); }
 
 /* Renders the default spec strictly, parses it and runs mutate_spec. */
 static sdk_spec *zk_spec(zk_env *h) {
-    char *yaml = NULL;
-    int rc = sdk_mustache_render_new(sdk_plugin_default_spec(h->in), h->opts, h->n_opts, true, &yaml, &h->e);
-    CHECK_INT(rc, 0);
-    if (rc) return NULL;
-    sdk_spec *s = NULL;
-    rc = sdk_spec_parse(yaml, strlen(yaml), "zookeeper svc.yml", NULL, &s, &h->e);
-    CHECK_INT(rc, 0);
-    if (rc) sdk_errors_print(&h->e, "parse");
-    free(yaml);
+    sdk_spec *s = plugin_env_spec(h);
+    CHECK(s != NULL);
     if (s) CHECK_INT(sdk_plugin_mutate_spec(h->in, &s, &h->e), 0);
     return s;
 }
 
 static const char *env_of(const sdk_task_spec *t, const char *k) {
-    for (size_t i = 0; t && i < t->n_env; i++)
-        if (strcmp(t->env[i].key, k) == 0) return t->env[i].value;
-    return NULL;
+    return plugin_env_task_env(t, k);
 }
 
 static bool has_error(const sdk_errors *e, const char *text) {
