@@ -8,6 +8,7 @@
  *   make bench        or        make && build/bench/api [seconds]      (needs wrk: Debian `wrk`)
  */
 #include "core/util/str.h"
+#include "tests/unit/e2e_support.c" /* processes, ports and HTTP, as the end-to-end tests use them */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -22,52 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static unsigned free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa)) {}
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static size_t collect(char *p, size_t s, size_t n, void *ud) {
-    sdk_buf_append(ud, p, s * n);
-    return s * n;
-}
-
-static json_t *get_json(const char *url) {
-    CURL *c = curl_easy_init();
-    sdk_buf b;
-    sdk_buf_init(&b);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-    json_t *j = NULL;
-    if (curl_easy_perform(c) == CURLE_OK && b.data) j = json_loads(b.data, 0, NULL);
-    curl_easy_cleanup(c);
-    sdk_buf_free(&b);
-    return j;
-}
-
-static pid_t spawn(char *const argv[], const char *log) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
 /* The scheduler's offers.process timer: batches so far and their total time (mean x count), so
  * that a window's mean is the difference of two readings. */
 static void offer_totals(const char *metrics_url, long *count, double *total_ms) {
-    json_t *m = get_json(metrics_url);
+    json_t *m = e2e_get_json(metrics_url, NULL);
     json_t *t = json_object_get(json_object_get(m, "timers"), "offers.process");
     *count = (long)json_integer_value(json_object_get(t, "count"));
     *total_ms = json_real_value(json_object_get(t, "mean")) * (double)*count;
@@ -107,6 +66,7 @@ static void run_wrk(int secs, const char *url, const char *header, struct wrk_re
 }
 
 int main(int argc, char **argv) {
+    setenv("SDK_LOG", "warn", 0); /* measure the processes, not their logging (SDK_LOG set outside wins) */
     int secs = argc > 1 ? atoi(argv[1]) : 10;
     if (access("bin/scheduler", X_OK) || access("bin/localcluster", X_OK)) {
         fprintf(stderr, "bench/api: run `make` first (needs bin/scheduler and bin/localcluster)\n");
@@ -119,7 +79,7 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     char dir[] = "/tmp/sdk-bench-api-XXXXXX";
     if (!mkdtemp(dir)) return 1;
-    unsigned mport = free_port(), aport = free_port();
+    unsigned mport = e2e_free_port(), aport = e2e_free_port();
     char ps[16], ap[32], master[64];
     snprintf(ps, sizeof ps, "%u", mport);
     snprintf(ap, sizeof ap, "127.0.0.1:%u", aport);
@@ -131,11 +91,11 @@ int main(int argc, char **argv) {
     char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", "100",
                   "--agent-resources", "cpus:0.15;mem:200;disk:20000;ports:[10000-20000]",
                   "--allocation-interval-ms", "100", "--simulate-tasks", NULL};
-    pid_t cl = spawn(lc, clog);
+    pid_t cl = e2e_spawn(lc, clog);
     usleep(300000);
     char *sc[] = {"bin/scheduler", "--spec", "bench/deploy.yml", "-o", "COUNT=1000", "--master", master,
                   "--workdir", wdir, "--api", ap, NULL};
-    pid_t sp = spawn(sc, slog);
+    pid_t sp = e2e_spawn(sc, slog);
     char *metrics = sdk_asprintf_new("http://%s/v1/metrics", ap);
     char *plan = sdk_asprintf_new("http://%s/v1/plans/deploy", ap);
     sleep(8); /* subscribe and fill the cluster */
@@ -151,7 +111,7 @@ int main(int argc, char **argv) {
     offer_totals(metrics, &c2, &t2);
     run_wrk(secs, plan, "Accept-Encoding: gzip", &w[1]);
     offer_totals(metrics, &c3, &t3);
-    json_t *pj = get_json(plan);
+    json_t *pj = e2e_get_json(plan, NULL);
     size_t steps = 0, i;
     json_t *ph;
     json_array_foreach(json_object_get(pj, "phases"), i, ph) steps += json_array_size(json_object_get(ph, "steps"));

@@ -11,6 +11,7 @@
  *   SDK_BENCH_KEEP=1 build/bench/deploy          (keep the work directory and its logs)
  */
 #include "core/util/str.h"
+#include "tests/unit/e2e_support.c" /* processes, ports and HTTP, as the end-to-end tests use them */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -24,23 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static unsigned free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static size_t sink(char *p, size_t s, size_t n, void *ud) { (void)p; (void)ud; return s * n; }
 
 static long get(CURL *c, const char *url) {
@@ -50,17 +34,6 @@ static long get(CURL *c, const char *url) {
     long code = 0;
     if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     return code;
-}
-
-static pid_t spawn(char *const argv[], const char *log) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
 }
 
 /* A "Name:" line of /proc/PID/status in kB (VmHWM: peak RSS, VmRSS: now), or -1. */
@@ -103,7 +76,7 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb, 
                double *sched_cpu, double *cluster_cpu) {
     char dir[] = "/tmp/sdk-bench-XXXXXX";
     if (!mkdtemp(dir)) return -1;
-    unsigned mport = free_port(), aport = free_port();
+    unsigned mport = e2e_free_port(), aport = e2e_free_port();
     int max_agents = getenv("SDK_BENCH_AGENTS") ? atoi(getenv("SDK_BENCH_AGENTS")) : 50;
     if (max_agents < 1) max_agents = 1;
     int agents = n < max_agents ? n : max_agents;
@@ -118,24 +91,24 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb, 
     char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", ag,
                   "--agent-resources", "cpus:64;mem:262144;disk:1000000;ports:[10000-20000]",
                   "--allocation-interval-ms", "100", simulate ? "--simulate-tasks" : NULL, NULL};
-    pid_t cl = spawn(lc, clog);
+    pid_t cl = e2e_spawn(lc, clog);
     usleep(300000);
     /* SDK_BENCH_STATE=memory: shows what durable commits cost (default: the file store) */
     const char *mem = getenv("SDK_BENCH_STATE");
     bool in_memory = mem && !strcmp(mem, "memory");
     char *sc[] = {"bin/scheduler", "--spec", "bench/deploy.yml", "-o", as, "--master", master,
                   "--workdir", wdir, "--api", ap, in_memory ? "--state" : NULL, "memory:", NULL};
-    double t0 = now_s();
-    pid_t sp = spawn(sc, slog);
+    double t0 = e2e_now();
+    pid_t sp = e2e_spawn(sc, slog);
     CURL *c = curl_easy_init();
     char *fw = sdk_asprintf_new("http://%s/v1/state/frameworkId", ap);
     /* /v1/health answers 200 exactly when the deploy plan is complete, and costs nothing to serve
      * (polling the 1,000-step plan itself would make the benchmark measure its own polling) */
     char *plan = sdk_asprintf_new("http://%s/v1/health", ap);
     double t_sub = 0, t_done = 0, deadline = t0 + 600;
-    while (now_s() < deadline) {
-        if (!t_sub && get(c, fw) == 200) t_sub = now_s();
-        if (t_sub && get(c, plan) == 200) { t_done = now_s(); break; }
+    while (e2e_now() < deadline) {
+        if (!t_sub && get(c, fw) == 200) t_sub = e2e_now();
+        if (t_sub && get(c, plan) == 200) { t_done = e2e_now(); break; }
         usleep(10000);
     }
     *rss_kb = status_kb(sp, "VmHWM:");
@@ -158,6 +131,7 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb, 
 }
 
 int main(int argc, char **argv) {
+    setenv("SDK_LOG", "warn", 0); /* measure the processes, not their logging (SDK_LOG set outside wins) */
     int sizes[8] = {100, 1000}, ns = 2;
     if (argc > 1) {
         ns = 0;

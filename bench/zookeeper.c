@@ -6,6 +6,7 @@
  *
  * Reproduce: make -j2 all build/bench/zookeeper && ./build/bench/zookeeper */
 #include "core/util/str.h"
+#include "tests/unit/e2e_support.c" /* processes, ports and HTTP, as the end-to-end tests use them */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -25,35 +26,6 @@
     "/usr/share/java/slf4j-api.jar:/usr/share/java/metrics-core.jar:"                            \
     "/usr/share/java/commons-cli.jar:/etc/zookeeper/conf"
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static size_t collect(char *p, size_t sz, size_t n, void *ud) {
-    sdk_buf_append(ud, p, sz * n);
-    return sz * n;
-}
-
-static long http(const char *method, const char *url, const char *data, char **body) {
-    CURL *c = curl_easy_init();
-    sdk_buf b;
-    sdk_buf_init(&b);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (data) curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    long code = 0;
-    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(c);
-    if (body) *body = sdk_buf_take(&b);
-    else sdk_buf_free(&b);
-    return code;
-}
-
 static bool port_free(int host, unsigned port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -66,7 +38,7 @@ static bool port_free(int host, unsigned port) {
 /* Status of the [server] step of node-i in the deploy plan, into st. */
 static void server_steps(const char *api, char st[3][16]) {
     char *url = sdk_asprintf_new("%s/v1/plans/deploy", api), *body = NULL;
-    http("GET", url, NULL, &body);
+    e2e_http("GET", url, NULL, &body);
     free(url);
     json_t *p = body ? json_loads(body, 0, NULL) : NULL;
     free(body);
@@ -110,7 +82,7 @@ int main(void) {
                     "-o", "ZOOKEEPER_CLASSPATH=" ZK_CP, "-o", "ZOOKEEPER_URI=", "-o", "ZOOKEEPER_HEAP_MB=64",
                     "-o", "NODE_CPUS=0.2", "-o", "NODE_MEM=256", "-o", "TICK_TIME=500", "-o", "READINESS_INTERVAL=1",
                     NULL};
-    double t0 = now_s();
+    double t0 = e2e_now();
     pid_t pid = fork();
     if (pid == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -120,8 +92,8 @@ int main(void) {
     }
     char *plan = sdk_asprintf_new("%s/v1/plans/deploy", api);
     double deadline = t0 + 120, deployed = -1;
-    while (now_s() < deadline && deployed < 0) {
-        if (http("GET", plan, NULL, NULL) == 200) deployed = now_s() - t0;
+    while (e2e_now() < deadline && deployed < 0) {
+        if (e2e_http("GET", plan, NULL, NULL) == 200) deployed = e2e_now() - t0;
         else usleep(100000);
     }
     printf("zookeeper ensemble (3 nodes, real QuorumPeerMain, -Xmx64m, local cluster)\n");
@@ -130,15 +102,15 @@ int main(void) {
     } else {
         printf("  scheduler start -> 3-node ensemble serving: %6.2f s\n", deployed);
         char *upd = sdk_asprintf_new("%s/v1/update", api);
-        http("POST", upd, "{\"TICK_TIME\": \"600\"}", NULL);
+        e2e_http("POST", upd, "{\"TICK_TIME\": \"600\"}", NULL);
         free(upd);
         double started[3] = {0}, done[3] = {0};
-        double end = now_s() + 120;
+        double end = e2e_now() + 120;
         usleep(200000);
-        while (now_s() < end && !(done[0] && done[1] && done[2])) {
+        while (e2e_now() < end && !(done[0] && done[1] && done[2])) {
             char st[3][16] = {"", "", ""};
             server_steps(api, st);
-            double t = now_s();
+            double t = e2e_now();
             for (int k = 0; k < 3; k++) {
                 if (!started[k] && st[k][0] && strcmp(st[k], "PENDING") && strcmp(st[k], "COMPLETE")) started[k] = t;
                 if (started[k] && !done[k] && !strcmp(st[k], "COMPLETE")) done[k] = t;

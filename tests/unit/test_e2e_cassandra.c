@@ -33,23 +33,6 @@ static const char *build_dir(void) {
     return b && *b ? b : "build";
 }
 
-static unsigned free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static size_t collect(char *p, size_t sz, size_t n, void *ud) {
     sdk_buf_append(ud, p, sz * n);
     return sz * n;
@@ -113,9 +96,9 @@ static char *read_rec(const world *w, const char *name) {
 /* Waits until GET /v1/plans/<plan> answers 200 (COMPLETE). */
 static bool wait_plan(world *w, const char *plan, double timeout_s) {
     char *url = sdk_asprintf_new("%s/v1/plans/%s", w->api_url, plan);
-    double end = now_s() + timeout_s;
+    double end = e2e_now() + timeout_s;
     bool ok = false;
-    while (now_s() < end && !ok) {
+    while (e2e_now() < end && !ok) {
         ok = http("GET", url, NULL, NULL) == 200;
         if (!ok) usleep(200000);
     }
@@ -129,9 +112,9 @@ static bool wait_plan(world *w, const char *plan, double timeout_s) {
 
 /* Waits until the stand-in launch log has at least n lines. */
 static char *wait_launches(world *w, int n, double timeout_s) {
-    double end = now_s() + timeout_s;
+    double end = e2e_now() + timeout_s;
     char *text = NULL;
-    while (now_s() < end) {
+    while (e2e_now() < end) {
         free(text);
         text = read_rec(w, "launches");
         int lines = 0;
@@ -182,8 +165,8 @@ static void test_cassandra_on_localcluster(void) {
     snprintf(w.dir, sizeof w.dir, "/tmp/sdk-e2e-cass-XXXXXX");
     CHECK(mkdtemp(w.dir) != NULL);
     CHECK(getcwd(w.cwd, sizeof w.cwd) != NULL);
-    w.api = free_port();
-    w.master = free_port();
+    w.api = e2e_free_port();
+    w.master = e2e_free_port();
     snprintf(w.api_url, sizeof w.api_url, "http://127.0.0.1:%u", w.api);
 
     /* four agents, each with its own port range (the stand-ins of all nodes share this host) and

@@ -26,23 +26,6 @@ static const char *env_or(const char *k, const char *d) {
     return v && *v ? v : d;
 }
 
-static unsigned free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static size_t collect(char *p, size_t sz, size_t n, void *ud) {
     sdk_buf_append(ud, p, sz * n);
     return sz * n;
@@ -123,7 +106,7 @@ static void test_deploy_commands_zk_and_routes(void) {
     free(mk);
     char *records = sdk_asprintf_new("%s/records.jsonl", dir);
     setenv("HDFS_STANDIN_RECORD", records, 1);
-    unsigned api = free_port();
+    unsigned api = e2e_free_port();
     char *api_s = sdk_asprintf_new("127.0.0.1:%u", api);
     char *api_url = sdk_asprintf_new("http://127.0.0.1:%u", api);
     char *exe = sdk_asprintf_new("%s/scheduler", env_or("SDK_BIN_DIR", "bin"));
@@ -153,11 +136,11 @@ static void test_deploy_commands_zk_and_routes(void) {
         argv[k++] = "-o";
         argv[k++] = (char *)opts[i];
     }
-    double t0 = now_s();
+    double t0 = e2e_now();
     pid_t pid = e2e_spawn(argv, log);
     char *plan_url = sdk_asprintf_new("%s/v1/plans/deploy", api_url);
     bool ok = false;
-    while (now_s() < t0 + 75 && !ok) {
+    while (e2e_now() < t0 + 75 && !ok) {
         ok = http("GET", plan_url, NULL, NULL) == 200;
         if (!ok) usleep(300000);
     }
@@ -168,7 +151,7 @@ static void test_deploy_commands_zk_and_routes(void) {
         show_tail(cl);
         free(cl);
     }
-    fprintf(stderr, "  hdfs deploy: %.1f s\n", now_s() - t0);
+    fprintf(stderr, "  hdfs deploy: %.1f s\n", e2e_now() - t0);
 
     /* commands and env actually launched, in plan order */
     json_t *recs = read_records(records);
@@ -248,8 +231,8 @@ static void test_deploy_commands_zk_and_routes(void) {
 
     kill(pid, SIGINT);
     int st = -1;
-    double end = now_s() + 15;
-    while (now_s() < end && waitpid(pid, &st, WNOHANG) != pid) usleep(100000);
+    double end = e2e_now() + 15;
+    while (e2e_now() < end && waitpid(pid, &st, WNOHANG) != pid) usleep(100000);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);

@@ -37,12 +37,6 @@ static const char *bin_dir(void) {
     return b && *b ? b : "bin";
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static size_t collect(char *p, size_t sz, size_t n, void *ud) {
     sdk_buf_append(ud, p, sz * n);
     return sz * n;
@@ -166,8 +160,8 @@ static long plan_code(world *w, const char *plan) {
 
 /* Waits until the deploy plan is COMPLETE (and the recovery plan too when `recovery`). */
 static bool wait_plans(world *w, double timeout_s, bool recovery) {
-    double end = now_s() + timeout_s;
-    while (now_s() < end) {
+    double end = e2e_now() + timeout_s;
+    while (e2e_now() < end) {
         if (plan_code(w, "deploy") == 200 && (!recovery || plan_code(w, "recovery") == 200)) return true;
         usleep(250000);
     }
@@ -330,12 +324,12 @@ static char *volume_myids(world *w) {
  * stretch without a complete read. Returns true when the plan completed within timeout_s. */
 static bool watch_roll(world *w, zhandle_t *zh, double timeout_s, int *max_in_flight, double *worst_gap_s,
                        int *reads_ok, int *reads) {
-    double end = now_s() + timeout_s, last_ok = now_s();
+    double end = e2e_now() + timeout_s, last_ok = e2e_now();
     *max_in_flight = 0;
     *worst_gap_s = 0;
     bool done = false;
     char *url = sdk_asprintf_new("%s/v1/plans/deploy", w->api_url);
-    while (now_s() < end && !done) {
+    while (e2e_now() < end && !done) {
         char *body = NULL;
         long code = http("GET", url, NULL, &body);
         json_t *p = body ? json_loads(body, 0, NULL) : NULL;
@@ -354,9 +348,9 @@ static bool watch_roll(world *w, zhandle_t *zh, double timeout_s, int *max_in_fl
         (*reads)++;
         if (read_all(zh) == N_ZNODES) {
             (*reads_ok)++;
-            last_ok = now_s();
-        } else if (now_s() - last_ok > *worst_gap_s) {
-            *worst_gap_s = now_s() - last_ok;
+            last_ok = e2e_now();
+        } else if (e2e_now() - last_ok > *worst_gap_s) {
+            *worst_gap_s = e2e_now() - last_ok;
         }
         if (!done) usleep(200000);
     }
@@ -414,12 +408,12 @@ static void test_zookeeper_ensemble(void) {
     fprintf(stderr, "  ensemble ports: client %u, quorum %u, election %u; work dir %s\n", w.client, w.quorum,
             w.election, w.dir);
 
-    double t0 = now_s();
+    double t0 = e2e_now();
     w.sched = start_scheduler(&w, false);
     bool deployed = wait_plans(&w, 90, false);
     CHECK_MSG(deployed, "the 3-node ensemble did not deploy");
     if (!deployed) goto out;
-    fprintf(stderr, "  deploy: 3-node ensemble serving %.1f s after the scheduler started\n", now_s() - t0);
+    fprintf(stderr, "  deploy: 3-node ensemble serving %.1f s after the scheduler started\n", e2e_now() - t0);
 
     /* what was launched: myid in each volume, the java command and env, the running config */
     char *ids = volume_myids(&w);
@@ -476,7 +470,7 @@ static void test_zookeeper_ensemble(void) {
 
     /* (a) rolling update of the tick time: one server at a time, data readable throughout */
     char *url = sdk_asprintf_new("%s/v1/update", w.api_url);
-    double ta = now_s();
+    double ta = e2e_now();
     CHECK_INT(http("POST", url, "{\"TICK_TIME\": \"600\"}", NULL), 200);
     int in_flight = 0, reads_ok = 0, reads = 0;
     double gap = 0;
@@ -486,7 +480,7 @@ static void test_zookeeper_ensemble(void) {
     CHECK_MSG(in_flight == 1, "%d servers restarted at once (want 1)", in_flight);
     CHECK_MSG(gap < 8.0, "the data was unreadable for %.1f s during the roll", gap);
     fprintf(stderr, "  (a) rolling update: %.1f s for 3 nodes (%.1f s per node), %d of %d reads complete, "
-            "longest gap %.1f s\n", now_s() - ta, (now_s() - ta) / 3, reads_ok, reads, gap);
+            "longest gap %.1f s\n", e2e_now() - ta, (e2e_now() - ta) / 3, reads_ok, reads, gap);
     for (int i = 0; i < 3; i++) {
         char *cfg = server_file(&w, i, "zoo.cfg");
         CHECK_CONTAINS(cfg, "tickTime=600");
@@ -500,9 +494,9 @@ static void test_zookeeper_ensemble(void) {
                                  old ? old : "none");
     CHECK_INT(http("POST", sig, NULL, NULL), 200);
     free(sig);
-    double tb = now_s(), endb = tb + 60;
+    double tb = e2e_now(), endb = tb + 60;
     char *neu = NULL;
-    while (now_s() < endb) {
+    while (e2e_now() < endb) {
         free(neu);
         neu = task_id(&w, "node-1", "node-1-server");
         if (neu && old && strcmp(neu, old) && serving(&w, 1) && plan_code(&w, "recovery") == 200) break;
@@ -514,7 +508,7 @@ static void test_zookeeper_ensemble(void) {
     CHECK_STR(ids, "1,2,3,"); /* same volumes, no new one */
     free(ids);
     CHECK_INT(read_from_node(&w, 1), N_ZNODES);
-    fprintf(stderr, "  (b) kill: node-1 back in the quorum in %.1f s, same volume\n", now_s() - tb);
+    fprintf(stderr, "  (b) kill: node-1 back in the quorum in %.1f s, same volume\n", e2e_now() - tb);
     free(old);
     free(neu);
 
@@ -530,12 +524,12 @@ static void test_zookeeper_ensemble(void) {
         free(cmd);
     }
     char *rep = sdk_asprintf_new("%s/v1/pod/node-2/replace", w.api_url);
-    double tc = now_s();
+    double tc = e2e_now();
     CHECK_INT(http("POST", rep, NULL, NULL), 200);
     free(rep);
     usleep(500000);
     double endc = tc + 90;
-    while (now_s() < endc && !(plan_code(&w, "recovery") == 200 && serving(&w, 2))) usleep(300000);
+    while (e2e_now() < endc && !(plan_code(&w, "recovery") == 200 && serving(&w, 2))) usleep(300000);
     CHECK_MSG(serving(&w, 2), "the replaced node-2 did not join the quorum");
     struct stat stb;
     CHECK_MSG(vol_before[0] && stat(vol_before, &stb) != 0, "the old volume %s is still there", vol_before);
@@ -545,10 +539,10 @@ static void test_zookeeper_ensemble(void) {
     free(ids);
     CHECK_INT(read_from_node(&w, 2), N_ZNODES);
     fprintf(stderr, "  (c) replace: node-2 on a fresh volume serving all %d znodes %.1f s after the request\n",
-            N_ZNODES, now_s() - tc);
+            N_ZNODES, e2e_now() - tc);
 
     /* (d) scale 3 -> 5: the new nodes' init, then every server restarts with the 5-member zoo.cfg */
-    double td = now_s();
+    double td = e2e_now();
     CHECK_INT(http("POST", url, "{\"NODE_COUNT\": \"5\"}", NULL), 200);
     usleep(300000);
     bool scaled = wait_plans(&w, 120, true);
@@ -568,7 +562,7 @@ static void test_zookeeper_ensemble(void) {
     char *connect5 = clients_connect(&w);
     CHECK_CONTAINS(connect5, "127.0.0.5:");
     free(connect5);
-    fprintf(stderr, "  (d) scale 3 -> 5: %.1f s, %d members serving\n", now_s() - td, n_serving);
+    fprintf(stderr, "  (d) scale 3 -> 5: %.1f s, %d members serving\n", e2e_now() - td, n_serving);
     /* the plugin route sees the same ensemble */
     char *ens = sdk_asprintf_new("%s/v1/zookeeper/ensemble", w.api_url);
     json_t *ej = get_json(ens);
@@ -589,9 +583,9 @@ static void test_zookeeper_ensemble(void) {
     w.sched = 0;
     pid_t un = start_scheduler(&w, true);
     int st = 0;
-    double ende = now_s() + 90;
-    while (now_s() < ende && waitpid(un, &st, WNOHANG) != un) usleep(200000);
-    if (now_s() >= ende) { stop(un, SIGKILL); st = -1; }
+    double ende = e2e_now() + 90;
+    while (e2e_now() < ende && waitpid(un, &st, WNOHANG) != un) usleep(200000);
+    if (e2e_now() >= ende) { stop(un, SIGKILL); st = -1; }
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "uninstall exit status %d", st);
     if (st) show_log(&w, "uninstall.log");
     char *cnt = sdk_asprintf_new("find %s/sched/cluster/volumes -mindepth 3 2>/dev/null | wc -l", w.dir);

@@ -3,6 +3,7 @@
  * installed from the npm registry into $SDK_BUILD_DIR/npm (once; npm and node are required: the
  * test fails, never skips, without them). */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/util/str.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,17 +11,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static unsigned free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
 
 static int run_capture(const char *cmd, char **out) {
     FILE *p = popen(cmd, "r");
@@ -50,7 +40,7 @@ static void test_mesos_framework_runs_a_task(void) {
 
     char dir[] = "/tmp/sdk-npm-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    unsigned port = free_port();
+    unsigned port = e2e_free_port();
     pid_t lc = fork();
     if (lc == 0) {
         char ps[16];
