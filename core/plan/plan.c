@@ -382,8 +382,9 @@ static struct sdk_plan_task_index *task_index(sdk_plan *p) {
         for (size_t j = 0; j < p->phases[i]->n_steps; j++) n += p->phases[i]->steps[j]->n_tasks;
     x->refs = sdk_xcalloc(n ? n : 1, sizeof *x->refs);
     size_t k = 0;
-    for (size_t i = 0; i < p->n_phases; i++)
-        for (size_t j = 0; j < p->phases[i]->n_steps; j++) {
+    /* built from the last step back, so that each chain runs in plan order */
+    for (size_t i = p->n_phases; i-- > 0;)
+        for (size_t j = p->phases[i]->n_steps; j-- > 0;) {
             sdk_step *st = p->phases[i]->steps[j];
             for (size_t t = 0; t < st->n_tasks; t++) {
                 void **slot = sdk_strmap_slot(&x->by_task, st->tasks[t].name, NULL);
@@ -399,16 +400,10 @@ static struct sdk_plan_task_index *task_index(sdk_plan *p) {
 size_t sdk_plan_on_task_status(sdk_plan *p, const char *task_name, const char *task_id,
                                sdk_tstate state, bool ready) {
     size_t took = 0;
-    if (task_name) { /* only the steps that launch this task can take it */
-        step_ref *r = sdk_strmap_get(&task_index(p)->by_task, task_name);
-        /* the chain runs newest first: take the steps in plan order, as the full walk does */
-        step_ref *stack[16];
-        size_t n = 0;
-        for (step_ref *q = r; q && n < 16; q = q->next) stack[n++] = q;
-        if (n < 16) {
-            while (n) took += sdk_step_on_task_status(stack[--n]->st, task_name, task_id, state, ready);
-            return took;
-        }
+    if (task_name) { /* only the steps that launch this task can take it, in plan order */
+        for (step_ref *r = sdk_strmap_get(&task_index(p)->by_task, task_name); r; r = r->next)
+            took += sdk_step_on_task_status(r->st, task_name, task_id, state, ready);
+        return took;
     }
     for (size_t i = 0; i < p->n_phases; i++)
         for (size_t j = 0; j < p->phases[i]->n_steps; j++)

@@ -520,8 +520,35 @@ static void test_text_tree(void) {
     sdk_plan_free(p);
 }
 
+/* A plan routes a task's status to the steps that launch it (an index it rebuilds when its phases
+ * change): a phase added later, and a phase removed and replaced, are seen. */
+static void test_task_status_routing(void) {
+    sdk_plan *p = plan_n(SDK_STRATEGY_PARALLEL, 3);
+    sdk_step *s1 = p->phases[0]->steps[1];
+    launch(s1, "id-1");
+    CHECK_INT((long)sdk_plan_on_task_status(p, "pod-1-t", "id-1", SDK_TSTATE_RUNNING, true), 1);
+    CHECK_INT(sdk_step_status(s1), SDK_STATUS_COMPLETE);
+    CHECK_INT((long)sdk_plan_on_task_status(p, "pod-7-t", "id-1", SDK_TSTATE_RUNNING, true), 0);
+    /* a second phase relaunching pod-1's task: its step now takes the task's statuses too */
+    sdk_phase *ph = sdk_phase_new("again", SDK_STRATEGY_SERIAL);
+    sdk_step *again = pod_step("pod", 1, "t", SDK_GOAL_RUNNING);
+    sdk_phase_add_step_take(ph, again);
+    sdk_plan_add_phase_take(p, ph);
+    launch(again, "id-2");
+    CHECK_INT((long)sdk_plan_on_task_status(p, "pod-1-t", "id-2", SDK_TSTATE_STARTING, false), 1);
+    CHECK_INT(sdk_step_status(again), SDK_STATUS_STARTING);
+    /* more steps in an indexed phase are seen as well */
+    sdk_step *late = pod_step("pod", 9, "t", SDK_GOAL_RUNNING);
+    sdk_phase_add_step_take(p->phases[0], late);
+    launch(late, "id-9");
+    CHECK_INT((long)sdk_plan_on_task_status(p, "pod-9-t", "id-9", SDK_TSTATE_RUNNING, true), 1);
+    CHECK_INT(sdk_step_status(late), SDK_STATUS_COMPLETE);
+    sdk_plan_free(p);
+}
+
 int main(void) {
     RUN(test_aggregate_rules);
+    RUN(test_task_status_routing);
     RUN(test_serial_strategy);
     RUN(test_parallel_strategy);
     RUN(test_dependency_strategy);
