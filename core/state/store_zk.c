@@ -16,6 +16,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include "core/state/tree.h"
+#include "core/state/zk_readall.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
@@ -251,6 +252,7 @@ typedef struct zk_store {
     const struct ACL_vector *acl;
     int op_timeout_ms, session_ms;
     int load_helpers;
+    bool bulk_read;   /* load through read-only multis (zk_readall.h) while the server allows */
     bool read_only;
     size_t inline_max, chunk_size, max_request;
     sdk_store_zk_stats *stats;
@@ -506,7 +508,7 @@ static int issue_get(zk_store *z, zbatch *b, zreq *r, const char *rel) {
         r->rc = rc;
         batch_done(b);
     }
-    if (z->stats) z->stats->read_requests++;
+    if (z->stats) z->stats->read_requests++, z->stats->read_ops++;
     return rc;
 }
 
@@ -519,7 +521,7 @@ static int issue_kids(zk_store *z, zbatch *b, zreq *r, const char *rel) {
         r->rc = rc;
         batch_done(b);
     }
-    if (z->stats) z->stats->read_requests++;
+    if (z->stats) z->stats->read_requests++, z->stats->read_ops++;
     return rc;
 }
 
@@ -1056,9 +1058,54 @@ static void helpers_close(walk *w) {
     w->nhelpers = 0;
 }
 
-/* Loads every znode under the root (see struct walk and guess_dir). Returns 0, SDK_EIO, or 1
- * when a node vanished meanwhile (a concurrent writer: retry). */
+/* Loads every znode under the root through read-only multis on a connection of its own to the
+ * server the store's session is on (zk_readall.h): a few hundred requests where the walk below
+ * sends one per znode. Returns 0, 1 when a node vanished meanwhile (retry), or -1 when the
+ * walk must do the load (the server predates read-only multis, or this way failed: the walk then
+ * reports what is wrong in its own terms). */
+static int load_raw_bulk(zk_store *z, raw_state *out) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (!zookeeper_get_connected_host(z->zh, (struct sockaddr *)&ss, &sl)) return -1;
+    static const char *const skip[] = {LOCK_NAME, NULL};
+    zk_readall_result r;
+    char *err = NULL;
+    int rc = zk_readall((struct sockaddr *)&ss, sl, z->auth, z->root, skip, BLOBS_NAME, z->session_ms,
+                        z->op_timeout_ms, &r, &err);
+    if (z->stats) {
+        z->stats->read_requests += r.requests;
+        z->stats->read_ops += r.ops;
+    }
+    if (rc == ZK_READALL_UNSUPPORTED) {
+        SDK_INFO(MOD, "%s: the server has no read-only multi (%s): loading node by node", z->desc, err);
+        z->bulk_read = false;
+    } else if (rc == ZK_READALL_FAILED) {
+        SDK_WARN(MOD, "%s: reading the state in bulk failed (%s): loading node by node", z->desc, err);
+    }
+    free(err);
+    if (rc == ZK_READALL_VANISHED) return 1;
+    if (rc != ZK_READALL_OK) return -1;
+    memset(out, 0, sizeof *out);
+    out->root_exists = r.root_exists;
+    out->root_version = r.root_version;
+    out->root_data = r.root_data;
+    out->root_len = r.root_len;
+    out->blobs_dir = r.listed;
+    out->blob_ids = r.listed_names;
+    out->n_blob_ids = r.n_listed;
+    tree_build(&out->raw, r.e, r.n); /* takes the entries (sorted there: they come breadth first) */
+    if (z->stats) z->stats->load_sessions = 1;
+    return 0;
+}
+
+/* Loads every znode under the root: in bulk when the server allows, else by the walk (see
+ * struct walk and guess_dir). Returns 0, SDK_EIO, or 1 when a node vanished meanwhile (a
+ * concurrent writer: retry). */
 static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
+    if (z->bulk_read) {
+        int rc = load_raw_bulk(z, out);
+        if (rc >= 0) return rc;
+    }
     memset(out, 0, sizeof *out);
     walk *w = sdk_xcalloc(1, sizeof *w);
     pthread_mutex_init(&w->mu, NULL);
@@ -1103,6 +1150,7 @@ static int load_raw(zk_store *z, raw_state *out, sdk_errors *errs) {
     int rc = w->rc;
     if (z->stats) {
         z->stats->read_requests += w->requests;
+        z->stats->read_ops += w->requests;
         z->stats->load_sessions = w->nready;
     }
     if (!timed_out && !rc) {
@@ -1811,6 +1859,7 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
     z->acl = z->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
     z->op_timeout_ms = o.op_timeout_ms > 0 ? o.op_timeout_ms : 10000;
     z->load_helpers = o.load_helpers == 0 ? LOAD_HELPERS : o.load_helpers;
+    z->bulk_read = o.bulk_read >= 0;
     z->read_only = o.read_only;
     z->inline_max = o.inline_max ? o.inline_max : 512000;
     z->chunk_size = o.chunk_size ? o.chunk_size : 512000;

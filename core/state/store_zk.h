@@ -39,8 +39,11 @@
  * an error and handled as a lost session.
  *
  * Reads are served from a write-through cache loaded at open. Calls are synchronous on the
- * caller's thread, each bounded by op_timeout_ms. A big load (thousands of znodes) briefly
- * opens up to load_helpers more sessions to the same server to read in parallel.
+ * caller's thread, each bounded by op_timeout_ms. The load reads the whole tree through
+ * read-only multis, hundreds of znodes per request, on a short-lived connection of its own to
+ * the server the store's session is on (zk_readall.h). With a server older than 3.6 it reads
+ * node by node, and a big load (thousands of znodes) then briefly opens up to load_helpers more
+ * sessions to the same server to read in parallel.
  */
 #ifndef SDK_STATE_STORE_ZK_H
 #define SDK_STATE_STORE_ZK_H
@@ -58,7 +61,8 @@ typedef void (*sdk_store_zk_lost_cb)(void *ud, const char *why);
 typedef struct sdk_store_zk_stats {
     uint64_t write_requests; /* multi requests (each is one ZooKeeper transaction) */
     uint64_t write_bytes;    /* paths + data sent in those requests (an estimate of the wire size) */
-    uint64_t read_requests;  /* get / get-children requests */
+    uint64_t read_requests;  /* get / get-children requests, and read-only multis */
+    uint64_t read_ops;       /* znode reads those carried (get / get-children) */
     uint64_t load_retries;   /* loads started again because the tree changed while read */
     uint64_t load_sessions;  /* sessions the last load read through (the store's + helpers) */
 } sdk_store_zk_stats;
@@ -78,8 +82,11 @@ typedef struct sdk_store_zk_options {
     size_t chunk_size;        /* 0 = 512000 */
     size_t max_request;       /* bytes per multi request; 0 = 900000 (ZooKeeper's limit ~1 MiB) */
     sdk_store_zk_stats *stats; /* optional, must outlive the store */
-    int load_helpers;         /* extra sessions a big load may use; 0 = 3 (at most 3); negative =
-                               * none (the load then uses the store's session only) */
+    int bulk_read;            /* 0: load the state through read-only multis on one more
+                               * connection (servers 3.6 and later; older ones are detected and
+                               * loaded node by node); negative: always node by node */
+    int load_helpers;         /* extra sessions a node-by-node load may use; 0 = 3 (at most 3);
+                               * negative = none (the load then uses the store's session only) */
     /* Tests only: called on the caller's thread after every successful write request. */
     void (*after_request)(void *ud);
     void *after_request_ud;

@@ -619,10 +619,11 @@ static void *freeze_main(void *ud) {
 }
 #endif
 
-/* A tree big enough for the load to use helper sessions (and with digest auth, which they
- * must add too), with every shape the loader's guesses can miss: a task directory with data, a
- * leaf with children, an empty leaf where a directory is expected, a deep chain, a blob. The
- * load through one session, through helpers, and read-only must all give the same tree. */
+/* A tree big enough for a node-by-node load to use helper sessions (and with digest auth, which
+ * they and the bulk reader's connection must add too), with every shape the loader's guesses can
+ * miss: a task directory with data, a leaf with children, an empty leaf where a directory is
+ * expected, a deep chain, a blob. The load in bulk, through one session, through helpers, and
+ * read-only must all give the same tree. */
 static void test_big_load_with_helper_sessions(void) {
     char *root = sdk_asprintf_new("/t%d-bigload", ++root_seq);
     char *url = sdk_asprintf_new("zk://bob:pw@%s%s", Z.connect, root);
@@ -651,9 +652,26 @@ static void test_big_load_with_helper_sessions(void) {
     CHECK_CONTAINS(want, "\nTasks/t-2399/TaskStatus=status-2399\n");
     CHECK_CONTAINS(want, "\nProperties/big=(700000 bytes, B...)\n");
 
+    /* In bulk (read-only multis, the default), and read-only in bulk. */
     sdk_store_zk_stats st = {0};
-    sdk_store_zk_options one = {.session_timeout_ms = 4000, .op_timeout_ms = 10000,
-                                .lock_wait_ms = 4000, .load_helpers = -1, .stats = &st};
+    for (int ro = 0; ro < 2; ro++) {
+        st = (sdk_store_zk_stats){0};
+        sdk_store_zk_options bulk = {.session_timeout_ms = 4000, .op_timeout_ms = 10000,
+                                     .lock_wait_ms = 4000, .read_only = ro, .stats = &st};
+        s = open_zk(url, &bulk);
+        char *got = store_dump_new(s);
+        CHECK_STR(got, want);
+        free(got);
+        sdk_store_close(s);
+        CHECK_INT(st.load_sessions, 1);
+        CHECK_MSG(st.read_ops > 8000 && st.read_requests * 50 < st.read_ops, "%llu requests, %llu reads",
+                  (unsigned long long)st.read_requests, (unsigned long long)st.read_ops);
+    }
+
+    /* Node by node, through the store's session only. */
+    st = (sdk_store_zk_stats){0};
+    sdk_store_zk_options one = {.session_timeout_ms = 4000, .op_timeout_ms = 10000, .lock_wait_ms = 4000,
+                                .bulk_read = -1, .load_helpers = -1, .stats = &st};
     s = open_zk(url, &one);
     char *got = store_dump_new(s);
     CHECK_STR(got, want);
@@ -690,7 +708,7 @@ static void test_big_load_with_helper_sessions(void) {
     pthread_t fz;
     pthread_create(&fz, NULL, freeze_main, NULL);
     sdk_store_zk_options quick = {.session_timeout_ms = 4000, .op_timeout_ms = 1000,
-                                  .lock_wait_ms = 4000};
+                                  .lock_wait_ms = 4000, .bulk_read = -1};
     sdk_errors errs;
     sdk_errors_init(&errs);
     s = NULL;
