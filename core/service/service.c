@@ -592,6 +592,7 @@ void sdk_service_free(sdk_service *s) {
     free(s->env);
     for (size_t i = 0; i < s->n_kills; i++) { free(s->kills[i].task_id); free(s->kills[i].agent_id); }
     free(s->kills);
+    sdk_strmap_free(&s->reconcile_at);
     for (size_t i = 0; i < s->n_reconcile; i++) free(s->reconcile[i]);
     free(s->reconcile);
     for (size_t i = 0; i < s->log_n; i++) svc_log_entry_free(&s->log[(s->log_start + i) % SVC_LOG_MAX]);

@@ -75,6 +75,7 @@ struct sdk_service {
     size_t n_kills;
     char **reconcile;           /* task ids awaiting an explicit reconciliation answer */
     size_t n_reconcile;
+    sdk_strmap reconcile_at;    /* reconcile[i] -> i + 1, so an answer is found without a scan */
     double reconcile_last;
     bool registered, suppressed;
     bool uninstall, uninstalled;

@@ -3,6 +3,7 @@
 #include "core/plugin/plugin.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,13 +32,14 @@ static void forget_kill(sdk_service *s, const char *task_id) {
 }
 
 static void reconciled(sdk_service *s, const char *task_id) {
-    for (size_t i = 0; i < s->n_reconcile; i++) {
-        if (strcmp(s->reconcile[i], task_id)) continue;
-        free(s->reconcile[i]);
-        s->reconcile[i] = s->reconcile[--s->n_reconcile];
-        if (s->n_reconcile == 0) SDK_INFO("service", "explicit reconciliation complete");
-        return;
-    }
+    size_t at = (size_t)(uintptr_t)sdk_strmap_get(&s->reconcile_at, task_id);
+    if (!at) return;
+    size_t i = at - 1;
+    sdk_strmap_del(&s->reconcile_at, task_id);
+    free(s->reconcile[i]);
+    s->reconcile[i] = s->reconcile[--s->n_reconcile];
+    if (i < s->n_reconcile) sdk_strmap_put(&s->reconcile_at, s->reconcile[i], (void *)(uintptr_t)(i + 1));
+    if (s->n_reconcile == 0) SDK_INFO("service", "explicit reconciliation complete");
 }
 
 static void send_reconcile(sdk_service *s) {
@@ -70,14 +72,19 @@ int sdk_service_on_registered(sdk_service *s, const char *framework_id) {
     }
     s->registered = true;
     s->suppressed = false;
+    sdk_strmap_clear(&s->reconcile_at);
     for (size_t i = 0; i < s->n_reconcile; i++) free(s->reconcile[i]);
     s->n_reconcile = 0;
+    free(s->reconcile);
+    s->reconcile = sdk_xcalloc(s->n_tasks ? s->n_tasks : 1, sizeof *s->reconcile);
     for (size_t i = 0; i < s->n_tasks; i++) {
         sdk_task_rec *r = &s->tasks[i];
         if (!r->desc.task_id || !r->desc.task_id[0]) continue;
         if (r->has_status && sdk_tstate_terminal(r->state)) continue;
-        s->reconcile = sdk_xrealloc(s->reconcile, (s->n_reconcile + 1) * sizeof *s->reconcile);
-        s->reconcile[s->n_reconcile++] = sdk_xstrdup(r->desc.task_id);
+        if (sdk_strmap_has(&s->reconcile_at, r->desc.task_id)) continue;
+        s->reconcile[s->n_reconcile] = sdk_xstrdup(r->desc.task_id);
+        sdk_strmap_put(&s->reconcile_at, s->reconcile[s->n_reconcile], (void *)(uintptr_t)(s->n_reconcile + 1));
+        s->n_reconcile++;
     }
     if (s->n_reconcile) {
         SDK_INFO("service", "reconciling %zu task(s) before using offers", s->n_reconcile);
@@ -166,9 +173,9 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
     r->ready = ready;
     if (u->ip && *u->ip) { free(r->ip); r->ip = sdk_xstrdup(u->ip); }
     s->views_dirty = true;
-    SDK_INFO("tasks", "%s: %s%s%s", r->name, sdk_tstate_name(u->state),
-             u->state == SDK_TSTATE_RUNNING ? (ready ? " (ready)" : " (not ready)") : "",
-             u->message && *u->message ? "" : "");
+    /* A repeated reconciliation answer is noise at info level (10,000 lines after a restart). */
+    sdk_log(repeat ? SDK_LOG_DEBUG : SDK_LOG_INFO, "tasks", "%s: %s%s", r->name, sdk_tstate_name(u->state),
+            u->state == SDK_TSTATE_RUNNING ? (ready ? " (ready)" : " (not ready)") : "");
 
     size_t taken = 0;
     for (size_t i = 0; i < s->n_all; i++)
