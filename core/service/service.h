@@ -129,7 +129,12 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u);
 /* Whether offers are still wanted (revive or suppress) is decided after every status update
  * that can change it, by default. That walks every plan, so a caller that receives updates in
  * runs turns deferral on and calls sdk_service_settle after each run: one decision per run,
- * with the same outcome. Turning deferral off settles at once. */
+ * with the same outcome. Turning deferral off settles at once.
+ * Deferral also groups the writes of status updates: the statuses of a run are stored in ONE
+ * state transaction when the run settles (or earlier, before any other write to the state, so
+ * writes stay in order), and acknowledged only once stored. The service acts on each status at
+ * once; if the grouped commit fails, none of its updates is acknowledged, so Mesos sends them
+ * again and they are stored then. */
 void sdk_service_defer_interest(sdk_service *s, bool on);
 void sdk_service_settle(sdk_service *s);
 /* Periodic work (kill retries, reconciliation retries, delayed steps). Call every second. */

@@ -88,6 +88,12 @@ struct sdk_service {
     sdk_offer *held;            /* offers kept for sdk_service_continue_offers, as received */
     size_t n_held;
     bool interest_stale;        /* a deferred check is owed */
+    /* statuses of the current run, stored together (see sdk_service_defer_interest) */
+    struct svc_held_status *held_st; /* the latest status per task, encoded */
+    size_t n_held_st;
+    sdk_strmap held_st_at;      /* task name -> index + 1 in held_st */
+    struct svc_held_ack *held_acks; /* acknowledgements owed once they are stored */
+    size_t n_held_acks;
 
     sdk_offer_log_entry log[SVC_LOG_MAX];
     size_t log_start, log_n;
@@ -145,4 +151,9 @@ void svc_check_backend(const sdk_service *s, const sdk_spec *spec, sdk_errors *e
 void svc_recheck_vetoes(sdk_service *s);
 /* Revive when a step not seen last cycle became a candidate; suppress when idle (§8.2). */
 void svc_update_offer_interest(sdk_service *s);
+/* Stores the statuses held back from the current run in one transaction and then sends their
+ * acknowledgements (see sdk_service_defer_interest). Returns 0, or the commit's error (then
+ * nothing of it is acknowledged). Also runs before every other commit through the state. */
+int svc_flush_statuses(sdk_service *s);
+void svc_drop_held_statuses(sdk_service *s);
 #endif

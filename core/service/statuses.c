@@ -103,7 +103,109 @@ static bool weak_state(sdk_tstate st) {
            st == SDK_TSTATE_UNKNOWN || st == SDK_TSTATE_UNREACHABLE;
 }
 
+/* ---- statuses of a run, stored in one transaction (sdk_service_defer_interest) ---- */
+
+typedef struct svc_held_status {
+    char *task;
+    void *buf; /* the encoded TaskStatus */
+    size_t len;
+    bool ip;   /* also the "<task>:task-status" property */
+} svc_held_status;
+
+typedef struct svc_held_ack {
+    char *agent_id, *task_id;
+    void *uuid;
+    size_t uuid_len;
+} svc_held_ack;
+
+/* Holds the latest status of task (buf taken); an earlier one of the same run is replaced. */
+static void hold_status(sdk_service *s, const char *task, void *buf, size_t len, bool ip) {
+    size_t at = (size_t)(uintptr_t)sdk_strmap_get(&s->held_st_at, task);
+    if (at) {
+        svc_held_status *h = &s->held_st[at - 1];
+        free(h->buf);
+        h->buf = buf;
+        h->len = len;
+        h->ip = h->ip || ip;
+        return;
+    }
+    s->held_st = sdk_xrealloc(s->held_st, (s->n_held_st + 1) * sizeof *s->held_st);
+    svc_held_status *h = &s->held_st[s->n_held_st++];
+    *h = (svc_held_status){sdk_xstrdup(task), buf, len, ip};
+    sdk_strmap_put(&s->held_st_at, h->task, (void *)(uintptr_t)s->n_held_st);
+}
+
+static void hold_ack(sdk_service *s, const sdk_status_update *u) {
+    s->held_acks = sdk_xrealloc(s->held_acks, (s->n_held_acks + 1) * sizeof *s->held_acks);
+    svc_held_ack *a = &s->held_acks[s->n_held_acks++];
+    a->agent_id = sdk_xstrdup(u->agent_id);
+    a->task_id = sdk_xstrdup(u->task_id);
+    a->uuid = sdk_xmalloc(u->uuid_len);
+    memcpy(a->uuid, u->uuid, u->uuid_len);
+    a->uuid_len = u->uuid_len;
+}
+
+static void free_held(svc_held_status *st, size_t n_st, svc_held_ack *acks, size_t n_acks) {
+    for (size_t i = 0; i < n_st; i++) {
+        free(st[i].task);
+        free(st[i].buf);
+    }
+    free(st);
+    for (size_t i = 0; i < n_acks; i++) {
+        free(acks[i].agent_id);
+        free(acks[i].task_id);
+        free(acks[i].uuid);
+    }
+    free(acks);
+}
+
+int svc_flush_statuses(sdk_service *s) {
+    if (!s->n_held_st && !s->n_held_acks) return 0;
+    /* Taken out first: the commit below runs the state's before-commit hook, i.e. this. */
+    svc_held_status *st = s->held_st;
+    svc_held_ack *acks = s->held_acks;
+    size_t n_st = s->n_held_st, n_acks = s->n_held_acks;
+    s->held_st = NULL;
+    s->held_acks = NULL;
+    s->n_held_st = s->n_held_acks = 0;
+    sdk_strmap_clear(&s->held_st_at);
+    int rc = 0;
+    if (n_st) {
+        sdk_state_txn *t = sdk_state_txn_new(s->state);
+        for (size_t i = 0; i < n_st && !rc; i++) {
+            rc = sdk_state_txn_put_task_status(t, st[i].task, st[i].buf, st[i].len);
+            if (!rc && st[i].ip) {
+                char *key = sdk_asprintf_new("%s:task-status", st[i].task);
+                rc = sdk_state_txn_put_property(t, key, st[i].buf, st[i].len);
+                free(key);
+            }
+        }
+        sdk_errors e;
+        sdk_errors_init(&e);
+        if (!rc) rc = sdk_state_txn_commit(t, &e);
+        sdk_state_txn_free(t);
+        if (rc)
+            SDK_ERROR("tasks", "storing %zu status update(s) failed: %s; none is acknowledged, Mesos sends them again",
+                      n_st, e.n ? e.msgs[0] : "?");
+        sdk_errors_free(&e);
+    }
+    for (size_t i = 0; i < n_acks && !rc; i++)
+        s->drv->acknowledge(s->dctx, acks[i].agent_id, acks[i].task_id, acks[i].uuid, acks[i].uuid_len);
+    free_held(st, n_st, acks, n_acks);
+    return rc;
+}
+
+void svc_drop_held_statuses(sdk_service *s) {
+    if (s->n_held_st) SDK_DEBUG("tasks", "%zu status update(s) not stored nor acknowledged", s->n_held_st);
+    free_held(s->held_st, s->n_held_st, s->held_acks, s->n_held_acks);
+    s->held_st = NULL;
+    s->held_acks = NULL;
+    s->n_held_st = s->n_held_acks = 0;
+    sdk_strmap_free(&s->held_st_at);
+}
+
 void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
+    bool ack_held = false; /* the acknowledgement waits for the grouped commit */
     if ((unsigned)u->state < 14) s->m.task_status[u->state]++;
     sdk_task_rec *r = svc_find_task_id(s, u->task_id);
     reconciled(s, u->task_id);
@@ -132,7 +234,22 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
      * transactions before the first offer is used). */
     bool repeat = !(u->uuid && u->uuid_len) && r->has_status && r->state == u->state && r->ready == ready &&
                   u->state != SDK_TSTATE_GONE_BY_OPERATOR && !(u->ip && *u->ip && (!r->ip || strcmp(r->ip, u->ip)));
-    if (!repeat) {
+    bool newly_failed = u->state == SDK_TSTATE_GONE_BY_OPERATOR && !r->permanently_failed;
+    if (!repeat && s->defer_interest && !newly_failed) {
+        /* Stored with the rest of the run's statuses when it settles. */
+        void *buf = NULL;
+        size_t len = 0;
+        if (sdk_taskstatus_encode_new(u, &buf, &len)) {
+            SDK_ERROR("tasks", "storing status of %s failed: encoding", r->name);
+            free(buf);
+            return;
+        }
+        hold_status(s, r->name, buf, len, u->ip && *u->ip);
+        if (u->uuid && u->uuid_len) {
+            hold_ack(s, u);
+            ack_held = true;
+        }
+    } else if (!repeat) {
         void *buf = NULL;
         size_t len = 0;
         sdk_state_txn *t = sdk_state_txn_new(s->state);
@@ -143,7 +260,6 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
             rc = sdk_state_txn_put_property(t, key, buf, len);
             free(key);
         }
-        bool newly_failed = u->state == SDK_TSTATE_GONE_BY_OPERATOR && !r->permanently_failed;
         if (!rc && newly_failed) {
             svc_task_set_label(r, "permanently-failed", "true");
             svc_index_dirty(s);
@@ -203,7 +319,8 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
         }
     }
 ack:
-    if (u->uuid && u->uuid_len) s->drv->acknowledge(s->dctx, u->agent_id, u->task_id, u->uuid, u->uuid_len);
+    if (u->uuid && u->uuid_len && !ack_held)
+        s->drv->acknowledge(s->dctx, u->agent_id, u->task_id, u->uuid, u->uuid_len);
     /* Only a status that ends a task or completes a step can make new work appear (a recovery,
      * the next step of a serial phase); the others cannot. The tick catches up on the rest. */
     if (sdk_tstate_terminal(u->state) || u->state == SDK_TSTATE_RUNNING) {
@@ -218,6 +335,7 @@ void sdk_service_defer_interest(sdk_service *s, bool on) {
 }
 
 void sdk_service_settle(sdk_service *s) {
+    svc_flush_statuses(s);
     if (!s->interest_stale) return;
     s->interest_stale = false;
     svc_update_offer_interest(s);

@@ -669,7 +669,7 @@ static bool is_event(const char *c) {
     return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "register") || !strcmp(c, "restart") ||
            !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strncmp(c, "update", 6) || !strcmp(c, "start") ||
            !strcmp(c, "answer") || !strcmp(c, "answer-reconcile") || !strcmp(c, "start-uninstall") ||
-           !strcmp(c, "continue-offers");
+           !strcmp(c, "continue-offers") || !strcmp(c, "events-done");
 }
 
 static int run_line(scn *s, char *line) {
@@ -760,6 +760,13 @@ static int run_line(scn *s, char *line) {
     else if (!strcmp(c, "status")) do_status(s, tok, n);
     else if (!strcmp(c, "answer")) { if (need_service(s)) answer_launched(s); }
     else if (!strcmp(c, "continue-offers")) { if (need_service(s)) sdk_service_continue_offers(s->svc); }
+    else if (!strcmp(c, "defer-events")) { if (need_service(s)) sdk_service_defer_interest(s->svc, true); }
+    else if (!strcmp(c, "events-done")) { if (need_service(s)) sdk_service_settle(s->svc); }
+    else if (!strcmp(c, "expect") && n > 1 && !strcmp(tok[1], "acks")) {
+        if (s->sim.act.n_ack != (size_t)(n > 2 ? atol(tok[2]) : 0))
+            fail(s, "expected %s acknowledgement(s) in the last event, got %zu", n > 2 ? tok[2] : "0",
+                 (size_t)s->sim.act.n_ack);
+    }
     else if (!strcmp(c, "expect") && n > 1 && !strcmp(tok[1], "commits")) {
         uint64_t got = s->store ? sdk_store_commits(s->store) - s->commits_before : 0;
         if (got != (uint64_t)(n > 2 ? atol(tok[2]) : 0))

@@ -10,6 +10,9 @@
 struct sdk_state {
     sdk_store *store;
     char *service;
+    void (*before_commit)(void *ud);
+    void *before_ud;
+    bool in_before; /* before_commit is running: its own commits do not call it again */
 };
 
 struct sdk_state_txn {
@@ -355,7 +358,20 @@ int sdk_state_txn_delete_property(sdk_state_txn *t, const char *key) {
     return 0;
 }
 
+void sdk_state_set_before_commit(sdk_state *st, void (*fn)(void *ud), void *ud) {
+    st->before_commit = fn;
+    st->before_ud = ud;
+}
+
+static void before_commit(sdk_state *st) {
+    if (!st->before_commit || st->in_before) return;
+    st->in_before = true;
+    st->before_commit(st->before_ud);
+    st->in_before = false;
+}
+
 int sdk_state_txn_commit(sdk_state_txn *t, sdk_errors *errs) {
+    before_commit(t->st);
     if (sdk_errors_any(&t->errs)) {
         if (errs) sdk_errors_extend(errs, &t->errs);
         return SDK_EINVAL;
@@ -409,6 +425,7 @@ int sdk_state_delete_task(sdk_state *st, const char *task, sdk_errors *errs) {
 }
 
 int sdk_state_wipe(sdk_state *st, sdk_errors *errs) {
+    before_commit(st);
     char **top = NULL;
     size_t n = 0;
     int rc = sdk_store_children_new(st->store, "", &top, &n, errs);

@@ -40,6 +40,12 @@ int sdk_state_open_new(sdk_store *store, const char *service_name, sdk_state **o
 void sdk_state_free(sdk_state *st);
 sdk_store *sdk_state_store(sdk_state *st);
 
+/* Registers fn (NULL: none) to run at the start of every commit through st (transactions,
+ * single-change helpers and wipe), except commits fn itself makes: an owner that holds writes
+ * back (to group them into one transaction) writes them there first, so every change reaches
+ * the store in the order it was made whichever code path makes the next one. */
+void sdk_state_set_before_commit(sdk_state *st, void (*fn)(void *ud), void *ud);
+
 /* ---- reads: *_new results are new buffers (free()); text results are NUL-terminated ---- */
 int sdk_state_framework_id_get_new(sdk_state *st, void **buf, size_t *len, sdk_errors *errs);
 int sdk_state_config_target_get_new(sdk_state *st, char **uuid, sdk_errors *errs);
