@@ -257,6 +257,7 @@ static void record_launches(sdk_service *s, matched *m, size_t n, sdk_offer *off
     sdk_state_txn *t = sdk_state_txn_new(s->state);
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) rc = txn_add_launch(s, t, &m[i].res);
+    if (!rc) s->launch_bytes = sdk_state_txn_bytes(t) / n;
     sdk_errors e;
     sdk_errors_init(&e);
     if (!rc) rc = sdk_state_txn_commit(t, &e);
@@ -664,13 +665,19 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
      * memory lives until its ACCEPT is sent, so a huge deploy goes out in bounded rounds. The
      * offers left unused are kept for the next round (sdk_service_hold_offers) or declined with
      * refuse 0, so that the master offers them again at once. */
+    /* With a store that takes transactions of a bounded size in one request (ZooKeeper), the
+     * batch also stops where its launches, at the size of the last batch's, would outgrow it:
+     * the cycle stays one ZooKeeper transaction, and the next round follows at once. */
+    size_t cap = s->max_launches, budget = sdk_store_request_budget(sdk_state_store(s->state));
+    if (budget && s->launch_bytes && budget / s->launch_bytes < cap)
+        cap = budget / s->launch_bytes ? budget / s->launch_bytes : 1;
     sdk_placement_view *view = build_view(s);
     matched *m = NULL;
     size_t n_m = 0;
     bool capped = false;
     for (size_t i = 0; i < nc && !capped; i++)
         if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, n, view, &m, &n_m))
-            capped = n_m >= s->max_launches;
+            capped = n_m >= cap;
     sdk_placement_view_free(view);
     free(c);
     record_launches(s, m, n_m, offers, pend);

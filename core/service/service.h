@@ -131,8 +131,9 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u);
  * runs turns deferral on and calls sdk_service_settle after each run: one decision per run,
  * with the same outcome. Turning deferral off settles at once.
  * Deferral also groups the writes of status updates: the statuses of a run are stored in ONE
- * state transaction when the run settles (or earlier, before any other write to the state, so
- * writes stay in order), and acknowledged only once stored. The service acts on each status at
+ * state transaction when the run settles (or earlier: before any other write to the state, so
+ * writes stay in order, and once a group reaches 32 KiB, so each stays one small ZooKeeper
+ * request), and acknowledged only once stored. The service acts on each status at
  * once; if the grouped commit fails, none of its updates is acknowledged, so Mesos sends them
  * again and they are stored then. */
 void sdk_service_defer_interest(sdk_service *s, bool on);

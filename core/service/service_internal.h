@@ -84,6 +84,7 @@ struct sdk_service {
     uint64_t interest_epoch;    /* revive rule: a candidate whose step mark != epoch - 1 is new */
     bool defer_interest;        /* status updates leave the interest check to sdk_service_settle */
     size_t max_launches;        /* per batch of offers */
+    size_t launch_bytes;        /* a launch's size in the state, as last recorded (0: none yet) */
     bool hold_offers;           /* a capped batch keeps its unused offers (see sdk_service_hold_offers) */
     sdk_offer *held;            /* offers kept for sdk_service_continue_offers, as received */
     size_t n_held;
@@ -91,6 +92,7 @@ struct sdk_service {
     /* statuses of the current run, stored together (see sdk_service_defer_interest) */
     struct svc_held_status *held_st; /* the latest status per task, encoded */
     size_t n_held_st;
+    size_t held_st_bytes;       /* their estimated size in a transaction */
     sdk_strmap held_st_at;      /* task name -> index + 1 in held_st */
     struct svc_held_ack *held_acks; /* acknowledgements owed once they are stored */
     size_t n_held_acks;

@@ -723,6 +723,9 @@ static int run_line(scn *s, char *line) {
             else if ((v = kv_val(tok[i], "factor"))) s->backoff.factor = atof(v);
             else if ((v = kv_val(tok[i], "max"))) s->backoff.max_s = atof(v);
         }
+    } else if (!strcmp(c, "request-budget")) {
+        if (s->store) sdk_store_set_request_budget(s->store, n > 1 ? (size_t)atol(tok[1]) : 0);
+        else fail(s, "request-budget needs a state store (after start)");
     } else if (!strcmp(c, "launch-cap")) {
         s->launch_cap = n > 1 ? (size_t)atol(tok[1]) : 0;
         s->hold_offers = n > 2 && !strcmp(tok[2], "hold");

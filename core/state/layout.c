@@ -358,6 +358,8 @@ int sdk_state_txn_delete_property(sdk_state_txn *t, const char *key) {
     return 0;
 }
 
+size_t sdk_state_txn_bytes(const sdk_state_txn *t) { return sdk_store_txn_bytes(t->txn); }
+
 void sdk_state_set_before_commit(sdk_state *st, void (*fn)(void *ud), void *ud) {
     st->before_commit = fn;
     st->before_ud = ud;

@@ -89,6 +89,9 @@ int sdk_state_txn_put_property(sdk_state_txn *t, const char *key, const void *bu
 int sdk_state_txn_delete_property(sdk_state_txn *t, const char *key);
 /* Commits; the txn stays valid (free it after). Returns 0 or the first failure. */
 int sdk_state_txn_commit(sdk_state_txn *t, sdk_errors *errs);
+/* The transaction's estimated size (sdk_store_txn_bytes), to compare with
+ * sdk_store_request_budget(sdk_state_store(st)). */
+size_t sdk_state_txn_bytes(const sdk_state_txn *t);
 
 /* ---- single-change helpers (a one-op txn each) ---- */
 int sdk_state_set_framework_id(sdk_state *st, const void *buf, size_t len, sdk_errors *errs);

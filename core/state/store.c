@@ -14,6 +14,7 @@ struct sdk_store {
     char *description;
     size_t max_value;
     uint64_t commits; /* transactions committed */
+    size_t request_budget;
 };
 
 struct sdk_store_txn {
@@ -152,6 +153,14 @@ int sdk_store_commit_ops(sdk_store *s, const sdk_store_op *ops, size_t n, sdk_er
 }
 
 uint64_t sdk_store_commits(const sdk_store *s) { return s->commits; }
+size_t sdk_store_request_budget(const sdk_store *s) { return s->request_budget; }
+void sdk_store_set_request_budget(sdk_store *s, size_t bytes) { s->request_budget = bytes; }
+
+size_t sdk_store_txn_bytes(const sdk_store_txn *t) {
+    size_t b = 0;
+    for (size_t i = 0; i < t->n; i++) b += 64 + strlen(t->ops[i].path) + t->ops[i].len;
+    return b;
+}
 
 int sdk_store_compact(sdk_store *s, sdk_errors *errs) {
     return s->vt->compact ? s->vt->compact(s->impl, errs) : 0;

@@ -95,8 +95,18 @@ int sdk_store_commit_ops(sdk_store *s, const sdk_store_op *ops, size_t n, sdk_er
 /* Transactions committed through this handle so far (a metric; empty ones do not count). */
 uint64_t sdk_store_commits(const sdk_store *s);
 
+/* The most bytes (sdk_store_txn_bytes) a transaction should hold to reach the backend as one
+ * request, or 0 when there is no such size. A bigger one is just as atomic but costs more: the
+ * ZooKeeper backend journals it over several requests, and a ZooKeeper server keeps its last
+ * 500 transactions in memory. Writers that can choose (an offer cycle's launches) stay under it.
+ * Backends set it at open. */
+size_t sdk_store_request_budget(const sdk_store *s);
+void sdk_store_set_request_budget(sdk_store *s, size_t bytes);
+
 /* A transaction under construction: owns copies of its paths and values. */
 typedef struct sdk_store_txn sdk_store_txn;
+/* Its estimated size in a request: paths, values and 64 bytes per operation. */
+size_t sdk_store_txn_bytes(const sdk_store_txn *t);
 sdk_store_txn *sdk_store_txn_new(void);
 void sdk_store_txn_free(sdk_store_txn *t);
 void sdk_store_txn_set(sdk_store_txn *t, const char *path, const void *val, size_t len);

@@ -1957,6 +1957,9 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
     pthread_mutex_unlock(&sh->mu);
     size_t max_value = o.max_value ? o.max_value : (size_t)64 << 20;
     *out = sdk_store_new(&zk_vtable, z, z->desc, max_value);
+    /* Half a request: a logical write may also create parent znodes, and each znode operation
+     * carries the root in its path. */
+    sdk_store_set_request_budget(*out, z->max_request / 2);
     SDK_INFO(MOD, "%s: opened (%zu nodes)%s", z->desc, z->cache.n, z->read_only ? " read-only" : "");
     return 0;
 fail:
