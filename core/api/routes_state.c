@@ -133,9 +133,11 @@ typedef struct metric {
     uint64_t value;
 } metric;
 
-/* Counters in a fixed order; task_status.* only once a status of that state was counted. */
-static size_t counters_new(const sdk_service_metrics *m, metric **out) {
-    metric *v = sdk_xcalloc(32, sizeof *v);
+/* Counters in a fixed order; task_status.* only once a status of that state was counted;
+ * state.zk.* only with the ZooKeeper backend. */
+static size_t counters_new(const sdk_api *api, metric **out) {
+    const sdk_service_metrics *m = sdk_service_get_metrics(api->svc);
+    metric *v = sdk_xcalloc(40, sizeof *v);
     size_t n = 0;
 #define C(nm, val) (v[n].name = sdk_xstrdup(nm), v[n++].value = (val))
     C("offers.received", m->offers_received);
@@ -150,6 +152,11 @@ static size_t counters_new(const sdk_service_metrics *m, metric **out) {
     C("operation.destroy", m->ops_destroy);
     C("operation.launch_group", m->ops_launch_group);
     C("operation.kill", m->kills);
+    C("state.transactions", sdk_store_commits(sdk_state_store(api->state)));
+    if (api->zk_stats) {
+        C("state.zk.write_requests", api->zk_stats->write_requests);
+        C("state.zk.write_bytes", api->zk_stats->write_bytes);
+    }
 #undef C
     for (int s = 0; s < 14; s++) {
         if (!m->task_status[s]) continue;
@@ -206,7 +213,7 @@ static void h_metrics(sdk_http_req *req, void *ud) {
         free(nm);
     }
     metric *c;
-    size_t nc = counters_new(sdk_service_get_metrics(api->svc), &c);
+    size_t nc = counters_new(api, &c);
     for (size_t i = 0; i < nc; i++)
         json_object_set_new(counters, c[i].name, json_pack("{s:I}", "count", (json_int_t)c[i].value));
     metrics_free(c, nc);
@@ -251,7 +258,7 @@ static void h_metrics_prom(sdk_http_req *req, void *ud) {
     sdk_buf b;
     sdk_buf_init(&b);
     metric *c;
-    size_t nc = counters_new(sdk_service_get_metrics(api->svc), &c);
+    size_t nc = counters_new(api, &c);
     for (size_t i = 0; i < nc; i++) prom_line(&b, c[i].name, "counter", (long long)c[i].value);
     metrics_free(c, nc);
     prom_line(&b, "is_suppressed", "gauge", sdk_service_is_suppressed(api->svc) ? 1 : 0);

@@ -26,6 +26,7 @@
 #include "core/plugin/plugin.h"
 #include "core/service/service.h"
 #include "core/state/layout.h"
+#include "core/state/store_zk.h"
 #include "core/util/err.h"
 
 /* Deepest path (in segments) routed to the plugin. */
@@ -41,6 +42,7 @@ typedef struct sdk_api_options {
      * or the validators refused the update (errors in errs). NULL: the route answers 404. */
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
+    const sdk_store_zk_stats *zk_stats; /* borrowed; the ZooKeeper store's, shown in /v1/metrics */
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -67,6 +69,7 @@ struct sdk_api {
     struct sdk_router *sdk_routes; /* the SDK routes alone, to tell 405 from 404 */
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
+    const sdk_store_zk_stats *zk_stats;
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {

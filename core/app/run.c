@@ -34,6 +34,7 @@
 typedef struct runner {
     sdk_loop *loop;
     sdk_store *store;
+    sdk_store_zk_stats zk_stats; /* with a zk:// state: its requests, for /v1/metrics */
     sdk_state *state;
     sdk_service *svc;
     sdk_mesos_client *client;
@@ -418,7 +419,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     int src;
     if (!strncmp(state_url, "zk://", 5)) {
         sdk_store_zk_options zo = {.service_name = spec->name, .loop = loop, .on_lost = on_state_lost,
-                                   .on_lost_ud = &r};
+                                   .on_lost_ud = &r, .stats = &r.zk_stats};
         src = sdk_store_zk_open(state_url, &zo, &r.store, &errs);
     } else {
         src = sdk_store_open_url(state_url, &r.store, &errs);
@@ -507,6 +508,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
+                          .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
                           .update_ud = &r};
     if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
