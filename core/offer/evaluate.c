@@ -638,7 +638,11 @@ static void push_op(sdk_eval_result *out, sdk_op_type t, const sdk_resource *r) 
     sdk_operation *op = &out->ops[out->n_ops++];
     memset(op, 0, sizeof *op);
     op->type = t;
-    if (r) sdk_resources_add(&op->resources, r);
+    if (r) { /* one resource: sized exactly (up to a thousand launches' operations wait for the ACCEPT) */
+        op->resources.v = sdk_xcalloc(1, sizeof *op->resources.v);
+        op->resources.cap = 1;
+        sdk_resources_add(&op->resources, r);
+    }
 }
 
 static void finish(sdk_ev *e, sdk_offer_outcome *oc, sdk_eval_result *out) {
