@@ -498,6 +498,42 @@ static int file_children(void *impl, const char *path, char ***names, size_t *n,
     return sdk_tree_children_new(&((file_store *)impl)->tree, path, names, n);
 }
 
+/* Encoded size of one op in a record payload (see put_op). */
+static uint64_t op_size(const sdk_store_op *op) {
+    uint64_t n = 1 + 4 + (uint64_t)strlen(op->path) + 1;
+    if (op->kind == SDK_STORE_SET) n += 4 + (uint64_t)op->len;
+    return n;
+}
+
+/* A commit's record is encoded and written in pieces of about ENC_CHUNK bytes: the payload after
+ * the header's place, then the header (its CRC covers the whole payload), then one fdatasync.
+ * A launch cycle commits a thousand TaskInfos in one transaction; encoding all of it at once held
+ * megabytes (and kept them as the reused buffer) for no gain. A torn write is a torn record, cut
+ * off as before. */
+#define ENC_CHUNK ((size_t)64 << 10)
+
+typedef struct {
+    int fd;
+    uint64_t off;  /* where the buffered bytes go */
+    uint32_t crc;
+    int err;       /* errno of the first failed write; 0 */
+} rec_writer;
+
+static void rec_flush(rec_writer *w, sdk_buf *b) {
+    if (b->len && !w->err) {
+        w->crc = crc32_update(w->crc, b->data, b->len);
+        if (write_all_at(w->fd, b->data, b->len, (off_t)w->off) != 0) w->err = errno ? errno : EIO;
+        w->off += b->len;
+    }
+    sdk_buf_reset(b);
+}
+
+/* The reused buffer keeps at most a chunk and a bit between commits. */
+static void enc_shrink(sdk_buf *b) {
+    if (b->cap > 2 * ENC_CHUNK) sdk_buf_free(b);
+    else sdk_buf_reset(b);
+}
+
 static int file_compact(void *impl, sdk_errors *errs) {
     file_store *f = impl;
     if (f->broken) {
@@ -520,7 +556,7 @@ static int file_compact(void *impl, sdk_errors *errs) {
     }
     int rc = write_file_atomic(f, f->snap_path, b->data, b->len, errs);
     size_t snap_len = b->len;
-    sdk_buf_reset(b);
+    enc_shrink(b);
     if (rc) return rc; /* the old snapshot and log still describe the state */
     f->gen++;
     rc = reset_log(f, f->gen, errs);
@@ -542,23 +578,42 @@ static int file_commit(void *impl, const sdk_store_op *ops, size_t n, sdk_errors
                                   "recover from the files", f->dir);
         return SDK_EIO;
     }
-    sdk_buf *b = &f->enc;
-    sdk_buf_reset(b);
-    size_t at = rec_begin(b);
-    put_u32(b, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) put_op(b, ops[i].kind, ops[i].path, ops[i].val, ops[i].len);
-    if (rec_end(b, at) != 0) {
-        if (errs) sdk_errors_addf(errs, "state: %s: transaction too large (%zu bytes)", f->dir, b->len);
+    uint64_t plen = 4;
+    for (size_t i = 0; i < n; i++) plen += op_size(&ops[i]);
+    if (plen > UINT32_MAX - REC_HDR) {
+        if (errs)
+            sdk_errors_addf(errs, "state: %s: transaction too large (%" PRIu64 " bytes)", f->dir,
+                            plen + REC_HDR);
         return SDK_EINVAL;
     }
     sdk_tree_undo undo;
     int rc = sdk_tree_apply(&f->tree, ops, n, &undo, errs);
     if (rc) return rc;
+    unsigned char h[REC_HDR];
+    uint32_t l = (uint32_t)plen;
+    h[0] = (unsigned char)l, h[1] = (unsigned char)(l >> 8), h[2] = (unsigned char)(l >> 16),
+    h[3] = (unsigned char)(l >> 24);
+    rec_writer w = {.fd = f->log_fd, .off = f->log_size + REC_HDR, .crc = crc32_update(0, h, 4)};
+    sdk_buf *b = &f->enc;
+    sdk_buf_reset(b);
+    put_u32(b, (uint32_t)n);
+    for (size_t i = 0; i < n && !w.err; i++) {
+        put_op(b, ops[i].kind, ops[i].path, ops[i].val, ops[i].len);
+        if (b->len >= ENC_CHUNK) rec_flush(&w, b);
+    }
+    rec_flush(&w, b);
+    enc_shrink(b);
     const char *what = "write";
-    if (write_all_at(f->log_fd, b->data, b->len, (off_t)f->log_size) != 0) goto fail;
+    if (w.err) {
+        errno = w.err;
+        goto fail;
+    }
+    h[4] = (unsigned char)w.crc, h[5] = (unsigned char)(w.crc >> 8), h[6] = (unsigned char)(w.crc >> 16),
+    h[7] = (unsigned char)(w.crc >> 24);
+    if (write_all_at(f->log_fd, h, REC_HDR, (off_t)f->log_size) != 0) goto fail;
     what = "fdatasync";
     if (!f->no_sync && fdatasync(f->log_fd) != 0) goto fail;
-    f->log_size += b->len;
+    f->log_size += REC_HDR + plen;
     sdk_tree_undo_free(&undo);
     if (f->log_size > f->compact_bytes) {
         sdk_errors cerr;
