@@ -153,7 +153,17 @@ static void offer_ops_take(offer_ops *p, sdk_eval_result *res) {
     res->n_ops = 0;
 }
 
-/* Sends the operations gathered on one offer (they were recorded first) and counts them. */
+/* A recorded LAUNCH_GROUP's task descriptions and executor were moved into the task records
+ * (apply_launch), the operation only borrowing them for its ACCEPT: drop them from it, so that
+ * freeing the operation frees only its own arrays. */
+static void forget_moved(sdk_operation *op) {
+    if (op->n_tasks) memset(op->tasks, 0, op->n_tasks * sizeof *op->tasks);
+    op->n_tasks = 0;
+    if (op->executor) memset(op->executor, 0, sizeof *op->executor);
+}
+
+/* Sends the operations gathered on one offer (they were recorded first: every LAUNCH_GROUP among
+ * them borrows its tasks from the task records) and counts them. */
 static void send_offer_ops(sdk_service *s, const sdk_offer *offer, offer_ops *p) {
     s->drv->accept(s->dctx, offer, p->ops, p->n, SDK_ACCEPT_REFUSE_S);
     sdk_crash_point("after-accept");
@@ -165,6 +175,7 @@ static void send_offer_ops(sdk_service *s, const sdk_offer *offer, offer_ops *p)
         case SDK_OP_DESTROY: s->m.ops_destroy++; break;
         case SDK_OP_LAUNCH_GROUP: s->m.ops_launch_group++; break;
         }
+        if (p->ops[i].type == SDK_OP_LAUNCH_GROUP) forget_moved(&p->ops[i]);
         sdk_operation_free_contents(&p->ops[i]);
     }
     free(p->ops);
@@ -223,8 +234,11 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
         } else {
             r = svc_add_task(s);
         }
-        sdk_task_desc_copy(&r->desc, &lg->tasks[i]); /* the operation is sent after the cycle */
-        executor_copy(&r->exec, lg->executor);
+        /* Moved, not copied: the LAUNCH_GROUP still reads them when its ACCEPT goes out at the end
+         * of this cycle, and then forgets them (send_offer_ops). */
+        r->desc = lg->tasks[i];
+        if (i == 0) r->exec = *lg->executor;
+        else executor_copy(&r->exec, lg->executor);
         r->has_status = false;
         r->ready = false;
         r->never_launched = false;
