@@ -368,6 +368,9 @@ static bool start_call(sdk_mesos_client *c, call_ctx *k) {
     curl_easy_setopt(k->easy, CURLOPT_POST, 1L);
     curl_easy_setopt(k->easy, CURLOPT_POSTFIELDS, k->body);
     curl_easy_setopt(k->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)k->len);
+    /* The smallest upload buffer curl takes (default 64 KiB): up to MAX_CALLS_IN_FLIGHT calls
+     * run at once, each with its own, and an ACCEPT's body is already in memory */
+    curl_easy_setopt(k->easy, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
     curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, k->hdrs);
     curl_easy_setopt(k->easy, CURLOPT_WRITEFUNCTION, call_write);
     curl_easy_setopt(k->easy, CURLOPT_WRITEDATA, k);
