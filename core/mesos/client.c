@@ -409,31 +409,44 @@ static void pump_calls(sdk_mesos_client *c) {
     }
 }
 
+static void queue_body(sdk_mesos_client *c, uint8_t *body, size_t len, const char *what);
+
+/* True (and counted and logged as dropped) when a call cannot be sent now. */
+static bool not_subscribed(sdk_mesos_client *c, const char *what) {
+    if (c->state == ST_SUBSCRIBED && c->stream_id) return false;
+    c->m.calls_dropped++;
+    SDK_WARN(MOD, "%s: not sent, not subscribed to a master%s", what,
+             c->state == ST_STOPPED ? " (client stopped)" : "");
+    return true;
+}
+
 /* Sends call (borrowed; framework_id is filled here), in order after the calls already waiting.
  * what names it in logs. */
 static int send_call(sdk_mesos_client *c, Call *call, const char *what) {
-    if (c->state != ST_SUBSCRIBED || !c->stream_id) {
-        c->m.calls_dropped++;
-        SDK_WARN(MOD, "%s: not sent, not subscribed to a master%s", what,
-                 c->state == ST_STOPPED ? " (client stopped)" : "");
-        return SDK_ESTATE;
-    }
+    if (not_subscribed(c, what)) return SDK_ESTATE;
     Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
     fid.value = c->framework_id;
     call->framework_id = &fid;
+    size_t len = mesos__v1__scheduler__call__get_packed_size(call);
+    uint8_t *body = sdk_xmalloc(len ? len : 1);
+    mesos__v1__scheduler__call__pack(call, body);
+    call->framework_id = NULL;
+    queue_body(c, body, len, what);
+    return 0;
+}
+
+/* Queues a packed call (body TAKEN) behind the calls already waiting. */
+static void queue_body(sdk_mesos_client *c, uint8_t *body, size_t len, const char *what) {
     call_ctx *k = sdk_xcalloc(1, sizeof *k);
     k->c = c;
     k->what = sdk_xstrdup(what);
     sdk_buf_init(&k->resp);
-    k->len = mesos__v1__scheduler__call__get_packed_size(call);
-    k->body = sdk_xmalloc(k->len ? k->len : 1);
-    mesos__v1__scheduler__call__pack(call, k->body);
-    call->framework_id = NULL;
+    k->len = len;
+    k->body = body;
     if (c->waiting_tail) c->waiting_tail->next = k;
     else c->waiting = k;
     c->waiting_tail = k;
     pump_calls(c);
-    return 0;
 }
 
 /* ------------------------------------------------------------------ stream: teardown */
@@ -1106,6 +1119,98 @@ int sdk_mesos_client_accept(sdk_mesos_client *c, const sdk_offer *offer, const s
     return rc;
 }
 
+/* protobuf-c output straight into an sdk_buf */
+typedef struct buf_sink {
+    ProtobufCBuffer base;
+    sdk_buf *b;
+} buf_sink;
+
+static void buf_sink_append(ProtobufCBuffer *pb, size_t len, const uint8_t *data) {
+    sdk_buf_append(((buf_sink *)pb)->b, data, len);
+}
+
+static void put_varint(sdk_buf *b, uint64_t v) {
+    unsigned char x[10];
+    size_t n = 0;
+    do {
+        x[n] = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v) x[n] |= 0x80;
+        n++;
+    } while (v);
+    sdk_buf_append(b, x, n);
+}
+
+#define TAG_LEN(field) ((uint64_t)(field) << 3 | 2) /* a length-delimited field's key */
+
+int sdk_mesos_client_pack_ops(sdk_mesos_client *c, const sdk_offer *offer, const sdk_operation *ops,
+                              size_t n_ops, sdk_buf *out) {
+    if (!offer || !offer->id || (n_ops && !ops)) return SDK_EINVAL;
+    size_t at = out->len;
+    buf_sink sink = {{buf_sink_append}, out};
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = 0;
+    for (size_t i = 0; i < n_ops && !rc; i++) {
+        Mesos__V1__Offer__Operation *pb = NULL;
+        rc = sdk_mesos_operation_pb_new(&ops[i], offer->agent_id, c->framework_id, &pb, &e);
+        if (rc) {
+            sdk_errors_addf(&e, "(operation %zu of %zu)", i + 1, n_ops);
+            break;
+        }
+        put_varint(out, TAG_LEN(2)); /* Call.Accept.operations */
+        put_varint(out, protobuf_c_message_get_packed_size(&pb->base));
+        protobuf_c_message_pack_to_buffer(&pb->base, &sink.base);
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+    }
+    if (rc) {
+        SDK_ERROR(MOD, "ACCEPT of offer %s not sent: %s %s; declining the offer instead", offer->id,
+                  e.n ? e.msgs[0] : "?", e.n > 1 ? e.msgs[e.n - 1] : "");
+        out->len = at;
+        if (out->data) out->data[at] = 0;
+    }
+    sdk_errors_free(&e);
+    return rc ? SDK_EINVAL : 0;
+}
+
+int sdk_mesos_client_accept_packed(sdk_mesos_client *c, const sdk_offer *offer, const void *ops_pb, size_t len,
+                                   const char *summary, double refuse_s) {
+    if (!offer || !offer->id || (len && !ops_pb)) return SDK_EINVAL;
+    offers_remove(c, offer->id);
+    char *what = sdk_asprintf_new("ACCEPT offer %s [%s]", offer->id, summary ? summary : "");
+    if (not_subscribed(c, what)) {
+        free(what);
+        return SDK_ESTATE;
+    }
+    Mesos__V1__OfferID oid = MESOS__V1__OFFER_ID__INIT, *oids[1] = {&oid};
+    oid.value = offer->id;
+    Mesos__V1__Filters f = filters_for(refuse_s);
+    Mesos__V1__Scheduler__Call__Accept a = MESOS__V1__SCHEDULER__CALL__ACCEPT__INIT;
+    a.n_offer_ids = 1;
+    a.offer_ids = oids;
+    a.filters = &f;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    fid.value = c->framework_id;
+    Call call = MESOS__V1__SCHEDULER__CALL__INIT;
+    call.has_type = 1;
+    call.type = MESOS__V1__SCHEDULER__CALL__TYPE__ACCEPT;
+    call.framework_id = &fid;
+    /* The Call without its accept field, then that field: the Accept's offer id and filters
+     * followed by the operations as packed (repeated fields may come in any order around others) */
+    sdk_buf body;
+    sdk_buf_init(&body);
+    buf_sink sink = {{buf_sink_append}, &body};
+    mesos__v1__scheduler__call__pack_to_buffer(&call, &sink.base);
+    put_varint(&body, TAG_LEN(4)); /* Call.accept */
+    put_varint(&body, protobuf_c_message_get_packed_size(&a.base) + len);
+    protobuf_c_message_pack_to_buffer(&a.base, &sink.base);
+    if (len) sdk_buf_append(&body, ops_pb, len);
+    size_t blen = body.len;
+    queue_body(c, (uint8_t *)body.data, blen, what);
+    free(what);
+    return 0;
+}
+
 int sdk_mesos_client_kill(sdk_mesos_client *c, const char *task_id, const char *agent_id) {
     if (!task_id || !*task_id) return SDK_EINVAL;
     Mesos__V1__TaskID tid = MESOS__V1__TASK_ID__INIT;
@@ -1209,6 +1314,13 @@ int sdk_mesos_client_teardown(sdk_mesos_client *c) {
 static void drv_accept(void *ctx, const sdk_offer *offer, const sdk_operation *ops, size_t n_ops, double refuse_s) {
     sdk_mesos_client_accept(ctx, offer, ops, n_ops, refuse_s);
 }
+static int drv_pack_ops(void *ctx, const sdk_offer *offer, const sdk_operation *ops, size_t n_ops, sdk_buf *out) {
+    return sdk_mesos_client_pack_ops(ctx, offer, ops, n_ops, out);
+}
+static void drv_accept_packed(void *ctx, const sdk_offer *offer, const void *ops_pb, size_t len,
+                              const char *summary, double refuse_s) {
+    sdk_mesos_client_accept_packed(ctx, offer, ops_pb, len, summary, refuse_s);
+}
 static void drv_decline(void *ctx, const sdk_offer *offer, double refuse_s) {
     sdk_mesos_client_decline(ctx, offer, refuse_s);
 }
@@ -1228,6 +1340,8 @@ static void drv_teardown(void *ctx) { sdk_mesos_client_teardown(ctx); }
 
 static const sdk_driver mesos_driver = {
     .accept = drv_accept,
+    .pack_ops = drv_pack_ops,
+    .accept_packed = drv_accept_packed,
     .decline = drv_decline,
     .kill = drv_kill,
     .revive = drv_revive,

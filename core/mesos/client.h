@@ -47,6 +47,7 @@
 #include "core/offer/offer.h"
 #include "core/service/service.h"
 #include "core/util/err.h"
+#include "core/util/str.h"
 
 /* Two weeks, as dcos-commons. */
 #define SDK_MESOS_FAILOVER_TIMEOUT_S 1209600.0
@@ -121,6 +122,16 @@ void sdk_mesos_client_free(sdk_mesos_client *c);
  * cannot be encoded nothing is accepted and the offer is declined (refuse_s) instead. */
 int sdk_mesos_client_accept(sdk_mesos_client *c, const sdk_offer *offer, const sdk_operation *ops, size_t n_ops,
                             double refuse_s);
+/* The same in two steps, so that a caller gathering many launches on one offer keeps them
+ * packed rather than as structures: pack_ops appends ops (as mesos.v1 Offer.Operation messages,
+ * each a length-delimited Call.Accept.operations field) to out, or returns SDK_EINVAL (logged;
+ * out unchanged) when one cannot be encoded, and the caller then declines the offer instead;
+ * accept_packed sends one ACCEPT of the offer with what was packed, summary (the operations'
+ * types) naming it in the log. */
+int sdk_mesos_client_pack_ops(sdk_mesos_client *c, const sdk_offer *offer, const sdk_operation *ops,
+                              size_t n_ops, sdk_buf *out);
+int sdk_mesos_client_accept_packed(sdk_mesos_client *c, const sdk_offer *offer, const void *ops_pb, size_t len,
+                                   const char *summary, double refuse_s);
 int sdk_mesos_client_decline(sdk_mesos_client *c, const sdk_offer *offer, double refuse_s);
 int sdk_mesos_client_kill(sdk_mesos_client *c, const char *task_id, const char *agent_id);
 /* Rate-limited; returns 0 when sent or deferred. */

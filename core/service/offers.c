@@ -137,9 +137,25 @@ static bool kill_conflicting(sdk_service *s, const sdk_pod_spec *pod, const sdk_
 typedef struct offer_ops {
     sdk_operation *ops;
     size_t n, cap;
+    /* With a driver that packs (sdk_driver.pack_ops), the operations instead, packed as each
+     * launch is matched (the structures are freed at once), their types for the log and the
+     * metrics, and whether one could not be packed (the offer is then declined). */
+    sdk_buf packed, summary;
+    size_t n_type[SDK_OP_LAUNCH_GROUP + 1];
+    bool pack_failed;
     size_t launches;         /* launches matched on the offer this cycle */
     bool sent;               /* accepted: the offer is gone */
 } offer_ops;
+
+static bool offer_ops_any(const offer_ops *p) { return p->n || p->packed.len || p->pack_failed; }
+
+/* Forgets what was packed (a failed record: nothing of the cycle may be sent). */
+static void offer_ops_unpack(offer_ops *p) {
+    sdk_buf_free(&p->packed);
+    sdk_buf_free(&p->summary);
+    memset(p->n_type, 0, sizeof p->n_type);
+    p->pack_failed = false;
+}
 
 static void offer_ops_take(offer_ops *p, sdk_eval_result *res) {
     if (p->n + res->n_ops > p->cap) {
@@ -165,6 +181,19 @@ static void forget_moved(sdk_operation *op) {
 /* Sends the operations gathered on one offer (they were recorded first: every LAUNCH_GROUP among
  * them borrows its tasks from the task records) and counts them. */
 static void send_offer_ops(sdk_service *s, const sdk_offer *offer, offer_ops *p) {
+    if (p->packed.len || p->pack_failed) {
+        if (p->pack_failed) s->drv->decline(s->dctx, offer, SDK_ACCEPT_REFUSE_S);
+        else s->drv->accept_packed(s->dctx, offer, p->packed.data, p->packed.len, p->summary.data, SDK_ACCEPT_REFUSE_S);
+        sdk_crash_point("after-accept");
+        s->m.ops_reserve += p->n_type[SDK_OP_RESERVE];
+        s->m.ops_unreserve += p->n_type[SDK_OP_UNRESERVE];
+        s->m.ops_create += p->n_type[SDK_OP_CREATE];
+        s->m.ops_destroy += p->n_type[SDK_OP_DESTROY];
+        s->m.ops_launch_group += p->n_type[SDK_OP_LAUNCH_GROUP];
+        offer_ops_unpack(p);
+        p->sent = true;
+        return;
+    }
     s->drv->accept(s->dctx, offer, p->ops, p->n, SDK_ACCEPT_REFUSE_S);
     sdk_crash_point("after-accept");
     for (size_t i = 0; i < p->n; i++) {
@@ -188,7 +217,29 @@ typedef struct matched {
     sdk_step *st;
     size_t oi;           /* the offer */
     sdk_eval_result res; /* operations and tasks (owned) */
+    bool packed;         /* its operations are packed into the offer's ACCEPT; res keeps only the
+                          * LAUNCH_GROUP, for the record */
 } matched;
+
+/* Packs a matched launch's operations into its offer's ACCEPT (see offer_ops) and frees all but
+ * its LAUNCH_GROUP, whose tasks the record still needs. */
+static void pack_launch(sdk_service *s, offer_ops *p, const sdk_offer *offer, sdk_eval_result *res) {
+    for (size_t i = 0; i < res->n_ops; i++) {
+        p->n_type[res->ops[i].type]++;
+        if (p->summary.len) sdk_buf_putc(&p->summary, ' ');
+        sdk_buf_puts(&p->summary, sdk_op_type_name(res->ops[i].type));
+    }
+    if (!p->pack_failed && s->drv->pack_ops(s->dctx, offer, res->ops, res->n_ops, &p->packed)) {
+        p->pack_failed = true;
+        sdk_buf_free(&p->packed);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < res->n_ops; i++) {
+        if (res->ops[i].type == SDK_OP_LAUNCH_GROUP) res->ops[k++] = res->ops[i];
+        else sdk_operation_free_contents(&res->ops[i]);
+    }
+    res->n_ops = k;
+}
 
 /* Adds what a matched launch stores to the cycle's transaction: the TaskInfo of every task it
  * launches, and of the siblings on its resource set not yet known. */
@@ -266,7 +317,8 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
  * hands each launch's operations to its offer's ACCEPT. When the commit fails nothing is
  * recorded, nothing changes and nothing is sent: the steps stay as they were and the offers are
  * declined. Frees the matched launches. */
-static void record_launches(sdk_service *s, matched *m, size_t n, sdk_offer *offers, offer_ops *pend) {
+static void record_launches(sdk_service *s, matched *m, size_t n, sdk_offer *offers, offer_ops *pend,
+                            size_t n_offers) {
     if (!n) return;
     sdk_state_txn *t = sdk_state_txn_new(s->state);
     int rc = 0;
@@ -279,11 +331,16 @@ static void record_launches(sdk_service *s, matched *m, size_t n, sdk_offer *off
     if (rc) {
         SDK_ERROR("offers", "recording %zu launch(es) (%s%s) failed, nothing sent: %s", n, m[0].st->name,
                   n > 1 ? ", ..." : "", e.n ? e.msgs[0] : "encoding error");
+        for (size_t i = 0; i < n_offers; i++) offer_ops_unpack(&pend[i]);
     } else {
         sdk_crash_point("after-record");
         for (size_t i = 0; i < n; i++) {
             apply_launch(s, m[i].st, &offers[m[i].oi], &m[i].res);
-            offer_ops_take(&pend[m[i].oi], &m[i].res);
+            if (!m[i].packed) {
+                offer_ops_take(&pend[m[i].oi], &m[i].res);
+                continue;
+            }
+            for (size_t k = 0; k < m[i].res.n_ops; k++) forget_moved(&m[i].res.ops[k]); /* sent packed */
         }
     }
     sdk_errors_free(&e);
@@ -401,9 +458,12 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
                         view_add(view, op->tasks[k].name, st->pod_type, offers[oi].hostname, &op->tasks[k]);
                 }
             }
+            bool packed = s->drv->pack_ops && s->drv->accept_packed;
+            if (packed) pack_launch(s, &pend[oi], &offers[oi], &res);
             *m = sdk_xrealloc(*m, (*n_m + 1) * sizeof **m);
             (*m)[*n_m].st = st;
             (*m)[*n_m].oi = oi;
+            (*m)[*n_m].packed = packed;
             (*m)[(*n_m)++].res = res;
             memset(&res, 0, sizeof res); /* owned by the list now */
         } else {
@@ -697,10 +757,10 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
             capped = n_m >= cap;
     sdk_placement_view_free(view);
     free(c);
-    record_launches(s, m, n_m, offers, pend);
+    record_launches(s, m, n_m, offers, pend, n);
     free(m);
     for (size_t i = 0; i < n; i++)
-        if (pend[i].n) send_offer_ops(s, &in[i], &pend[i]);
+        if (offer_ops_any(&pend[i])) send_offer_ops(s, &in[i], &pend[i]);
 
     /* Garbage-collect reservations nobody claims (during an uninstall: nothing is claimed);
      * decline what is left. */

@@ -20,6 +20,7 @@
 #include "core/spec/spec.h"
 #include "core/state/layout.h"
 #include "core/util/err.h"
+#include "core/util/str.h"
 
 /* Refuse durations for DECLINE (sdk-behaviour.md §8.1). */
 #define SDK_DECLINE_SHORT_S 5.0
@@ -45,6 +46,15 @@ typedef struct sdk_driver {
                         size_t uuid_len);
     /* Removes the framework from the master (uninstall, last step). */
     void (*teardown)(void *ctx);
+    /* Optional, both or neither. pack_ops appends the operations for an ACCEPT of offer to out
+     * in the driver's wire form, or fails (nothing appended; the offer is then declined with
+     * refuse 0 instead of accepted); accept_packed sends what was packed for the offer, summary
+     * naming the operations for logs. With them, an offer cycle keeps each matched launch's
+     * operations packed (a few KB) instead of as structures until its ACCEPTs go out. */
+    int (*pack_ops)(void *ctx, const sdk_offer *offer, const sdk_operation *ops, size_t n_ops,
+                    sdk_buf *out);
+    void (*accept_packed)(void *ctx, const sdk_offer *offer, const void *ops_pb, size_t len,
+                          const char *summary, double refuse_s);
 } sdk_driver;
 
 /* One TaskStatus as the service needs it (the Mesos layer fills it from mesos.v1.TaskStatus). */

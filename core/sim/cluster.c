@@ -310,6 +310,7 @@ static void d_ack(void *ctx, const char *agent, const char *task, const void *uu
     ((sdk_sim_cluster *)ctx)->act.n_ack++;
 }
 static void d_teardown(void *ctx) { ((sdk_sim_cluster *)ctx)->act.n_teardown++; }
+/* No pack_ops: the simulation reads the accepted operations as structures. */
 static const sdk_driver sim_driver = {d_accept, d_decline, d_kill, d_revive, d_suppress, d_reconcile, d_ack,
-                                      d_teardown};
+                                      d_teardown, NULL, NULL};
 const sdk_driver *sdk_sim_driver(void) { return &sim_driver; }

@@ -315,6 +315,7 @@ typedef struct rec {
     bool last_had_uuid;
     sdk_mesos_client *client;
     bool act_on_offers;   /* decline offer 0, accept offer 1 */
+    bool accept_packed;   /* ... through pack_ops + accept_packed, as the service does */
     bool ack_statuses;    /* behave like the service: ACK when there is a uuid */
 } rec;
 static rec R;
@@ -336,7 +337,16 @@ static void cb_offers(void *ud, const sdk_offer *o, size_t n) {
         sdk_mesos_client_driver()->decline(R.client, &o[0], SDK_DECLINE_LONG_S);
         size_t nops;
         sdk_operation *ops = test_ops_new(o[1].agent_id, &nops);
-        sdk_mesos_client_driver()->accept(R.client, &o[1], ops, nops, SDK_DECLINE_SHORT_S);
+        const sdk_driver *d = sdk_mesos_client_driver();
+        if (!R.accept_packed) {
+            d->accept(R.client, &o[1], ops, nops, SDK_DECLINE_SHORT_S);
+        } else { /* one operation at a time, as launches are matched */
+            sdk_buf packed;
+            sdk_buf_init(&packed);
+            for (size_t i = 0; i < nops; i++) CHECK_INT(d->pack_ops(R.client, &o[1], &ops[i], 1, &packed), 0);
+            d->accept_packed(R.client, &o[1], packed.data, packed.len, "RESERVE LAUNCH_GROUP", SDK_DECLINE_SHORT_S);
+            sdk_buf_free(&packed);
+        }
         test_ops_free(ops, nops);
     }
 }
@@ -745,6 +755,38 @@ static void test_subscribe_offers_updates_calls(void) {
             }
         }
     }
+
+    /* The same operations packed as they are matched, then sent: the same ACCEPT on the wire */
+    R.accept_packed = true;
+    R.offers_events = 0;
+    send_offers(&m);
+    CHECK(run_until(l, c_offers, NULL, 2000));
+    cnt_arg acc2 = {&m, MESOS__V1__SCHEDULER__CALL__TYPE__ACCEPT, 2};
+    CHECK(run_until(l, c_count, &acc2, 2000));
+    fm_req *a2 = fm_nth(&m, MESOS__V1__SCHEDULER__CALL__TYPE__ACCEPT, 1);
+    if (a && a2) {
+        CHECK(a2->call->framework_id && !strcmp(a2->call->framework_id->value, "M-0000"));
+        Mesos__V1__Scheduler__Call__Accept *x = a->call->accept, *y = a2->call->accept;
+        CHECK(y != NULL);
+        if (y) {
+            CHECK_STR(y->offer_ids[0]->value, "O-2");
+            CHECK_INT(y->n_offer_ids, 1);
+            CHECK(y->filters && y->filters->refuse_seconds == 5.0);
+            CHECK_INT(y->n_operations, x->n_operations);
+            for (size_t i = 0; i < x->n_operations && i < y->n_operations; i++) {
+                size_t lx = protobuf_c_message_get_packed_size(&x->operations[i]->base);
+                size_t ly = protobuf_c_message_get_packed_size(&y->operations[i]->base);
+                CHECK_INT(lx, ly);
+                uint8_t *bx = sdk_xmalloc(lx + 1), *by = sdk_xmalloc(ly + 1);
+                protobuf_c_message_pack(&x->operations[i]->base, bx);
+                protobuf_c_message_pack(&y->operations[i]->base, by);
+                CHECK(lx == ly && !memcmp(bx, by, lx));
+                free(bx);
+                free(by);
+            }
+        }
+    }
+    R.accept_packed = false;
 
     /* UPDATE with and without uuid: only the first is acknowledged */
     send_update(&m, "task-a", true);
