@@ -107,9 +107,10 @@ static bool weak_state(sdk_tstate st) {
 
 typedef struct svc_held_status {
     char *task;
-    void *buf; /* the encoded TaskStatus */
+    void *buf;    /* the latest encoded TaskStatus */
     size_t len;
-    bool ip;   /* also the "<task>:task-status" property */
+    void *ip_buf; /* the latest one that carried an IP, for the "<task>:task-status" property; or NULL */
+    size_t ip_len;
 } svc_held_status;
 
 typedef struct svc_held_ack {
@@ -119,30 +120,35 @@ typedef struct svc_held_ack {
 } svc_held_ack;
 
 /* A group is stored early once it holds this much, so that its transaction stays one small
- * ZooKeeper request: a ZooKeeper server keeps its last 500 transactions in memory (for
- * followers that fall behind), so a stream of megabyte transactions costs it half a gigabyte of
- * heap (the test server, at 256 MB, ran out during a 10,000-pod deploy). */
+ * ZooKeeper request (a ZooKeeper server keeps its last 500 transactions in memory: see
+ * sdk_store_request_budget) and its acknowledgements are not held back for long. */
 #define SVC_STATUS_GROUP_BYTES (32u << 10)
 
-/* Holds the latest status of task (buf taken); an earlier one of the same run is replaced.
- * Returns whether the group is now big enough to be stored (svc_flush_statuses). */
+/* Holds the latest status of task (buf taken); an earlier one of the same run is replaced, and
+ * one that carried an IP (ip) also becomes the task's IP status. Returns whether the group is
+ * now big enough to be stored (svc_flush_statuses). */
 static bool hold_status(sdk_service *s, const char *task, void *buf, size_t len, bool ip) {
     size_t at = (size_t)(uintptr_t)sdk_strmap_get(&s->held_st_at, task);
+    svc_held_status *h;
     if (at) {
-        svc_held_status *h = &s->held_st[at - 1];
-        s->held_st_bytes += len;
+        h = &s->held_st[at - 1];
         free(h->buf);
-        h->buf = buf;
-        h->len = len;
-        h->ip = h->ip || ip;
     } else {
         s->held_st = sdk_xrealloc(s->held_st, (s->n_held_st + 1) * sizeof *s->held_st);
-        svc_held_status *h = &s->held_st[s->n_held_st++];
-        *h = (svc_held_status){sdk_xstrdup(task), buf, len, ip};
+        h = &s->held_st[s->n_held_st++];
+        *h = (svc_held_status){.task = sdk_xstrdup(task)};
         sdk_strmap_put(&s->held_st_at, h->task, (void *)(uintptr_t)s->n_held_st);
-        s->held_st_bytes += len + strlen(task) + 64; /* path and per-operation overhead */
     }
-    if (ip) s->held_st_bytes += len + strlen(task) + 64;
+    h->buf = buf;
+    h->len = len;
+    s->held_st_bytes += len + strlen(task) + 64; /* value, path and per-operation overhead */
+    if (ip) {
+        free(h->ip_buf);
+        h->ip_buf = sdk_xmalloc(len ? len : 1);
+        memcpy(h->ip_buf, buf, len);
+        h->ip_len = len;
+        s->held_st_bytes += len + strlen(task) + 64;
+    }
     return s->held_st_bytes >= SVC_STATUS_GROUP_BYTES;
 }
 
@@ -160,6 +166,7 @@ static void free_held(svc_held_status *st, size_t n_st, svc_held_ack *acks, size
     for (size_t i = 0; i < n_st; i++) {
         free(st[i].task);
         free(st[i].buf);
+        free(st[i].ip_buf);
     }
     free(st);
     for (size_t i = 0; i < n_acks; i++) {
@@ -186,9 +193,9 @@ int svc_flush_statuses(sdk_service *s) {
         sdk_state_txn *t = sdk_state_txn_new(s->state);
         for (size_t i = 0; i < n_st && !rc; i++) {
             rc = sdk_state_txn_put_task_status(t, st[i].task, st[i].buf, st[i].len);
-            if (!rc && st[i].ip) {
+            if (!rc && st[i].ip_buf) {
                 char *key = sdk_asprintf_new("%s:task-status", st[i].task);
-                rc = sdk_state_txn_put_property(t, key, st[i].buf, st[i].len);
+                rc = sdk_state_txn_put_property(t, key, st[i].ip_buf, st[i].ip_len);
                 free(key);
             }
         }

@@ -765,6 +765,15 @@ static int run_line(scn *s, char *line) {
     else if (!strcmp(c, "continue-offers")) { if (need_service(s)) sdk_service_continue_offers(s->svc); }
     else if (!strcmp(c, "defer-events")) { if (need_service(s)) sdk_service_defer_interest(s->svc, true); }
     else if (!strcmp(c, "events-done")) { if (need_service(s)) sdk_service_settle(s->svc); }
+    else if (!strcmp(c, "expect") && n > 3 && !strcmp(tok[1], "property-contains")) {
+        void *v = NULL;
+        size_t len = 0;
+        if (!s->state || sdk_state_property_get_new(s->state, tok[2], &v, &len, NULL))
+            fail(s, "expected a stored property %s, there is none", tok[2]);
+        else if (!memmem(v, len, tok[3], strlen(tok[3])))
+            fail(s, "expected the stored property %s to contain '%s'", tok[2], tok[3]);
+        free(v);
+    }
     else if (!strcmp(c, "expect") && n > 1 && !strcmp(tok[1], "acks")) {
         if (s->sim.act.n_ack != (size_t)(n > 2 ? atol(tok[2]) : 0))
             fail(s, "expected %s acknowledgement(s) in the last event, got %zu", n > 2 ? tok[2] : "0",
