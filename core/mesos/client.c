@@ -1041,11 +1041,21 @@ int sdk_mesos_client_suppress(sdk_mesos_client *c) {
 
 /* ------------------------------------------------------------------ other calls */
 
-static Mesos__V1__Filters filters_for(double refuse_s) {
-    Mesos__V1__Filters f = MESOS__V1__FILTERS__INIT;
-    f.has_refuse_seconds = 1;
-    f.refuse_seconds = refuse_s;
-    return f;
+/* The offer id list (of one) and the filters an ACCEPT or DECLINE of one offer carries; the
+ * call points into it, so it lives as long as the call. */
+typedef struct one_offer {
+    Mesos__V1__OfferID id;
+    Mesos__V1__OfferID *ids[1];
+    Mesos__V1__Filters filters;
+} one_offer;
+
+static void one_offer_init(one_offer *o, const char *offer_id, double refuse_s) {
+    mesos__v1__offer_id__init(&o->id);
+    o->id.value = (char *)offer_id;
+    o->ids[0] = &o->id;
+    mesos__v1__filters__init(&o->filters);
+    o->filters.has_refuse_seconds = 1;
+    o->filters.refuse_seconds = refuse_s;
 }
 
 int sdk_mesos_client_decline(sdk_mesos_client *c, const sdk_offer *offer, double refuse_s) {
@@ -1053,13 +1063,12 @@ int sdk_mesos_client_decline(sdk_mesos_client *c, const sdk_offer *offer, double
     if (!offers_remove(c, offer->id) && c->state == ST_SUBSCRIBED)
         SDK_DEBUG(MOD, "DECLINE of offer %s, which is not outstanding (rescinded or from an older subscription)",
                   offer->id);
-    Mesos__V1__OfferID oid = MESOS__V1__OFFER_ID__INIT, *oids[1] = {&oid};
-    oid.value = offer->id;
-    Mesos__V1__Filters f = filters_for(refuse_s);
+    one_offer o;
+    one_offer_init(&o, offer->id, refuse_s);
     Mesos__V1__Scheduler__Call__Decline d = MESOS__V1__SCHEDULER__CALL__DECLINE__INIT;
     d.n_offer_ids = 1;
-    d.offer_ids = oids;
-    d.filters = &f;
+    d.offer_ids = o.ids;
+    d.filters = &o.filters;
     Call call = MESOS__V1__SCHEDULER__CALL__INIT;
     call.has_type = 1;
     call.type = MESOS__V1__SCHEDULER__CALL__TYPE__DECLINE;
@@ -1093,15 +1102,14 @@ int sdk_mesos_client_accept(sdk_mesos_client *c, const sdk_offer *offer, const s
     }
     sdk_errors_free(&e);
     offers_remove(c, offer->id);
-    Mesos__V1__OfferID oid = MESOS__V1__OFFER_ID__INIT, *oids[1] = {&oid};
-    oid.value = offer->id;
-    Mesos__V1__Filters f = filters_for(refuse_s);
+    one_offer o;
+    one_offer_init(&o, offer->id, refuse_s);
     Mesos__V1__Scheduler__Call__Accept a = MESOS__V1__SCHEDULER__CALL__ACCEPT__INIT;
     a.n_offer_ids = 1;
-    a.offer_ids = oids;
+    a.offer_ids = o.ids;
     a.n_operations = n_ops;
     a.operations = pops;
-    a.filters = &f;
+    a.filters = &o.filters;
     Call call = MESOS__V1__SCHEDULER__CALL__INIT;
     call.has_type = 1;
     call.type = MESOS__V1__SCHEDULER__CALL__TYPE__ACCEPT;
@@ -1182,13 +1190,12 @@ int sdk_mesos_client_accept_packed(sdk_mesos_client *c, const sdk_offer *offer, 
         free(what);
         return SDK_ESTATE;
     }
-    Mesos__V1__OfferID oid = MESOS__V1__OFFER_ID__INIT, *oids[1] = {&oid};
-    oid.value = offer->id;
-    Mesos__V1__Filters f = filters_for(refuse_s);
+    one_offer o;
+    one_offer_init(&o, offer->id, refuse_s);
     Mesos__V1__Scheduler__Call__Accept a = MESOS__V1__SCHEDULER__CALL__ACCEPT__INIT;
     a.n_offer_ids = 1;
-    a.offer_ids = oids;
-    a.filters = &f;
+    a.offer_ids = o.ids;
+    a.filters = &o.filters;
     Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
     fid.value = c->framework_id;
     Call call = MESOS__V1__SCHEDULER__CALL__INIT;
