@@ -1,6 +1,7 @@
 /* Launch stage: builds the description of one task (env of sdk-behaviour.md §2.3-2.5, labels of
  * §3.6, ids of §3.2) from the spec and the resources the evaluation reserved. */
 #include "core/offer/eval_internal.h"
+#include "core/spec/envfile.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
 #include <ctype.h>
@@ -48,62 +49,50 @@ void sdk_task_desc_free_contents(sdk_task_desc *t) {
     memset(t, 0, sizeof *t);
 }
 
-static char *dup_or_null(const char *s) { return s ? sdk_xstrdup(s) : NULL; }
-
-static sdk_kv *kv_list_copy(const sdk_kv *kv, size_t n) {
-    if (!n) return NULL;
-    sdk_kv *out = sdk_xcalloc(n, sizeof *out);
-    for (size_t i = 0; i < n; i++) {
-        out[i].key = dup_or_null(kv[i].key);
-        out[i].value = dup_or_null(kv[i].value);
-    }
-    return out;
-}
-
 static void check_desc_copy(sdk_check_desc *dst, const sdk_check_desc *src) {
     *dst = *src;
-    dst->cmd = dup_or_null(src->cmd);
-    dst->env = kv_list_copy(src->env, src->n_env);
+    dst->cmd = sdk_xstrdup(src->cmd);
+    dst->env = sdk_kv_copy_new(src->env, src->n_env);
 }
 
 /* Keep in step with sdk_task_desc_free_contents: every pointer it frees is copied here. */
 void sdk_task_desc_copy(sdk_task_desc *dst, const sdk_task_desc *src) {
     *dst = *src;
-    dst->name = dup_or_null(src->name);
-    dst->spec_task = dup_or_null(src->spec_task);
-    dst->task_id = dup_or_null(src->task_id);
-    dst->agent_id = dup_or_null(src->agent_id);
-    dst->cmd = dup_or_null(src->cmd);
-    dst->user = dup_or_null(src->user);
-    dst->env = kv_list_copy(src->env, src->n_env);
+    dst->name = sdk_xstrdup(src->name);
+    dst->spec_task = sdk_xstrdup(src->spec_task);
+    dst->task_id = sdk_xstrdup(src->task_id);
+    dst->agent_id = sdk_xstrdup(src->agent_id);
+    dst->cmd = sdk_xstrdup(src->cmd);
+    dst->user = sdk_xstrdup(src->user);
+    dst->env = sdk_kv_copy_new(src->env, src->n_env);
     sdk_resources_copy(&dst->resources, &src->resources);
-    dst->labels = kv_list_copy(src->labels, src->n_labels);
+    dst->labels = sdk_kv_copy_new(src->labels, src->n_labels);
     check_desc_copy(&dst->health, &src->health);
     check_desc_copy(&dst->readiness, &src->readiness);
-    dst->discovery_name = dup_or_null(src->discovery_name);
+    dst->discovery_name = sdk_xstrdup(src->discovery_name);
     dst->ports = src->n_ports ? sdk_xcalloc(src->n_ports, sizeof *dst->ports) : NULL;
     for (size_t i = 0; i < src->n_ports; i++) {
         dst->ports[i] = src->ports[i];
-        dst->ports[i].name = dup_or_null(src->ports[i].name);
-        dst->ports[i].protocol = dup_or_null(src->ports[i].protocol);
-        dst->ports[i].labels = kv_list_copy(src->ports[i].labels, src->ports[i].n_labels);
+        dst->ports[i].name = sdk_xstrdup(src->ports[i].name);
+        dst->ports[i].protocol = sdk_xstrdup(src->ports[i].protocol);
+        dst->ports[i].labels = sdk_kv_copy_new(src->ports[i].labels, src->ports[i].n_labels);
     }
     dst->assigned_ports = src->n_assigned_ports ? sdk_xcalloc(src->n_assigned_ports, sizeof *dst->assigned_ports) : NULL;
     for (size_t i = 0; i < src->n_assigned_ports; i++) {
         dst->assigned_ports[i] = src->assigned_ports[i];
-        dst->assigned_ports[i].name = dup_or_null(src->assigned_ports[i].name);
+        dst->assigned_ports[i].name = sdk_xstrdup(src->assigned_ports[i].name);
     }
     dst->uris = src->n_uris ? sdk_xcalloc(src->n_uris, sizeof *dst->uris) : NULL;
     for (size_t i = 0; i < src->n_uris; i++) {
         dst->uris[i] = src->uris[i];
-        dst->uris[i].value = dup_or_null(src->uris[i].value);
-        dst->uris[i].output_file = dup_or_null(src->uris[i].output_file);
+        dst->uris[i].value = sdk_xstrdup(src->uris[i].value);
+        dst->uris[i].output_file = sdk_xstrdup(src->uris[i].output_file);
     }
-    dst->image = dup_or_null(src->image);
+    dst->image = sdk_xstrdup(src->image);
     dst->rlimits = src->n_rlimits ? sdk_xcalloc(src->n_rlimits, sizeof *dst->rlimits) : NULL;
     for (size_t i = 0; i < src->n_rlimits; i++) {
         dst->rlimits[i] = src->rlimits[i];
-        dst->rlimits[i].name = dup_or_null(src->rlimits[i].name);
+        dst->rlimits[i].name = sdk_xstrdup(src->rlimits[i].name);
     }
 }
 

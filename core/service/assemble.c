@@ -1,5 +1,6 @@
 #include "core/service/assemble.h"
 #include "core/offer/placement.h"
+#include "core/spec/envfile.h"
 #include "core/spec/spec_load.h"
 #include "core/util/str.h"
 #include <stdlib.h>
@@ -14,15 +15,6 @@ void sdk_spec_check_placement(const sdk_spec *s, sdk_errors *errs) {
         if (e) sdk_errors_addf(errs, "pods.%s.placement: %s", s->pods[i].type, e);
         sdk_placement_rule_free(r);
     }
-}
-
-static void kv_copy(const sdk_kv *in, size_t n, sdk_kv **out, size_t *n_out) {
-    *out = sdk_xcalloc(n ? n : 1, sizeof **out);
-    for (size_t i = 0; i < n; i++) {
-        (*out)[i].key = sdk_xstrdup(in[i].key);
-        (*out)[i].value = sdk_xstrdup(in[i].value);
-    }
-    *n_out = n;
 }
 
 /* Render, parse, plugin mutation and plans, placement check: the spec of a (re)assembly. */
@@ -84,7 +76,8 @@ int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *er
         sdk_kv *all = sdk_xcalloc(in->n_env + in->n_overrides + 1, sizeof *all);
         if (in->n_env) memcpy(all, in->env, in->n_env * sizeof *all);
         if (in->n_overrides) memcpy(all + in->n_env, in->overrides, in->n_overrides * sizeof *all);
-        kv_copy(all, in->n_env + in->n_overrides, &out->vars, &out->n_vars);
+        out->vars = sdk_kv_copy_new(all, in->n_env + in->n_overrides);
+        out->n_vars = in->n_env + in->n_overrides;
         free(all);
     }
     if (!rc) rc = build_spec(out, in, out->vars, out->n_vars, &out->spec, errs);
@@ -125,7 +118,8 @@ int sdk_assembly_rebuild_new(sdk_assembly *a, const sdk_assembly_input *in, cons
         sdk_kv *all = sdk_xcalloc(in->n_env + n_ov + 1, sizeof *all);
         if (in->n_env) memcpy(all, in->env, in->n_env * sizeof *all);
         if (n_ov) memcpy(all + in->n_env, ov, n_ov * sizeof *all);
-        kv_copy(all, in->n_env + n_ov, &vars, &n_vars);
+        vars = sdk_kv_copy_new(all, in->n_env + n_ov);
+        n_vars = in->n_env + n_ov;
         free(all);
     }
     free(ov);
@@ -146,9 +140,8 @@ int sdk_assembly_rebuild_new(sdk_assembly *a, const sdk_assembly_input *in, cons
 }
 
 sdk_kv *sdk_assembly_vars_dup(const sdk_assembly *a, size_t *n) {
-    sdk_kv *out = NULL;
-    kv_copy(a->vars, a->n_vars, &out, n);
-    return out;
+    *n = a->n_vars;
+    return sdk_kv_copy_new(a->vars, a->n_vars);
 }
 
 void sdk_assembly_rollback(sdk_assembly *a, sdk_kv *saved, size_t n_saved) {

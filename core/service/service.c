@@ -3,6 +3,7 @@
  * statuses.c. */
 #include "core/service/service_internal.h"
 #include "core/plugin/plugin.h"
+#include "core/spec/envfile.h"
 #include "core/util/crashpoint.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
@@ -494,11 +495,7 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     sdk_strmap_init(&s->failed_since);
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);
-    s->env = sdk_xcalloc(o->n_env ? o->n_env : 1, sizeof *s->env);
-    for (size_t i = 0; i < o->n_env; i++) {
-        s->env[i].key = sdk_xstrdup(o->env[i].key);
-        s->env[i].value = sdk_xstrdup(o->env[i].value);
-    }
+    s->env = sdk_kv_copy_new(o->env, o->n_env);
     s->n_env = o->n_env;
     s->backoff = sdk_backoff_new(&o->backoff);
     sdk_backoff_set_clock(s->backoff, s->clock, s->clock_arg); /* one clock for all timing */

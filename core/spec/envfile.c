@@ -12,6 +12,16 @@ void sdk_envfile_free(sdk_kv *kv, size_t n) {
     free(kv);
 }
 
+sdk_kv *sdk_kv_copy_new(const sdk_kv *kv, size_t n) {
+    if (!n) return NULL;
+    sdk_kv *out = sdk_xcalloc(n, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        out[i].key = sdk_xstrdup(kv[i].key);
+        out[i].value = sdk_xstrdup(kv[i].value);
+    }
+    return out;
+}
+
 static bool valid_key(const char *k, size_t n) {
     if (n == 0 || !(isalpha((unsigned char)k[0]) || k[0] == '_')) return false;
     for (size_t i = 1; i < n; i++)

@@ -24,4 +24,7 @@ int sdk_envfile_parse_new(const char *text, size_t len, const char *file, sdk_kv
 int sdk_envfile_read_new(const char *path, sdk_kv **out, size_t *n_out, sdk_errors *errs);
 /* Frees an array returned by the functions above, or any array of n owned sdk_kv. NULL ok. */
 void sdk_envfile_free(sdk_kv *kv, size_t n);
+/* A new array of copies of kv[0..n) (NULL when n is 0; a NULL key or value stays NULL); free
+ * with sdk_envfile_free. */
+sdk_kv *sdk_kv_copy_new(const sdk_kv *kv, size_t n);
 #endif
