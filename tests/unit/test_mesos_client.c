@@ -648,6 +648,13 @@ static void test_options_validation(void) {
     sdk_loop_free(l);
 }
 
+/* Starts c and runs the loop until it is subscribed (at most 3 s). */
+static bool start_subscribed(sdk_loop *l, sdk_mesos_client *c) {
+    if (sdk_mesos_client_start(c) != 0) return false;
+    want_subscribed = 1;
+    return run_until(l, c_subscribed, NULL, 3000);
+}
+
 static void test_subscribe_offers_updates_calls(void) {
     rec_reset();
     sdk_loop *l;
@@ -657,9 +664,7 @@ static void test_subscribe_offers_updates_calls(void) {
     sdk_mesos_client *c = client_new(l, m.port, NULL);
     R.act_on_offers = true;
     R.ack_statuses = true;
-    CHECK_INT(sdk_mesos_client_start(c), 0);
-    want_subscribed = 1;
-    CHECK(run_until(l, c_subscribed, NULL, 3000));
+    CHECK(start_subscribed(l, c));
     CHECK_STR(R.fid, "M-0000");
     CHECK(sdk_mesos_client_subscribed(c));
     CHECK_STR(sdk_mesos_client_stream_id(c), m.stream_id);
@@ -921,9 +926,7 @@ static void test_burst_of_calls_is_bounded(void) {
     fm m;
     fm_start(&m, l);
     sdk_mesos_client *c = client_new(l, m.port, NULL);
-    CHECK_INT(sdk_mesos_client_start(c), 0);
-    want_subscribed = 1;
-    CHECK(run_until(l, c_subscribed, NULL, 3000));
+    CHECK(start_subscribed(l, c));
     size_t before = m.n_reqs;
     enum { N = 200 };
     for (int i = 0; i < N; i++) {
@@ -958,9 +961,7 @@ static void test_redirect_307(void) {
     a.mode = MODE_REDIRECT;
     a.redirect_port = b.port;
     sdk_mesos_client *c = client_new(l, a.port, NULL);
-    sdk_mesos_client_start(c);
-    want_subscribed = 1;
-    CHECK(run_until(l, c_subscribed, NULL, 3000));
+    CHECK(start_subscribed(l, c));
     CHECK_INT(a.subscribes, 1);
     CHECK_INT(b.subscribes, 1);
     fm_req *s = fm_nth(&b, MESOS__V1__SCHEDULER__CALL__TYPE__SUBSCRIBE, 0);
@@ -987,9 +988,7 @@ static void test_503_retried_with_backoff(void) {
     m.mode = MODE_503;
     m.n_503 = 2;
     sdk_mesos_client *c = client_new(l, m.port, NULL);
-    sdk_mesos_client_start(c);
-    want_subscribed = 1;
-    CHECK(run_until(l, c_subscribed, NULL, 3000));
+    CHECK(start_subscribed(l, c));
     CHECK_INT(m.subscribes, 3);
     /* backoff 40 ms doubling, jittered to [d/2, d]: at least 20 then 40 ms between attempts */
     CHECK_MSG(m.sub_times[1] - m.sub_times[0] >= 18, "%llu", (unsigned long long)(m.sub_times[1] - m.sub_times[0]));
@@ -1039,9 +1038,7 @@ static void test_heartbeat_timeout_resubscribes_with_framework_id(void) {
     CHECK_INT(sdk_mesos_client_new(l, &o, &c, NULL), 0);
     free(url);
     R.client = c;
-    sdk_mesos_client_start(c);
-    want_subscribed = 1;
-    CHECK(run_until(l, c_subscribed, NULL, 3000));
+    CHECK(start_subscribed(l, c));
     send_offers(&m);
     CHECK(run_until(l, c_offers, NULL, 2000));
     CHECK_INT(sdk_mesos_client_outstanding_offers(c), 2);
@@ -1073,9 +1070,7 @@ static void bad_stream_case(const char *what, const void *bytes, size_t n, bool 
     fm m;
     fm_start(&m, l);
     sdk_mesos_client *c = client_new(l, m.port, "M-0000");
-    sdk_mesos_client_start(c);
-    want_subscribed = 1;
-    CHECK(run_until(l, c_subscribed, NULL, 3000));
+    CHECK(start_subscribed(l, c));
     fm_send_raw(&m, bytes, n);
     if (close_after) fm_end_stream(&m, false);
     want_subscribed = 2;
@@ -1109,9 +1104,7 @@ static void test_error_event_is_fatal(void) {
     fm m;
     fm_start(&m, l);
     sdk_mesos_client *c = client_new(l, m.port, "M-0000");
-    sdk_mesos_client_start(c);
-    want_subscribed = 1;
-    CHECK(run_until(l, c_subscribed, NULL, 3000));
+    CHECK(start_subscribed(l, c));
     send_error(&m, "Framework has been removed");
     fm_end_stream(&m, true);
     CHECK(run_until(l, c_error, NULL, 2000));
