@@ -77,9 +77,13 @@ static uint32_t crc32_update(uint32_t crc, const void *p, size_t n) {
 
 /* ---- little-endian encoding ---- */
 
+static void set_u32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16),
+    p[3] = (unsigned char)(v >> 24);
+}
 static void put_u32(sdk_buf *b, uint32_t v) {
-    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
+    unsigned char x[4];
+    set_u32(x, v);
     sdk_buf_append(b, x, 4);
 }
 static void put_u64(sdk_buf *b, uint64_t v) {
@@ -106,13 +110,10 @@ static int rec_end(sdk_buf *b, size_t at) {
     size_t len = b->len - at - REC_HDR;
     if (len > UINT32_MAX - REC_HDR) return SDK_EINVAL;
     unsigned char *h = (unsigned char *)b->data + at;
-    uint32_t l = (uint32_t)len;
-    h[0] = (unsigned char)l, h[1] = (unsigned char)(l >> 8), h[2] = (unsigned char)(l >> 16),
-    h[3] = (unsigned char)(l >> 24);
+    set_u32(h, (uint32_t)len);
     uint32_t crc = crc32_update(0, h, 4);
     crc = crc32_update(crc, h + REC_HDR, len);
-    h[4] = (unsigned char)crc, h[5] = (unsigned char)(crc >> 8), h[6] = (unsigned char)(crc >> 16),
-    h[7] = (unsigned char)(crc >> 24);
+    set_u32(h + 4, crc);
     return 0;
 }
 
@@ -590,9 +591,7 @@ static int file_commit(void *impl, const sdk_store_op *ops, size_t n, sdk_errors
     int rc = sdk_tree_apply(&f->tree, ops, n, &undo, errs);
     if (rc) return rc;
     unsigned char h[REC_HDR];
-    uint32_t l = (uint32_t)plen;
-    h[0] = (unsigned char)l, h[1] = (unsigned char)(l >> 8), h[2] = (unsigned char)(l >> 16),
-    h[3] = (unsigned char)(l >> 24);
+    set_u32(h, (uint32_t)plen);
     rec_writer w = {.fd = f->log_fd, .off = f->log_size + REC_HDR, .crc = crc32_update(0, h, 4)};
     sdk_buf *b = &f->enc;
     sdk_buf_reset(b);
@@ -608,8 +607,7 @@ static int file_commit(void *impl, const sdk_store_op *ops, size_t n, sdk_errors
         errno = w.err;
         goto fail;
     }
-    h[4] = (unsigned char)w.crc, h[5] = (unsigned char)(w.crc >> 8), h[6] = (unsigned char)(w.crc >> 16),
-    h[7] = (unsigned char)(w.crc >> 24);
+    set_u32(h + 4, w.crc);
     if (write_all_at(f->log_fd, h, REC_HDR, (off_t)f->log_size) != 0) goto fail;
     what = "fdatasync";
     if (!f->no_sync && fdatasync(f->log_fd) != 0) goto fail;
