@@ -39,12 +39,7 @@ sdk_plan *sdk_recovery_plan(sdk_recovery *r) { return r->plan; }
 
 static bool launchable(sdk_plan *const *plans, size_t n, const char *task_name) {
     for (size_t i = 0; i < n; i++)
-        for (size_t a = 0; a < plans[i]->n_phases; a++)
-            for (size_t b = 0; b < plans[i]->phases[a]->n_steps; b++) {
-                const sdk_step *s = plans[i]->phases[a]->steps[b];
-                for (size_t t = 0; t < s->n_tasks; t++)
-                    if (strcmp(s->tasks[t].name, task_name) == 0) return true;
-            }
+        if (sdk_plan_launches_task(plans[i], task_name)) return true;
     return false;
 }
 

@@ -668,6 +668,7 @@ int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs) 
     s->decommission = NULL;
     s->views_dirty = true;
     if (!rc) rc = build_plans(s, errs);
+    if (!rc && s->registered) svc_kill_unneeded_tasks(s);
     if (rc) SDK_ERROR("config", "applying the new configuration failed; restart the scheduler");
     svc_update_offer_interest(s);
     return rc;

@@ -144,6 +144,9 @@ void svc_check_permanent_failures(sdk_service *s);
 int svc_uninstall_begin(sdk_service *s, sdk_errors *errs);
 void svc_uninstall_step(sdk_service *s, sdk_step *st);
 void svc_uninstall_offers_seen(sdk_service *s, const sdk_offer *offers, size_t n);
+/* Kills the live tasks that no plan launches any more (unneeded.c): after registering and after
+ * a configuration update. Their TaskInfos, reservations and volumes stay. */
+void svc_kill_unneeded_tasks(sdk_service *s);
 /* Paused tasks launch with the idle command (pods.c). */
 void svc_apply_pause(sdk_service *s, sdk_eval_result *res);
 /* Backend limits the spec runs into (a Docker image on the local cluster...), as errors. */

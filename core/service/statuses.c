@@ -90,6 +90,7 @@ int sdk_service_on_registered(sdk_service *s, const char *framework_id) {
         SDK_INFO("service", "reconciling %zu task(s) before using offers", s->n_reconcile);
         send_reconcile(s);
     }
+    svc_kill_unneeded_tasks(s); /* as dcos-commons does once registered */
     /* Work that was in flight before a restart may need offers again: every candidate counts
      * as new after a (re)registration. */
     s->interest_epoch += 2;
