@@ -220,6 +220,10 @@ static int load_tasks(sdk_service *s, sdk_errors *errs) {
             else if (!strcmp(ov, "DECOMMISSIONED")) r->override = SDK_OVERRIDE_DECOMMISSIONED;
         }
         free(ov);
+        char *progress = NULL;
+        if (sdk_state_override_status_get_new(s->state, names[i], &progress, NULL) == 0)
+            r->override_progress = svc_override_progress_from_name(progress);
+        free(progress);
     }
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);

@@ -609,6 +609,80 @@ static void test_pods(void) {
     world_down(&w);
 }
 
+/* Status of one task in GET /v1/pod/<pod>/status, or "" when it has none. New string. */
+static char *pod_task_status_new(world *w, const char *pod, const char *task) {
+    call c;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/pod/%s/status", pod);
+    req(w, &c, "GET", path, NULL);
+    CHECK_INT(c.status, 200);
+    const char *st = NULL;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(c.json, "tasks"), i, t)
+        if (jstr(t, "name") && !strcmp(jstr(t, "name"), task)) st = jstr(t, "status");
+    char *out = sdk_xstrdup(st ? st : "");
+    call_free(&c);
+    return out;
+}
+
+#define EXPECT_POD_STATUS(w, pod, task, want)                     \
+    do {                                                          \
+        char *got_ = pod_task_status_new((w), (pod), (task));     \
+        CHECK_MSG(!strcmp(got_, (want)), "%s: status '%s', want '%s'", (task), got_, (want)); \
+        free(got_);                                               \
+    } while (0)
+
+/* Pause and resume as `pod status` shows them (dcos-commons PodQueries with GoalStateOverride):
+ * PAUSING until the paused relaunch runs, then PAUSED for good; after a resume STARTING until
+ * the real command runs again, then the plain Mesos state. The override is gone afterwards. */
+static void test_pod_pause_resume_status(void) {
+    world w;
+    world_up(&w, true);
+    if (!w.ok) { world_down(&w); return; }
+    deploy_all(&w);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "RUNNING");
+    expect(&w, "POST", "/v1/pod/world-0/pause", NULL, 200, "application/json", NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSING");
+    status(&w, "world-0-server", SDK_TSTATE_KILLED, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSING");
+    offers(&w); /* the recovery plan relaunches it with the idle command */
+    const sdk_task_desc *d = sdk_service_task_desc(w.svc, "world-0-server");
+    CHECK(d && d->cmd && strstr(d->cmd, "This task is paused"));
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSING");
+    status(&w, "world-0-server", SDK_TSTATE_RUNNING, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSED");
+    /* it stays PAUSED, also for a scheduler restarted on the same state */
+    status(&w, "world-0-server", SDK_TSTATE_RUNNING, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSED");
+    world_restart(&w, SPEC);
+    sdk_service_on_registered(w.svc, "fw-0001");
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSED");
+    /* reconciliation answers: offers are used again */
+    status(&w, "hello-0-server", SDK_TSTATE_RUNNING, NULL);
+    status(&w, "world-0-server", SDK_TSTATE_RUNNING, NULL);
+    status(&w, "world-1-server", SDK_TSTATE_RUNNING, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSED");
+
+    expect(&w, "POST", "/v1/pod/world-0/resume", NULL, 200, "application/json", NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "STARTING");
+    status(&w, "world-0-server", SDK_TSTATE_KILLED, NULL);
+    offers(&w);
+    d = sdk_service_task_desc(w.svc, "world-0-server");
+    CHECK(d && d->cmd && !strstr(d->cmd, "This task is paused"));
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "STARTING");
+    status(&w, "world-0-server", SDK_TSTATE_RUNNING, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "RUNNING");
+    char *ov = NULL;
+    CHECK_INT(sdk_state_goal_override_get_new(w.state, "world-0-server", &ov, NULL), SDK_ENOENT);
+    free(ov);
+    CHECK_INT(sdk_state_override_status_get_new(w.state, "world-0-server", &ov, NULL), SDK_ENOENT);
+    free(ov);
+    /* the other pods never changed */
+    EXPECT_POD_STATUS(&w, "world-1", "world-1-server", "RUNNING");
+    world_down(&w);
+}
+
 static void test_endpoints(void) {
     world w;
     world_up(&w, true);
@@ -786,6 +860,7 @@ int main(void) {
     RUN(test_plan_commands);
     RUN(test_plan_errors_417);
     RUN(test_pods);
+    RUN(test_pod_pause_resume_status);
     RUN(test_endpoints);
     RUN(test_metrics_and_debug);
     RUN(test_properties);
