@@ -189,7 +189,7 @@ static void test_operations_keep_and_remove_data(void) {
     json_array_foreach(harr, i, e) {
         json_t *info = json_object_get(e, "info");
         const char *name = json_string_value(json_object_get(info, "name"));
-        const char *ex = json_string_value(json_object_get(json_object_get(json_object_get(info, "executor"), "executor_id"), "value"));
+        const char *ex = json_string_value(json_object_get(json_object_get(json_object_get(info, "executor"), "executorId"), "value"));
         if (!strcmp(name, "hello-0-server")) server_ex = ex;
         if (!strcmp(name, "hello-0-sidecar")) sidecar_ex = ex;
     }

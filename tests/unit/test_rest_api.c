@@ -541,6 +541,26 @@ static void test_plan_errors_417(void) {
     world_down(&w);
 }
 
+/* The first object key with a '_' in the JSON tree (a depth-first walk), or NULL. New string. */
+static char *first_snake_key_new(const json_t *j) {
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_object(j)) {
+        json_object_foreach((json_t *)j, k, v) {
+            if (strchr(k, '_')) return sdk_xstrdup(k);
+            char *in = first_snake_key_new(v);
+            if (in) return in;
+        }
+    } else if (json_is_array(j)) {
+        json_array_foreach(j, i, v) {
+            char *in = first_snake_key_new(v);
+            if (in) return in;
+        }
+    }
+    return NULL;
+}
+
 static void test_pods(void) {
     world w;
     world_up(&w, true);
@@ -580,10 +600,25 @@ static void test_pods(void) {
     json_t *e = json_array_get(c.json, 0);
     json_t *info = json_object_get(e, "info");
     CHECK_STR(jstr(info, "name"), "world-0-server");
-    CHECK_CONTAINS(jstr(json_object_get(info, "task_id"), "value"), "world-0-server");
-    CHECK_STR(jstr(json_object_get(info, "agent_id"), "value"), "sim-agent-node1");
+    /* dcos-commons' shape (PodQueries.getInfo): protobuf JSON with lowerCamelCase names and the
+     * v0 slaveId, as its CLI and tests read it */
+    const char *tid = jstr(json_object_get(info, "taskId"), "value");
+    CHECK_CONTAINS(tid, "world-0-server");
+    CHECK_STR(jstr(json_object_get(info, "slaveId"), "value"), "sim-agent-node1");
+    CHECK(json_array_size(json_object_get(info, "resources")) > 0);
+    CHECK_CONTAINS(jstr(json_object_get(json_object_get(info, "executor"), "executorId"), "value"), "world");
+    CHECK(json_is_array(json_object_get(json_object_get(info, "labels"), "labels")));
+    CHECK(json_object_get(info, "task_id") == NULL && json_object_get(info, "agent_id") == NULL);
     json_t *st = json_object_get(e, "status");
     CHECK_STR(jstr(st, "state"), "TASK_RUNNING");
+    CHECK_STR(jstr(json_object_get(st, "taskId"), "value"), tid);
+    CHECK_STR(jstr(json_object_get(st, "slaveId"), "value"), "sim-agent-node1");
+    json_t *net = json_array_get(json_object_get(json_object_get(st, "containerStatus"), "networkInfos"), 0);
+    CHECK_STR(jstr(json_array_get(json_object_get(net, "ipAddresses"), 0), "ipAddress"), "10.0.0.2");
+    /* no snake_case name anywhere in the document */
+    char *snake = first_snake_key_new(c.json);
+    CHECK_MSG(!snake, "key '%s' is not lowerCamelCase", snake ? snake : "");
+    free(snake);
     call_free(&c);
 
     expect(&w, "GET", "/v1/pod/nope-0/status", NULL, 404, "text/plain", "Pod nope-0 not found");
