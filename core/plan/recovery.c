@@ -148,9 +148,12 @@ static void recover_instance(sdk_recovery *r, const sdk_pod_spec *pod, int64_t i
         const sdk_task_spec *ts = &pod->tasks[t];
         char *full = sdk_asprintf_new("%s-%s", instance, ts->name);
         bool delayed = sdk_backoff_is_delayed(r->backoff, full);
+        /* A task no plan launches any more stays down (it was killed for that) even when an
+         * essential sibling's failure relaunches the rest of the pod. */
+        bool planned = launchable(plans, n_plans, full);
         free(full);
         if (essential_failed) {
-            if (ts->goal != SDK_GOAL_RUNNING || !launched[t]) continue;
+            if (ts->goal != SDK_GOAL_RUNNING || !launched[t] || !planned) continue;
             if (delayed) hold = true; /* nothing relaunches while any pod task is delayed */
             tasks[n++] = ts->name;
         } else if (failed[t]) {
