@@ -424,7 +424,6 @@ void svc_order_plans(sdk_service *s) {
     for (size_t i = 1; i < s->n_plans; i++) s->all[s->n_all++] = s->plans[i];
 }
 
-
 static void restore_canaries(sdk_service *s) {
     void *buf = NULL;
     size_t len = 0;
