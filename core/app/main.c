@@ -81,6 +81,7 @@ int main(int argc, char **argv) {
     int rc = 0;
     sdk_errors errs;
     sdk_errors_init(&errs);
+    sdk_spec_set_max_pods(a.max_pods); /* before any spec is parsed */
     if (a.state_cmd) {
         if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
         char *url = a.state ? sdk_xstrdup(a.state)
