@@ -197,19 +197,6 @@ int sdk_state_dump_url(const char *url, FILE *out, sdk_errors *errs) {
     sdk_store *s = NULL;
     int rc = open_for(url, true, &s, errs);
     if (rc) return rc;
-    /* A store that exists but holds nothing (a zk:// path never written) is no state either. */
-    char **names = NULL;
-    size_t n = 0;
-    rc = sdk_store_children_new(s, "", &names, &n, errs);
-    sdk_store_names_free(names, n);
-    if (!rc && !n) {
-        if (errs) sdk_errors_addf(errs, "no state at %s (the store is empty)", url);
-        rc = SDK_ENOENT;
-    }
-    if (rc) {
-        sdk_store_close(s);
-        return rc;
-    }
     char *json = NULL;
     rc = sdk_state_dump_new(s, &json, errs);
     if (!rc) {

@@ -13,6 +13,7 @@
 #include "core/spec/spec.h"
 #include "core/spec/spec_load.h"
 #include "core/state/dump.h"
+#include "core/state/store.h"
 #include "core/util/str.h"
 #include "mesos/resources.h"
 #include "mesos/resources_pb.h"
@@ -368,10 +369,24 @@ static void test_state_dump_missing(void) {
     CHECK(stat(missing, &st) != 0);
     free(o);
     free(cmd);
+    /* a store that exists but is empty (as after an uninstall) dumps as such */
+    sdk_store *st_ = NULL;
+    sdk_errors_init(&errs);
+    CHECK(sdk_store_open_url(url, &st_, &errs) == 0);
+    sdk_store_close(st_);
+    out = tmpfile();
+    CHECK_INT(sdk_state_dump_url(url, out, &errs), 0);
+    CHECK_INT(errs.n, 0);
+    CHECK(ftell(out) > 0);
+    fclose(out);
+    sdk_errors_free(&errs);
+    cmd = sdk_asprintf_new("rm -rf %s", dir);
+    o = e2e_sh(cmd);
+    free(o);
+    free(cmd);
     free(lock);
     free(url);
     free(missing);
-    rmdir(dir);
 }
 
 /* ------------------------------------------------------------------ unused options */
