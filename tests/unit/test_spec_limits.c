@@ -331,6 +331,22 @@ static void test_pod_counts(void) {
                    "        goal: RUNNING\n        cmd: run\n        cpus: 1\n");
     CHECK_CONTAINS(e, "4 pod instances is more than the limit of 3 per pod type");
     free(e);
+    /* counts changed after parsing (a plugin's spec mutation) meet the limit in validation */
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    sdk_spec *s = NULL;
+    sdk_spec_set_max_pods(0);
+    static const char TWO[] = "name: svc\npods:\n  a:\n    count: 2\n    tasks:\n      t:\n"
+                              "        goal: RUNNING\n        cmd: run\n        cpus: 1\n"
+                              "  b:\n    count: 2\n    tasks:\n      t:\n        goal: RUNNING\n"
+                              "        cmd: run\n        cpus: 1\n";
+    CHECK(sdk_spec_parse(TWO, strlen(TWO), "svc.yml", NULL, &s, &errs) == 0);
+    sdk_spec_set_max_pods(3);
+    bool fatal = false;
+    if (s) sdk_spec_validate_update(NULL, s, false, &errs, &fatal);
+    CHECK(errs.n == 1 && strstr(errs.msgs[0], "4 pod instances in total is more than the limit of 3"));
+    sdk_errors_free(&errs);
+    sdk_spec_free(s);
     sdk_spec_set_max_pods(0);
     CHECK_INT(sdk_spec_max_pods(), SDK_SPEC_DEFAULT_MAX_PODS);
 }
