@@ -1,6 +1,7 @@
 /* Offer evaluation pipeline (sdk-behaviour.md §8.3): stages, resource matching, reservations.
  * Contracts in evaluate.h. Task descriptions are built in launch.c. */
 #include "core/offer/eval_internal.h"
+#include "core/mapping/mapping.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
 #include <inttypes.h>
@@ -25,10 +26,7 @@ void sdk_operation_free_contents(sdk_operation *op) {
     if (!op) return;
     sdk_resources_free(&op->resources);
     if (op->executor) {
-        free(op->executor->executor_id);
-        free(op->executor->name);
-        free(op->executor->framework_id);
-        sdk_resources_free(&op->executor->resources);
+        sdk_executor_desc_free_contents(op->executor);
         free(op->executor);
     }
     for (size_t i = 0; i < op->n_tasks; i++) sdk_task_desc_free_contents(&op->tasks[i]);
@@ -60,6 +58,8 @@ void sdk_launch_record_from_task(const sdk_task_desc *t, const sdk_executor_desc
     rec->executor_id = ex ? ex->executor_id : NULL;
     rec->resources = &t->resources;
     rec->executor_resources = ex ? &ex->resources : NULL;
+    rec->executor_container = ex ? ex->container : NULL;
+    rec->executor_container_len = ex ? ex->container_len : 0;
     rec->ports = t->assigned_ports;
     rec->n_ports = t->n_assigned_ports;
 }
@@ -665,6 +665,21 @@ static void finish(sdk_ev *e, sdk_offer_outcome *oc, sdk_eval_result *out) {
     lg->executor->framework_id = sdk_xstrdup(q->framework_id);
     lg->executor->is_new = e->executor_new;
     sdk_resources_copy(&lg->executor->resources, &e->exec_res);
+    /* What the executor container says is the mapping's; a running executor is reused with the
+     * ExecutorInfo it was launched with (Mesos refuses a different one for the same id). */
+    const sdk_launch_record *exrec = NULL;
+    for (size_t i = 0; i < q->n_records && !exrec; i++)
+        if (q->records[i].executor_id && sdk_streq(q->records[i].executor_id, e->executor_id)) exrec = &q->records[i];
+    if (!e->executor_new && exrec) {
+        if (exrec->executor_container_len) {
+            lg->executor->container = sdk_xmalloc(exrec->executor_container_len);
+            memcpy(lg->executor->container, exrec->executor_container, exrec->executor_container_len);
+            lg->executor->container_len = exrec->executor_container_len;
+        }
+    } else {
+        sdk_mapping_executor_container_new(q->spec, e->pod, q->index, &lg->executor->container,
+                                           &lg->executor->container_len);
+    }
     for (size_t i = 0; i < e->pod->n_tasks; i++) {
         const sdk_task_spec *t = &e->pod->tasks[i];
         bool needed = false;

@@ -1,6 +1,7 @@
 /* Launch stage: builds the description of one task (env of sdk-behaviour.md §2.3-2.5, labels of
  * §3.6, ids of §3.2) from the spec and the resources the evaluation reserved. */
 #include "core/offer/eval_internal.h"
+#include "core/mapping/mapping.h"
 #include "core/spec/envfile.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
@@ -43,9 +44,8 @@ void sdk_task_desc_free_contents(sdk_task_desc *t) {
     free(t->assigned_ports);
     for (size_t i = 0; i < t->n_uris; i++) { free(t->uris[i].value); free(t->uris[i].output_file); }
     free(t->uris);
-    free(t->image);
-    for (size_t i = 0; i < t->n_rlimits; i++) free(t->rlimits[i].name);
-    free(t->rlimits);
+    free(t->container);
+    sdk_kv_list_free(t->secret_env, t->n_secret_env);
     memset(t, 0, sizeof *t);
 }
 
@@ -88,11 +88,35 @@ void sdk_task_desc_copy(sdk_task_desc *dst, const sdk_task_desc *src) {
         dst->uris[i].value = sdk_xstrdup(src->uris[i].value);
         dst->uris[i].output_file = sdk_xstrdup(src->uris[i].output_file);
     }
-    dst->image = sdk_xstrdup(src->image);
-    dst->rlimits = src->n_rlimits ? sdk_xcalloc(src->n_rlimits, sizeof *dst->rlimits) : NULL;
-    for (size_t i = 0; i < src->n_rlimits; i++) {
-        dst->rlimits[i] = src->rlimits[i];
-        dst->rlimits[i].name = sdk_xstrdup(src->rlimits[i].name);
+    dst->container = NULL;
+    if (src->container_len) {
+        dst->container = sdk_xmalloc(src->container_len);
+        memcpy(dst->container, src->container, src->container_len);
+    }
+    dst->secret_env = sdk_kv_copy_new(src->secret_env, src->n_secret_env);
+}
+
+void sdk_executor_desc_free_contents(sdk_executor_desc *ex) {
+    if (!ex) return;
+    free(ex->executor_id);
+    free(ex->name);
+    free(ex->framework_id);
+    sdk_resources_free(&ex->resources);
+    free(ex->container);
+    memset(ex, 0, sizeof *ex);
+}
+
+/* Keep in step with sdk_executor_desc_free_contents. */
+void sdk_executor_desc_copy(sdk_executor_desc *dst, const sdk_executor_desc *src) {
+    *dst = *src;
+    dst->executor_id = sdk_xstrdup(src->executor_id);
+    dst->name = sdk_xstrdup(src->name);
+    dst->framework_id = sdk_xstrdup(src->framework_id);
+    sdk_resources_copy(&dst->resources, &src->resources);
+    dst->container = NULL;
+    if (src->container_len) {
+        dst->container = sdk_xmalloc(src->container_len);
+        memcpy(dst->container, src->container, src->container_len);
     }
 }
 
@@ -377,15 +401,8 @@ void sdk_ev_build_task(sdk_ev *e, const sdk_task_spec *t, bool launched, sdk_tas
         }
         free(sched);
     }
-    out->image = sdk_xstrdup(pod->image && *pod->image ? pod->image : NULL);
-    if (pod->n_rlimits) out->rlimits = sdk_xcalloc(pod->n_rlimits, sizeof *out->rlimits);
-    for (size_t i = 0; i < pod->n_rlimits; i++) {
-        out->rlimits[i].name = sdk_xstrdup(pod->rlimits[i].name);
-        out->rlimits[i].unlimited = pod->rlimits[i].unlimited;
-        out->rlimits[i].soft = pod->rlimits[i].soft;
-        out->rlimits[i].hard = pod->rlimits[i].hard;
-    }
-    out->n_rlimits = pod->n_rlimits;
     out->cpus_limit = rs->cpus_limit;
     out->memory_limit = rs->memory_limit;
+    sdk_mapping_task_container_new(q->spec, pod, t, q->index, &out->container, &out->container_len);
+    out->secret_env = sdk_mapping_secret_env_new(pod, &out->n_secret_env);
 }

@@ -2,7 +2,7 @@
  * Internal to core/service. */
 #ifndef SDK_SERVICE_RECORDS_H
 #define SDK_SERVICE_RECORDS_H
-#include "core/service/taskinfo.h"
+#include "core/mapping/taskinfo.h"
 
 typedef struct sdk_task_rec {
     char *name;                 /* "<pod>-<i>-<task>" */
