@@ -1,6 +1,7 @@
 /* `scheduler`: the Stateful SDK scheduler. See --help. */
 #include "abi/sdk_plugin.h"
 #include "core/app/args.h"
+#include "core/app/print_taskinfo.h"
 #include "core/app/run.h"
 #include "core/app/summary.h"
 #include "core/service/assemble.h"
@@ -118,7 +119,7 @@ int main(int argc, char **argv) {
     }
     /* Running: the plugin gets the live host backend (timers and commands on the loop,
      * properties in the state store once it is open). */
-    bool running = !a.validate;
+    bool running = !a.validate && !a.print_taskinfo;
     if (running && (sdk_loop_new(&loop) || sdk_live_backend_new(loop, NULL, NULL, &backend))) {
         fprintf(stderr, "scheduler: cannot create the event loop\n");
         rc = 1;
@@ -148,7 +149,10 @@ int main(int argc, char **argv) {
         sdk_assembly_free(&as);
         goto out;
     }
-    if (a.validate) {
+    if (a.print_taskinfo) {
+        rc = sdk_print_taskinfo(stdout, as.spec, as.vars, as.n_vars, a.print_taskinfo, &errs) ? report(as.spec->name, &errs)
+                                                                                              : 0;
+    } else if (a.validate) {
         rc = sdk_print_summary(stdout, as.spec, &errs) ? report(as.spec->name, &errs) : 0;
         if (!rc) printf("\nThe service spec is valid.\n");
     } else {

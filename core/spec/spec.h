@@ -251,6 +251,10 @@ char *sdk_pod_role_new(const sdk_spec *s, const sdk_pod_spec *p);
  * appends every problem found to errs, and sets *out = NULL. */
 int sdk_spec_parse(const char *yaml, size_t len, const char *file, const char *dir,
                    sdk_spec **out, sdk_errors *errs);
+/* The same, with warnings (unknown keys directly inside a pod, which are ignored) appended to
+ * `warnings` in the errors' form; NULL: they are logged (sdk_spec_parse). */
+int sdk_spec_parse_warn(const char *yaml, size_t len, const char *file, const char *dir,
+                        sdk_spec **out, sdk_errors *errs, sdk_errors *warnings);
 
 /* ---- JSON (spec_json.c): stable serialisation used for stored configurations ---- */
 char *sdk_spec_to_json_new(const sdk_spec *s);  /* compact JSON text */
