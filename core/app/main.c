@@ -1,7 +1,7 @@
 /* `scheduler`: the Stateful SDK scheduler. See --help. */
 #include "abi/sdk_plugin.h"
 #include "core/app/args.h"
-#include "core/app/print_taskinfo.h"
+#include "core/mapping/preview.h"
 #include "core/app/run.h"
 #include "core/app/summary.h"
 #include "core/service/assemble.h"
@@ -150,8 +150,16 @@ int main(int argc, char **argv) {
         goto out;
     }
     if (a.print_taskinfo) {
-        rc = sdk_print_taskinfo(stdout, as.spec, as.vars, as.n_vars, a.print_taskinfo, &errs) ? report(as.spec->name, &errs)
-                                                                                              : 0;
+        sdk_mapping_preview pv;
+        rc = sdk_mapping_preview_new(as.spec, as.vars, as.n_vars, a.print_taskinfo, &pv, &errs);
+        if (rc) {
+            rc = report(as.spec->name, &errs);
+        } else {
+            char *text = sdk_mapping_preview_text_new(&pv);
+            printf("%s\n", text);
+            free(text);
+            sdk_mapping_preview_free(&pv);
+        }
     } else if (a.validate) {
         rc = sdk_print_summary(stdout, as.spec, &errs) ? report(as.spec->name, &errs) : 0;
         if (!rc) printf("\nThe service spec is valid.\n");

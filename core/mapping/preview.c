@@ -1,10 +1,6 @@
-/* `scheduler --print-taskinfo POD-INDEX-TASK`: the TaskInfo and ExecutorInfo the scheduler would
- * send to launch one task, as Mesos JSON. It runs the real offer evaluation against one made-up
- * offer large enough for the pod (agent "<agent-id>") and encodes the LAUNCH_GROUP exactly as the
- * Mesos client does; then every UUID (task, executor, resource and persistence ids, VIP labels)
- * is replaced by a numbered placeholder so that the output only changes when the spec does.
- * Writes nothing anywhere. */
-#include "core/app/print_taskinfo.h"
+/* A dry run of the mapping (see preview.h): the real offer evaluation against one made-up offer
+ * large enough for the pod, and the LAUNCH_GROUP encoded exactly as the Mesos client does. */
+#include "core/mapping/preview.h"
 #include "core/mesos/launch_pb.h"
 #include "core/offer/evaluate.h"
 #include "core/util/str.h"
@@ -145,8 +141,9 @@ static char *task_list_new(const sdk_spec *spec) {
     return sdk_buf_take(&b);
 }
 
-int sdk_print_taskinfo(FILE *out, const sdk_spec *spec, const sdk_kv *env, size_t n_env, const char *name,
-                       sdk_errors *errs) {
+int sdk_mapping_preview_new(const sdk_spec *spec, const sdk_kv *env, size_t n_env, const char *name,
+                            sdk_mapping_preview *out, sdk_errors *errs) {
+    memset(out, 0, sizeof *out);
     const sdk_pod_spec *pod = NULL;
     const sdk_task_spec *task = NULL;
     int64_t index = 0;
@@ -166,37 +163,54 @@ int sdk_print_taskinfo(FILE *out, const sdk_spec *spec, const sdk_kv *env, size_
         .role = role, .principal = spec->principal, .framework_id = "<framework-id>",
         .target_config_id = "<target-config-id>", .sched_env = env, .n_sched_env = n_env,
     };
-    sdk_eval_result res;
-    int rc = sdk_offer_evaluate(&q, &offer, 1, &res, errs);
-    Mesos__V1__Offer__Operation *op = NULL;
-    if (!rc && !res.matched) {
-        const sdk_offer_outcome *oc = res.n_outcomes ? &res.outcomes[0] : NULL;
+    int rc = sdk_offer_evaluate(&q, &offer, 1, &out->result, errs);
+    if (!rc && !out->result.matched) {
+        const sdk_offer_outcome *oc = out->result.n_outcomes ? &out->result.outcomes[0] : NULL;
         const sdk_stage_outcome *st = oc && oc->n_stages ? &oc->stages[oc->n_stages - 1] : NULL;
         sdk_errors_addf(errs, "--print-taskinfo %s: the pod does not fit an offer made for it (%s: %s)", name,
                         st ? st->stage : "?", st && st->reason ? st->reason : "?");
         rc = SDK_EINVAL;
     }
     const sdk_operation *lg = NULL;
-    for (size_t i = 0; !rc && i < res.n_ops; i++)
-        if (res.ops[i].type == SDK_OP_LAUNCH_GROUP) lg = &res.ops[i];
-    if (!rc && lg) rc = sdk_mesos_operation_pb_new(lg, offer.agent_id, "<framework-id>", &op, errs);
-    if (!rc && op) {
-        json_t *root = json_object();
-        json_object_set_new(root, "executor_info", sdk_pbjson_from_message_new(&op->launch_group->executor->base));
-        Mesos__V1__TaskGroupInfo *g = op->launch_group->task_group;
-        for (size_t i = 0; i < g->n_tasks; i++)
-            if (!strcmp(g->tasks[i]->name, name))
-                json_object_set_new(root, "task_info", sdk_pbjson_from_message_new(&g->tasks[i]->base));
-        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-        char *clean = placeholders_new(text ? text : "{}");
-        fprintf(out, "%s\n", clean);
-        free(clean);
-        free(text);
-        json_decref(root);
+    for (size_t i = 0; !rc && i < out->result.n_ops; i++)
+        if (out->result.ops[i].type == SDK_OP_LAUNCH_GROUP) lg = &out->result.ops[i];
+    if (!rc && !lg) {
+        sdk_errors_addf(errs, "--print-taskinfo %s: the evaluation launched nothing", name);
+        rc = SDK_EINVAL;
     }
-    if (op) protobuf_c_message_free_unpacked(&op->base, NULL);
-    sdk_eval_result_free(&res);
+    if (!rc) rc = sdk_mesos_operation_pb_new(lg, offer.agent_id, "<framework-id>", &out->operation, errs);
+    if (!rc) {
+        out->executor = lg->executor;
+        for (size_t i = 0; i < lg->n_tasks; i++)
+            if (!strcmp(lg->tasks[i].name, name)) out->task = &lg->tasks[i];
+        Mesos__V1__TaskGroupInfo *g = out->operation->launch_group->task_group;
+        for (size_t i = 0; i < g->n_tasks; i++)
+            if (!strcmp(g->tasks[i]->name, name)) out->task_info = g->tasks[i];
+        out->executor_info = out->operation->launch_group->executor;
+    }
     sdk_offer_free_contents(&offer);
     free(role);
-    return rc ? SDK_EINVAL : 0;
+    if (rc || !out->task || !out->task_info) {
+        if (!rc) sdk_errors_addf(errs, "--print-taskinfo %s: the task is not in the launch", name);
+        sdk_mapping_preview_free(out);
+        return SDK_EINVAL;
+    }
+    return 0;
+}
+
+void sdk_mapping_preview_free(sdk_mapping_preview *p) {
+    if (p->operation) protobuf_c_message_free_unpacked(&p->operation->base, NULL);
+    sdk_eval_result_free(&p->result);
+    memset(p, 0, sizeof *p);
+}
+
+char *sdk_mapping_preview_text_new(const sdk_mapping_preview *p) {
+    json_t *root = json_object();
+    json_object_set_new(root, "executor_info", sdk_pbjson_from_message_new(&p->executor_info->base));
+    json_object_set_new(root, "task_info", sdk_pbjson_from_message_new(&p->task_info->base));
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    char *clean = placeholders_new(text ? text : "{}");
+    free(text);
+    json_decref(root);
+    return clean;
 }
