@@ -494,7 +494,10 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_service_options so = {
         .spec = spec, .state = r.state, .env = as->vars, .n_env = as->n_vars,
         .driver = sdk_mesos_client_driver(), .driver_ctx = r.client,
-        .backend = {.name = a->master ? NULL : "the local cluster", .no_docker_images = !a->master},
+        /* The local cluster decides what it can run (it fails a task whose container it cannot
+         * honour, naming the field, or runs it on the host with --ignore-images): the scheduler
+         * sends the image, as to any Mesos master. */
+        .backend = {.name = a->master ? NULL : "the local cluster"},
         .uninstall = a->uninstall,
         .backoff = so0.backoff,
         .permanent_failure_timeout_s = so0.permanent_failure_timeout_s,

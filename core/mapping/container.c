@@ -15,6 +15,13 @@
 
 bool sdk_mapping_network_maps_ports(const char *name) { return name && strcmp(name, "mesos-bridge") == 0; }
 
+bool sdk_mapping_pod_uses_host_ports(const sdk_pod_spec *pod) {
+    if (!pod->n_networks) return true;
+    for (size_t i = 0; i < pod->n_networks; i++)
+        if (sdk_mapping_network_maps_ports(pod->networks[i].name)) return true;
+    return false;
+}
+
 bool sdk_mapping_uses_gpus(const sdk_spec *spec) {
     for (size_t i = 0; spec && i < spec->n_pods; i++)
         for (size_t r = 0; r < spec->pods[i].n_resource_sets; r++)

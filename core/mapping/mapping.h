@@ -50,6 +50,14 @@ bool sdk_mapping_uses_gpus(const sdk_spec *spec);
  * networkSupportsPortMapping: only "mesos-bridge")? */
 bool sdk_mapping_network_maps_ports(const char *name);
 
+/* Does the pod use host ports (dcos-commons PortEvaluationStage.requireHostPorts): no network,
+ * or a network that maps ports? Otherwise its tasks have their own IP on a virtual network:
+ * their ports are not reserved on the agent, and dynamic ones are numbered from 1025 to 2025
+ * per pod (DcosConstants.OVERLAY_DYNAMIC_PORT_RANGE_*). */
+bool sdk_mapping_pod_uses_host_ports(const sdk_pod_spec *pod);
+#define SDK_OVERLAY_DYNAMIC_PORT_FIRST 1025
+#define SDK_OVERLAY_DYNAMIC_PORT_LAST 2025
+
 /* The Docker volume name and driver options of an external volume of instance `index`
  * (upstream's provider rules): driver "pxd": "<volume-name or svc-podtype>[-<index>]" (no index
  * with option shared=true) and option nodes=LocalNode added; other drivers:

@@ -416,9 +416,41 @@ static void assign(sdk_ev *e, size_t set, const char *name, uint32_t port) {
     e->n_set_ports[set]++;
 }
 
+static bool overlay_port_taken(const sdk_ev *e, uint64_t p) {
+    if (pod_static_port(e->pod, p)) return true;
+    for (size_t s = 0; s < e->pod->n_resource_sets; s++)
+        for (size_t i = 0; i < e->n_set_ports[s]; i++)
+            if (e->set_ports[s][i].port == p) return true;
+    return false;
+}
+
+/* A pod only on virtual networks (no port mapping): its ports are its own IP's, nothing is
+ * reserved; a dynamic port keeps its previous number, or takes the first of 1025-2025 that no
+ * port of the pod has (PortEvaluationStage.selectOverlayPort). */
+static bool assign_overlay_ports(sdk_ev *e, size_t set, const sdk_launch_record *rec, char **why) {
+    const sdk_resource_set *rs = &e->pod->resource_sets[set];
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < rs->n_ports; i++) {
+            const sdk_port_spec *ps = &rs->ports[i];
+            if ((pass == 0) != (ps->port != 0)) continue;
+            const sdk_port_assignment *pa = e->relaunch ? prev_assignment(rec, ps->name) : NULL;
+            uint64_t port = ps->port ? ps->port : (pa ? pa->port : 0);
+            for (uint64_t p = SDK_OVERLAY_DYNAMIC_PORT_FIRST; !port && p <= SDK_OVERLAY_DYNAMIC_PORT_LAST; p++)
+                if (!overlay_port_taken(e, p)) port = p;
+            if (!port) {
+                *why = sdk_asprintf_new("no free port for dynamic port '%s' in %d-%d on the pod's virtual network",
+                                        ps->name, SDK_OVERLAY_DYNAMIC_PORT_FIRST, SDK_OVERLAY_DYNAMIC_PORT_LAST);
+                return false;
+            }
+            assign(e, set, ps->name, (uint32_t)port);
+        }
+    return true;
+}
+
 static bool acquire_ports(sdk_ev *e, size_t set, const sdk_launch_record *rec, char **why) {
     const sdk_resource_set *rs = &e->pod->resource_sets[set];
     const sdk_resources *prev = rec ? rec->resources : NULL;
+    if (!sdk_mapping_pod_uses_host_ports(e->pod)) return assign_overlay_ports(e, set, rec, why);
     for (int pass = 0; pass < 2; pass++) { /* static ports first, then dynamic */
         for (size_t i = 0; i < rs->n_ports; i++) {
             const sdk_port_spec *ps = &rs->ports[i];
@@ -582,7 +614,9 @@ static bool eval_offer(sdk_ev *e, const sdk_placement_rule *rule, sdk_offer_outc
         if (rs->n_ports) {
             snprintf(name, sizeof name, "%s: ports", rs->id);
             if (!acquire_ports(e, s, rec, &why)) { stage(oc, name, false, why); return false; }
-            stage(oc, name, true, sdk_xstrdup("ports reserved"));
+            stage(oc, name, true, sdk_xstrdup(sdk_mapping_pod_uses_host_ports(pod)
+                                                  ? "ports reserved"
+                                                  : "ports on the pod's virtual network: nothing to reserve"));
         }
         snprintf(name, sizeof name, "%s: scalars", rs->id);
         bool ok = acquire_scalar(e, "cpus", sdk_scalar_to_milli(rs->cpus), prev, &e->set_res[s], rs->id, &why) &&

@@ -104,7 +104,7 @@ typedef struct sdk_discovery_port {
     uint32_t number;
     char *protocol;     /* "tcp" */
     sdk_visibility visibility; /* EXTERNAL when advertised, else CLUSTER */
-    sdk_kv *labels;     /* VIP_<uuid> = prefix:port, network-scope = host */
+    sdk_kv *labels;     /* VIP_<uuid> = prefix:port, network-scope = host | container */
     size_t n_labels;
 } sdk_discovery_port;
 

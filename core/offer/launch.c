@@ -367,7 +367,9 @@ void sdk_ev_build_task(sdk_ev *e, const sdk_task_spec *t, bool launched, sdk_tas
             char *k = sdk_asprintf_new("VIP_%s", id);
             kv_set_take(&pl, k, sdk_asprintf_new("%s:%u", ps->vip_prefix, ps->vip_port));
             free(k);
-            kv_set(&pl, "network-scope", "host");
+            /* AuxLabelAccess.setVIPLabels: "container" when the task has its own IP on a virtual
+             * network, "host" otherwise */
+            kv_set(&pl, "network-scope", sdk_mapping_pod_uses_host_ports(pod) ? "host" : "container");
             dp->labels = pl.v;
             dp->n_labels = pl.n;
         }

@@ -122,7 +122,12 @@ static const row ROWS[] = {
       "executor_info.container.network_infos[0].port_mappings=[{\"host_port\":8080,\"container_port\":80},"
       "{\"host_port\":9000,\"container_port\":9000}]",
       "executor_info.container.network_infos[0].labels.labels=[{\"key\":\"a\",\"value\":\"b\"},{\"key\":\"c\",\"value\":\"d\"}]",
-      "task_info.container.network_infos=null"}, 1},
+      "task_info.container.network_infos=null", "task_info.resources[name=ports].ranges.range[0].begin=9000"}, 1},
+    {"networks (virtual only: ports not reserved)", NULL, "networks:\n  dcos:",
+     "ports:\n  http:\n    port: 8080\n  dyn:\n    port: 0\n    vip:\n      prefix: web\n      port: 80",
+     {"task_info.resources[name=ports]=null", "task_info.discovery.ports.ports[name=http].number=8080",
+      "task_info.discovery.ports.ports[name=dyn].number=1025",
+      "task_info.discovery.ports.ports[name=dyn].labels.labels[key=network-scope].value=\"container\""}, 1},
     {"networks (overlay dcos)", NULL, "networks:\n  dcos:", NULL,
      {"executor_info.container.network_infos=[{\"name\":\"dcos\"}]"}, 1},
     {"container.networks", NULL, "container:\n  networks:\n    dcos:", NULL,
