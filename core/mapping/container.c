@@ -5,13 +5,13 @@
  * external and secret volumes. Messages are built on the heap and released with
  * protobuf_c_message_free_unpacked(.., NULL) after packing. */
 #include "core/mapping/mapping.h"
+#include "core/mapping/pb_internal.h"
 #include "core/spec/envfile.h"
 #include "core/util/str.h"
 #include "mesos/proto/mesos.pb-c.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define NEW(T, init) ({ T *p_ = sdk_xmalloc(sizeof(T)); init(p_); p_; })
 
 bool sdk_mapping_network_maps_ports(const char *name) { return name && strcmp(name, "mesos-bridge") == 0; }
 
@@ -110,7 +110,7 @@ static Mesos__V1__Secret *reference_secret_new(const char *path) {
     return s;
 }
 
-static Mesos__V1__Labels *labels_new(const sdk_kv *kv, size_t n) {
+Mesos__V1__Labels *sdk_mapping_labels_pb_new(const sdk_kv *kv, size_t n) {
     Mesos__V1__Labels *l = NEW(Mesos__V1__Labels, mesos__v1__labels__init);
     l->labels = sdk_xcalloc(n ? n : 1, sizeof *l->labels);
     for (size_t i = 0; i < n; i++) {
@@ -241,7 +241,7 @@ static Mesos__V1__NetworkInfo *network_new(const sdk_pod_spec *pod, const sdk_ne
     size_t nkv = 0;
     char *err = NULL;
     if (sdk_labels_csv_split_new(n->labels, &kv, &nkv, &err)) free(err); /* refused by the parser */
-    if (nkv) ni->labels = labels_new(kv, nkv);
+    if (nkv) ni->labels = sdk_mapping_labels_pb_new(kv, nkv);
     sdk_envfile_free(kv, nkv);
     return ni;
 }

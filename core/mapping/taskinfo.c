@@ -2,6 +2,7 @@
  * on the heap with malloc'd fields so that protobuf_c_message_free_unpacked(.., NULL) releases
  * them after packing. */
 #include "core/mapping/taskinfo.h"
+#include "core/mapping/pb_internal.h"
 #include "core/util/str.h"
 #include "mesos/proto/mesos.pb-c.h"
 #include "mesos/resources_pb.h"
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NEW(T, init) ({ T *p_ = sdk_xmalloc(sizeof(T)); init(p_); p_; })
 
 static Mesos__V1__TaskID *task_id_new(const char *v) {
     Mesos__V1__TaskID *p = NEW(Mesos__V1__TaskID, mesos__v1__task_id__init);
@@ -20,18 +20,6 @@ static Mesos__V1__AgentID *agent_id_new(const char *v) {
     Mesos__V1__AgentID *p = NEW(Mesos__V1__AgentID, mesos__v1__agent_id__init);
     p->value = sdk_xstrdup(v ? v : "");
     return p;
-}
-
-static Mesos__V1__Labels *labels_new(const sdk_kv *kv, size_t n) {
-    Mesos__V1__Labels *l = NEW(Mesos__V1__Labels, mesos__v1__labels__init);
-    l->n_labels = n;
-    l->labels = sdk_xcalloc(n ? n : 1, sizeof *l->labels);
-    for (size_t i = 0; i < n; i++) {
-        l->labels[i] = NEW(Mesos__V1__Label, mesos__v1__label__init);
-        l->labels[i]->key = sdk_xstrdup(kv[i].key);
-        l->labels[i]->value = sdk_xstrdup(kv[i].value);
-    }
-    return l;
 }
 
 static Mesos__V1__Environment *env_new(const sdk_kv *kv, size_t n) {
@@ -132,13 +120,13 @@ int sdk_taskinfo_encode_new(const sdk_task_desc *t, const sdk_executor_desc *ex,
     }
     /* goal_state and spec task travel as labels so a stored task is self-describing. */
     sdk_kv *labels = sdk_xcalloc(t->n_labels + 2, sizeof *labels);
-    memcpy(labels, t->labels, t->n_labels * sizeof *labels);
+    if (t->n_labels) memcpy(labels, t->labels, t->n_labels * sizeof *labels);
     size_t nl = t->n_labels;
     if (!sdk_kv_get(t->labels, t->n_labels, "goal_state"))
         labels[nl++] = (sdk_kv){"goal_state", (char *)sdk_goal_name(t->goal)};
     if (t->spec_task && !sdk_kv_get(t->labels, t->n_labels, "task_name"))
         labels[nl++] = (sdk_kv){"task_name", t->spec_task};
-    ti->labels = labels_new(labels, nl);
+    ti->labels = sdk_mapping_labels_pb_new(labels, nl);
     free(labels);
     if (t->health.present) {
         Mesos__V1__HealthCheck *h = NEW(Mesos__V1__HealthCheck, mesos__v1__health_check__init);
@@ -189,7 +177,7 @@ int sdk_taskinfo_encode_new(const sdk_task_desc *t, const sdk_executor_desc *ex,
             if (strcmp(t->ports[k].name, p->name)) continue;
             if (t->ports[k].visibility == SDK_VIS_EXTERNAL)
                 p->visibility = MESOS__V1__DISCOVERY_INFO__VISIBILITY__EXTERNAL;
-            if (t->ports[k].n_labels) p->labels = labels_new(t->ports[k].labels, t->ports[k].n_labels);
+            if (t->ports[k].n_labels) p->labels = sdk_mapping_labels_pb_new(t->ports[k].labels, t->ports[k].n_labels);
         }
         d->ports->ports[i] = p;
     }
