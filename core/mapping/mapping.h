@@ -4,6 +4,9 @@
  * environment variables and the framework capabilities say. It reads the spec and nothing of
  * offer evaluation's state.
  *
+ * The task description (env, labels, checks, discovery, URIs) is built here too (task.h), from
+ * what offer evaluation hands over: the offer, the reserved resources, the assigned ports.
+ *
  * Upstream: dcos-commons sdk/scheduler/src/main/java/com/mesosphere/sdk/offer/evaluate/
  * PodInfoBuilder.java (getContainerInfo, getNetworkInfo, getRLimitInfo, the secret, host and
  * external volume helpers) with ExternalVolumeProviderFactory, PortworxVolumeProvider and

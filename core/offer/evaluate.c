@@ -2,6 +2,7 @@
  * Contracts in evaluate.h. Task descriptions are built in launch.c. */
 #include "core/offer/eval_internal.h"
 #include "core/mapping/mapping.h"
+#include "core/mapping/task.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
 #include <inttypes.h>
@@ -682,7 +683,7 @@ static void push_op(sdk_eval_result *out, sdk_op_type t, const sdk_resource *r) 
 static void finish(sdk_ev *e, sdk_offer_outcome *oc, sdk_eval_result *out) {
     const sdk_eval_request *q = e->q;
     if (e->executor_new) {
-        char *sid = sdk_ev_service_id_new(q->spec->name);
+        char *sid = sdk_mapping_service_id_new(q->spec->name);
         char id[SDK_UUID_STRLEN + 1];
         sdk_ev_uuid(e, id);
         e->executor_id = sdk_asprintf_new("%s__%s__%s", sid, e->pod->type, id);
