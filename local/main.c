@@ -184,6 +184,19 @@ int main(int argc, char **argv) {
             sdk_errors_print(&errs, "localcluster: --agent-resources");
             goto out;
         }
+        /* MOUNT disks: a relative root is the agent's own directory under the work dir
+         * (<workdir>/mounts/<agent index>/<root>); roots are made when missing (a Mesos agent
+         * would refuse to start instead: here they stand for disks that are not there). */
+        for (size_t k = 0; k < a->total.n; k++) {
+            sdk_resource *r = &a->total.v[k];
+            if (r->disk_source != SDK_DISK_MOUNT || !r->disk_source_root) continue;
+            if (r->disk_source_root[0] != '/') {
+                char *abs_root = sdk_asprintf_new("%s/mounts/%zu/%s", c.opt.workdir, i, r->disk_source_root);
+                free(r->disk_source_root);
+                r->disk_source_root = abs_root;
+            }
+            lc_mkdirs(r->disk_source_root);
+        }
         if (c.opt.n_agent_attributes) {
             const char *as = c.opt.agent_attributes[i < c.opt.n_agent_attributes ? i : c.opt.n_agent_attributes - 1];
             if (lc_parse_attributes(as, &a->attrs, &a->n_attrs, &errs) != 0) {
