@@ -337,6 +337,8 @@ static void __attribute__((noreturn)) supervise(const lc_launch_spec *s, int sta
     /* A catchable parent-death signal: the supervisor must live long enough to kill the rest. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* Not "localcluster" in ps/pgrep -x: it is a task's supervisor, not another local cluster. */
+    prctl(PR_SET_NAME, "lc-supervisor");
     if (getppid() != parent) die_with_group();
     signal(SIGPIPE, SIG_DFL);
     int in = open("/dev/null", O_RDONLY), o = open(s->out, O_WRONLY | O_CREAT | O_APPEND, 0644),

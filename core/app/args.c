@@ -37,6 +37,8 @@ void sdk_args_print_help(const char *prog) {
            "                       'Authorization: Bearer TOKEN' (sdkctl --token); others get 401\n"
            "  --api-tls CERT KEY   serve the REST API over HTTPS with these PEM files\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
+           "  --agent-resources S  --secrets-dir DIR  --ignore-images  --ignore-networks\n"
+           "                       passed to the local cluster when it is started (docs/localcluster.md)\n"
            "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
            "                       release every reservation, wipe the state, remove the framework.\n"
            "                       Irreversible once started; if interrupted, run it again to finish\n"
@@ -90,7 +92,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         bool takes_value = !strcmp(s, "--plugin") || !strcmp(s, "--spec") || !strcmp(s, "--env-file") ||
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
-                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token");
+                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
+                           !strcmp(s, "--secrets-dir") || !strcmp(s, "--agent-resources");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -134,6 +137,13 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             }
             a->agents = (int)n;
         }
+        else if (!strcmp(s, "--secrets-dir")) a->secrets_dir = val;
+        else if (!strcmp(s, "--agent-resources")) {
+            a->agent_resources = sdk_xrealloc(a->agent_resources, (a->n_agent_resources + 1) * sizeof *a->agent_resources);
+            a->agent_resources[a->n_agent_resources++] = val;
+        }
+        else if (!strcmp(s, "--ignore-images")) a->ignore_images = true;
+        else if (!strcmp(s, "--ignore-networks")) a->ignore_networks = true;
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;
@@ -172,5 +182,6 @@ void sdk_args_free(sdk_args *a) {
     }
     free(a->options);
     free(a->env_files);
+    free(a->agent_resources);
     memset(a, 0, sizeof *a);
 }
