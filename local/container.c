@@ -212,7 +212,7 @@ static const char *image_name(const Mesos__V1__Image *im) {
  * volume/host_path.cpp, without a mount namespace): SECRET -> a 0400 file at the container
  * path in the sandbox; HOST_PATH (or the legacy Volume.host_path) -> a symlink in the sandbox
  * to the host path; SANDBOX_PATH is linked by the agent (lc_task_launch). */
-static int volumes_build(const lc_task *t, const Mesos__V1__ContainerInfo *ci, lc_launch_spec *s, char **msg) {
+static int volumes_build(const lc_task *t, const Mesos__V1__ContainerInfo *ci, lc_launch_spec *s, envv *env, char **msg) {
     const lc_cluster *c = t->c;
     for (size_t i = 0; i < ci->n_volumes; i++) {
         const Mesos__V1__Volume *v = ci->volumes[i];
@@ -270,6 +270,13 @@ static int volumes_build(const lc_task *t, const Mesos__V1__ContainerInfo *ci, l
             free(target);
             return rc;
         }
+        if (*cp == '/' && !src && *host != '/' && !strcmp(cp, "/tmp")) {
+            /* The task's own /tmp (dcos-commons maps a sandbox "tmp" there): without a mount
+             * namespace the task keeps the host's /tmp, and TMPDIR points at its own. */
+            env_set(env, "TMPDIR", target);
+            free(target);
+            continue;
+        }
         if (*cp == '/') {
             /* An absolute container path would need a bind mount; it is only the host path itself. */
             char *a = realpath(target, NULL), *b = realpath(cp, NULL);
@@ -299,6 +306,21 @@ static int volumes_build(const lc_task *t, const Mesos__V1__ContainerInfo *ci, l
 /* LinuxInfo settings a process on the host cannot get: logged, the task runs without them
  * (each only takes isolation away, never something the task needs to work). Fields 5-7
  * (seccomp, ipc_mode, shm_size) may arrive as unknown fields of our proto subset. */
+/* True when field `tag` of m is present: a known field (set pointer, has_ flag or non-empty
+ * string), or an unknown one kept by protobuf-c (a newer proto than ours). */
+static bool field_present(const ProtobufCMessage *m, unsigned tag) {
+    for (size_t i = 0; i < m->n_unknown_fields; i++)
+        if (m->unknown_fields[i].tag == tag) return true;
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(m->descriptor, tag);
+    if (!f) return false;
+    const char *base = (const char *)m;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) return *(const size_t *)(base + f->quantifier_offset) > 0;
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING)
+        return *(const void *const *)(base + f->offset) != NULL;
+    if (f->quantifier_offset) return *(const protobuf_c_boolean *)(base + f->quantifier_offset);
+    return false;
+}
+
 static void linux_info_warn(const lc_task *t, const Mesos__V1__LinuxInfo *li) {
     if (!li) return;
     if (li->bounding_capabilities || li->effective_capabilities)
@@ -306,15 +328,13 @@ static void linux_info_warn(const lc_task *t, const Mesos__V1__LinuxInfo *li) {
     if (li->has_share_pid_namespace && !li->share_pid_namespace)
         SDK_WARN(MOD, "task %s: container.linux_info.share_pid_namespace=false: tasks share the host's pid namespace", t->id);
     static const char *const names[] = {[5] = "seccomp", [6] = "ipc_mode", [7] = "shm_size"};
-    for (size_t i = 0; i < li->base.n_unknown_fields; i++) {
-        unsigned tag = li->base.unknown_fields[i].tag;
-        if (tag >= 5 && tag <= 7)
+    for (unsigned tag = 5; tag <= 7; tag++)
+        if (field_present(&li->base, tag))
             SDK_WARN(MOD, "task %s: container.linux_info.%s is not applied by the local cluster (the task runs without it)",
                      t->id, names[tag]);
-    }
 }
 
-static int container_build(const lc_task *t, lc_launch_spec *s, char **msg) {
+static int container_build(const lc_task *t, lc_launch_spec *s, envv *env, char **msg) {
     const Mesos__V1__ContainerInfo *ci = t->info->container;
     const lc_cluster *c = t->c;
     if (ci) {
@@ -337,7 +357,7 @@ static int container_build(const lc_task *t, lc_launch_spec *s, char **msg) {
         }
         linux_info_warn(t, ci->linux_info);
         if (rlimits_build(ci->rlimit_info, s, msg) != 0) return -1;
-        if (volumes_build(t, ci, s, msg) != 0) return -1;
+        if (volumes_build(t, ci, s, env, msg) != 0) return -1;
     }
     const Mesos__V1__CommandInfo *cmd = t->info->command;
     for (size_t i = 0; cmd && i < cmd->n_uris; i++) {
@@ -356,7 +376,7 @@ int lc_container_spec(const lc_task *t, const Mesos__V1__CommandInfo *cmd, const
     memset(s, 0, sizeof *s);
     *msg = NULL;
     envv e = {NULL, 0};
-    if (env_build(t, cmd, &e, msg) != 0) {
+    if (env_build(t, cmd, &e, msg) != 0 || (setup && container_build(t, s, &e, msg) != 0)) {
         s->env = e.v;
         lc_launch_spec_free(s);
         return -1;
@@ -379,9 +399,5 @@ int lc_container_spec(const lc_task *t, const Mesos__V1__CommandInfo *cmd, const
     s->sandbox = sdk_xstrdup(t->sandbox);
     s->out = out_name ? sdk_asprintf_new("%s/%s", t->sandbox, out_name) : sdk_xstrdup("/dev/null");
     s->err = out_name ? sdk_asprintf_new("%s/stderr", t->sandbox) : sdk_xstrdup("/dev/null");
-    if (setup && container_build(t, s, msg) != 0) {
-        lc_launch_spec_free(s);
-        return -1;
-    }
     return 0;
 }

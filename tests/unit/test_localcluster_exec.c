@@ -264,6 +264,18 @@ static void test_host_volume(void) {
                  "\"source\":{\"type\":\"HOST_PATH\",\"host_path\":{\"path\":\"/nonexistent/lc-test\"}}}]}",
                  "TASK_FAILED");
     CHECK_CONTAINS(msg_of(u), "host path '/nonexistent/lc-test' does not exist");
+    /* the task's own /tmp as dcos-commons asks for it (a sandbox-relative legacy host_path at
+     * /tmp): no mount, TMPDIR points at the sandbox's tmp */
+    free(cmd);
+    cmd = sdk_asprintf_new("{\"value\":\"test -d \\\"$TMPDIR\\\" && echo \\\"$TMPDIR\\\" > %s\"}", out);
+    CHECK(run_task(s, "tmp", cmd, ",\"container\":{\"type\":\"MESOS\",\"volumes\":[{\"mode\":\"RW\",\"container_path\":\"/tmp\","
+                                  "\"host_path\":\"tmp\"}]}",
+                   "TASK_FINISHED") != NULL);
+    text = slurp(out);
+    char *want = sdk_asprintf_new("%s/", g_workdir);
+    CHECK(text && sdk_str_starts(text, want) && sdk_str_ends(text, "/tmp\n"));
+    free(want);
+    free(text);
     free(cmd);
     free(out);
     free(data);
