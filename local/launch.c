@@ -346,9 +346,22 @@ static void __attribute__((noreturn)) supervise(const lc_launch_spec *s, int sta
     if (in >= 0) dup2(in, 0);
     if (o >= 0) dup2(o, 1);
     if (er >= 0) dup2(er, 2);
-    for (int fd = 3; fd < 1024; fd++)
-        if (fd != status_fd) close(fd);
-    if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+    /* Nothing of the local cluster (sockets, state files) reaches the task: the status pipe
+     * moves to fd 3 and every other descriptor closes. */
+    int first_free = 3;
+    if (status_fd >= 0) {
+        if (status_fd != 3 && dup2(status_fd, 3) == 3) status_fd = 3;
+        fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+        first_free = status_fd + 1;
+    }
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned)first_free, ~0u, 0) != 0)
+#endif
+    {
+        long max = sysconf(_SC_OPEN_MAX);
+        for (int fd = first_free; fd < (max > 0 && max < 1048576 ? max : 65536); fd++)
+            if (fd != status_fd) close(fd);
+    }
     errbuf e = {""};
     if (chdir(s->sandbox) != 0) {
         fail(&e, "cannot enter the sandbox '%s': %s", s->sandbox, strerror(errno));
