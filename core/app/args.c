@@ -92,8 +92,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         bool takes_value = !strcmp(s, "--plugin") || !strcmp(s, "--spec") || !strcmp(s, "--env-file") ||
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
-                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
-                           !strcmp(s, "--secrets-dir") || !strcmp(s, "--agent-resources");
+                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -103,6 +102,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             a->api_tls_key = argv[++i];
             continue;
         }
+        /* the local cluster's flags that take a value (passed through by run.c) */
+        if (!strcmp(s, "--secrets-dir") || !strcmp(s, "--agent-resources")) takes_value = true;
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 *err = sdk_asprintf_new("%s needs a value (see --help)", s);
