@@ -410,6 +410,39 @@ static void test_mount_disk_profile(void) {
     struct stat sb;
     CHECK(root && stat(root, &sb) == 0 && S_ISDIR(sb.st_mode));
     free(prefix);
+    /* RESERVE the whole disk, CREATE a volume on it, and a task writes into the volume: the data
+     * is at the mount root, as a Mesos agent keeps a MOUNT disk's volume */
+    if (disk && root) {
+        char *want = sdk_asprintf_new("%s/hello", root);
+        json_t *offer = NULL;
+        json_array_foreach(jget(ev, "offers.offers"), i, o) json_array_foreach(jget(o, "resources"), k, r) {
+            if (r == disk) offer = o;
+        }
+        json_t *res = json_deep_copy(disk);
+        json_object_set_new(res, "reservations", json_pack("[{s:s,s:s,s:s}]", "type", "DYNAMIC", "role", "r", "principal", "p-mount"));
+        json_t *vol = json_deep_copy(res);
+        json_object_set_new(json_object_get(vol, "disk"), "persistence", json_pack("{s:s,s:s}", "id", "mv1", "principal", "p-mount"));
+        json_object_set_new(json_object_get(vol, "disk"), "volume", json_pack("{s:s,s:s}", "container_path", "data", "mode", "RW"));
+        char *rs = json_dumps(res, JSON_COMPACT), *vs = json_dumps(vol, JSON_COMPACT), *ex = executor_json(s->fw_id, "ex-mount");
+        CHECK_INT(scall(s,
+                        "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"%s\"},\"accept\":{\"offer_ids\":[{\"value\":\"%s\"}],"
+                        "\"operations\":[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[%s]}},{\"type\":\"CREATE\",\"create\":{"
+                        "\"volumes\":[%s]}},{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":%s,\"task_group\":{\"tasks\":[{"
+                        "\"name\":\"w\",\"task_id\":{\"value\":\"mwriter\"},\"agent_id\":{\"value\":\"%s\"},\"resources\":["
+                        UNRES("cpus", 0.1) "," UNRES("mem", 32) ",%s],\"command\":{\"value\":\"echo on-mount > data/hello\"}}]}}}]}}",
+                        s->fw_id, jstr(offer, "id.value"), rs, vs, ex, jstr(offer, "agent_id.value"), vs),
+                  202);
+        CHECK(ack_until(s, "mwriter", "TASK_FINISHED", 10000) != NULL);
+        char *text = slurp(want);
+        CHECK_STR(text, "on-mount\n");
+        free(text);
+        free(rs);
+        free(vs);
+        free(ex);
+        json_decref(res);
+        json_decref(vol);
+        free(want);
+    }
     teardown(s);
     /* a bad JSON resource list is refused with its position */
     cluster_stop();
