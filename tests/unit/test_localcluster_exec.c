@@ -291,21 +291,29 @@ static void test_uris(void) {
     spit(plain, "plain\n");
     spit(script, "#!/bin/sh\necho ran\n");
     char *mk = sdk_asprintf_new("cd '%s' && mkdir -p pkg/inner && echo inside > pkg/inner/file.txt && tar czf pkg.tgz pkg && "
-                                "rm -rf pkg",
+                                "rm -rf pkg && echo gz > note.txt && gzip -f note.txt",
                                 g_dir);
     CHECK_INT(system(mk), 0);
     free(mk);
+    /* a zip is extracted with unzip when it is installed */
+    bool zip = system("command -v zip >/dev/null && command -v unzip >/dev/null") == 0;
+    if (zip) {
+        mk = sdk_asprintf_new("cd '%s' && mkdir -p z && echo zipped > z/z.txt && zip -q -r z.zip z && rm -rf z", g_dir);
+        CHECK_INT(system(mk), 0);
+        free(mk);
+    } else fprintf(stderr, "  note: zip/unzip not installed: the .zip case is not tested\n");
     char *out = sdk_asprintf_new("%s/uris.out", g_dir);
     char *cmd = sdk_asprintf_new(
-        "{\"value\":\"cat plain.txt pkg/inner/file.txt > %s && test -f pkg.tgz && test -x bin/run && bin/run >> %s && "
-        "grep -q master_id state.json && test ! -x plain.txt\","
-        "\"uris\":[{\"value\":\"%s\"},{\"value\":\"file://%s/pkg.tgz\"},"
+        "{\"value\":\"cat plain.txt pkg/inner/file.txt note.txt > %s && test -f pkg.tgz && test -x bin/run && bin/run >> %s && "
+        "grep -q master_id state.json && test ! -x plain.txt%s\","
+        "\"uris\":[{\"value\":\"%s\"},{\"value\":\"file://%s/pkg.tgz\"},{\"value\":\"%s/note.txt.gz\"},"
         "{\"value\":\"%s\",\"executable\":true,\"output_file\":\"bin/run\"},"
-        "{\"value\":\"http://127.0.0.1:%d/localcluster/state\",\"output_file\":\"state.json\"}]}",
-        out, out, plain, g_dir, script, g_port);
+        "{\"value\":\"http://127.0.0.1:%d/localcluster/state\",\"output_file\":\"state.json\"}%s%s%s]}",
+        out, out, zip ? " && grep -q zipped z/z.txt" : "", plain, g_dir, g_dir, script, g_port, zip ? ",{\"value\":\"" : "",
+        zip ? g_dir : "", zip ? "/z.zip\"}" : "");
     CHECK(run_task(s, "fetch", cmd, NULL, "TASK_FINISHED") != NULL);
     char *text = slurp(out);
-    CHECK_STR(text, "plain\ninside\nran\n");
+    CHECK_STR(text, "plain\ninside\ngz\nran\n");
     free(text);
     free(cmd);
     /* failures name the URI: a missing file, an HTTP 404 */
