@@ -445,6 +445,7 @@ static void status_drain(lc_task *t) {
             if (*nl) *nl++ = 0;
             if (line[0] == 'R' && !t->running_sent) {
                 t->running_sent = true;
+                t->cmd_pid = (pid_t)atoi(line + 1);
                 if (!t->killing && !lc_state_is_terminal(t->state)) {
                     task_update(t, MESOS__V1__TASK_STATE__TASK_RUNNING, -1, NULL, -1);
                     setup_checks(t);
@@ -473,6 +474,7 @@ static void on_task_exit(sdk_loop *l, int fd, int events, void *ud) {
     t->pid = 0;
     t->pidfd = -1;
     status_drain(t); /* the supervisor is gone: everything it wrote is there, then EOF */
+    t->cmd_pid = 0;
     status_close(t);
     int state, reason = -1, healthy = -1;
     char *msg = NULL;

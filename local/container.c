@@ -360,6 +360,11 @@ static int container_build(const lc_task *t, lc_launch_spec *s, envv *env, char 
         if (volumes_build(t, ci, s, env, msg) != 0) return -1;
     }
     const Mesos__V1__CommandInfo *cmd = t->info->command;
+    if (cmd && cmd->n_uris && c->opt.ignore_uris) {
+        SDK_WARN(MOD, "task %s: %zu URI(s) not fetched (--ignore-uris), the first '%s'", t->id, cmd->n_uris,
+                 cmd->uris[0]->value);
+        return 0;
+    }
     for (size_t i = 0; cmd && i < cmd->n_uris; i++) {
         const Mesos__V1__CommandInfo__URI *u = cmd->uris[i];
         if (u->output_file && !path_stays_inside(u->output_file))

@@ -420,7 +420,7 @@ static void __attribute__((noreturn)) supervise(const lc_launch_spec *s, int sta
         launch_failed(status_fd, msg);
     }
     if (status_fd >= 0) {
-        if (write(status_fd, "R\n", 2) < 0) { /* the local cluster is gone: handled below */ }
+        if (dprintf(status_fd, "R %d\n", (int)ch) < 0) { /* the local cluster is gone: handled below */ }
         close(status_fd);
     }
     for (;;) {

@@ -144,6 +144,7 @@ struct lc_task {
     int pidfd;
     int status_fd;      /* read end of the supervisor's status pipe, -1 when closed */
     bool running_sent;  /* the supervisor reported the command started ("R") */
+    pid_t cmd_pid;      /* the command's process (from "R"), 0 before */
     char *launch_error; /* the supervisor's "E" message: the launch failed */
     bool killing, health_killed, max_time_killed;
     int kill_reason; /* reason for the final update of a requested kill, -1 none */
@@ -169,6 +170,7 @@ typedef struct lc_options {
     char *secrets_dir;    /* --secrets-dir, absolute (realpath), or NULL */
     bool ignore_images;   /* --ignore-images: run image tasks' commands on the host */
     bool ignore_networks; /* --ignore-networks: run tasks on named networks on the host network */
+    bool ignore_uris;     /* --ignore-uris: fetch nothing (offline use), tasks run without their URIs */
     double heartbeat_s;
     uint64_t allocation_ms;
     uint64_t retry_ms; /* first status-update retry */

@@ -37,7 +37,7 @@ void sdk_args_print_help(const char *prog) {
            "                       'Authorization: Bearer TOKEN' (sdkctl --token); others get 401\n"
            "  --api-tls CERT KEY   serve the REST API over HTTPS with these PEM files\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
-           "  --agent-resources S  --secrets-dir DIR  --ignore-images  --ignore-networks\n"
+           "  --agent-resources S  --secrets-dir DIR  --ignore-images  --ignore-networks  --ignore-uris\n"
            "                       passed to the local cluster when it is started (docs/localcluster.md)\n"
            "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
            "                       release every reservation, wipe the state, remove the framework.\n"
@@ -145,6 +145,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         }
         else if (!strcmp(s, "--ignore-images")) a->ignore_images = true;
         else if (!strcmp(s, "--ignore-networks")) a->ignore_networks = true;
+        else if (!strcmp(s, "--ignore-uris")) a->ignore_uris = true;
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;

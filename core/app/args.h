@@ -26,7 +26,7 @@ typedef struct sdk_args {
     int agents;              /* --agents N for the local cluster (default 3) */
     /* Passed to the local cluster when the scheduler starts it (docs/localcluster.md). */
     const char *secrets_dir;         /* --secrets-dir DIR */
-    bool ignore_images, ignore_networks; /* --ignore-images, --ignore-networks */
+    bool ignore_images, ignore_networks, ignore_uris; /* --ignore-images, --ignore-networks, --ignore-uris */
     const char **agent_resources;    /* --agent-resources SPEC (repeatable), borrowed from argv */
     size_t n_agent_resources;
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */

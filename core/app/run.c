@@ -93,9 +93,9 @@ static char *local_master(runner *r, const char *workdir, const sdk_args *a, con
     if (port && port_answers(port)) {
         url = sdk_asprintf_new("http://127.0.0.1:%u", port);
         printf("Using the local cluster already running at %s (work dir %s)\n", url, dir);
-        if (a->secrets_dir || a->ignore_images || a->ignore_networks || a->n_agent_resources)
-            printf("Note: --secrets-dir, --ignore-images, --ignore-networks and --agent-resources apply when the local "
-                   "cluster starts; stop it to change them\n");
+        if (a->secrets_dir || a->ignore_images || a->ignore_networks || a->ignore_uris || a->n_agent_resources)
+            printf("Note: --secrets-dir, --ignore-images, --ignore-networks, --ignore-uris and --agent-resources apply "
+                   "when the local cluster starts; stop it to change them\n");
         goto out;
     }
     if (mkdir_p(dir)) {
@@ -142,6 +142,7 @@ static char *local_master(runner *r, const char *workdir, const sdk_args *a, con
         }
         if (a->ignore_images) av[n++] = "--ignore-images";
         if (a->ignore_networks) av[n++] = "--ignore-networks";
+        if (a->ignore_uris) av[n++] = "--ignore-uris";
         execv(lc, (char *const *)av);
         _exit(127);
     }

@@ -108,7 +108,7 @@ static long start_forking_task(stream *s, const char *task) {
     json_t *st = state_get();
     size_t i;
     json_t *t;
-    json_array_foreach(jget(st, "tasks"), i, t) if (sdk_streq(jstr(t, "id"), task)) pg = (long)json_integer_value(jget(t, "pid"));
+    json_array_foreach(jget(st, "tasks"), i, t) if (sdk_streq(jstr(t, "id"), task)) pg = (long)json_integer_value(jget(t, "pgid"));
     json_decref(st);
     CHECK(pg > 0);
     long pids[64];
