@@ -373,7 +373,8 @@ static void __attribute__((noreturn)) supervise(const lc_launch_spec *s, int sta
         if (make_link(&s->links[i], &e) != 0) launch_failed(status_fd, e.msg);
     for (size_t i = 0; i < s->n_uris; i++)
         if (fetch_one(&s->uris[i], s->sandbox, &e) != 0) {
-            char *m = sdk_asprintf_new("Failed to fetch URI '%s': %s", s->uris[i].value, e.msg);
+            char *m = sdk_asprintf_new("Failed to fetch URI '%s': %s (a local cluster started with --ignore-uris "
+                                       "starts tasks without their URIs)", s->uris[i].value, e.msg);
             launch_failed(status_fd, m);
         }
     /* Killed or orphaned while setting up: do not start the command at all. */
