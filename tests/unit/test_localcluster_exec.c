@@ -321,6 +321,7 @@ static void test_uris(void) {
                          "TASK_FAILED");
     CHECK(u && sdk_streq(jstr(u, "update.status.reason"), "REASON_CONTAINER_LAUNCH_FAILED"));
     CHECK_CONTAINS(msg_of(u), "Failed to fetch URI 'file:///nonexistent/lc.tgz'");
+    CHECK_CONTAINS(msg_of(u), "--ignore-uris");
     cmd = sdk_asprintf_new("{\"value\":\"true\",\"uris\":[{\"value\":\"http://127.0.0.1:%d/no/such/thing\"}]}", g_port);
     u = run_task(s, "fetch-404", cmd, NULL, "TASK_FAILED");
     char *want = sdk_asprintf_new("Failed to fetch URI 'http://127.0.0.1:%d/no/such/thing': received HTTP return code 404", g_port);
@@ -356,11 +357,14 @@ static void test_refused_containers(void) {
 
 static void test_ignore_images(void) {
     cluster_stop();
-    CHECK(cluster_start("--ignore-images --ignore-networks", NULL));
+    CHECK(cluster_start("--ignore-images --ignore-networks --ignore-uris", NULL));
     stream *s = subscribe("ignore", "r", NULL, true);
     CHECK(run_task(s, "img-host", "{\"value\":\"true\"}", IMAGE, "TASK_FINISHED") != NULL);
     CHECK(run_task(s, "net-host", "{\"value\":\"true\"}",
                    ",\"container\":{\"type\":\"MESOS\",\"network_infos\":[{\"name\":\"dcos\"}]}", "TASK_FINISHED") != NULL);
+    /* --ignore-uris: nothing is fetched, the task starts anyway */
+    CHECK(run_task(s, "uri-skipped", "{\"value\":\"test ! -e lc.tgz\",\"uris\":[{\"value\":\"file:///nonexistent/lc.tgz\"}]}", NULL,
+                   "TASK_FINISHED") != NULL);
     teardown(s);
 }
 
