@@ -10,8 +10,11 @@
  * DYNAMIC reservation or a persistence id; they are saved to <workdir>/state.json.
  *
  * Module map: master.c (HTTP endpoint, calls, frameworks, events, allocator, ACCEPT),
- * agent.c (executors, task processes, checks, status updates), state.c (spec parsing,
- * persistence), admin.c (/localcluster/ fault injection and state), main.c (flags).
+ * agent.c (executors, task processes, checks, status updates), container.c (TaskInfo ->
+ * launch spec: env, secrets, volumes, rlimits, URIs, what is refused), launch.c (the task's
+ * supervisor process), procs.c (records of task process groups; cleanup after a kill -9),
+ * state.c (spec parsing, persistence), admin.c (/localcluster/ fault injection and state),
+ * main.c (flags).
  */
 #ifndef LC_LC_H
 #define LC_LC_H
