@@ -29,6 +29,7 @@ typedef struct sdk_args {
     bool ignore_images, ignore_networks, ignore_uris; /* --ignore-images, --ignore-networks, --ignore-uris */
     const char **agent_resources;    /* --agent-resources SPEC (repeatable), borrowed from argv */
     size_t n_agent_resources;
+    int64_t max_pods;        /* --max-pods N: pod instances per type and in total (0: default) */
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
     bool help, version;
     const char *state_cmd;   /* positional "state dump" / "state restore FILE": "dump" or "restore" */

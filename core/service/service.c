@@ -220,6 +220,10 @@ static int load_tasks(sdk_service *s, sdk_errors *errs) {
             else if (!strcmp(ov, "DECOMMISSIONED")) r->override = SDK_OVERRIDE_DECOMMISSIONED;
         }
         free(ov);
+        char *progress = NULL;
+        if (sdk_state_override_status_get_new(s->state, names[i], &progress, NULL) == 0)
+            r->override_progress = svc_override_progress_from_name(progress);
+        free(progress);
     }
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
@@ -250,8 +254,15 @@ const sdk_spec *svc_config_spec(sdk_service *s, const char *id) {
     return spec;
 }
 
-/* Stores cand under a new id as the target (one transaction); the previous target (if any) goes
- * to the configuration cache. Takes cand on success only. */
+/* Canary releases per "<plan>/<phase>", kept in the property below: plans are rebuilt at every
+ * start, but a canary the operator released stays released for the configuration it was given
+ * for. A new target forgets them (with the target, in one transaction): every configuration
+ * update rolls out through its canaries again, as dcos-commons' freshly generated plans do. */
+#define CANARY_PROPERTY "canary-released"
+
+/* Stores cand under a new id as the target (one transaction, which also forgets the canary
+ * releases of the old target); the previous target (if any) goes to the configuration cache.
+ * Takes cand on success only. */
 static int store_new_target(sdk_service *s, sdk_spec *cand, sdk_spec *old, char *old_id, sdk_errors *errs) {
     char id[SDK_UUID_STRLEN + 1];
     sdk_uuid_generate(id);
@@ -259,6 +270,11 @@ static int store_new_target(sdk_service *s, sdk_spec *cand, sdk_spec *old, char 
     sdk_state_txn *t = sdk_state_txn_new(s->state);
     sdk_state_txn_put_config(t, id, json);
     sdk_state_txn_set_config_target(t, id);
+    void *released = NULL;
+    size_t released_len = 0;
+    if (sdk_state_property_get_new(s->state, CANARY_PROPERTY, &released, &released_len, NULL) == 0)
+        sdk_state_txn_delete_property(t, CANARY_PROPERTY);
+    free(released);
     int rc = sdk_state_txn_commit(t, errs);
     sdk_state_txn_free(t);
     free(json);
@@ -407,10 +423,6 @@ void svc_order_plans(sdk_service *s) {
     if (s->decommission) s->all[s->n_all++] = s->decommission;
     for (size_t i = 1; i < s->n_plans; i++) s->all[s->n_all++] = s->plans[i];
 }
-
-/* Canary releases per "<plan>/<phase>", kept in the property below: plans are rebuilt at every
- * start, but a canary the operator released stays released. */
-#define CANARY_PROPERTY "canary-released"
 
 static void restore_canaries(sdk_service *s) {
     void *buf = NULL;
@@ -668,6 +680,7 @@ int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs) 
     s->decommission = NULL;
     s->views_dirty = true;
     if (!rc) rc = build_plans(s, errs);
+    if (!rc && s->registered) svc_kill_unneeded_tasks(s);
     if (rc) SDK_ERROR("config", "applying the new configuration failed; restart the scheduler");
     svc_update_offer_interest(s);
     return rc;
