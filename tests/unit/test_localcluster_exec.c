@@ -173,6 +173,15 @@ static void test_env_and_secrets(void) {
     CHECK_STR(text, "bar baz|s3cret|tok\ns3cret400\n");
     free(text);
     free(cmd);
+    /* a reference with a key: <dir>/<name>/<key> */
+    cmd = sdk_asprintf_new("{\"value\":\"echo \\\"$K\\\" > %s\",\"environment\":{\"variables\":[{\"name\":\"K\",\"type\":\"SECRET\","
+                           "\"secret\":{\"type\":\"REFERENCE\",\"reference\":{\"name\":\"db\",\"key\":\"password\"}}}]}}",
+                           out);
+    CHECK(run_task(s, "keyed", cmd, NULL, "TASK_FINISHED") != NULL);
+    text = slurp(out);
+    CHECK_STR(text, "s3cret\n");
+    free(text);
+    free(cmd);
     /* a reference that climbs out of --secrets-dir, directly or through a symlink */
     cmd = sdk_xstrdup("{\"value\":\"true\",\"environment\":{\"variables\":[{\"name\":\"X\",\"type\":\"SECRET\","
                       "\"secret\":{\"type\":\"REFERENCE\",\"reference\":{\"name\":\"../outside\"}}}]}}");
@@ -462,6 +471,29 @@ static void test_mount_disk_profile(void) {
                                "\"disk\":{\"source\":{\"type\":\"MOUNT\"}}}]"));
 }
 
+/* Flags that name something missing or malformed stop the start with a message naming them. */
+static void test_bad_flags(void) {
+    char *err = NULL, *args = sdk_asprintf_new("--workdir '%s-bad' --port 0 --secrets-dir /nonexistent/lc-secrets", g_workdir);
+    CHECK_INT(run_lc(args, &err), 2);
+    CHECK_CONTAINS(err, "--secrets-dir /nonexistent/lc-secrets: No such file or directory");
+    free(err);
+    free(args);
+    args = sdk_asprintf_new("--workdir '%s-bad' --port 0 --agent-resources '[{\"name\":\"disk\",\"type\":\"SCALAR\","
+                            "\"scalar\":{\"value\":5},\"disk\":{\"source\":{\"type\":\"MOUNT\"}}}]'", g_workdir);
+    CHECK_INT(run_lc(args, &err), 1);
+    CHECK_CONTAINS(err, "--agent-resources: resources[0]: a MOUNT disk needs disk.source.mount.root");
+    free(err);
+    free(args);
+    args = sdk_asprintf_new("--workdir '%s-bad' --port 0 --agent-resources '[{\"name\":\"cpus\"'", g_workdir);
+    CHECK_INT(run_lc(args, &err), 1);
+    CHECK_CONTAINS(err, "resources: invalid JSON");
+    free(err);
+    free(args);
+    char *rm = sdk_asprintf_new("rm -rf '%s-bad'", g_workdir);
+    CHECK_INT(system(rm), 0);
+    free(rm);
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     snprintf(g_workdir, sizeof g_workdir, "/tmp/test_localcluster_exec.%d", (int)getpid());
@@ -490,6 +522,7 @@ int main(void) {
         RUN(test_limits_in_state);
         RUN(test_ignore_images);
         RUN(test_mount_disk_profile);
+        RUN(test_bad_flags);
     } else CHECK_MSG(false, "cannot start localcluster with %s", flags);
     cluster_stop();
     free(flags);
