@@ -26,6 +26,11 @@ typedef struct sdk_args {
     const char *api_tls_cert;    /* --api-tls CERT KEY: serve HTTPS with these PEM files */
     const char *api_tls_key;
     int agents;              /* --agents N for the local cluster (default 3) */
+    /* Passed to the local cluster when the scheduler starts it (docs/localcluster.md). */
+    const char *secrets_dir;         /* --secrets-dir DIR */
+    bool ignore_images, ignore_networks, ignore_uris; /* --ignore-images, --ignore-networks, --ignore-uris */
+    const char **agent_resources;    /* --agent-resources SPEC (repeatable), borrowed from argv */
+    size_t n_agent_resources;
     int64_t max_pods;        /* --max-pods N: pod instances per type and in total (0: default) */
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
     bool help, version;
