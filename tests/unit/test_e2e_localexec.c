@@ -1,12 +1,11 @@
-/* End to end: a spec using env, rlimits (RLIMIT_NOFILE), a secret (as an env key and a file) and
- * a host volume deploys on the local cluster, and its task sees its env, its `ulimit -n`, its
- * secret and its host volume.
+/* End to end: a spec using env, rlimits (RLIMIT_NOFILE), a secret (as an env key and a file), a
+ * host volume, URIs, an image, a virtual network, resource limits, seccomp, pid/ipc/shm settings
+ * deploys on the local cluster, and its task sees its env, its `ulimit -n`, its secret, its host
+ * volume and its fetched URI (issue #13's "done when").
  *
- * Two paths, the same expectations:
- *  - scheduler: bin/scheduler --spec svc.yml --secrets-dir DIR on the local cluster it starts.
- *    The scheduler turns rlimits/secrets/host-volumes into TaskInfo fields only with the
- *    spec -> Mesos mapping (core/mapping/); in a tree without it, that path checks only what the
- *    scheduler already sends (env) and says so.
+ * Two paths:
+ *  - scheduler: bin/scheduler --spec svc.yml --secrets-dir DIR --ignore-images --ignore-networks
+ *    on the local cluster it starts (core/mapping/ turns the keys into TaskInfo fields);
  *  - TaskInfo: the TaskInfo that mapping sends (dcos-commons' shape: SECRET env variable,
  *    SECRET volume, RLimitInfo, HOST_PATH volume), built here and sent to bin/localcluster. */
 #include "tests/unit/check.h"
@@ -14,9 +13,14 @@
 #include "tests/unit/lc_harness.h"
 
 #define EXPECTED "hello|pw123|1234|pw123|from-host\n"
+#define SCHED_EXPECTED "hello|pw123|1234|pw123|from-host|fetched\n"
 /* mkdir -p: without a host volume (a scheduler without the mapping) the output stays in the sandbox */
 #define TASK_CMD                                                                                                     \
     "mkdir -p hostdata && echo \"$GREETING|$APP_PASSWORD|$(ulimit -n)|$(cat conf/password)|$(cat hostdata/in.txt)\" > hostdata/out.tmp && " \
+    "mv hostdata/out.tmp hostdata/out.txt && sleep 1000"
+/* the scheduler path's spec also fetches a URI into the sandbox */
+#define SCHED_CMD                                                                                                    \
+    "echo \"$GREETING|$APP_PASSWORD|$(ulimit -n)|$(cat conf/password)|$(cat hostdata/in.txt)|$(cat fetched.txt)\" > hostdata/out.tmp && " \
     "mv hostdata/out.tmp hostdata/out.txt && sleep 1000"
 
 static char *wait_file(const char *path, double timeout_s) {
@@ -29,8 +33,8 @@ static char *wait_file(const char *path, double timeout_s) {
 
 static void prepare(const char *dir) {
     char *cmd = sdk_asprintf_new("mkdir -p '%s/secrets/app' '%s/hostdir' && printf pw123 > '%s/secrets/app/password' && "
-                                 "echo from-host > '%s/hostdir/in.txt'",
-                                 dir, dir, dir, dir);
+                                 "echo from-host > '%s/hostdir/in.txt' && echo fetched > '%s/fetched.txt'",
+                                 dir, dir, dir, dir, dir);
     CHECK_INT(system(cmd), 0);
     free(cmd);
 }
@@ -48,6 +52,15 @@ static void test_spec_through_scheduler(void) {
             "pods:\n"
             "  app:\n"
             "    count: 1\n"
+            "    image: debian:12\n"
+            "    networks:\n"
+            "      dcos: {}\n"
+            "    uris:\n"
+            "      - file://%s/fetched.txt\n"
+            "    share-pid-namespace: false\n"
+            "    seccomp-unconfined: true\n"
+            "    ipc-mode: PRIVATE\n"
+            "    shm-size: 64\n"
             "    rlimits:\n"
             "      RLIMIT_NOFILE:\n"
             "        soft: 1234\n"
@@ -67,32 +80,30 @@ static void test_spec_through_scheduler(void) {
             "        cmd: '%s'\n"
             "        cpus: 0.1\n"
             "        memory: 32\n"
+            "        resource-limits:\n"
+            "          cpus: unlimited\n"
+            "          memory: 64\n"
             "        env:\n"
             "          GREETING: hello\n",
-            w.dir, TASK_CMD);
+            w.dir, w.dir, SCHED_CMD);
     fclose(f);
     char *exe = sdk_asprintf_new("%s/scheduler", e2e_bin_dir()), *work = sdk_asprintf_new("%s/sched", w.dir),
          *api = sdk_asprintf_new("127.0.0.1:%u", w.api), *secrets = sdk_asprintf_new("%s/secrets", w.dir),
          *log = sdk_asprintf_new("%s/scheduler.log", w.dir);
-    char *argv[] = {exe, "--spec", spec, "--workdir", work, "--api", api, "--agents", "1", "--secrets-dir", secrets, NULL};
+    char *argv[] = {exe, "--spec", spec, "--workdir", work, "--api", api, "--agents", "1", "--secrets-dir", secrets,
+                    "--ignore-images", "--ignore-networks", NULL};
     w.sched = e2e_spawn(argv, log);
-    bool mapped = access("core/mapping", F_OK) == 0;
-    char *out = sdk_asprintf_new("%s/hostdir/out.txt", w.dir), *text = NULL;
-    if (mapped) {
-        text = wait_file(out, 60);
-        CHECK_STR(text, EXPECTED);
-    } else {
-        CHECK(e2e_wait_plan_complete(&w, "deploy", 60));
-        json_t *st = e2e_cluster_state(&w);
-        const char *sb = json_string_value(json_object_get(json_array_get(json_object_get(st, "tasks"), 0), "sandbox"));
-        free(out);
-        out = sdk_asprintf_new("%s/hostdata/out.txt", sb ? sb : "/nonexistent");
-        json_decref(st);
-        text = wait_file(out, 10);
-        fprintf(stderr, "  note: no core/mapping in this tree: the scheduler does not send rlimits, secrets or host "
-                        "volumes yet; checking its env only (the TaskInfo path covers the rest)\n");
-        CHECK(text && sdk_str_starts(text, "hello|"));
-    }
+    char *out = sdk_asprintf_new("%s/hostdir/out.txt", w.dir), *text = wait_file(out, 60);
+    CHECK_STR(text, SCHED_EXPECTED);
+    /* resource-limits reach the agent: the local cluster reports TaskInfo.limits in its state */
+    json_t *st = text ? e2e_cluster_state(&w) : NULL;
+    json_t *lim = json_object_get(json_array_get(json_object_get(st, "tasks"), 0), "limits");
+    CHECK(lim != NULL);
+    char *lim_text = lim ? json_dumps(lim, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    CHECK(lim_text && strstr(lim_text, "\"mem\":64") && strstr(lim_text, "\"cpus\""));
+    if (lim_text) fprintf(stderr, "  limits in the local cluster's state: %s\n", lim_text);
+    free(lim_text);
+    json_decref(st);
     if (!text) {
         e2e_show_log(&w, "scheduler.log");
         e2e_show_log(&w, "sched/cluster/localcluster.log");
