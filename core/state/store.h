@@ -117,6 +117,28 @@ size_t sdk_store_txn_count(const sdk_store_txn *t);
 /* Commits the txn's ops (as sdk_store_commit_ops). The txn is left intact; free it after. */
 int sdk_store_txn_commit(sdk_store *s, const sdk_store_txn *t, sdk_errors *errs);
 
+/* ---- write health ------------------------------------------------------------------------- */
+
+/* A commit that fails with SDK_EIO means the medium refused it (a full or failing disk, an
+ * unreachable ZooKeeper), not that the caller asked for something wrong. From then on the store
+ * is "failing" until a commit or sdk_store_recover succeeds. The scheduler shows it in
+ * /v1/health, retries with backoff and exits when it lasts (core/app/run.c). */
+typedef struct sdk_store_health {
+    bool failing;
+    const char *why;         /* the first message of the last failed commit; owned by the store */
+    uint64_t failures;       /* failed commits (SDK_EIO) since the last success */
+    double failing_for_s;    /* since the first of them */
+} sdk_store_health;
+void sdk_store_get_health(const sdk_store *s, sdk_store_health *h);
+
+/* Asks the backend to make writes possible again after a failure (file: cut whatever a failed
+ * write left after the last durable record, prove that a write of some size and a sync succeed,
+ * accept writes again). 0: the store accepts writes again (health cleared; the failed
+ * transactions are NOT replayed: their callers retry). SDK_EIO with a message when it still
+ * cannot write; SDK_ESTATE when the backend has no such step (its health clears at the next
+ * successful commit). A store that is not failing returns 0 at once. */
+int sdk_store_recover(sdk_store *s, sdk_errors *errs);
+
 /* ---- limits and maintenance --------------------------------------------------------------- */
 
 size_t sdk_store_max_value(const sdk_store *s);
@@ -141,6 +163,7 @@ typedef struct sdk_store_vtable {
     int (*commit)(void *impl, const sdk_store_op *ops, size_t n, sdk_errors *errs);
     int (*compact)(void *impl, sdk_errors *errs); /* may be NULL */
     void (*close)(void *impl);
+    int (*recover)(void *impl, sdk_errors *errs); /* may be NULL (see sdk_store_recover) */
 } sdk_store_vtable;
 
 /* Wraps a backend into a new store handle that owns impl (vt->close frees it). */

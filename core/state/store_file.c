@@ -49,7 +49,10 @@ typedef struct {
     uint64_t log_size; /* bytes of the log known durable; the next record goes here */
     size_t compact_bytes;
     bool no_sync;
-    bool broken; /* a failed write left the files in an unknown state: refuse further writes */
+    bool broken; /* a failed write left the files in an unknown state: refuse further writes
+                  * until file_recover proves they can be written again */
+    char *broken_why; /* why it broke (for the refusals that follow) */
+    bool stale_log; /* broken by a compaction that wrote snapshot gen but not its empty log */
     sdk_tree tree;
     sdk_buf enc; /* reused encoding buffer */
 } file_store;
@@ -539,8 +542,9 @@ static int file_compact(void *impl, sdk_errors *errs) {
     file_store *f = impl;
     if (f->broken) {
         if (errs)
-            sdk_errors_addf(errs, "state: %s: an earlier write failed; restart the scheduler to "
-                                  "recover from the files", f->dir);
+            sdk_errors_addf(errs, "state: %s: not written since an earlier write failed (%s); "
+                                  "writes resume once a recovery succeeds, or restart the scheduler",
+                            f->dir, f->broken_why ? f->broken_why : "?");
         return SDK_EIO;
     }
     sdk_buf *b = &f->enc;
@@ -564,6 +568,9 @@ static int file_compact(void *impl, sdk_errors *errs) {
     if (rc) {
         /* The new snapshot is in place but appends to the old log would be ignored on reopen. */
         f->broken = true;
+        f->stale_log = true;
+        free(f->broken_why);
+        f->broken_why = sdk_xstrdup("the log could not be replaced after a compaction");
         return rc;
     }
     SDK_DEBUG(MOD, "%s: compacted to generation %" PRIu64 " (%zu nodes, %zu-byte snapshot)", f->dir,
@@ -575,8 +582,9 @@ static int file_commit(void *impl, const sdk_store_op *ops, size_t n, sdk_errors
     file_store *f = impl;
     if (f->broken) {
         if (errs)
-            sdk_errors_addf(errs, "state: %s: an earlier write failed; restart the scheduler to "
-                                  "recover from the files", f->dir);
+            sdk_errors_addf(errs, "state: %s: not written since an earlier write failed (%s); "
+                                  "writes resume once a recovery succeeds, or restart the scheduler",
+                            f->dir, f->broken_why ? f->broken_why : "?");
         return SDK_EIO;
     }
     uint64_t plen = 4;
@@ -629,10 +637,60 @@ fail: {
      * and stop writing: a restart re-reads whatever is durable. */
     if (ftruncate(f->log_fd, (off_t)f->log_size) != 0) SDK_ERROR(MOD, "cannot truncate %s", f->log_path);
     f->broken = true;
+    free(f->broken_why);
+    f->broken_why = sdk_asprintf_new("cannot %s %s: %s", what, f->log_path, strerror(e));
     if (errs)
         sdk_errors_addf(errs, "state: cannot %s %s: %s; the transaction was not applied and the "
-                              "store refuses further writes until restart",
+                              "store refuses further writes until it recovers",
                         what, f->log_path, strerror(e));
+    return SDK_EIO;
+}
+}
+
+/* How much free space recovery insists on: a typical transaction fits, so that a disk with a
+ * few bytes left does not flap between "recovered" and "failing". */
+#define PROBE_BYTES ((size_t)64 << 10)
+
+/* After a failed write: the log's durable part ends at log_size (everything before it was
+ * fdatasync'd); what lies past it is the failed record or nothing. Cut it off, prove that
+ * PROBE_BYTES can be written and synced there, cut the probe off again and accept writes. A
+ * crash during this leaves a tail that is not a valid record (zeros: its checksum fails), which
+ * open discards as a torn tail. A compaction that failed after its snapshot gets its empty log
+ * written again instead. */
+static int file_recover(void *impl, sdk_errors *errs) {
+    file_store *f = impl;
+    if (!f->broken) return 0;
+    if (f->stale_log) {
+        int rc = reset_log(f, f->gen, errs);
+        if (rc) return rc;
+        f->stale_log = false;
+        f->broken = false;
+        SDK_INFO(MOD, "%s: writable again (the log of generation %" PRIu64 " is in place)", f->dir, f->gen);
+        return 0;
+    }
+    const char *what = "truncate";
+    char *zeros = NULL;
+    if (ftruncate(f->log_fd, (off_t)f->log_size) != 0) goto fail;
+    what = "write a probe into";
+    zeros = sdk_xcalloc(1, PROBE_BYTES);
+    if (write_all_at(f->log_fd, zeros, PROBE_BYTES, (off_t)f->log_size) != 0) goto fail;
+    what = "fdatasync";
+    if (!f->no_sync && fdatasync(f->log_fd) != 0) goto fail;
+    what = "truncate";
+    if (ftruncate(f->log_fd, (off_t)f->log_size) != 0) goto fail;
+    what = "fdatasync";
+    if (!f->no_sync && fdatasync(f->log_fd) != 0) goto fail;
+    free(zeros);
+    f->broken = false;
+    SDK_INFO(MOD, "%s: writable again (a %zu-byte probe was written and synced)", f->dir, PROBE_BYTES);
+    return 0;
+fail: {
+    int e = errno;
+    free(zeros);
+    if (ftruncate(f->log_fd, (off_t)f->log_size) != 0) SDK_ERROR(MOD, "cannot truncate %s", f->log_path);
+    if (errs)
+        sdk_errors_addf(errs, "state: %s still cannot be written (cannot %s %s: %s)", f->dir, what,
+                        f->log_path, strerror(e));
     return SDK_EIO;
 }
 }
@@ -643,6 +701,7 @@ static void file_close(void *impl) {
     if (f->lock_fd >= 0) close(f->lock_fd); /* releases the flock */
     sdk_tree_free(&f->tree);
     sdk_buf_free(&f->enc);
+    free(f->broken_why);
     free(f->dir);
     free(f->lock_path);
     free(f->log_path);
@@ -657,6 +716,7 @@ static const sdk_store_vtable file_vtable = {
     .commit = file_commit,
     .compact = file_compact,
     .close = file_close,
+    .recover = file_recover,
 };
 
 /* Takes DIR/lock or explains who holds it. Writes nothing when the lock is held elsewhere. */

@@ -1665,7 +1665,7 @@ static void zk_close(void *impl) {
 }
 
 static const sdk_store_vtable zk_vtable = {zk_get_new, zk_exists, zk_children_new, zk_commit, NULL,
-                                           zk_close};
+                                           zk_close, NULL};
 
 /* ---- URL ---- */
 
