@@ -31,12 +31,21 @@
  * holder's session expires) and then fails with SDK_EBUSY naming the root and the holder,
  * having written nothing.
  *
- * Session policy. Any loss of the connection or of the session after open makes the store
- * refuse every later commit with SDK_EIO ("ZooKeeper session lost"), and calls on_lost once.
- * The scheduler must stop sending Mesos operations and exit non-zero so its supervisor restarts
- * it; the new process re-acquires the lock (waiting for the old session to expire) and reloads
- * everything. A request that times out (op_timeout_ms) has an unknown outcome: it is reported as
- * an error and handled as a lost session.
+ * Session policy. A lost connection is not a lost session: the client reconnects by itself
+ * (to any server of the URL) and the session, its ephemeral lock included, survives as long as
+ * the connection comes back within the session timeout. Meanwhile a commit waits for it; a
+ * transaction whose answer the loss swallowed is checked after reconnecting (its root version,
+ * or for a blob its last znode) and sent again only if it did not apply. The session counts as
+ * lost when ZooKeeper says it expired, when authentication fails, or when the connection stayed
+ * down for the whole session timeout (the servers expire it by then, or as soon as they run
+ * again; a timer on the loop notices even when nothing is written). From then on every commit
+ * is refused with SDK_EIO ("ZooKeeper session lost") and on_lost is called once: the scheduler
+ * stops sending Mesos operations and exits non-zero so its supervisor restarts it; the new
+ * process re-acquires the lock (waiting for the old session to expire) and reloads everything.
+ * A request that times out (op_timeout_ms) without the connection being seen lost has an
+ * unknown outcome: it is reported as an error and handled as a lost session. Fencing does not
+ * rest on the timing: every write transaction checks the root version, so a process whose
+ * session was taken over cannot overwrite its successor's state.
  *
  * Reads are served from a write-through cache loaded at open. Calls are synchronous on the
  * caller's thread, each bounded by op_timeout_ms. The load reads the whole tree through
@@ -54,7 +63,7 @@
 #include "core/loop/loop.h"
 #include "core/state/store.h"
 
-/* Called once when the session or connection is lost after open. why is borrowed. */
+/* Called once when the session is lost after open (see the session policy). why is borrowed. */
 typedef void (*sdk_store_zk_lost_cb)(void *ud, const char *why);
 
 /* Counters of the requests a store sent (for benchmarks); owned by the caller. */
