@@ -3,6 +3,9 @@
  * reservation or volume lost, the state readable (`scheduler state dump`).
  *   - disk full under the file state (a small tmpfs filled up): /v1/health 500 with the reason,
  *     a killed task is relaunched once space comes back; kept full, exit 5; restarted, it resumes.
+ *   - ZooKeeper (the state) frozen with SIGSTOP for less than the session timeout while a task
+ *     dies: the scheduler stays up, keeps its lock and relaunches the task; frozen longer: the
+ *     session is given up, exit 4; restarted, it resumes.
  * The other faults of the suite and where they are tested: docs/faults.md. */
 #include "check.h"
 #include "e2e_support.h"
@@ -210,8 +213,92 @@ static void test_disk_full(void) {
     fault_tmpfs_unmount(mnt);
 }
 
+/* The scheduler's pid as the holder of the state's lock node ("host=H pid=P"), or 0. */
+static long lock_holder(const zk_server *z, const char *root) {
+    zhandle_t *zh = zk_server_connect(z);
+    if (!zh) return 0;
+    char *lock = sdk_asprintf_new("%s/lock", root), data[256];
+    int len = sizeof data - 1;
+    long pid = 0;
+    if (zoo_get(zh, lock, 0, data, &len, NULL) == ZOK && len > 0) {
+        data[len] = 0;
+        const char *p = strstr(data, "pid=");
+        if (p) pid = atol(p + 4);
+    }
+    free(lock);
+    zookeeper_close(zh);
+    return pid;
+}
+
+static void test_zk_connection_loss(void) {
+    zk_server z;
+    memset(&z, 0, sizeof z);
+    if (!zk_server_start(&z)) {
+        CHECK_MSG(false, "no ZooKeeper server (see above)");
+        return;
+    }
+    run r;
+    run_init(&r);
+    snprintf(r.state, sizeof r.state, "zk://%s/faults-connloss", z.connect);
+    const char *extra[] = {"--zk-session-timeout", "4", NULL};
+    start(&r, extra);
+    CHECK(e2e_wait_plan_complete(&r.w, "deploy", 60));
+    char *fw = e2e_framework_id(&r.w);
+    size_t resv0, dups, vols0, run0, resv, vols, running;
+    cluster_counts(&r, &resv0, &dups, &vols0, &run0);
+    CHECK_INT(lock_holder(&z, "/faults-connloss"), r.w.sched);
+
+    /* 1. frozen 3.5 s (noticed as a lost connection after ~2.7 s), a task dies meanwhile */
+    char *old = e2e_task_id(&r.w, "world-0", "world-0-server");
+    kill(z.pid, SIGSTOP);
+    CHECK(old && kill_task(&r, old));
+    usleep(3500000);
+    kill(z.pid, SIGCONT);
+    CHECK_MSG(wait_relaunched(&r, old, 30), "world-0-server not relaunched after ZooKeeper came back");
+    CHECK(r.w.sched && kill(r.w.sched, 0) == 0);
+    CHECK_INT(lock_holder(&z, "/faults-connloss"), r.w.sched);
+    char *log = sdk_asprintf_new("%s/scheduler.log", r.w.dir), *text = NULL;
+    sdk_read_file_new(log, &text, NULL);
+    CHECK_CONTAINS(text, "lost the connection to ZooKeeper");
+    CHECK_CONTAINS(text, "reconnected to ZooKeeper");
+    free(text);
+    text = NULL;
+    fprintf(stderr, "  ZooKeeper frozen 3.5 s: scheduler up, lock kept, task relaunched\n");
+
+    /* 2. frozen longer than the session: exit 4 */
+    kill(z.pid, SIGSTOP);
+    double t0 = e2e_now();
+    int st = wait_exit(&r, 20);
+    double took = e2e_now() - t0;
+    kill(z.pid, SIGCONT);
+    CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 4, "wait status %d", st);
+    fprintf(stderr, "  ZooKeeper frozen: scheduler exited %d after %.1f s\n",
+            st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, took);
+    sdk_read_file_new(log, &text, NULL);
+    CHECK_CONTAINS(text, "longer than the session timeout");
+    free(text);
+    free(log);
+
+    /* 3. started again: it takes the lock over, same framework, nothing lost */
+    check_state_readable(&r, fw);
+    start(&r, extra);
+    CHECK(e2e_wait_plan_complete(&r.w, "deploy", 40));
+    char *fw2 = e2e_framework_id(&r.w);
+    CHECK_STR(fw2, fw);
+    cluster_counts(&r, &resv, &dups, &vols, &running);
+    CHECK_INT(dups, 0);
+    CHECK_INT(resv, resv0);
+    CHECK_INT(vols, vols0);
+    CHECK_INT(running, run0);
+    free(fw); free(fw2); free(old);
+    run_finish(&r);
+    zk_server_destroy(&z);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
+    zoo_set_debug_level((ZooLogLevel)0);
+    RUN(test_zk_connection_loss);
     RUN(test_disk_full);
     return check_summary("test_e2e_faults");
 }
