@@ -479,10 +479,11 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     if (!strncmp(state_url, "zk://", 5)) {
         sdk_store_zk_options zo = {.service_name = spec->name, .loop = loop, .on_lost = on_state_lost,
                                    .on_lost_ud = &r, .stats = &r.zk_stats,
-                                   .session_timeout_ms = a->zk_session_s * 1000};
+                                   .session_timeout_ms = a->zk_session_s * 1000,
+                                   .reset_state = a->reset_state};
         src = sdk_store_zk_open(state_url, &zo, &r.store, &errs);
     } else {
-        src = sdk_store_open_url(state_url, &r.store, &errs);
+        src = sdk_store_open_url_reset(state_url, a->reset_state, &r.store, &errs);
     }
     if (src ||
         sdk_state_open_new(r.store, spec->name, &r.state, &errs)) {

@@ -433,7 +433,8 @@ int sdk_state_wipe(sdk_state *st, sdk_errors *errs) {
     int rc = sdk_store_children_new(st->store, "", &top, &n, errs);
     if (rc) return rc;
     sdk_store_txn *t = sdk_store_txn_new();
-    for (size_t i = 0; i < n; i++) sdk_store_txn_delete_tree(t, top[i]);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(top[i], "SchemaVersion")) sdk_store_txn_delete_tree(t, top[i]);
     rc = sdk_store_txn_commit(st->store, t, errs);
     sdk_store_txn_free(t);
     sdk_store_names_free(top, n);

@@ -103,7 +103,10 @@ int sdk_state_put_property(sdk_state *st, const char *key, const void *buf, size
 int sdk_state_delete_property(sdk_state *st, const char *key, sdk_errors *errs);
 int sdk_state_delete_task(sdk_state *st, const char *task, sdk_errors *errs);
 
-/* Uninstall: deletes every node under the root, FrameworkID and SchemaVersion included, in one
- * transaction. Afterwards the handle only serves reads of an empty store; free it. */
+/* Uninstall: deletes every node under the root but SchemaVersion, FrameworkID and servicename
+ * included, in one transaction. SchemaVersion stays to say that the store was emptied on
+ * purpose: a store whose state went missing behind its back is refused at open (store.h,
+ * store_zk.h), a wiped one starts afresh (for any service). Afterwards the handle only serves
+ * reads; free it. */
 int sdk_state_wipe(sdk_state *st, sdk_errors *errs);
 #endif

@@ -261,6 +261,10 @@ int sdk_store_txn_commit(sdk_store *s, const sdk_store_txn *t, sdk_errors *errs)
 /* ---- URL dispatch ---- */
 
 int sdk_store_open_url(const char *url, sdk_store **out, sdk_errors *errs) {
+    return sdk_store_open_url_reset(url, false, out, errs);
+}
+
+int sdk_store_open_url_reset(const char *url, bool reset_state, sdk_store **out, sdk_errors *errs) {
     *out = NULL;
     if (!url) url = "";
     if (strcmp(url, "memory:") == 0 || strcmp(url, "memory") == 0) return sdk_store_memory_open(out);
@@ -272,9 +276,13 @@ int sdk_store_open_url(const char *url, sdk_store **out, sdk_errors *errs) {
                 sdk_errors_addf(errs, "state: URL '%s' names no directory; use file:DIR", url);
             return SDK_EINVAL;
         }
-        return sdk_store_file_open(dir, NULL, out, errs);
+        sdk_store_file_options fo = {.reset_state = reset_state};
+        return sdk_store_file_open(dir, &fo, out, errs);
     }
-    if (sdk_str_starts(url, "zk://")) return sdk_store_zk_open(url, NULL, out, errs);
+    if (sdk_str_starts(url, "zk://")) {
+        sdk_store_zk_options zo = {.reset_state = reset_state};
+        return sdk_store_zk_open(url, &zo, out, errs);
+    }
     if (errs)
         sdk_errors_addf(errs,
                         "state: unknown store URL '%s'; use file:DIR, memory: or "

@@ -53,8 +53,12 @@ typedef struct sdk_store_op {
  *                opens it with sdk_store_zk_open to pass its service name and session-loss hook.
  * On success *out is a new store (sdk_store_close). On failure *out is NULL, errs says why, and
  * the return is SDK_EINVAL (bad URL), SDK_EBUSY (DIR locked by another process: the message names
- * DIR and the holder's pid), SDK_ECORRUPT (the message names the file and offset) or SDK_EIO. */
+ * DIR and the holder's pid), SDK_ECORRUPT (the message names the file and offset), SDK_ESTATE
+ * (the state went missing: see sdk_store_file_open and store_zk.h) or SDK_EIO. */
 int sdk_store_open_url(const char *url, sdk_store **out, sdk_errors *errs);
+/* The same; with reset_state, a state that went missing (see sdk_store_file_open and
+ * store_zk.h) opens empty instead of being refused with SDK_ESTATE. */
+int sdk_store_open_url_reset(const char *url, bool reset_state, sdk_store **out, sdk_errors *errs);
 
 int sdk_store_memory_open(sdk_store **out);
 
@@ -62,9 +66,18 @@ typedef struct sdk_store_file_options {
     size_t max_value;     /* 0 = SDK_STORE_DEFAULT_MAX_VALUE */
     size_t compact_bytes; /* compact when the log grows past this; 0 = 16 MiB */
     bool no_sync;         /* skip fsync (benchmarks only: not crash-safe against power loss) */
+    bool reset_state;     /* open empty although the state's traces say it existed (below) */
 } sdk_store_file_options;
 
-/* Opens the file backend in dir; opts may be NULL for defaults. Same results as open_url. */
+/* Opens the file backend in dir; opts may be NULL for defaults. Same results as open_url.
+ *
+ * State that went missing. The first open writes a marker beside the directory, DIR.sdk-state
+ * (outside it, so that deleting the directory's contents or the directory itself leaves it).
+ * When DIR holds neither snapshot nor log but the marker or DIR/lock exists, the state was
+ * deleted, not never created: open refuses with SDK_ESTATE, naming what it found, and writes
+ * nothing, because starting empty would register a new framework and orphan the old one's
+ * tasks, reservations and volumes. reset_state opens it empty anyway (the operator's choice).
+ * Deleting the marker too (e.g. the whole work directory) is a deliberate fresh start. */
 int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk_store **out,
                         sdk_errors *errs);
 

@@ -775,8 +775,33 @@ int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk
     sdk_tree_init(&f->tree);
     sdk_buf_init(&f->enc);
 
+    /* Traces of an earlier state, looked at before take_lock creates the lock file. */
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/') dl--;
+    char *marker = sdk_asprintf_new("%.*s.sdk-state", (int)dl, dir);
+    bool lock_existed = access(f->lock_path, F_OK) == 0;
+    bool marker_existed = access(marker, F_OK) == 0;
     int rc = take_lock(f, errs);
-    if (rc) goto fail;
+    if (rc) goto fail_marker;
+    if (access(f->log_path, F_OK) != 0 && access(f->snap_path, F_OK) != 0 &&
+        (lock_existed || marker_existed)) {
+        const char *trace = marker_existed ? marker : f->lock_path;
+        if (!o.reset_state) {
+            if (errs)
+                sdk_errors_addf(errs,
+                                "state (file:%s): the state is missing (no %s, no %s) but %s says "
+                                "it existed: it was deleted. Starting empty would register a new "
+                                "framework and orphan the old one's tasks, reservations and "
+                                "volumes. Restore the directory from a backup, or start with "
+                                "--reset-state to abandon the old state",
+                                dir, f->log_path, f->snap_path, trace);
+            rc = SDK_ESTATE;
+            goto fail_marker;
+        }
+        SDK_WARN(MOD, "%s: the state is missing although %s says it existed; starting empty as "
+                      "--reset-state asks (the old framework and its reservations are abandoned)",
+                 dir, trace);
+    }
     /* Leftovers of an interrupted compaction: never renamed, so never part of the state. */
     char *tmp = sdk_asprintf_new("%s.tmp", f->snap_path);
     unlink(tmp);
@@ -784,14 +809,28 @@ int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk
     tmp = sdk_asprintf_new("%s.tmp", f->log_path);
     unlink(tmp);
     free(tmp);
-    if ((rc = load_snapshot(f, errs)) != 0) goto fail;
-    if ((rc = load_log(f, errs)) != 0) goto fail;
+    if ((rc = load_snapshot(f, errs)) != 0) goto fail_marker;
+    if ((rc = load_log(f, errs)) != 0) goto fail_marker;
+    if (!marker_existed) {
+        char *text = sdk_asprintf_new("A Stateful SDK state store lives in %s (created by process "
+                                      "%ld). While this file exists, a scheduler refuses to start "
+                                      "on that directory if its state was deleted; see --reset-state.\n",
+                                      dir, (long)getpid());
+        int mfd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (mfd < 0 || write_all_at(mfd, text, strlen(text), 0) != 0 || (!f->no_sync && fsync(mfd) != 0))
+            SDK_WARN(MOD, "cannot write %s (%s): a deleted state directory would not be noticed", marker,
+                     strerror(errno));
+        if (mfd >= 0) close(mfd);
+        free(text);
+    }
+    free(marker);
 
     char *desc = sdk_asprintf_new("file:%s", dir);
     *out = sdk_store_new(&file_vtable, f, desc, o.max_value);
     free(desc);
     return 0;
-fail:
+fail_marker:
+    free(marker);
     file_close(f);
     return rc;
 }

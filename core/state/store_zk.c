@@ -2135,6 +2135,24 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
         if ((rc = take_lock(z, lock_wait, errs))) goto fail;
     }
     if ((rc = load_state(z, errs))) goto fail;
+    if (!z->read_only && z->root_version > 0 && z->cache.n == 0) {
+        if (!o.reset_state) {
+            if (errs)
+                sdk_errors_addf(errs,
+                                "state (%s): the state is missing, but the root %s has seen %d "
+                                "transactions: its nodes were deleted. Starting empty would "
+                                "register a new framework and orphan the old one's tasks, "
+                                "reservations and volumes. Restore the state from a backup "
+                                "(scheduler state restore), or start with --reset-state to abandon "
+                                "the old state",
+                                z->desc, z->root, z->root_version);
+            rc = SDK_ESTATE;
+            goto fail;
+        }
+        SDK_WARN(MOD, "%s: the state is missing although the root has seen %d transactions; starting "
+                      "empty as --reset-state asks (the old framework and its reservations are abandoned)",
+                 z->desc, z->root_version);
+    }
     if (atomic_load(&sh->lost)) {
         if (errs)
             sdk_errors_addf(errs, "state (%s): ZooKeeper session lost while opening (%s)", z->desc,

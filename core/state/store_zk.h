@@ -47,6 +47,13 @@
  * rest on the timing: every write transaction checks the root version, so a process whose
  * session was taken over cannot overwrite its successor's state.
  *
+ * State that went missing. Every write transaction bumps the root's version, and a state never
+ * becomes empty through the store (the layout's wipe keeps SchemaVersion). So a root whose
+ * version is above 0 but which holds no state node had its state deleted behind the store's
+ * back: a writer's open refuses with SDK_ESTATE, naming the root and its version, and writes
+ * nothing (its lock goes with its session), unless reset_state. Deleting the root itself (as
+ * dcos-commons' uninstall instructions do) leaves nothing behind and is a deliberate fresh start.
+ *
  * Reads are served from a write-through cache loaded at open. Calls are synchronous on the
  * caller's thread, each bounded by op_timeout_ms. The load reads the whole tree through
  * read-only multis, hundreds of znodes per request, on a short-lived connection of its own to
@@ -86,6 +93,7 @@ typedef struct sdk_store_zk_options {
     int op_timeout_ms;        /* bound on connecting and on each request; 0 = 10000 */
     int lock_wait_ms;         /* 0 = session timeout + 2000; negative = fail at once */
     bool read_only;           /* no lock, nothing ever written, commits refused (SDK_ESTATE) */
+    bool reset_state;         /* open empty although the root says state existed (below) */
     size_t max_value;         /* largest logical value; 0 = 64 MiB */
     size_t inline_max;        /* 0 = 512000 */
     size_t chunk_size;        /* 0 = 512000 */
