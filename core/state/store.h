@@ -75,8 +75,8 @@ typedef struct sdk_store_file_options {
  * (outside it, so that deleting the directory's contents or the directory itself leaves it).
  * When DIR holds neither snapshot nor log but the marker or DIR/lock exists, the state was
  * deleted, not never created: open refuses with SDK_ESTATE, naming what it found, and writes
- * nothing, because starting empty would register a new framework and orphan the old one's
- * tasks, reservations and volumes. reset_state opens it empty anyway (the operator's choice).
+ * nothing, because starting empty would register a new framework, orphan the old one's tasks
+ * and garbage-collect its reservations and volumes as unclaimed (their data destroyed). reset_state opens it empty anyway (the operator's choice).
  * Deleting the marker too (e.g. the whole work directory) is a deliberate fresh start. */
 int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk_store **out,
                         sdk_errors *errs);

@@ -791,15 +791,16 @@ int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk
                 sdk_errors_addf(errs,
                                 "state (file:%s): the state is missing (no %s, no %s) but %s says "
                                 "it existed: it was deleted. Starting empty would register a new "
-                                "framework and orphan the old one's tasks, reservations and "
-                                "volumes. Restore the directory from a backup, or start with "
+                                "framework, orphan the old one's tasks and garbage-collect its "
+                                "reservations and volumes as unclaimed (their data destroyed). "
+                                "Restore the directory from a backup, or start with "
                                 "--reset-state to abandon the old state",
                                 dir, f->log_path, f->snap_path, trace);
             rc = SDK_ESTATE;
             goto fail_marker;
         }
         SDK_WARN(MOD, "%s: the state is missing although %s says it existed; starting empty as "
-                      "--reset-state asks (the old framework and its reservations are abandoned)",
+                      "--reset-state asks (the old framework is abandoned; its volumes will be destroyed as unclaimed when offered)",
                  dir, trace);
     }
     /* Leftovers of an interrupted compaction: never renamed, so never part of the state. */

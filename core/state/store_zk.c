@@ -2141,8 +2141,9 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
                 sdk_errors_addf(errs,
                                 "state (%s): the state is missing, but the root %s has seen %d "
                                 "transactions: its nodes were deleted. Starting empty would "
-                                "register a new framework and orphan the old one's tasks, "
-                                "reservations and volumes. Restore the state from a backup "
+                                "register a new framework, orphan the old one's tasks and "
+                                "garbage-collect its reservations and volumes as unclaimed (their "
+                                "data destroyed). Restore the state from a backup "
                                 "(scheduler state restore), or start with --reset-state to abandon "
                                 "the old state",
                                 z->desc, z->root, z->root_version);
@@ -2150,7 +2151,7 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
             goto fail;
         }
         SDK_WARN(MOD, "%s: the state is missing although the root has seen %d transactions; starting "
-                      "empty as --reset-state asks (the old framework and its reservations are abandoned)",
+                      "empty as --reset-state asks (the old framework is abandoned; its volumes will be destroyed as unclaimed when offered)",
                  z->desc, z->root_version);
     }
     if (atomic_load(&sh->lost)) {
