@@ -149,9 +149,11 @@ static void test_disk_full(void) {
     run_init(&r);
     snprintf(r.state, sizeof r.state, "file:%s/state", mnt);
     char *filler = sdk_asprintf_new("%s/filler", mnt);
-    const char *extra[] = {"--state-retries", "2", NULL};
+    const char *extra[] = {"--state-retries", "1", NULL};
+    double t_start = e2e_now();
     start(&r, extra);
     CHECK(e2e_wait_plan_complete(&r.w, "deploy", 60));
+    fprintf(stderr, "  deployed in %.1f s\n", e2e_now() - t_start);
     char *fw = e2e_framework_id(&r.w);
     size_t resv0, dups, vols0, run0, resv, vols, running;
     cluster_counts(&r, &resv0, &dups, &vols0, &run0);
@@ -172,7 +174,9 @@ static void test_disk_full(void) {
     free(body);
     fprintf(stderr, "  disk full: /v1/health 500 with the reason\n");
     unlink(filler);
+    double t_free = e2e_now();
     CHECK_MSG(wait_relaunched(&r, old, 30), "world-0-server not relaunched after space came back");
+    fprintf(stderr, "  space back: relaunched after %.1f s\n", e2e_now() - t_free);
     CHECK_INT(health(&r, NULL), 200);
     CHECK(r.w.sched && kill(r.w.sched, 0) == 0);
     cluster_counts(&r, &resv, &dups, &vols, &running);
@@ -199,8 +203,10 @@ static void test_disk_full(void) {
     /* 3. space back, started again like a supervisor would: it resumes, nothing lost */
     unlink(filler);
     check_state_readable(&r, fw);
+    double t_re = e2e_now();
     start(&r, extra);
     CHECK_MSG(wait_relaunched(&r, old2, 40), "world-0-server not relaunched after the restart");
+    fprintf(stderr, "  restarted: relaunched after %.1f s\n", e2e_now() - t_re);
     char *fw2 = e2e_framework_id(&r.w);
     CHECK_STR(fw2, fw);
     cluster_counts(&r, &resv, &dups, &vols, &running);
