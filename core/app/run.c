@@ -485,8 +485,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     } else {
         src = sdk_store_open_url_reset(state_url, a->reset_state, &r.store, &errs);
     }
-    if (src ||
-        sdk_state_open_new(r.store, spec->name, &r.state, &errs)) {
+    if (src || sdk_state_open_new(r.store, spec->name, &r.state, &errs) ||
+        (!a->reset_state && sdk_state_check_complete(r.state, &errs))) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }

@@ -61,6 +61,12 @@ int sdk_state_goal_override_get_new(sdk_state *st, const char *task, char **valu
                                     sdk_errors *errs);
 int sdk_state_override_status_get_new(sdk_state *st, const char *task, char **value,
                                       sdk_errors *errs);
+/* Refuses a state deleted in part behind the store's back (a whole missing state is the
+ * store's to refuse: store.h): the scheduler writes the target configuration before
+ * registering and the framework id before any task, so a framework id without a target
+ * configuration, or tasks without a framework id, mean nodes were deleted. SDK_ESTATE with a
+ * message saying which, 0 when neither. The scheduler calls it at start unless --reset-state. */
+int sdk_state_check_complete(sdk_state *st, sdk_errors *errs);
 /* Names of the tasks under Tasks/, sorted (sdk_store_names_free). None -> 0 and n = 0. */
 int sdk_state_tasks_list_new(sdk_state *st, char ***names, size_t *n, sdk_errors *errs);
 int sdk_state_property_get_new(sdk_state *st, const char *key, void **buf, size_t *len,

@@ -124,7 +124,7 @@ static void rm_state_files(const char *dir, bool lock_too) {
 /* A state written through the layout (SchemaVersion, servicename, a framework id). */
 static void make_state(sdk_store *s) {
     sdk_state *st = NULL;
-    CHECK_INT(sdk_state_open_new(s, "hello", &st, NULL), 0);
+    CHECK_INT(sdk_state_open_new(s, "hello-world", &st, NULL), 0);
     CHECK_INT(sdk_state_set_framework_id(st, "fw-old", 6, NULL), 0);
     sdk_state_free(st);
 }
@@ -173,7 +173,7 @@ static void test_file_state_missing_is_refused(void) {
     sdk_store_names_free(names, n);
     make_state(s);
     sdk_state *st = NULL;
-    CHECK_INT(sdk_state_open_new(s, "hello", &st, NULL), 0);
+    CHECK_INT(sdk_state_open_new(s, "hello-world", &st, NULL), 0);
     CHECK_INT(sdk_state_wipe(st, NULL), 0); /* an uninstall: emptied on purpose */
     sdk_state_free(st);
     sdk_store_close(s);
@@ -221,6 +221,18 @@ static void test_scheduler_refuses_missing_state(void) {
     CHECK(access(cluster, F_OK) != 0);
     CHECK(access(dir, F_OK) != 0 || access(marker, F_OK) == 0);
     free(out);
+    /* part of it deleted: the framework id left, its target configuration gone */
+    rm_state_files(dir, true);
+    unlink(marker);
+    s = NULL;
+    CHECK_INT(open_file(dir, false, &s, NULL), 0);
+    if (s) make_state(s);
+    sdk_store_close(s);
+    out = e2e_sh(cmd);
+    CHECK_CONTAINS(out, "part of the state was deleted");
+    CHECK_CONTAINS(out, "rc=1");
+    CHECK(access(cluster, F_OK) != 0);
+    free(out);
     free(cmd);
     free(cluster);
     rm_state_files(dir, true);
@@ -228,6 +240,37 @@ static void test_scheduler_refuses_missing_state(void) {
     rmdir(work);
     free(dir);
     free(marker);
+}
+
+/* Part of a state deleted: a framework id without the target configuration it was registered
+ * with, tasks without a framework id. */
+static void test_partial_state_is_refused(void) {
+    sdk_store *s = NULL;
+    CHECK_INT(sdk_store_memory_open(&s), 0);
+    sdk_state *st = NULL;
+    CHECK_INT(sdk_state_open_new(s, "hello-world", &st, NULL), 0);
+    if (!st) goto out;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    CHECK_INT(sdk_state_check_complete(st, &e), 0); /* fresh */
+    CHECK_INT(sdk_state_set_framework_id(st, "fw-old", 6, NULL), 0);
+    CHECK_INT(sdk_state_check_complete(st, &e), SDK_ESTATE);
+    CHECK_CONTAINS(e.n ? e.msgs[0] : NULL, "no target configuration");
+    CHECK_CONTAINS(e.n ? e.msgs[0] : NULL, "--reset-state");
+    sdk_errors_free(&e);
+    CHECK_INT(sdk_state_set_config_target(st, "3f0b5a7e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", NULL), 0);
+    CHECK_INT(sdk_state_check_complete(st, &e), 0);
+    sdk_state_txn *t = sdk_state_txn_new(st);
+    sdk_state_txn_put_task_info(t, "hello-0-server", "info", 4);
+    sdk_state_txn_delete_framework_id(t);
+    CHECK_INT(sdk_state_txn_commit(t, NULL), 0);
+    sdk_state_txn_free(t);
+    CHECK_INT(sdk_state_check_complete(st, &e), SDK_ESTATE);
+    CHECK_CONTAINS(e.n ? e.msgs[0] : NULL, "tasks are stored but no framework id");
+    sdk_errors_free(&e);
+    sdk_state_free(st);
+out:
+    sdk_store_close(s);
 }
 
 static zk_server Z;
@@ -285,7 +328,7 @@ static void test_zk_state_missing_is_refused(void) {
     if (!s) goto out;
     make_state(s);
     sdk_state *st = NULL;
-    CHECK_INT(sdk_state_open_new(s, "hello", &st, NULL), 0);
+    CHECK_INT(sdk_state_open_new(s, "hello-world", &st, NULL), 0);
     CHECK_INT(sdk_state_wipe(st, NULL), 0); /* an uninstall: emptied on purpose */
     sdk_state_free(st);
     sdk_store_close(s);
@@ -310,6 +353,7 @@ int main(void) {
     RUN(test_file_store_disk_full);
     RUN(test_file_state_missing_is_refused);
     RUN(test_scheduler_refuses_missing_state);
+    RUN(test_partial_state_is_refused);
     if (!zk_server_start(&Z)) Z.pid = 0;
     RUN(test_zk_state_missing_is_refused);
     zk_server_destroy(&Z);
