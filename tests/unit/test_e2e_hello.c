@@ -276,8 +276,9 @@ static void test_cluster_restart_and_second_scheduler(void) {
     e2e_cleanup(&w);
 }
 
-/* --uninstall after a deploy: exit 0, no volume left on disk, no reservation on the cluster, an
- * empty state; a normal start afterwards deploys from scratch (a new framework). */
+/* --uninstall after a deploy: exit 0, no volume left on disk, no reservation on the cluster, a
+ * state emptied but for its SchemaVersion; a normal start afterwards deploys from scratch (a
+ * new framework). */
 static void test_uninstall(void) {
     e2e_world w;
     e2e_world_init(&w);
