@@ -45,6 +45,16 @@ void sdk_args_print_help(const char *prog) {
            "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
            "                       release every reservation, wipe the state, remove the framework.\n"
            "                       Irreversible once started; if interrupted, run it again to finish\n"
+           "  --state-retries N    when state writes fail (a full or failing disk), retry N times\n"
+           "                       with backoff (1 s, 2 s, 4 s ... 16 s) while /v1/health reports\n"
+           "                       it, then exit with code 5 for a supervisor (default 6)\n"
+           "  --reset-state        start with empty state although the old state's traces remain\n"
+           "                       (docs/faults.md): the old framework is abandoned and its\n"
+           "                       volumes are destroyed as unclaimed when offered. Without it\n"
+           "                       the scheduler refuses to start on a state that went missing\n"
+           "  --zk-session-timeout S\n"
+           "                       ZooKeeper session timeout of a zk:// --state, 1 to 60 s (default\n"
+           "                       10); a lost connection is retried that long before exiting\n"
            "\n"
            "Actions:\n"
            "  --validate           render, parse and validate the service spec, print a summary of\n"
@@ -100,7 +110,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
                            !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
-                           !strcmp(s, "--max-pods") || !strcmp(s, "--print-taskinfo");
+                           !strcmp(s, "--max-pods") || !strcmp(s, "--print-taskinfo") ||
+                           !strcmp(s, "--state-retries") || !strcmp(s, "--zk-session-timeout");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -164,6 +175,19 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             }
             a->max_pods = n;
         }
+        else if (!strcmp(s, "--state-retries") || !strcmp(s, "--zk-session-timeout")) {
+            bool retries = !strcmp(s, "--state-retries");
+            long lo = retries ? 0 : 1, hi = retries ? 100 : 60;
+            char *end = NULL;
+            long n = strtol(val, &end, 10);
+            if (!*val || *end || n < lo || n > hi) {
+                *err = sdk_asprintf_new("%s %s: expected a number from %ld to %ld", s, val, lo, hi);
+                return SDK_EINVAL;
+            }
+            if (retries) a->state_retries = (int)n, a->state_retries_set = true;
+            else a->zk_session_s = (int)n;
+        }
+        else if (!strcmp(s, "--reset-state")) a->reset_state = true;
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;

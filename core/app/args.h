@@ -33,10 +33,17 @@ typedef struct sdk_args {
     size_t n_agent_resources;
     int64_t max_pods;        /* --max-pods N: pod instances per type and in total (0: default) */
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
+    int state_retries;       /* --state-retries N: recoveries of a failing state store before
+                              * exiting (default SDK_ARGS_STATE_RETRIES; 0 = exit at once) */
+    bool state_retries_set;
+    bool reset_state;        /* --reset-state: start fresh although the state says it existed */
+    int zk_session_s;        /* --zk-session-timeout S: ZooKeeper session of a zk:// state (0 = 10) */
     bool help, version;
     const char *state_cmd;   /* positional "state dump" / "state restore FILE": "dump" or "restore" */
     const char *state_file;  /* the FILE of "state restore FILE" */
 } sdk_args;
+
+#define SDK_ARGS_STATE_RETRIES 6
 
 /* Parses argv. Returns 0, or SDK_EINVAL with a message in *err (new string). */
 int sdk_args_parse(int argc, char **argv, sdk_args *out, char **err);

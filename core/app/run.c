@@ -49,6 +49,11 @@ typedef struct runner {
     pid_t cluster_pid;   /* local cluster we started (stopped at exit); 0 otherwise */
     int exit_code;
     uint64_t continue_id; /* pending timer for the next round of held offers; 0 = none */
+    /* failing state writes (store_watch) */
+    int store_retries;        /* recoveries allowed before exiting */
+    int store_attempts;       /* recoveries tried since the last successful commit */
+    uint64_t store_commits;   /* the store's commit count when the attempts started */
+    uint64_t store_next_ms;   /* loop time of the next recovery */
 } runner;
 
 static int mkdir_p(const char *path) {
@@ -368,10 +373,63 @@ static void on_state_lost(void *ud, const char *why) {
     sdk_loop_stop(r->loop);
 }
 
+/* Failing state writes (a full disk, an I/O error, ZooKeeper unreachable): nothing the service
+ * learns can be recorded, so nothing is acknowledged or launched (record before send) and
+ * /v1/health says why. Recover with backoff (1 s, 2 s, 4 s ... 16 s); the failed work is
+ * retried by its owners (Mesos resends unacknowledged updates, offers come again). The attempts
+ * are only forgiven by a real successful commit, so a disk that passes the recovery probe but
+ * still fails real writes also ends here: after store_retries attempts, exit 5 so a supervisor
+ * restarts the scheduler (which reloads whatever is durable). */
+#define STATE_EXIT_CODE 5
+static void store_watch(runner *r) {
+    sdk_store_health h;
+    sdk_store_get_health(r->store, &h);
+    uint64_t now = sdk_loop_now_ms(r->loop);
+    if (r->store_attempts && sdk_store_commits(r->store) != r->store_commits) {
+        printf("State writes work again (%s)\n", sdk_store_describe(r->store));
+        r->store_attempts = 0;
+    }
+    if (!h.failing) {
+        if (!r->store_attempts) r->store_next_ms = 0;
+        return;
+    }
+    if (!r->store_attempts && !r->store_next_ms) {
+        fprintf(stderr, "scheduler: state writes are failing: %s\n", h.why ? h.why : "?");
+        r->store_next_ms = now + 1000;
+    }
+    if (now < r->store_next_ms) return;
+    if (r->store_attempts >= r->store_retries) {
+        fprintf(stderr, "scheduler: state writes have failed for %.0f s and %d recovery attempt(s): %s\n"
+                        "scheduler: stopping (exit %d) so that a supervisor restarts the scheduler; "
+                        "the stored state is what was last written successfully\n",
+                h.failing_for_s, r->store_attempts, h.why ? h.why : "?", STATE_EXIT_CODE);
+        r->exit_code = STATE_EXIT_CODE;
+        if (r->client) sdk_mesos_client_stop(r->client);
+        sdk_loop_stop(r->loop);
+        return;
+    }
+    if (!r->store_attempts) r->store_commits = sdk_store_commits(r->store);
+    r->store_attempts++;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = sdk_store_recover(r->store, &e);
+    if (rc == 0)
+        printf("State store accepts writes again (recovery %d of %d); waiting for a write to succeed\n",
+               r->store_attempts, r->store_retries);
+    else if (rc != SDK_ESTATE)
+        fprintf(stderr, "scheduler: state recovery %d of %d failed: %s\n", r->store_attempts,
+                r->store_retries, e.n ? e.msgs[0] : "?");
+    sdk_errors_free(&e);
+    uint64_t backoff = 1000u << (r->store_attempts < 5 ? r->store_attempts : 4);
+    r->store_next_ms = now + (backoff > 16000 ? 16000 : backoff);
+}
+
 static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     (void)l;
     (void)id;
     runner *r = ud;
+    store_watch(r);
+    if (r->exit_code == STATE_EXIT_CODE) return;
     sdk_service_tick(r->svc);
     show(r);
     /* A big round of launches allocates and frees megabytes at once; hand the free pages back
@@ -407,6 +465,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     runner r;
     memset(&r, 0, sizeof r);
     r.exit_code = 1;
+    r.store_retries = a->state_retries_set ? a->state_retries : SDK_ARGS_STATE_RETRIES;
     sdk_errors errs;
     sdk_errors_init(&errs);
     const char *workdir = a->workdir ? a->workdir : "sdk-work";
@@ -439,13 +498,15 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     int src;
     if (!strncmp(state_url, "zk://", 5)) {
         sdk_store_zk_options zo = {.service_name = spec->name, .loop = loop, .on_lost = on_state_lost,
-                                   .on_lost_ud = &r, .stats = &r.zk_stats};
+                                   .on_lost_ud = &r, .stats = &r.zk_stats,
+                                   .session_timeout_ms = a->zk_session_s * 1000,
+                                   .reset_state = a->reset_state};
         src = sdk_store_zk_open(state_url, &zo, &r.store, &errs);
     } else {
-        src = sdk_store_open_url(state_url, &r.store, &errs);
+        src = sdk_store_open_url_reset(state_url, a->reset_state, &r.store, &errs);
     }
-    if (src ||
-        sdk_state_open_new(r.store, spec->name, &r.state, &errs)) {
+    if (src || sdk_state_open_new(r.store, spec->name, &r.state, &errs) ||
+        (!a->reset_state && sdk_state_check_complete(r.state, &errs))) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }
