@@ -775,17 +775,17 @@ int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk
     sdk_tree_init(&f->tree);
     sdk_buf_init(&f->enc);
 
-    /* Traces of an earlier state, looked at before take_lock creates the lock file. */
+    /* The trace of an earlier state: the marker beside the directory, written once the log
+     * exists. The lock file alone is no trace: it is created before the log, so a scheduler
+     * killed between the two would otherwise be refused at every start that follows. */
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/') dl--;
     char *marker = sdk_asprintf_new("%.*s.sdk-state", (int)dl, dir);
-    bool lock_existed = access(f->lock_path, F_OK) == 0;
     bool marker_existed = access(marker, F_OK) == 0;
     int rc = take_lock(f, errs);
     if (rc) goto fail_marker;
-    if (access(f->log_path, F_OK) != 0 && access(f->snap_path, F_OK) != 0 &&
-        (lock_existed || marker_existed)) {
-        const char *trace = marker_existed ? marker : f->lock_path;
+    if (access(f->log_path, F_OK) != 0 && access(f->snap_path, F_OK) != 0 && marker_existed) {
+        const char *trace = marker;
         if (!o.reset_state) {
             if (errs)
                 sdk_errors_addf(errs,

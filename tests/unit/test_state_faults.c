@@ -199,6 +199,33 @@ out:
     free(marker);
 }
 
+/* A scheduler killed after taking the lock but before creating its log left only DIR/lock: no
+ * state ever existed, so the next start is a first start, not a refusal (it used to be refused
+ * for good: test_store_file's kill -9 rounds hit that window). */
+static void test_lock_alone_is_no_trace(void) {
+    char parent[] = "/tmp/sdk-test-lockonly-XXXXXX";
+    CHECK(mkdtemp(parent) != NULL);
+    char *dir = sdk_asprintf_new("%s/state", parent), *lock = sdk_asprintf_new("%s/lock", dir);
+    char *marker = sdk_asprintf_new("%s.sdk-state", dir);
+    CHECK_INT(mkdir(dir, 0755), 0);
+    FILE *f = fopen(lock, "w");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    sdk_store *s = NULL;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    CHECK_INT(open_file(dir, false, &s, &e), 0);
+    CHECK(access(marker, F_OK) == 0); /* from now on it is a state */
+    sdk_store_close(s);
+    sdk_errors_free(&e);
+    rm_state_files(dir, true);
+    unlink(marker);
+    rmdir(parent);
+    free(dir);
+    free(lock);
+    free(marker);
+}
+
 /* The scheduler itself: a deleted state directory stops it before anything starts (no local
  * cluster, no framework), with the way out in the message. */
 static void test_scheduler_refuses_missing_state(void) {
@@ -352,6 +379,7 @@ int main(void) {
     zoo_set_debug_level((ZooLogLevel)0);
     RUN(test_file_store_disk_full);
     RUN(test_file_state_missing_is_refused);
+    RUN(test_lock_alone_is_no_trace);
     RUN(test_scheduler_refuses_missing_state);
     RUN(test_partial_state_is_refused);
     if (!zk_server_start(&Z)) Z.pid = 0;
