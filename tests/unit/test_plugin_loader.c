@@ -82,7 +82,7 @@ static void test_two_instances_do_not_share_state(void) {
 static void test_wrong_major_refused(void) {
     char *m = refusal("fixture_wrong_major", SDK_EINVAL);
     CHECK_CONTAINS(m, fixture("fixture_wrong_major"));
-    CHECK_CONTAINS(m, "plugin ABI 2.0 is not supported by this scheduler (ABI 1.0)");
+    CHECK_CONTAINS(m, "plugin ABI 2.0 is not supported by this scheduler (ABI 1.1)");
     CHECK_CONTAINS(m, "rebuild the plugin against this scheduler's abi/sdk_plugin.h");
     free(m);
 }
@@ -90,7 +90,7 @@ static void test_wrong_major_refused(void) {
 static void test_newer_minor_refused(void) {
     char *m = refusal("fixture_newer_minor", SDK_EINVAL);
     CHECK_CONTAINS(m, fixture("fixture_newer_minor"));
-    CHECK_CONTAINS(m, "plugin ABI 1.3 is newer than this scheduler's (ABI 1.0)");
+    CHECK_CONTAINS(m, "plugin ABI 1.4 is newer than this scheduler's (ABI 1.1)");
     CHECK_CONTAINS(m, "upgrade the scheduler");
     CHECK_CONTAINS(m, "rebuild the plugin");
     free(m);
@@ -103,7 +103,7 @@ static void test_short_size_refused(void) {
              (unsigned)SDK_PLUGIN_DESCRIPTOR_SIZE_1_0);
     CHECK_CONTAINS(m, fixture("fixture_short_size"));
     CHECK_CONTAINS(m, want);
-    CHECK_CONTAINS(m, "claims ABI 1.0, this scheduler has ABI 1.0");
+    CHECK_CONTAINS(m, "claims ABI 1.0, this scheduler has ABI 1.1");
     CHECK_CONTAINS(m, "rebuild the plugin");
     free(m);
 }

@@ -35,7 +35,7 @@ static void test_help_documents_every_flag(void) {
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) CHECK_CONTAINS(out, flags[i]);
     free(out);
     CHECK_INT(run("--version", &out), 0);
-    CHECK_CONTAINS(out, "plugin ABI 1.0");
+    CHECK_CONTAINS(out, "plugin ABI 1.1");
     free(out);
 }
 
@@ -59,7 +59,7 @@ static void test_validate_hello(void) {
 static void test_bad_input(void) {
     char *out;
     CHECK_INT(run("--plugin plugins/hello/hello.so -o HELLO_COUNT=abc --validate", &out), 1);
-    CHECK_CONTAINS(out, "(built-in svc.yml):6:5: pods.hello.count: expected an integer, found 'abc'");
+    CHECK_CONTAINS(out, "hello.count: expected an integer >= 1, found \"abc\"");
     free(out);
     CHECK_INT(run("--plugin plugins/hello/hello.so -o HELLO_PLACEMENT=hostname:BOGUS --validate", &out), 1);
     CHECK_CONTAINS(out, "pods.hello.placement: invalid placement rule 'hostname:BOGUS'");
