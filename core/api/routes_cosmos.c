@@ -4,7 +4,7 @@
  * <cosmos>/service/<name> and <dcos>/cosmos/service/<name>, cli/queries/package.go reads the
  * answers):
  *
- *   POST /cosmos/service/describe  {"appId"}  ->  {"package": {name, version, config: <schema>},
+ *   POST /cosmos/service/describe  {"appId"} (optional here: one service) ->  {"package": {name, version, config: <schema>},
  *        "upgradesTo": [], "downgradesTo": [], "resolvedOptions": {nested}, "userProvidedOptions":
  *        {nested}}
  *   POST /cosmos/service/update    {"appId", "options": {nested}, "replace": bool, "packageVersion"}
@@ -89,10 +89,12 @@ static json_t *read_request(sdk_http_req *req, sdk_api *api, const char *endpoin
         respond_error(req, 400, "JsonParsingError", "the body must be a JSON object with \"appId\"", NULL);
         return NULL;
     }
+    /* Cosmos serves many services and needs the appId; this scheduler serves one, so a request
+     * without it (sdkctl's) means this one. A wrong one is refused as Cosmos refuses it. */
     const char *app = json_string_value(json_object_get(j, "appId"));
     const char *name = sdk_api_service_name(api);
     const char *bare = app && *app == '/' ? app + 1 : app;
-    if (!bare || strcmp(bare, name)) {
+    if (json_object_get(j, "appId") && (!bare || strcmp(bare, name))) {
         char *msg = sdk_asprintf_new("Unable to locate service with marathon appId: '%s' (this scheduler runs "
                                      "'/%s')", app ? app : "(none)", name);
         respond_error(req, 400, "MarathonAppNotFound", msg, json_pack("{s:s}", "appId", app ? app : ""));

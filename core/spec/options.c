@@ -289,6 +289,7 @@ static void flatten(const sdk_options *o, const json_t *j, sdk_buf *path, sdk_kv
         sdk_buf_puts(path, name);
         const char *p = path->data;
         const sdk_option_def *d = sdk_options_find_path(o, p);
+        if (!d && !base) d = sdk_options_find_variable(o, name); /* {"WORLD_COUNT": 3}: flat names too */
         if (!d) {
             /* a group: some option starts with "<p>." */
             size_t plen = strlen(p);

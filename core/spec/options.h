@@ -77,7 +77,8 @@ int sdk_options_check_vars(const sdk_options *o, const sdk_kv *vars, size_t n, s
  * (sdk_envfile_free). o may be NULL (keys stay). */
 int sdk_options_translate_new(const sdk_options *o, const sdk_kv *in, size_t n, sdk_kv **out_new,
                               size_t *n_out, sdk_errors *errs);
-/* Nested JSON options ({"world": {"count": 3}}) to variables: each leaf must be a declared
+/* Nested JSON options ({"world": {"count": 3}}) to variables (a top-level key may also be an
+ * option's variable, {"WORLD_COUNT": 3}): each leaf must be a declared
  * option and of its type (a string holding a valid value is accepted too, as Cosmos' CLI users
  * write "3"); values become text. Unknown names, objects where a value belongs and type errors
  * are each reported with their path. *out_new: new (sdk_envfile_free). */

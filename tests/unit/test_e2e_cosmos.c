@@ -132,6 +132,24 @@ static void test_describe_update_status(void) {
     CHECK_INT(int_at(d, "resolvedOptions", "world", "count"), 1);
     json_decref(d);
 
+    /* sdkctl: describe, and a dry run of a nested options file (nothing applied) */
+    char *cmd = sdk_asprintf_new("%s/sdkctl --url %s describe 2>&1", e2e_bin_dir(), w.api_url);
+    char *out = e2e_sh(cmd);
+    CHECK_CONTAINS(out, "Resolved options:");
+    CHECK_CONTAINS(out, "User-provided options:");
+    CHECK_CONTAINS(out, "\"count\": 1");
+    free(out);
+    free(cmd);
+    cmd = sdk_asprintf_new("printf '{\"world\": {\"count\": 2}}' > %s/opts.json && %s/sdkctl --url %s update start "
+                           "--options %s/opts.json --dry-run 2>&1", w.dir, e2e_bin_dir(), w.api_url, w.dir);
+    out = e2e_sh(cmd);
+    CHECK_CONTAINS(out, "Dry run: nothing was applied.");
+    CHECK_CONTAINS(out, "world.count: \"1\" -> \"2\"");
+    CHECK_CONTAINS(out, "Pods that would launch: world-1");
+    CHECK_CONTAINS(out, "Pods that would restart: none");
+    free(out);
+    free(cmd);
+
     /* the update itself, nested options merged over the user-provided ones */
     CHECK_INT(cosmos_post(&w, "update", NULL, "{\"appId\": \"hello-world\", \"options\": {\"world\": {\"count\": 2}}, "
                                               "\"replace\": false}", &body, &ct), 200);
