@@ -19,9 +19,16 @@ void sdk_args_print_help(const char *prog) {
            "  --env-file FILE      KEY=VALUE lines (as in dcos-commons .env files) used to render the\n"
            "                       template; may be repeated, later files win\n"
            "  -o, --option KEY=VALUE\n"
-           "                       set one template variable; may be repeated; wins over the\n"
+           "                       set one template variable (-o WORLD_COUNT=3) or package option\n"
+           "                       (-o world.count=3); may be repeated; wins over the\n"
            "                       environment and --env-file. Precedence, lowest first: plugin\n"
            "                       option defaults < process environment < --env-file < -o\n"
+           "  --options-schema FILE\n"
+           "                       the package options of --spec FILE: a dcos-commons config.json\n"
+           "                       (nested properties with type, default, description, minimum,\n"
+           "                       maximum, enum; \"x-env\" names a leaf's template variable, else\n"
+           "                       hello.count feeds HELLO_COUNT). With --plugin it replaces the\n"
+           "                       plugin's own. --help with either lists the options\n"
            "  --lenient-render     render missing template variables as empty text (dcos-commons'\n"
            "                       behaviour) instead of refusing with the list of missing variables\n"
            "  --max-pods N         refuse a spec with more than N pod instances of one pod type or\n"
@@ -111,7 +118,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
                            !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
                            !strcmp(s, "--max-pods") || !strcmp(s, "--print-taskinfo") ||
-                           !strcmp(s, "--state-retries") || !strcmp(s, "--zk-session-timeout");
+                           !strcmp(s, "--state-retries") || !strcmp(s, "--zk-session-timeout") ||
+                           !strcmp(s, "--options-schema");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -135,6 +143,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         }
         if (!strcmp(s, "--plugin")) a->plugin = val;
         else if (!strcmp(s, "--spec")) a->spec = val;
+        else if (!strcmp(s, "--options-schema")) a->options_schema = val;
         else if (!strcmp(s, "--env-file")) {
             a->env_files = sdk_xrealloc(a->env_files, (a->n_env_files + 1) * sizeof *a->env_files);
             a->env_files[a->n_env_files++] = val;

@@ -18,6 +18,7 @@ typedef struct sdk_args {
                                  * TaskInfo/ExecutorInfo that would be sent, exit */
     const char *scenario;    /* --scenario FILE: run a simulation scenario against the plugin */
     bool lenient;            /* --lenient-render: missing template variables render empty */
+    const char *options_schema; /* --options-schema FILE: package options (config.json style) */
     const char *master;      /* --master URL: http://host:port or zk://...; NULL: the local cluster */
     const char *state;       /* --state URL: file:DIR or memory: (default file:<workdir>/state) */
     const char *workdir;     /* --workdir DIR (default ./sdk-work) */

@@ -7,6 +7,7 @@
 #include "core/loop/loop.h"
 #include "core/mesos/client.h"
 #include "core/service/service.h"
+#include "core/spec/envfile.h"
 #include "core/state/layout.h"
 #include "core/state/store.h"
 #include "core/state/store_zk.h"
@@ -362,6 +363,42 @@ static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sd
     return 0;
 }
 
+/* Cosmos describe: the user-provided options (-o of the command line, translated to variables,
+ * then the accepted live updates) and the variables in force. */
+static void cosmos_current(void *ud, sdk_kv **user, size_t *nu, sdk_kv **vars, size_t *nv) {
+    runner *r = ud;
+    sdk_kv *tr = NULL;
+    size_t ntr = 0;
+    sdk_errors e; /* cannot fail: the same overrides were translated at start */
+    sdk_errors_init(&e);
+    if (sdk_options_translate_new(r->as->options, r->in->overrides, r->in->n_overrides, &tr, &ntr, &e)) ntr = 0;
+    sdk_errors_free(&e);
+    *user = sdk_xcalloc(ntr + r->n_live + 1, sizeof **user);
+    for (size_t i = 0; i < ntr; i++) (*user)[i] = tr[i]; /* taken */
+    free(tr);
+    for (size_t i = 0; i < r->n_live; i++) {
+        (*user)[ntr + i].key = sdk_xstrdup(r->live[i].key);
+        (*user)[ntr + i].value = sdk_xstrdup(r->live[i].value);
+    }
+    *nu = ntr + r->n_live;
+    *vars = sdk_assembly_vars_dup(r->as, nv);
+}
+
+/* Cosmos update dry run: the candidate of on_update's rebuild, then everything put back. */
+static int cosmos_preview(void *ud, const sdk_kv *opts, size_t n, sdk_spec **cand, sdk_errors *errs) {
+    runner *r = ud;
+    sdk_kv *all = sdk_xcalloc(r->n_live + n + 1, sizeof *all);
+    if (r->n_live) memcpy(all, r->live, r->n_live * sizeof *all);
+    if (n) memcpy(all + r->n_live, opts, n * sizeof *all);
+    size_t n_saved = 0;
+    sdk_kv *saved = sdk_assembly_vars_dup(r->as, &n_saved);
+    int rc = sdk_assembly_rebuild_new(r->as, r->in, all, r->n_live + n, cand, errs);
+    free(all);
+    if (rc) sdk_envfile_free(saved, n_saved);
+    else sdk_assembly_rollback(r->as, saved, n_saved);
+    return rc ? SDK_EINVAL : 0;
+}
+
 /* ZooKeeper session lost: nothing more may be sent (another scheduler may own the state now).
  * Exit non-zero and let the supervisor start us again; the state is consistent by design. */
 static void on_state_lost(void *ud, const char *why) {
@@ -593,7 +630,12 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
     sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
+    const sdk_plugin_descriptor *pd = as->inst ? sdk_plugin_instance_descriptor(as->inst) : NULL;
+    sdk_api_cosmos cosmos = {.options = as->options, .package_name = sdk_service_target_spec(r.svc)->name,
+                             .package_version = pd ? pd->version : NULL, .current = cosmos_current,
+                             .preview = cosmos_preview};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
+                          .cosmos = &cosmos,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
                           .update_ud = &r};
     if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
