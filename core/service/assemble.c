@@ -42,6 +42,9 @@ int sdk_options_check_known(const sdk_assembly *a, const sdk_assembly_input *in,
     for (size_t i = 0; i < n_opts; i++) {
         const char *k = opts[i].key;
         if (!k || sdk_strmap_has(&known, k) || sdk_str_starts(k, "TASKCFG_")) continue;
+        /* the package options: a nested name (hello.count) or the variable it feeds */
+        if (a->options && (sdk_options_find_path(a->options, k) || sdk_options_find_variable(a->options, k)))
+            continue;
         sdk_strmap_put(&known, k, NULL); /* one message per key, even when given twice */
         sdk_errors_addf(errs, "%s: option '%s' is not used: the service spec (%s) does not "
                         "reference {{%s}}, %s and the scheduler does not read it; is it misspelled?",

@@ -52,7 +52,8 @@ int sdk_assembly_options_new(const sdk_assembly_input *in, sdk_options **out_new
 void sdk_assembly_free(sdk_assembly *a);
 /* Refuses options nothing uses: each key of opts[0..n_opts) must be referenced by the service
  * spec template ({{KEY}}, {{#KEY}}, ...; --spec FILE or the plugin's built-in one), declared by
- * the plugin (its descriptor's options), read by the scheduler itself (ENABLE_BACKOFF,
+ * the plugin (its descriptor's options, or its package options by nested name or variable),
+ * read by the scheduler itself (ENABLE_BACKOFF,
  * PORT_API, SERVICE_TLD, ... see SCHEDULER_SETTINGS in assemble.c) or start with TASKCFG_
  * (routed into tasks, sdk-behaviour.md 2.3). An unused option is almost always a typo that
  * would silently change nothing. `source` names where the options came from in the messages
