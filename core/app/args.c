@@ -37,6 +37,8 @@ void sdk_args_print_help(const char *prog) {
            "                       'Authorization: Bearer TOKEN' (sdkctl --token); others get 401\n"
            "  --api-tls CERT KEY   serve the REST API over HTTPS with these PEM files\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
+           "  --agent-resources S  --secrets-dir DIR  --ignore-images  --ignore-networks\n"
+           "                       passed to the local cluster when it is started (docs/localcluster.md)\n"
            "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
            "                       release every reservation, wipe the state, remove the framework.\n"
            "                       Irreversible once started; if interrupted, run it again to finish\n"
@@ -100,6 +102,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             a->api_tls_key = argv[++i];
             continue;
         }
+        /* the local cluster's flags that take a value (passed through by run.c) */
+        if (!strcmp(s, "--secrets-dir") || !strcmp(s, "--agent-resources")) takes_value = true;
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 *err = sdk_asprintf_new("%s needs a value (see --help)", s);
@@ -134,6 +138,13 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             }
             a->agents = (int)n;
         }
+        else if (!strcmp(s, "--secrets-dir")) a->secrets_dir = val;
+        else if (!strcmp(s, "--agent-resources")) {
+            a->agent_resources = sdk_xrealloc(a->agent_resources, (a->n_agent_resources + 1) * sizeof *a->agent_resources);
+            a->agent_resources[a->n_agent_resources++] = val;
+        }
+        else if (!strcmp(s, "--ignore-images")) a->ignore_images = true;
+        else if (!strcmp(s, "--ignore-networks")) a->ignore_networks = true;
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;
@@ -172,5 +183,6 @@ void sdk_args_free(sdk_args *a) {
     }
     free(a->options);
     free(a->env_files);
+    free(a->agent_resources);
     memset(a, 0, sizeof *a);
 }

@@ -24,6 +24,11 @@ typedef struct sdk_args {
     const char *api_tls_cert;    /* --api-tls CERT KEY: serve HTTPS with these PEM files */
     const char *api_tls_key;
     int agents;              /* --agents N for the local cluster (default 3) */
+    /* Passed to the local cluster when the scheduler starts it (docs/localcluster.md). */
+    const char *secrets_dir;         /* --secrets-dir DIR */
+    bool ignore_images, ignore_networks; /* --ignore-images, --ignore-networks */
+    const char **agent_resources;    /* --agent-resources SPEC (repeatable), borrowed from argv */
+    size_t n_agent_resources;
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
     bool help, version;
     const char *state_cmd;   /* positional "state dump" / "state restore FILE": "dump" or "restore" */

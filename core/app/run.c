@@ -84,7 +84,8 @@ static unsigned read_port(const char *file) {
 
 /* Starts bin/localcluster (next to this program) in DIR, or reuses one already serving it
  * (a scheduler restarted after a crash finds its cluster still running). */
-static char *local_master(runner *r, const char *workdir, int agents, const char *argv0) {
+static char *local_master(runner *r, const char *workdir, const sdk_args *a, const char *argv0) {
+    int agents = a->agents;
     char *dir = sdk_asprintf_new("%s/cluster", workdir);
     char *portfile = sdk_asprintf_new("%s/port", dir);
     char *url = NULL;
@@ -92,6 +93,9 @@ static char *local_master(runner *r, const char *workdir, int agents, const char
     if (port && port_answers(port)) {
         url = sdk_asprintf_new("http://127.0.0.1:%u", port);
         printf("Using the local cluster already running at %s (work dir %s)\n", url, dir);
+        if (a->secrets_dir || a->ignore_images || a->ignore_networks || a->n_agent_resources)
+            printf("Note: --secrets-dir, --ignore-images, --ignore-networks and --agent-resources apply when the local "
+                   "cluster starts; stop it to change them\n");
         goto out;
     }
     if (mkdir_p(dir)) {
@@ -124,7 +128,21 @@ static char *local_master(runner *r, const char *workdir, int agents, const char
         sigprocmask(SIG_SETMASK, &none, NULL);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execl(lc, lc, "--port", "0", "--workdir", dir, "--agents", agents_s, (char *)NULL);
+        const char **av = sdk_xcalloc(16 + 2 * a->n_agent_resources, sizeof *av);
+        size_t n = 0;
+        const char *fixed[] = {lc, "--port", "0", "--workdir", dir, "--agents", agents_s};
+        for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) av[n++] = fixed[i];
+        for (size_t i = 0; i < a->n_agent_resources; i++) {
+            av[n++] = "--agent-resources";
+            av[n++] = a->agent_resources[i];
+        }
+        if (a->secrets_dir) {
+            av[n++] = "--secrets-dir";
+            av[n++] = a->secrets_dir;
+        }
+        if (a->ignore_images) av[n++] = "--ignore-images";
+        if (a->ignore_networks) av[n++] = "--ignore-networks";
+        execv(lc, (char *const *)av);
         _exit(127);
     }
     free(lc);
@@ -447,7 +465,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         spec = updated;
         printf("Applied %zu option(s) from earlier live updates (they win over -o)\n", r.n_live);
     }
-    master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a->agents, argv0);
+    master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a, argv0);
     if (!master) goto out;
 
     sdk_loop_handle_signals(r.loop, NULL, NULL);
