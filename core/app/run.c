@@ -2,6 +2,8 @@
 #include "core/api/sdk_api.h"
 #include "core/api/server.h"
 #include "core/app/progress.h"
+#include "core/events/events.h"
+#include "core/events/planwatch.h"
 #include <jansson.h>
 #include "core/loop/loop.h"
 #include "core/mesos/client.h"
@@ -40,7 +42,9 @@ typedef struct runner {
     sdk_mesos_client *client;
     sdk_http_server *http;
     sdk_api *api;
-    sdk_progress *progress;
+    sdk_events *events;      /* the operator event stream: terminal, log and /v1/events read it */
+    sdk_plan_watch *watch;   /* plan changes -> events */
+    sdk_progress *progress;  /* the terminal printer */
     sdk_assembly *as;
     const sdk_assembly_input *in;
     sdk_kv *live;        /* options of accepted live updates, in order */
@@ -192,8 +196,20 @@ static void stop_cluster(runner *r) {
 }
 
 /* ---- client callbacks: everything goes to the service, then the terminal shows progress ---- */
+/* Which plans the terminal follows: the deploy (or update) plan, recovery and decommission, and
+ * a custom plan from the moment it runs (a plan nobody started is no news). */
+static bool watched(sdk_plan *p, size_t i) {
+    if (i == 0 || !strcmp(p->name, "recovery") || !strcmp(p->name, "decommission")) return true;
+    sdk_status s = sdk_plan_status(p);
+    return s != SDK_STATUS_PENDING && s != SDK_STATUS_COMPLETE && s != SDK_STATUS_WAITING;
+}
+
 static void show(runner *r) {
-    sdk_progress_update(r->progress, sdk_service_plan(r->svc, "deploy"));
+    size_t n = 0;
+    sdk_plan *const *plans = sdk_service_plans(r->svc, &n);
+    for (size_t i = 0; i < n; i++)
+        if (watched(plans[i], i) || sdk_plan_watch_knows(r->watch, plans[i]->name))
+            sdk_plan_watch_update(r->watch, plans[i]);
     if (sdk_service_uninstalled(r->svc)) {
         printf("Uninstall complete: tasks killed, volumes destroyed, reservations released, state wiped, "
                "framework removed\n");
@@ -203,7 +219,7 @@ static void show(runner *r) {
 
 static void cb_subscribed(void *ud, const char *fwid) {
     runner *r = ud;
-    printf("Subscribed to the Mesos master as framework %s\n", fwid);
+    sdk_events_publish(r->events, SDK_EV_LEADER, "framework_id", fwid, NULL);
     sdk_service_drop_held_offers(r->svc, NULL); /* from an earlier subscription, if any */
     if (sdk_service_on_registered(r->svc, fwid)) {
         fprintf(stderr, "scheduler: cannot store the framework id; stopping without sending anything\n");
@@ -495,6 +511,11 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
                .on_status = cb_status, .on_error = cb_error, .on_disconnected = cb_disconnected,
                .on_events_done = cb_events_done},
     };
+    /* The event stream before anything can publish: the terminal shows it from the start. */
+    r.events = sdk_events_new(0, NULL, NULL);
+    r.watch = sdk_plan_watch_new(r.events);
+    r.progress = sdk_progress_new(stdout, r.events);
+    sdk_events_subscribe(r.events, sdk_events_log_cb, NULL);
     int rc = sdk_mesos_client_new(r.loop, &co, &r.client, &errs);
     free(fwid);
     if (rc) {
@@ -513,6 +534,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         .uninstall = a->uninstall,
         .backoff = so0.backoff,
         .permanent_failure_timeout_s = so0.permanent_failure_timeout_s,
+        .events = r.events,
     };
     so.plugin = as->inst;
     spec = NULL; /* taken by the service, even on failure */
@@ -537,7 +559,6 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     printf("REST API: %s://127.0.0.1:%u  (e.g. curl %s%s://127.0.0.1:%u/v1/plans/deploy)%s\n", scheme,
            sdk_http_server_port(r.http), token ? "-H 'Authorization: Bearer ...' " : "", scheme,
            sdk_http_server_port(r.http), token ? "; every request needs the token" : "");
-    r.progress = sdk_progress_new(stdout);
     printf("%s %s on %s (Ctrl-C stops the scheduler)\n", a->uninstall ? "Uninstalling" : "Deploying",
            sdk_service_target_spec(r.svc)->name, master);
     show(&r);
@@ -568,6 +589,8 @@ out:
     }
     sdk_service_free(r.svc);
     sdk_progress_free(r.progress);
+    sdk_plan_watch_free(r.watch);
+    sdk_events_free(r.events);
     stop_cluster(&r);
     sdk_state_free(r.state);
     if (r.store) sdk_store_close(r.store);

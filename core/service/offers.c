@@ -438,7 +438,10 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     if (rc) {
         sdk_step_set_error(st, e.n ? e.msgs[0] : "offer evaluation failed");
     } else {
-        for (size_t i = 0; i < res.n_outcomes; i++) log_outcome(s, st, &res.outcomes[i]);
+        for (size_t i = 0; i < res.n_outcomes; i++) {
+            svc_waiting_note(s, c->plan, st, &res.outcomes[i]);
+            log_outcome(s, st, &res.outcomes[i]);
+        }
         free(res.outcomes); /* emptied by log_outcome; sized for every offer, kept no longer */
         res.outcomes = NULL;
         res.n_outcomes = 0;
