@@ -43,6 +43,10 @@ typedef struct sdk_api_options {
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
     const sdk_store_zk_stats *zk_stats; /* borrowed; the ZooKeeper store's, shown in /v1/metrics */
+    /* GET /v1/events streams these operator events (borrowed; NULL: the route answers 404);
+     * loop: for its keepalive timer (borrowed; NULL: no keepalive). */
+    struct sdk_events *events;
+    sdk_loop *loop;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -70,6 +74,9 @@ struct sdk_api {
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
     const sdk_store_zk_stats *zk_stats;
+    struct sdk_events *events;
+    sdk_loop *loop;
+    struct sdk_api_events *sse; /* /v1/events clients (routes_events.c) */
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {
@@ -105,4 +112,10 @@ extern const sdk_api_route sdk_api_state_routes[];
 extern const size_t sdk_api_n_state_routes;
 extern const sdk_api_route sdk_api_update_routes[];
 extern const size_t sdk_api_n_update_routes;
+extern const sdk_api_route sdk_api_event_routes[];
+extern const size_t sdk_api_n_event_routes;
+/* A /v1/events client may have this many bytes waiting for it; beyond, it is dropped. */
+#define SDK_EVENTS_CLIENT_MAX (256 * 1024)
+/* Ends the /v1/events clients' bookkeeping (their requests are gone with the server). */
+void sdk_api_events_free(sdk_api *api);
 #endif
