@@ -39,6 +39,8 @@ static const usage_line USAGE[] = {
     {"state", "framework-id", "", "print the Mesos framework ID"},
     {"state", "properties", "", "list the state property keys"},
     {"state", "property", "KEY", "print one state property's raw value"},
+    {"task", "log", "TASK [--stderr] [--follow] [--lines N]",
+     "print the last N (default 10) lines of a task's stdout (or stderr) from its agent; --follow keeps printing"},
     {"debug", "offers", "", "show the recent offer evaluations"},
     {"debug", "reservations", "", "show the resources reserved per agent"},
     {"update", "start", "--options FILE", "apply new options (a JSON object KEY -> VALUE) without a restart"},
@@ -126,7 +128,7 @@ static const struct {
 } GROUPS[] = {
     {"plan", sdkctl_cmd_plan},     {"pod", sdkctl_cmd_pod},     {"pods", sdkctl_cmd_pod},
     {"endpoints", sdkctl_cmd_endpoints}, {"config", sdkctl_cmd_config}, {"state", sdkctl_cmd_state},
-    {"debug", sdkctl_cmd_debug},   {"update", sdkctl_cmd_update},
+    {"debug", sdkctl_cmd_debug},   {"update", sdkctl_cmd_update}, {"task", sdkctl_cmd_task},
 };
 
 /* Removes the global options from argv (in place, up to a "--"), filling c. Returns 0 or

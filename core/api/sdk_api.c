@@ -166,12 +166,14 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     api->zk_stats = o->zk_stats;
     api->events = o->events;
     api->loop = o->loop;
+    api->agents = o->agents;
     sdk_router_new(&api->sdk_routes);
     int rc = add_routes(api, sdk_api_plan_routes, sdk_api_n_plan_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_pod_routes, sdk_api_n_pod_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_state_routes, sdk_api_n_state_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_update_routes, sdk_api_n_update_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_event_routes, sdk_api_n_event_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_sandbox_routes, sdk_api_n_sandbox_routes, errs);
     if (!rc) rc = add_plugin_routes(api, errs);
     if (rc) {
         sdk_api_free(api);

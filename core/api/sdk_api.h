@@ -47,6 +47,9 @@ typedef struct sdk_api_options {
      * loop: for its keepalive timer (borrowed; NULL: no keepalive). */
     struct sdk_events *events;
     sdk_loop *loop;
+    /* GET /v1/debug/tasks/{task}/sandbox tells where a task's sandbox is read from (borrowed;
+     * NULL: the agent URL is unknown). */
+    const struct sdk_agent_files *agents;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -77,6 +80,7 @@ struct sdk_api {
     struct sdk_events *events;
     sdk_loop *loop;
     struct sdk_api_events *sse; /* /v1/events clients (routes_events.c) */
+    const struct sdk_agent_files *agents;
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {
@@ -114,6 +118,8 @@ extern const sdk_api_route sdk_api_update_routes[];
 extern const size_t sdk_api_n_update_routes;
 extern const sdk_api_route sdk_api_event_routes[];
 extern const size_t sdk_api_n_event_routes;
+extern const sdk_api_route sdk_api_sandbox_routes[];
+extern const size_t sdk_api_n_sandbox_routes;
 /* A /v1/events client may have this many bytes waiting for it; beyond, it is dropped. */
 #define SDK_EVENTS_CLIENT_MAX (256 * 1024)
 /* Ends the /v1/events clients' bookkeeping (their requests are gone with the server). */

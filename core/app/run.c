@@ -6,6 +6,7 @@
 #include "core/events/planwatch.h"
 #include <jansson.h>
 #include "core/loop/loop.h"
+#include "core/mesos/agent_files.h"
 #include "core/mesos/client.h"
 #include "core/service/service.h"
 #include "core/state/layout.h"
@@ -45,6 +46,7 @@ typedef struct runner {
     sdk_events *events;      /* the operator event stream: terminal, log and /v1/events read it */
     sdk_plan_watch *watch;   /* plan changes -> events */
     sdk_progress *progress;  /* the terminal printer */
+    sdk_agent_files *files;  /* agents' URLs (from offers) and sandbox reads */
     sdk_assembly *as;
     const sdk_assembly_input *in;
     sdk_kv *live;        /* options of accepted live updates, in order */
@@ -230,6 +232,7 @@ static void cb_subscribed(void *ud, const char *fwid) {
 }
 static void cb_offers(void *ud, const sdk_offer *offers, size_t n) {
     runner *r = ud;
+    sdk_agent_files_note_offers(r->files, offers, n);
     sdk_service_on_offers(r->svc, offers, n);
 }
 static void cb_rescind(void *ud, const char *offer_id) {
@@ -247,6 +250,11 @@ static void cb_error(void *ud, const char *msg) {
     r->exit_code = 3;
     sdk_loop_stop(r->loop);
 }
+/* A failed task's stderr tail for its task-output event, read through the agent's files API. */
+static void read_stderr(void *ctx, const char *agent_id, const char *task_id, sdk_task_output_done done, void *arg) {
+    sdk_agent_files_tail(ctx, agent_id, task_id, "stderr", 10, done, arg);
+}
+
 /* After each run of offers and updates (not after each one: the progress lines show where every
  * step got to, and a thousand-pod deploy would otherwise redraw its plan a few thousand times). */
 static void schedule_continue(runner *r);
@@ -515,6 +523,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     r.events = sdk_events_new(0, NULL, NULL);
     r.watch = sdk_plan_watch_new(r.events);
     r.progress = sdk_progress_new(stdout, r.events);
+    r.files = sdk_agent_files_new(r.loop);
     sdk_events_subscribe(r.events, sdk_events_log_cb, NULL);
     int rc = sdk_mesos_client_new(r.loop, &co, &r.client, &errs);
     free(fwid);
@@ -534,7 +543,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         .uninstall = a->uninstall,
         .backoff = so0.backoff,
         .permanent_failure_timeout_s = so0.permanent_failure_timeout_s,
-        .events = r.events,
+        .events = r.events, .read_stderr = read_stderr, .read_stderr_ctx = r.files,
     };
     so.plugin = as->inst;
     spec = NULL; /* taken by the service, even on failure */
@@ -549,7 +558,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
-                          .events = r.events, .loop = r.loop,
+                          .events = r.events, .loop = r.loop, .agents = r.files,
                           .update_ud = &r};
     if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
@@ -589,6 +598,7 @@ out:
         sdk_live_backend_attach_state(backend, NULL);
     }
     sdk_service_free(r.svc);
+    sdk_agent_files_free(r.files); /* its pending reads publish their last events first */
     sdk_progress_free(r.progress);
     sdk_plan_watch_free(r.watch);
     sdk_events_free(r.events);
