@@ -175,8 +175,9 @@ char *sdk_event_text_new(const sdk_event *e) {
         add_cause(&b, e);
         break;
     case SDK_EV_VOLUME_DESTROYED:
-        sdk_buf_printf(&b, "volume %s destroyed on agent %s", fv(e, "volume"), fv(e, "agent"));
-        if (sdk_event_get(e, "task")) sdk_buf_printf(&b, " (was %s's)", fv(e, "task"));
+        sdk_buf_printf(&b, "volume %s", fv(e, "volume"));
+        if (sdk_event_get(e, "path")) sdk_buf_printf(&b, " (%s)", fv(e, "path"));
+        sdk_buf_printf(&b, " destroyed on %s", fv(e, "agent"));
         add_cause(&b, e);
         break;
     case SDK_EV_LEADER:

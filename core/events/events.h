@@ -33,7 +33,7 @@ typedef enum sdk_event_type {
     SDK_EV_PAUSE,       /* pod, tasks, cause */
     SDK_EV_RESUME,      /* pod, tasks, cause */
     SDK_EV_DECOMMISSION, /* pod, step, cause */
-    SDK_EV_VOLUME_DESTROYED, /* volume, [task], agent, cause */
+    SDK_EV_VOLUME_DESTROYED, /* volume (persistence id), [path], agent, agent_id, cause */
     SDK_EV_LEADER,      /* framework_id, master: subscribed (became the framework's scheduler) */
     SDK_EV_DROPPED,     /* missed: a subscriber fell behind and lost events (SSE only) */
     SDK_EV__COUNT

@@ -166,3 +166,16 @@ void svc_event_task_failed(sdk_service *s, const sdk_task_rec *r, const sdk_stat
     p->pod = sdk_xstrdup(r->pod_instance);
     s->read_stderr(s->read_stderr_ctx, u->agent_id, u->task_id, output_publish, p);
 }
+
+void svc_event_volumes_destroyed(sdk_service *s, const sdk_offer *offer, const sdk_operation *op) {
+    if (!s->events) return;
+    const char *cause = s->uninstall ? "uninstall: every volume is released"
+                                     : "no task claims it any more: its pod was replaced or decommissioned";
+    for (size_t i = 0; i < op->resources.n; i++) {
+        const sdk_resource *r = &op->resources.v[i];
+        if (!r->persistence_id) continue;
+        sdk_events_publish(s->events, SDK_EV_VOLUME_DESTROYED, "volume", r->persistence_id, "path",
+                           r->volume_container_path, "agent", offer->hostname, "agent_id", offer->agent_id, "cause",
+                           cause, NULL);
+    }
+}

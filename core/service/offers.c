@@ -787,6 +787,8 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
         if (n_ops) {
             SDK_INFO("offers", "releasing %zu unclaimed reservation operation(s) on %s", n_ops,
                      offers[i].hostname);
+            for (size_t k = 0; k < n_ops; k++) /* before accept, which may take the operations */
+                if (ops[k].type == SDK_OP_DESTROY) svc_event_volumes_destroyed(s, &offers[i], &ops[k]);
             s->drv->accept(s->dctx, &in[i], ops, n_ops, SDK_DECLINE_SHORT_S);
             for (size_t k = 0; k < n_ops; k++) {
                 if (ops[k].type == SDK_OP_DESTROY) s->m.ops_destroy++;

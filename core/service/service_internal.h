@@ -186,4 +186,6 @@ void svc_waiting_free(sdk_service *s);
 /* A task ended in failure: publishes SDK_EV_TASK_FAILED (exit status parsed from the Mesos
  * message "Command exited with status N"). */
 void svc_event_task_failed(sdk_service *s, const sdk_task_rec *r, const sdk_status_update *u);
+/* A DESTROY sent by garbage collection: one SDK_EV_VOLUME_DESTROYED per volume, with why. */
+void svc_event_volumes_destroyed(sdk_service *s, const sdk_offer *offer, const sdk_operation *op);
 #endif
