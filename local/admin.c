@@ -117,7 +117,9 @@ static json_t *state_json(lc_cluster *c) {
         if (t->forwarded_state >= 0) json_object_set_new(jt, "status_update_state", json_string(state_name(t->forwarded_state)));
         json_object_set_new(jt, "sandbox", json_string(t->sandbox));
         json_object_set_new(jt, "executor_sandbox", json_string(t->ex->sandbox));
-        json_object_set_new(jt, "pid", json_integer(t->pid));
+        /* pid: the command's process (0 until it runs); pgid: its supervisor, the task's group */
+        json_object_set_new(jt, "pid", json_integer(t->cmd_pid));
+        json_object_set_new(jt, "pgid", json_integer(t->pid));
         if (t->info->n_limits) {
             /* TaskInfo.limits as given (reported, not enforced); an unlimited value (+Infinity,
              * which JSON cannot hold) is the string "infinity". */

@@ -1,9 +1,12 @@
 #include <arpa/inet.h>
 /* The agents' side: default-executor semantics (mesos-v1-protocol.md §6.2, §6.3).
  *
- * Executors are sandboxes plus charged resources; each task is a process group running
- * `/bin/sh -c <command>` (or argv when shell=false) in its own sandbox, watched through a
- * pidfd on the loop (never a blocking wait, except to reap a child just sent SIGKILL).
+ * Executors are sandboxes plus charged resources; each task is a process group led by its
+ * supervisor (local/launch.h), which sets up the container (local/container.c) and runs
+ * `/bin/sh -c <command>` (or argv when shell=false) in the task's sandbox; the supervisor is
+ * watched through a pidfd and its status pipe on the loop (never a blocking wait, except to
+ * reap a child just sent SIGKILL). TASK_RUNNING is sent when the supervisor reports the
+ * command started; a launch failure it reports ends the task TASK_FAILED.
  * In --simulate-tasks mode no process exists: STARTING then RUNNING at once, checks pass,
  * kills finish immediately as TASK_KILLED, and no sandbox or volume directory is made.
  *
@@ -16,9 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -446,6 +447,7 @@ static void status_drain(lc_task *t) {
             if (*nl) *nl++ = 0;
             if (line[0] == 'R' && !t->running_sent) {
                 t->running_sent = true;
+                t->cmd_pid = (pid_t)atoi(line + 1);
                 if (!t->killing && !lc_state_is_terminal(t->state)) {
                     task_update(t, MESOS__V1__TASK_STATE__TASK_RUNNING, -1, NULL, -1);
                     setup_checks(t);
@@ -474,6 +476,7 @@ static void on_task_exit(sdk_loop *l, int fd, int events, void *ud) {
     t->pid = 0;
     t->pidfd = -1;
     status_drain(t); /* the supervisor is gone: everything it wrote is there, then EOF */
+    t->cmd_pid = 0;
     status_close(t);
     int state, reason = -1, healthy = -1;
     char *msg = NULL;

@@ -304,34 +304,43 @@ static int volumes_build(const lc_task *t, const Mesos__V1__ContainerInfo *ci, l
 }
 
 /* LinuxInfo settings a process on the host cannot get: logged, the task runs without them
- * (each only takes isolation away, never something the task needs to work). Fields 5-7
- * (seccomp, ipc_mode, shm_size) may arrive as unknown fields of our proto subset. */
-/* True when field `tag` of m is present: a known field (set pointer, has_ flag or non-empty
- * string), or an unknown one kept by protobuf-c (a newer proto than ours). */
-static bool field_present(const ProtobufCMessage *m, unsigned tag) {
+ * (each only takes isolation away, never something the task needs to work). Settings that ask
+ * for nothing more than the host gives are not logged: share_pid_namespace (tasks always see
+ * the host's pid namespace), seccomp "unconfined", ipc_mode SHARE_PARENT. Fields 5-7 (seccomp,
+ * ipc_mode, shm_size) are read by name through the descriptor when our proto knows them, and
+ * are reported as present when they arrive as unknown fields of an older proto. */
+static bool unknown_field(const ProtobufCMessage *m, unsigned tag) {
     for (size_t i = 0; i < m->n_unknown_fields; i++)
         if (m->unknown_fields[i].tag == tag) return true;
-    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(m->descriptor, tag);
-    if (!f) return false;
-    const char *base = (const char *)m;
-    if (f->label == PROTOBUF_C_LABEL_REPEATED) return *(const size_t *)(base + f->quantifier_offset) > 0;
-    if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING)
-        return *(const void *const *)(base + f->offset) != NULL;
-    if (f->quantifier_offset) return *(const protobuf_c_boolean *)(base + f->quantifier_offset);
     return false;
+}
+
+/* Address of known optional field `name` of m when it is set, else NULL. */
+static const void *field_if_set(const ProtobufCMessage *m, const char *name) {
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+    if (!f || f->label == PROTOBUF_C_LABEL_REPEATED) return NULL;
+    const char *at = (const char *)m + f->offset;
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING)
+        return *(const void *const *)at ? *(const void *const *)at : NULL;
+    if (f->quantifier_offset && *(const protobuf_c_boolean *)((const char *)m + f->quantifier_offset)) return at;
+    return NULL;
 }
 
 static void linux_info_warn(const lc_task *t, const Mesos__V1__LinuxInfo *li) {
     if (!li) return;
     if (li->bounding_capabilities || li->effective_capabilities)
         SDK_WARN(MOD, "task %s: container.linux_info capabilities are not applied by the local cluster", t->id);
-    if (li->has_share_pid_namespace && !li->share_pid_namespace)
-        SDK_WARN(MOD, "task %s: container.linux_info.share_pid_namespace=false: tasks share the host's pid namespace", t->id);
-    static const char *const names[] = {[5] = "seccomp", [6] = "ipc_mode", [7] = "shm_size"};
-    for (unsigned tag = 5; tag <= 7; tag++)
-        if (field_present(&li->base, tag))
-            SDK_WARN(MOD, "task %s: container.linux_info.%s is not applied by the local cluster (the task runs without it)",
-                     t->id, names[tag]);
+    const ProtobufCMessage *seccomp = field_if_set(&li->base, "seccomp");
+    const char *const *profile = seccomp ? field_if_set(seccomp, "profile_name") : NULL;
+    if (profile || unknown_field(&li->base, 5))
+        SDK_WARN(MOD, "task %s: container.linux_info.seccomp%s%s%s is not applied by the local cluster (the task runs "
+                      "unconfined)",
+                 t->id, profile ? " profile '" : "", profile ? *profile : "", profile ? "'" : "");
+    const int *ipc = field_if_set(&li->base, "ipc_mode");
+    if ((ipc && *ipc == 1 /* PRIVATE */) || unknown_field(&li->base, 6))
+        SDK_WARN(MOD, "task %s: container.linux_info.ipc_mode: the task shares the host's IPC namespace", t->id);
+    if (field_if_set(&li->base, "shm_size") || unknown_field(&li->base, 7))
+        SDK_WARN(MOD, "task %s: container.linux_info.shm_size is not applied (the task uses the host's /dev/shm)", t->id);
 }
 
 static int container_build(const lc_task *t, lc_launch_spec *s, envv *env, char **msg) {
@@ -360,6 +369,11 @@ static int container_build(const lc_task *t, lc_launch_spec *s, envv *env, char 
         if (volumes_build(t, ci, s, env, msg) != 0) return -1;
     }
     const Mesos__V1__CommandInfo *cmd = t->info->command;
+    if (cmd && cmd->n_uris && c->opt.ignore_uris) {
+        SDK_WARN(MOD, "task %s: %zu URI(s) not fetched (--ignore-uris), the first '%s'", t->id, cmd->n_uris,
+                 cmd->uris[0]->value);
+        return 0;
+    }
     for (size_t i = 0; cmd && i < cmd->n_uris; i++) {
         const Mesos__V1__CommandInfo__URI *u = cmd->uris[i];
         if (u->output_file && !path_stays_inside(u->output_file))

@@ -143,9 +143,15 @@ done:
 
 static size_t curl_to_file(char *p, size_t sz, size_t n, void *ud) { return fwrite(p, sz, n, ud) * sz; }
 
+/* Aborts a download once the local cluster (the supervisor's parent, pid in *ud) is gone. */
+static int curl_parent_alive(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
+    (void)a, (void)b, (void)c, (void)d;
+    return getppid() != *(const pid_t *)ud;
+}
+
 /* http(s)/ftp(s) through libcurl; success is HTTP 200 or FTP 226, as the Mesos fetcher
  * requires (apache/mesos src/launcher/fetcher.cpp, downloadWithNet). */
-static int download(const char *uri, const char *dst, errbuf *e) {
+static int download(const char *uri, const char *dst, pid_t parent, errbuf *e) {
     FILE *f = fopen(dst, "wb");
     if (!f) return fail(e, "cannot create '%s': %s", dst, strerror(errno));
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -158,6 +164,9 @@ static int download(const char *uri, const char *dst, errbuf *e) {
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, curl_parent_alive);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &parent);
     CURLcode rc = curl_easy_perform(h);
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -213,7 +222,7 @@ static char *uri_basename_new(const char *uri) {
  * file://) are copied, http/https/ftp/ftps downloaded; the file is named output_file (its
  * directories made) or the URI's basename; `executable` makes it 0755 and is never extracted;
  * otherwise `extract` unpacks archives into the sandbox (the archive stays). */
-static int fetch_one(const lc_uri *u, const char *sandbox, errbuf *e) {
+static int fetch_one(const lc_uri *u, const char *sandbox, pid_t parent, errbuf *e) {
     const char *v = u->value;
     while (*v == ' ' || *v == '\t') v++;
     char *name = u->output_file ? sdk_xstrdup(u->output_file) : uri_basename_new(v);
@@ -230,7 +239,7 @@ static int fetch_one(const lc_uri *u, const char *sandbox, errbuf *e) {
     fprintf(stderr, "localcluster: fetching URI '%s' to '%s'\n", v, dst);
     if (sdk_str_starts(v, "http://") || sdk_str_starts(v, "https://") || sdk_str_starts(v, "ftp://") ||
         sdk_str_starts(v, "ftps://"))
-        rc = download(v, dst, e);
+        rc = download(v, dst, parent, e);
     else if (sdk_str_starts(v, "file://") || !strstr(v, "://")) {
         const char *path = sdk_str_starts(v, "file://") ? v + 7 : v;
         if (*path != '/') rc = fail(e, "a local path must be absolute (no --frameworks_home in the local cluster)");
@@ -372,8 +381,10 @@ static void __attribute__((noreturn)) supervise(const lc_launch_spec *s, int sta
     for (size_t i = 0; i < s->n_links; i++)
         if (make_link(&s->links[i], &e) != 0) launch_failed(status_fd, e.msg);
     for (size_t i = 0; i < s->n_uris; i++)
-        if (fetch_one(&s->uris[i], s->sandbox, &e) != 0) {
-            char *m = sdk_asprintf_new("Failed to fetch URI '%s': %s", s->uris[i].value, e.msg);
+        if (fetch_one(&s->uris[i], s->sandbox, parent, &e) != 0) {
+            if (getppid() != parent) die_with_group(); /* the download was cut short for this */
+            char *m = sdk_asprintf_new("Failed to fetch URI '%s': %s (a local cluster started with --ignore-uris "
+                                       "starts tasks without their URIs)", s->uris[i].value, e.msg);
             launch_failed(status_fd, m);
         }
     /* Killed or orphaned while setting up: do not start the command at all. */
@@ -420,7 +431,7 @@ static void __attribute__((noreturn)) supervise(const lc_launch_spec *s, int sta
         launch_failed(status_fd, msg);
     }
     if (status_fd >= 0) {
-        if (write(status_fd, "R\n", 2) < 0) { /* the local cluster is gone: handled below */ }
+        if (dprintf(status_fd, "R %d\n", (int)ch) < 0) { /* the local cluster is gone: handled below */ }
         close(status_fd);
     }
     for (;;) {

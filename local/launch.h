@@ -12,7 +12,7 @@
  * every orphan reparented to it: nothing of the task outlives the local cluster. Signals sent to
  * the group (kills) reach the command directly; the supervisor only dies of SIGKILL.
  *
- * Status pipe (status_fd >= 0): the supervisor writes "R\n" once the command has been exec'd,
+ * Status pipe (status_fd >= 0): the supervisor writes "R <pid>\n" once the command (pid) has been exec'd,
  * or "E <message>\n" when the launch failed (fetch, setup, rlimit, exec) and then exits 1. */
 #ifndef LC_LAUNCH_H
 #define LC_LAUNCH_H

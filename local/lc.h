@@ -10,8 +10,11 @@
  * DYNAMIC reservation or a persistence id; they are saved to <workdir>/state.json.
  *
  * Module map: master.c (HTTP endpoint, calls, frameworks, events, allocator, ACCEPT),
- * agent.c (executors, task processes, checks, status updates), state.c (spec parsing,
- * persistence), admin.c (/localcluster/ fault injection and state), main.c (flags).
+ * agent.c (executors, task processes, checks, status updates), container.c (TaskInfo ->
+ * launch spec: env, secrets, volumes, rlimits, URIs, what is refused), launch.c (the task's
+ * supervisor process), procs.c (records of task process groups; cleanup after a kill -9),
+ * state.c (spec parsing, persistence), admin.c (/localcluster/ fault injection and state),
+ * main.c (flags).
  */
 #ifndef LC_LC_H
 #define LC_LC_H
@@ -145,6 +148,7 @@ struct lc_task {
     int pidfd;
     int status_fd;      /* read end of the supervisor's status pipe, -1 when closed */
     bool running_sent;  /* the supervisor reported the command started ("R") */
+    pid_t cmd_pid;      /* the command's process (from "R"), 0 before */
     char *launch_error; /* the supervisor's "E" message: the launch failed */
     bool killing, health_killed, max_time_killed;
     int kill_reason; /* reason for the final update of a requested kill, -1 none */
@@ -170,6 +174,7 @@ typedef struct lc_options {
     char *secrets_dir;    /* --secrets-dir, absolute (realpath), or NULL */
     bool ignore_images;   /* --ignore-images: run image tasks' commands on the host */
     bool ignore_networks; /* --ignore-networks: run tasks on named networks on the host network */
+    bool ignore_uris;     /* --ignore-uris: fetch nothing (offline use), tasks run without their URIs */
     double heartbeat_s;
     uint64_t allocation_ms;
     uint64_t retry_ms; /* first status-update retry */

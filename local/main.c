@@ -39,7 +39,9 @@ static void usage(FILE *f) {
             "  --ignore-images          run the command of a task with a container image on the host (with a warning)\n"
             "                           instead of failing it\n"
             "  --ignore-networks        run a task that asks for a named (virtual) network on the host network\n"
-            "                           (with a warning) instead of failing it\n",
+            "                           (with a warning) instead of failing it\n"
+            "  --ignore-uris            fetch no URI (offline use): tasks start without their CommandInfo.uris,\n"
+            "                           with a warning, instead of fetching them\n",
             DEFAULT_RESOURCES);
 }
 
@@ -67,7 +69,7 @@ int main(int argc, char **argv) {
         {"heartbeat-seconds", required_argument, 0, 'B'}, {"allocation-interval-ms", required_argument, 0, 'A'},
         {"status-retry-seconds", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
         {"secrets-dir", required_argument, 0, 'S'},   {"ignore-images", no_argument, 0, 'I'},
-        {"ignore-networks", no_argument, 0, 'N'},
+        {"ignore-networks", no_argument, 0, 'N'},     {"ignore-uris", no_argument, 0, 'U'},
         {0, 0, 0, 0}};
     int ch;
     char *end;
@@ -125,6 +127,7 @@ int main(int argc, char **argv) {
         }
         case 'I': c.opt.ignore_images = true; break;
         case 'N': c.opt.ignore_networks = true; break;
+        case 'U': c.opt.ignore_uris = true; break;
         case 'h': usage(stdout); exit_code = 0; goto bad_flags;
         default: usage(stderr); goto bad_flags;
         }

@@ -1,5 +1,6 @@
 #include "core/app/args.h"
 #include "core/util/str.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ void sdk_args_print_help(const char *prog) {
            "                       option defaults < process environment < --env-file < -o\n"
            "  --lenient-render     render missing template variables as empty text (dcos-commons'\n"
            "                       behaviour) instead of refusing with the list of missing variables\n"
+           "  --max-pods N         refuse a spec with more than N pod instances of one pod type or\n"
+           "                       in total (default 100000; see \"Limits\" in README.md)\n"
            "\n"
            "Running (without --validate or --scenario):\n"
            "  --master URL         the Mesos master: http://HOST:PORT or zk://HOST:PORT,.../PATH.\n"
@@ -37,7 +40,7 @@ void sdk_args_print_help(const char *prog) {
            "                       'Authorization: Bearer TOKEN' (sdkctl --token); others get 401\n"
            "  --api-tls CERT KEY   serve the REST API over HTTPS with these PEM files\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
-           "  --agent-resources S  --secrets-dir DIR  --ignore-images  --ignore-networks\n"
+           "  --agent-resources S  --secrets-dir DIR  --ignore-images  --ignore-networks  --ignore-uris\n"
            "                       passed to the local cluster when it is started (docs/localcluster.md)\n"
            "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
            "                       release every reservation, wipe the state, remove the framework.\n"
@@ -47,6 +50,10 @@ void sdk_args_print_help(const char *prog) {
            "  --validate           render, parse and validate the service spec, print a summary of\n"
            "                       pods, tasks, resources and plans, and exit (0 valid, 1 invalid);\n"
            "                       writes nothing\n"
+           "  --print-taskinfo POD-INDEX-TASK\n"
+           "                       validate as --validate, then print the TaskInfo and ExecutorInfo\n"
+           "                       that would be sent to launch that task (e.g. hello-0-server) as\n"
+           "                       Mesos JSON, ids as placeholders; writes nothing\n"
            "  --scenario FILE      run a simulation scenario (docs/scenarios.md) against the plugin on\n"
            "                       a simulated cluster and report every failed expectation; exit 0\n"
            "                       when all held\n"
@@ -92,7 +99,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         bool takes_value = !strcmp(s, "--plugin") || !strcmp(s, "--spec") || !strcmp(s, "--env-file") ||
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
-                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token");
+                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
+                           !strcmp(s, "--max-pods") || !strcmp(s, "--print-taskinfo");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -122,6 +130,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         } else if (!strcmp(s, "-o") || !strcmp(s, "--option")) {
             if (add_option(a, val, err)) return SDK_EINVAL;
         } else if (!strcmp(s, "--validate")) a->validate = true;
+        else if (!strcmp(s, "--print-taskinfo")) a->print_taskinfo = val;
         else if (!strcmp(s, "--uninstall")) a->uninstall = true;
         else if (!strcmp(s, "--scenario")) a->scenario = val;
         else if (!strcmp(s, "--master")) a->master = val;
@@ -145,6 +154,16 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         }
         else if (!strcmp(s, "--ignore-images")) a->ignore_images = true;
         else if (!strcmp(s, "--ignore-networks")) a->ignore_networks = true;
+        else if (!strcmp(s, "--ignore-uris")) a->ignore_uris = true;
+        else if (!strcmp(s, "--max-pods")) {
+            char *end = NULL;
+            long long n = strtoll(val, &end, 10);
+            if (!*val || *end || n < 1 || n > INT32_MAX) {
+                *err = sdk_asprintf_new("--max-pods %s: expected a number from 1 to %d", val, INT32_MAX);
+                return SDK_EINVAL;
+            }
+            a->max_pods = n;
+        }
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;

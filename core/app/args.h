@@ -14,6 +14,8 @@ typedef struct sdk_args {
     sdk_kv *options;         /* -o KEY=VALUE (repeatable), borrowed from argv + owned copies */
     size_t n_options;
     bool validate;           /* --validate: render, parse, validate, print a summary, exit */
+    const char *print_taskinfo; /* --print-taskinfo POD-INDEX-TASK: as --validate, then print the
+                                 * TaskInfo/ExecutorInfo that would be sent, exit */
     const char *scenario;    /* --scenario FILE: run a simulation scenario against the plugin */
     bool lenient;            /* --lenient-render: missing template variables render empty */
     const char *master;      /* --master URL: http://host:port or zk://...; NULL: the local cluster */
@@ -26,9 +28,10 @@ typedef struct sdk_args {
     int agents;              /* --agents N for the local cluster (default 3) */
     /* Passed to the local cluster when the scheduler starts it (docs/localcluster.md). */
     const char *secrets_dir;         /* --secrets-dir DIR */
-    bool ignore_images, ignore_networks; /* --ignore-images, --ignore-networks */
+    bool ignore_images, ignore_networks, ignore_uris; /* --ignore-images, --ignore-networks, --ignore-uris */
     const char **agent_resources;    /* --agent-resources SPEC (repeatable), borrowed from argv */
     size_t n_agent_resources;
+    int64_t max_pods;        /* --max-pods N: pod instances per type and in total (0: default) */
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
     bool help, version;
     const char *state_cmd;   /* positional "state dump" / "state restore FILE": "dump" or "restore" */

@@ -1,10 +1,59 @@
 #include "core/service/assemble.h"
 #include "core/offer/placement.h"
 #include "core/spec/envfile.h"
+#include "core/spec/mustache.h"
 #include "core/spec/spec_load.h"
 #include "core/util/str.h"
+#include "core/util/strmap.h"
 #include <stdlib.h>
 #include <string.h>
+
+/* Scheduler environment variables the core reads itself (core/service/service.c
+ * sdk_service_policy_from_vars, core/offer/launch.c): options that need no {{reference}}.
+ * A new setting read from the variables goes here too. */
+static const char *const SCHEDULER_SETTINGS[] = {
+    "ENABLE_BACKOFF", "FRAMEWORK_INITIAL_BACKOFF", "FRAMEWORK_BACKOFF_FACTOR",
+    "FRAMEWORK_MAX_LAUNCH_DELAY", "ENABLE_AUTOMATIC_POD_REPLACEMENT",
+    "PERMANENT_FAILURE_TIMEOUT_SECS", "SERVICE_TLD", "VIP_TLD", "MARATHON_NAME", "PORT_API", NULL
+};
+
+int sdk_options_check_known(const sdk_assembly *a, const sdk_assembly_input *in,
+                            const sdk_kv *opts, size_t n_opts, const char *source,
+                            sdk_errors *errs) {
+    if (!n_opts) return 0;
+    char *file_text = NULL;
+    const char *tmpl = NULL;
+    if (in->spec_path) {
+        if (sdk_read_file_new(in->spec_path, &file_text, NULL) == 0) tmpl = file_text;
+    } else if (a->inst) {
+        tmpl = sdk_plugin_default_spec(a->inst);
+    }
+    char **names = NULL;
+    size_t n_names = 0;
+    sdk_mustache_names_new(tmpl, &names, &n_names);
+    sdk_strmap known; /* keys borrowed from names, the descriptor, SCHEDULER_SETTINGS, opts */
+    sdk_strmap_init(&known);
+    for (size_t i = 0; i < n_names; i++) sdk_strmap_put(&known, names[i], NULL);
+    const sdk_plugin_descriptor *d = a->lib ? sdk_plugin_lib_descriptor(a->lib) : NULL;
+    for (uint32_t i = 0; d && i < d->n_options; i++)
+        if (d->options[i].name) sdk_strmap_put(&known, d->options[i].name, NULL);
+    for (const char *const *k = SCHEDULER_SETTINGS; *k; k++) sdk_strmap_put(&known, *k, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < n_opts; i++) {
+        const char *k = opts[i].key;
+        if (!k || sdk_strmap_has(&known, k) || sdk_str_starts(k, "TASKCFG_")) continue;
+        sdk_strmap_put(&known, k, NULL); /* one message per key, even when given twice */
+        sdk_errors_addf(errs, "%s: option '%s' is not used: the service spec (%s) does not "
+                        "reference {{%s}}, %s and the scheduler does not read it; is it misspelled?",
+                        source, k, in->spec_path ? in->spec_path : "the plugin's built-in svc.yml",
+                        k, a->lib ? "the plugin does not declare it" : "there is no plugin to declare it");
+        rc = SDK_EINVAL;
+    }
+    sdk_strmap_free(&known);
+    sdk_mustache_names_free(names, n_names);
+    free(file_text);
+    return rc;
+}
 
 void sdk_spec_check_placement(const sdk_spec *s, sdk_errors *errs) {
     for (size_t i = 0; i < s->n_pods; i++) {

@@ -42,6 +42,19 @@ void sdk_assembly_rollback(sdk_assembly *a, sdk_kv *saved, size_t n_saved);
 sdk_kv *sdk_assembly_vars_dup(const sdk_assembly *a, size_t *n);
 /* Releases everything; spec may have been taken by the caller (set it to NULL). */
 void sdk_assembly_free(sdk_assembly *a);
+/* Refuses options nothing uses: each key of opts[0..n_opts) must be referenced by the service
+ * spec template ({{KEY}}, {{#KEY}}, ...; --spec FILE or the plugin's built-in one), declared by
+ * the plugin (its descriptor's options), read by the scheduler itself (ENABLE_BACKOFF,
+ * PORT_API, SERVICE_TLD, ... see SCHEDULER_SETTINGS in assemble.c) or start with TASKCFG_
+ * (routed into tasks, sdk-behaviour.md 2.3). An unused option is almost always a typo that
+ * would silently change nothing. `source` names where the options came from in the messages
+ * ("-o", an env file's path, "options of the update"). Returns 0, or SDK_EINVAL with one error
+ * per unused key ("<source>: option 'NOPE' is not used: ..."). Reads only; changes nothing.
+ * The scheduler calls it for -o and --env-file at start; a live update (POST /v1/update)
+ * calls it for its new options before anything is stored. */
+int sdk_options_check_known(const sdk_assembly *a, const sdk_assembly_input *in,
+                            const sdk_kv *opts, size_t n_opts, const char *source,
+                            sdk_errors *errs);
 /* Placement strings of every pod: appends "pods.<type>.placement: <problem>" for invalid ones. */
 void sdk_spec_check_placement(const sdk_spec *s, sdk_errors *errs);
 #endif

@@ -4,11 +4,16 @@
  * problem: each one is appended to the caller's error list as
  *   "<file>:<line>:<column>: <key.path>: <message>"
  * where line:column is the key the message is about (or the sequence element), and the
- * spec is discarded when anything was reported. Unlike dcos-commons, unknown keys are errors
- * inside pods too (except `user`, which dcos-commons ignores and so do we).
+ * spec is discarded when anything was reported. Unknown keys are errors everywhere except
+ * directly inside a pod, where dcos-commons ignores them (RawPod is @JsonIgnoreProperties(
+ * ignoreUnknown = true)): there they are reported as warnings in the same form, and ignored.
  */
 #include "core/spec/spec.h"
+#include "core/mapping/mapping.h"
+#include "core/spec/envfile.h"
+#include "core/util/log.h"
 #include "core/util/str.h"
+#include "mesos/resources.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -30,6 +35,7 @@ typedef struct {
     const char *file, *dir;
     yaml_document_t *doc;
     sdk_errors *errs;
+    sdk_errors *warnings;  /* NULL: warnings go to the log */
     size_t n_errs_at_start;
     sdk_buf path;
     size_t plen[MAX_DEPTH];
@@ -65,6 +71,20 @@ static void verr_at(pctx *c, yaml_mark_t m, const char *fmt, va_list ap) {
     char *msg = sdk_vasprintf_new(fmt, ap);
     sdk_errors_addf(c->errs, "%s:%zu:%zu: %s: %s", c->file, m.line + 1, m.column + 1,
                     c->path.len ? c->path.data : "(top level)", msg);
+    free(msg);
+}
+/* Warning about the current path, located at m (does not fail the parse). */
+static void pwarn_at(pctx *c, yaml_mark_t m, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void pwarn_at(pctx *c, yaml_mark_t m, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = sdk_vasprintf_new(fmt, ap);
+    va_end(ap);
+    char *line = sdk_asprintf_new("%s:%zu:%zu: %s: %s", c->file, m.line + 1, m.column + 1,
+                                  c->path.len ? c->path.data : "(top level)", msg);
+    if (c->warnings) sdk_errors_addf(c->warnings, "%s", line);
+    else SDK_WARN("spec", "%s", line);
+    free(line);
     free(msg);
 }
 /* Error about the current path, located at the current key. */
@@ -140,7 +160,8 @@ static bool pair_ok(pctx *c, const yaml_node_t *map, const yaml_node_pair_t *p) 
 /* Checks that n (the value at the current path) is a mapping whose keys are scalars, unique
  * and (when `allowed` is not NULL) in allowed. `what` names the object in messages. Returns
  * false, with an error, only when n is not a mapping. */
-static bool check_map(pctx *c, const yaml_node_t *n, const char *const *allowed, const char *what) {
+static bool check_map_ex(pctx *c, const yaml_node_t *n, const char *const *allowed, const char *what,
+                         bool tolerate_unknown) {
     if (!is_map(n)) {
         perr(c, "expected %s (a mapping), found %s", what, is_null(n) ? "an empty value" : type_name(n));
         return false;
@@ -163,9 +184,15 @@ static bool check_map(pctx *c, const yaml_node_t *n, const char *const *allowed,
         if (!allowed) continue;
         bool known = false;
         for (const char *const *a = allowed; *a && !known; a++) known = strcmp(*a, k) == 0;
-        if (!known) perr_at(c, pair_mark(c, p), "unknown key '%s' in %s", k, what);
+        if (!known && tolerate_unknown)
+            pwarn_at(c, pair_mark(c, p), "unknown key '%s' in %s is ignored (as dcos-commons ignores it)", k, what);
+        else if (!known)
+            perr_at(c, pair_mark(c, p), "unknown key '%s' in %s", k, what);
     }
     return true;
+}
+static bool check_map(pctx *c, const yaml_node_t *n, const char *const *allowed, const char *what) {
+    return check_map_ex(c, n, allowed, what, false);
 }
 
 static yaml_node_pair_t *find(pctx *c, const yaml_node_t *map, const char *key) {
@@ -257,7 +284,25 @@ static bool get_int(pctx *c, const yaml_node_t *map, const char *key, bool req, 
     leave(c);
     return ok;
 }
-/* A number > 0 (resources). */
+/* Mesos keeps a scalar as thousandths in an int64 and refuses a non-zero value that rounds to 0
+ * (apache/mesos src/common/values.cpp convertToFixed, src/common/resources.cpp validate): a
+ * resource amount x > 0 must survive that conversion, within SDK_SCALAR_MAX (mesos/resources.h),
+ * or it would be dropped or overflow later. Reports at the current key. */
+static bool scalar_representable(pctx *c, double x, const char *text) {
+    int64_t milli = 0;
+    if (!sdk_scalar_to_milli_checked(x, &milli)) {
+        perr(c, "%s is too large: a resource amount must be at most %.3f (Mesos keeps 3 decimals "
+             "in a 64-bit integer)", text, SDK_SCALAR_MAX);
+        return false;
+    }
+    if (milli == 0) {
+        perr(c, "%s is too small: Mesos keeps 3 decimals, so the smallest amount is 0.001", text);
+        return false;
+    }
+    return true;
+}
+
+/* A number > 0 (resources), representable as a Mesos scalar. */
 static bool get_pos_num(pctx *c, const yaml_node_t *map, const char *key, double *out) {
     yaml_node_pair_t *p = get(c, map, key, false);
     if (!p) return false;
@@ -273,6 +318,7 @@ static bool get_pos_num(pctx *c, const yaml_node_t *map, const char *key, double
         perr(c, "must be greater than 0, found %s", sval(v));
         ok = false;
     }
+    if (ok) ok = scalar_representable(c, x, sval(v));
     if (ok) *out = x;
     leave(c);
     return ok;
@@ -346,6 +392,33 @@ static bool match_path(const char *s, bool absolute) {
     return ok;
 }
 
+/* Names that become parts of task ids ("<pod>-<index>-<task>__<uuid>"), state store paths
+ * (Tasks/<pod>-<index>-<task>) and URLs (/v1/plans/<plan>, /v1/pod/<pod>-<index>/...): pod types,
+ * task names, resource set ids, plan and phase names. dcos-commons only refuses "__" in task
+ * names (and empty keys); a '/', "..", a newline or a space there breaks those ids and paths
+ * at run time, forever, so refuse them here. Rule: [A-Za-z0-9][A-Za-z0-9_-]*, without "__", at
+ * most 128 characters. Reports at the current key; `what` names the object ("pod type"). */
+#define NAME_MAX_LEN 128
+static bool check_name(pctx *c, const char *what, const char *name) {
+    const char *why = NULL;
+    size_t len = strlen(name);
+    if (!len) why = "it is empty";
+    else if (len > NAME_MAX_LEN) why = "it is longer than 128 characters";
+    else if (!isalnum((unsigned char)name[0])) why = "it must start with a letter or digit";
+    else if (strstr(name, "__")) why = "it contains '__' (task ids use it as a separator)";
+    for (const char *q = name; !why && *q; q++)
+        if (!isalnum((unsigned char)*q) && *q != '-' && *q != '_') why = "it contains a character other than letters, digits, '-' and '_'";
+    if (!why) return true;
+    char *shown = sdk_xstrdup(name);
+    for (char *q = shown; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f) *q = '?';
+    perr(c, "invalid %s name '%s': %s (names must match [A-Za-z0-9][A-Za-z0-9_-]*, at most %d "
+         "characters, because they become parts of task ids and state paths)", what, shown, why,
+         NAME_MAX_LEN);
+    free(shown);
+    return false;
+}
+
 /* One volume object; the caller has entered its key. */
 static void parse_volume(pctx *c, const yaml_node_t *n, sdk_volume_spec *v) {
     static const char *const KEYS[] = { "path", "type", "size", "profiles", NULL };
@@ -367,7 +440,8 @@ static void parse_volume(pctx *c, const yaml_node_t *n, sdk_volume_spec *v) {
         }
     }
     free(type);
-    get_int(c, n, "size", true, 1, INT64_MAX, &v->size_mb);
+    /* disk MB become thousandths of MB in Mesos: bounded like every scalar */
+    get_int(c, n, "size", true, 1, SDK_SCALAR_MAX_MILLI / 1000, &v->size_mb);
     if (get_strv(c, n, "profiles", &v->profiles, &v->n_profiles)) {
         enter_pair(c, find(c, n, "profiles"));
         if (v->type != SDK_VOLUME_MOUNT && v->n_profiles)
@@ -435,7 +509,7 @@ static void parse_limit(pctx *c, const yaml_node_t *n, const char *key, sdk_limi
         if (strcasecmp(sval(v), "unlimited") == 0) {
             *l = (sdk_limit){ true, true, 0 };
         } else if (parse_f64(sval(v), &x) && x > 0) {
-            *l = (sdk_limit){ true, false, x };
+            if (scalar_representable(c, x, sval(v))) *l = (sdk_limit){ true, false, x };
         } else {
             perr(c, "expected a number greater than 0 or 'unlimited', found '%s'", sval(v));
         }
@@ -571,29 +645,11 @@ static void parse_check(pctx *c, const yaml_node_t *n, bool health, sdk_check_sp
 }
 
 static void parse_labels(pctx *c, const char *csv, sdk_kv **out, size_t *n) {
-    if (!*csv) return;
-    size_t cap = 1;
-    for (const char *p = csv; *p; p++) if (*p == ',') cap++;
-    *out = sdk_xcalloc(cap, sizeof **out);
-    char *copy = sdk_xstrdup(csv);
-    char *s = copy;
-    for (;;) {
-        char *comma = strchr(s, ',');
-        if (comma) *comma = 0;
-        char *colon = strchr(s, ':');
-        if (!colon) {
-            perr(c, "label '%s' has no ':' (expected key:value pairs separated by ',')", s);
-        } else {
-            *colon = 0;
-            bool dup = false;
-            for (size_t i = 0; i < *n && !dup; i++) dup = strcmp((*out)[i].key, s) == 0;
-            if (dup) perr(c, "duplicate label key '%s'", s);
-            else (*out)[(*n)++] = (sdk_kv){ sdk_xstrdup(s), sdk_xstrdup(colon + 1) };
-        }
-        if (!comma) break;
-        s = comma + 1;
+    char *err = NULL;
+    if (sdk_labels_csv_split_new(csv, out, n, &err)) {
+        perr(c, "%s", err);
+        free(err);
     }
-    free(copy);
 }
 
 static void note_prefix(pctx *c, const char *prefix, const char *pod) {
@@ -714,7 +770,7 @@ static void parse_task(pctx *c, const yaml_node_t *n, const sdk_pod_spec *pod, s
                        sdk_resource_set *implicit, bool *has_implicit) {
     t->essential = true;
     *has_implicit = false;
-    if (strstr(t->name, "__")) perr(c, "task name '%s' must not contain '__'", t->name);
+    check_name(c, "task", t->name);
     if (!is_map(n)) {
         check_map(c, n, TASK_KEYS, "a task");
         return;
@@ -776,6 +832,7 @@ static void parse_task(pctx *c, const yaml_node_t *n, const sdk_pod_spec *pod, s
     sdk_resource_set rs = { 0 };
     rs.id = sdk_asprintf_new("%s-resource-set", t->name);
     rs.implicit = true;
+    size_t errs_before = c->errs->n;
     parse_resources(c, n, pod->type, &rs);
     if (get_str(c, n, "resource-set", false, &t->resource_set)) {
         if (!sdk_pod_resource_set(pod, t->resource_set)) {
@@ -786,7 +843,7 @@ static void parse_task(pctx *c, const yaml_node_t *n, const sdk_pod_spec *pod, s
         }
         rs_free_contents(&rs);
     } else {
-        if (!rs_has_resources(&rs))
+        if (!rs_has_resources(&rs) && c->errs->n == errs_before) /* not after a bad amount */
             perr(c, "task has no resources: give cpus, gpus, memory or ports, or a resource-set");
         if (sdk_pod_resource_set(pod, rs.id))
             perr(c, "implicit resource set '%s' clashes with a declared resource set", rs.id);
@@ -844,6 +901,12 @@ static void parse_task(pctx *c, const yaml_node_t *n, const sdk_pod_spec *pod, s
     if (tp) {
         enter_pair(c, tp);
         parse_transport(c, pair_val(c, tp), t);
+        /* dcos-commons provisions TLS material from the DC/OS CA with a service account; there is
+         * no certificate authority here, so a task asking for it is refused, not run without. */
+        if (t->n_transport_encryption)
+            perr(c, "transport-encryption needs a certificate authority (the DC/OS CA and a service "
+                 "account), which this scheduler does not have: remove the key, or provision TLS "
+                 "material in the task yourself (e.g. with secrets)");
         leave(c);
     }
     get_int(c, n, "kill-grace-period", false, 0, 3600, &t->kill_grace_period_s);
@@ -880,8 +943,10 @@ static void parse_rlimits(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
         r->name = sdk_xstrdup(pair_key(c, pr));
         bool known = false;
         for (const char *const *q = RLIMIT_NAMES; *q && !known; q++) known = !strcmp(*q, r->name);
-        if (!known) perr(c, "unknown rlimit '%s' (expected one of RLIMIT_AS, RLIMIT_CORE, ... "
-                         "RLIMIT_NOFILE, ... RLIMIT_STACK)", r->name);
+        if (!known) perr(c, "unknown rlimit '%s' (expected one of RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, "
+                         "RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, "
+                         "RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_RSS, RLIMIT_RTPRIO, "
+                         "RLIMIT_RTTIME, RLIMIT_SIGPENDING, RLIMIT_STACK)", r->name);
         yaml_node_t *v = pair_val(c, pr);
         r->unlimited = true;
         r->soft = r->hard = -1;
@@ -909,7 +974,6 @@ static void parse_rlimits(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
     }
 }
 
-static bool mapping_network(const char *name) { return strcmp(name, "mesos-bridge") == 0; }
 
 static bool get_u32v(pctx *c, const yaml_node_t *m, const char *key, uint32_t **out, size_t *n) {
     yaml_node_pair_t *p = get(c, m, key, false);
@@ -957,10 +1021,17 @@ static void parse_networks(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
             nw->n_port_mappings = nh < nc ? nh : nc;
             if (nh != nc)
                 perr(c, "host-ports and container-ports must have the same length (%zu != %zu)", nh, nc);
-            else if (nh && !mapping_network(nw->name))
+            else if (nh && !sdk_mapping_network_maps_ports(nw->name))
                 perr(c, "network '%s' does not support port mapping (only mesos-bridge does)",
                      nw->name);
-            get_str(c, v, "labels", false, &nw->labels);
+            if (get_str(c, v, "labels", false, &nw->labels)) {
+                sdk_kv *kv = NULL;
+                size_t nkv = 0;
+                enter_pair(c, find(c, v, "labels"));
+                parse_labels(c, nw->labels, &kv, &nkv);
+                sdk_envfile_free(kv, nkv);
+                leave(c);
+            }
         }
         leave(c);
     }
@@ -1021,7 +1092,18 @@ static void parse_external_volumes(pctx *c, const yaml_node_t *m, sdk_pod_spec *
             }
             get_str(c, v, "container-path", true, &e->container_path);
             get_str(c, v, "driver-name", true, &e->driver_name);
-            get_str(c, v, "driver-options", false, &e->driver_options);
+            if (get_str(c, v, "driver-options", false, &e->driver_options)) {
+                sdk_kv *kv = NULL;
+                size_t nkv = 0;
+                char *err = NULL;
+                if (sdk_driver_options_split_new(e->driver_options, &kv, &nkv, &err)) {
+                    enter_pair(c, find(c, v, "driver-options"));
+                    perr(c, "%s", err);
+                    leave(c);
+                    free(err);
+                }
+                sdk_envfile_free(kv, nkv);
+            }
             get_str(c, v, "volume-name", false, &e->volume_name);
             if (e->volume_name && e->driver_options) {
                 /* options are "k=v;k=v": a `name` option would fight with volume-name */
@@ -1051,6 +1133,22 @@ static void parse_external_volumes(pctx *c, const yaml_node_t *m, sdk_pod_spec *
     }
 }
 
+/* dcos-commons DefaultSecretSpec VALID_FILE_PATH_PATTERN: ([.a-zA-Z0-9]+([.a-zA-Z0-9_-]*[/\\]*)*)?
+ * - relative, [.A-Za-z0-9_-] and separators, starting with [.A-Za-z0-9]. We also refuse '..'
+ * segments: the file is written at that path under the sandbox and must stay inside it. */
+static bool secret_file_ok(const char *f) {
+    if (!*f || !(isalnum((unsigned char)*f) || *f == '.')) return false;
+    for (const char *p = f; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-' || *p == '/' || *p == '\\'))
+            return false;
+    for (const char *p = f; (p = strstr(p, "..")); p += 2) {
+        bool starts = p == f || p[-1] == '/' || p[-1] == '\\';
+        bool ends = !p[2] || p[2] == '/' || p[2] == '\\';
+        if (starts && ends) return false;
+    }
+    return true;
+}
+
 static void parse_secrets(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
     static const char *const KEYS[] = { "secret", "env-key", "file", NULL };
     if (!check_map(c, m, NULL, "a mapping of name to secret")) return;
@@ -1063,9 +1161,10 @@ static void parse_secrets(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
         if (check_map(c, v, KEYS, "a secret")) {
             get_str(c, v, "secret", true, &s->secret);
             get_str(c, v, "env-key", false, &s->env_key);
-            if (get_str(c, v, "file", false, &s->file) && s->file[0] == '/') {
+            if (get_str(c, v, "file", false, &s->file) && !secret_file_ok(s->file)) {
                 enter_pair(c, find(c, v, "file"));
-                perr(c, "file '%s' must be a relative path", s->file);
+                perr(c, "file '%s' must be a relative path inside the sandbox: segments of [.A-Za-z0-9_-] "
+                     "starting with a letter, digit or '.', no '..'", s->file);
                 leave(c);
             }
             if (!s->env_key && !s->file && s->secret) s->file = sdk_xstrdup(s->secret);
@@ -1074,33 +1173,69 @@ static void parse_secrets(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
     }
 }
 
+/* Parses a child block `key` of n with fn when present. */
+#define SUB(c, n, key, fn, ...) do { yaml_node_pair_t *sp_ = get((c), (n), (key), false); \
+        if (sp_) { enter_pair((c), sp_); fn((c), pair_val((c), sp_), __VA_ARGS__); leave(c); } } while (0)
+
+/* `image` when present: a name, never "" (DefaultPodSpec: nonEmptyAllowNull; `image:` with no
+ * value is YAML null, i.e. no image). */
+static void get_image(pctx *c, const yaml_node_t *n, const char *key, sdk_pod_spec *p) {
+    if (get_str(c, n, key, false, &p->image) && !*p->image) {
+        enter_pair(c, find(c, n, key));
+        perr(c, "the Docker image name is empty (give a name such as 'nginx:1.25', or leave the key out)");
+        leave(c);
+    }
+}
+
+/* The pod key of SDKs before dcos-commons #1909: `container: {image-name, networks, rlimits}`,
+ * the same settings as the pod-level `image`, `networks` and `rlimits`; giving both was an
+ * error there ("You may define container settings directly under the pod or under
+ * container, but not both") and is here. */
+static void parse_legacy_container(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
+    static const char *const KEYS[] = { "image-name", "networks", "rlimits", NULL };
+    if (!check_map(c, m, KEYS, "a container (the older form of the pod's image, networks and rlimits)")) return;
+    if (p->image || p->n_networks || p->n_rlimits) {
+        perr(c, "container settings may be given directly under the pod (image, networks, rlimits) or under "
+             "container:, not both");
+        return;
+    }
+    get_image(c, m, "image-name", p);
+    SUB(c, m, "networks", parse_networks, p);
+    SUB(c, m, "rlimits", parse_rlimits, p);
+}
+
 static const char *const POD_KEYS[] = {
     "count", "allow-decommission", "placement", "image", "networks", "rlimits", "uris", "volume",
     "volumes", "host-volumes", "external-volumes", "pre-reserved-role", "secrets",
     "share-pid-namespace", "seccomp-unconfined", "seccomp-profile-name", "ipc-mode", "shm-size",
-    "resource-sets", "tasks", "user", NULL
+    "resource-sets", "tasks", "user", "container", NULL
 };
 static const char *const RS_KEYS[] = {
     "cpus", "gpus", "memory", "resource-limits", "ports", "volume", "volumes", NULL
 };
 
-/* Parses a child block `key` of n with fn when present. */
-#define SUB(c, n, key, fn, ...) do { yaml_node_pair_t *sp_ = get((c), (n), (key), false); \
-        if (sp_) { enter_pair((c), sp_); fn((c), pair_val((c), sp_), __VA_ARGS__); leave(c); } } while (0)
-
 static void parse_pod(pctx *c, const yaml_node_t *n, sdk_pod_spec *p) {
     p->pre_reserved_role = sdk_xstrdup("*");
-    if (!check_map(c, n, POD_KEYS, "a pod")) return;
-    get_int(c, n, "count", true, 0, INT32_MAX, &p->count);
+    if (!check_map_ex(c, n, POD_KEYS, "a pod", true)) return;
+    /* Pod instances cost memory and state each: capped (sdk_spec_max_pods, --max-pods) here,
+     * before anything is allocated per instance. */
+    if (get_int(c, n, "count", true, 0, INT32_MAX, &p->count) && p->count > sdk_spec_max_pods()) {
+        enter_pair(c, find(c, n, "count"));
+        perr(c, "%lld pod instances is more than the limit of %lld per pod type (raise it with "
+             "--max-pods N)", (long long)p->count, (long long)sdk_spec_max_pods());
+        leave(c);
+        p->count = 0;
+    }
     get_bool(c, n, "allow-decommission", &p->allow_decommission);
     get_str(c, n, "placement", false, &p->placement);
-    get_str(c, n, "image", false, &p->image);
+    get_image(c, n, "image", p);
     if (get_str(c, n, "pre-reserved-role", false, &p->pre_reserved_role) && !*p->pre_reserved_role) {
         free(p->pre_reserved_role);
         p->pre_reserved_role = sdk_xstrdup("*");
     }
     SUB(c, n, "networks", parse_networks, p);
     SUB(c, n, "rlimits", parse_rlimits, p);
+    SUB(c, n, "container", parse_legacy_container, p);
     get_strv(c, n, "uris", &p->uris, &p->n_uris);
     parse_volumes(c, n, true, &p->volumes, &p->n_volumes);
     SUB(c, n, "host-volumes", parse_host_volumes, p);
@@ -1134,6 +1269,7 @@ static void parse_pod(pctx *c, const yaml_node_t *n, sdk_pod_spec *p) {
                 enter_pair(c, pr);
                 sdk_resource_set *rs = &p->resource_sets[p->n_resource_sets++];
                 rs->id = sdk_xstrdup(pair_key(c, pr));
+                check_name(c, "resource set", rs->id);
                 yaml_node_t *v = pair_val(c, pr);
                 if (check_map(c, v, RS_KEYS, "a resource set")) {
                     parse_resources(c, v, p->type, rs);
@@ -1322,6 +1458,7 @@ static void parse_plans(pctx *c, const yaml_node_t *m, sdk_spec *s) {
         enter_pair(c, pp);
         sdk_plan_spec *pl = &s->plans[s->n_plans++];
         pl->name = sdk_xstrdup(pair_key(c, pp));
+        check_name(c, "plan", pl->name);
         if (!strcmp(pl->name, "recovery") || !strcmp(pl->name, "decommission"))
             perr(c, "plan name '%s' is reserved (the scheduler generates that plan)", pl->name);
         yaml_node_t *v = pair_val(c, pp);
@@ -1337,6 +1474,7 @@ static void parse_plans(pctx *c, const yaml_node_t *m, sdk_spec *s) {
                         enter_pair(c, q);
                         sdk_phase_spec *ph = &pl->phases[pl->n_phases++];
                         ph->name = sdk_xstrdup(pair_key(c, q));
+                        check_name(c, "phase", ph->name);
                         parse_phase(c, pair_val(c, q), s, ph);
                         leave(c);
                     }
@@ -1383,23 +1521,159 @@ static void parse_top(pctx *c, const yaml_node_t *root, sdk_spec *s) {
         if (check_map(c, m, NULL, "a mapping of pod type to pod")) {
             if (N_PAIRS(m) == 0) perr(c, "at least one pod type is required");
             s->pods = sdk_xcalloc(N_PAIRS(m) ? N_PAIRS(m) : 1, sizeof *s->pods);
+            int64_t total = 0;
             FOR_PAIRS(c, m, q) {
                 enter_pair(c, q);
                 sdk_pod_spec *p = &s->pods[s->n_pods++];
                 p->type = sdk_xstrdup(pair_key(c, q));
+                check_name(c, "pod type", p->type);
                 parse_pod(c, pair_val(c, q), p);
                 leave(c);
+                total += p->count; /* each count <= max pods <= INT64_MAX / n_pods: no overflow */
             }
+            if (total > sdk_spec_max_pods())
+                perr(c, "%lld pod instances in total, more than the limit of %lld (raise it with "
+                     "--max-pods N)", (long long)total, (long long)sdk_spec_max_pods());
         }
         leave(c);
     }
     SUB(c, root, "plans", parse_plans, s);
 }
 
+/* ------------------------------------------------------------------ input limits */
+
+static int64_t g_max_pods = SDK_SPEC_DEFAULT_MAX_PODS;
+void sdk_spec_set_max_pods(int64_t n) { g_max_pods = n < 1 ? SDK_SPEC_DEFAULT_MAX_PODS : n; }
+int64_t sdk_spec_max_pods(void) { return g_max_pods; }
+
+typedef struct {
+    char *name;
+    size_t size; /* nodes of the anchored subtree */
+} anchor_size;
+
+/* One streaming pass over the YAML events, before libyaml builds a document, that enforces
+ * SDK_SPEC_MAX_DEPTH, _NODES, _ANCHORS and _ALIASES. It stops at the first limit reached, so
+ * deep or huge input costs at most the work up to that limit (libyaml's document loader is
+ * quadratic in nesting depth and in aliases x anchors). An alias counts as the whole subtree
+ * it repeats, since the parse below walks it again each time (a "billion laughs" document is
+ * refused here). Returns true when within limits; false with one error at the offending line.
+ * A syntax error is left to the loader, which reports it with its position. */
+static bool within_limits(const char *yaml, size_t len, const char *file, sdk_errors *errs) {
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) return true; /* the loader reports the failure */
+    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+    size_t nodes = 0, depth = 0, n_aliases = 0, n_anchors = 0;
+    anchor_size *anchors = NULL;
+    struct open { size_t start; const char *anchor; } *stack = NULL; /* anchor points into anchors */
+    bool ok = true, done = false;
+    while (ok && !done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) break;
+        const char *anchor = NULL;
+        size_t line = ev.start_mark.line + 1;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT: done = true; break;
+        case YAML_SCALAR_EVENT: nodes++; anchor = (const char *)ev.data.scalar.anchor; break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            nodes++;
+            anchor = ev.type == YAML_SEQUENCE_START_EVENT ? (const char *)ev.data.sequence_start.anchor
+                                                          : (const char *)ev.data.mapping_start.anchor;
+            if (++depth > SDK_SPEC_MAX_DEPTH) {
+                sdk_errors_addf(errs, "%s:%zu:%zu: the YAML nests more than %d levels deep (limit "
+                                "SDK_SPEC_MAX_DEPTH; a service spec needs about 10)", file, line,
+                                ev.start_mark.column + 1, SDK_SPEC_MAX_DEPTH);
+                ok = false;
+                break;
+            }
+            stack = sdk_xrealloc(stack, depth * sizeof *stack);
+            stack[depth - 1].start = nodes - 1;
+            stack[depth - 1].anchor = NULL;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            if (depth && stack[depth - 1].anchor) {
+                for (size_t i = n_anchors; i-- > 0;)
+                    if (anchors[i].name == stack[depth - 1].anchor) {
+                        anchors[i].size = nodes - stack[depth - 1].start;
+                        break;
+                    }
+            }
+            if (depth) depth--;
+            break;
+        case YAML_ALIAS_EVENT: {
+            if (++n_aliases > SDK_SPEC_MAX_ALIASES) {
+                sdk_errors_addf(errs, "%s:%zu:%zu: more than %u aliases (*name) (limit "
+                                "SDK_SPEC_MAX_ALIASES)", file, line, ev.start_mark.column + 1,
+                                SDK_SPEC_MAX_ALIASES);
+                ok = false;
+                break;
+            }
+            const char *a = (const char *)ev.data.alias.anchor;
+            size_t size = 1; /* an unknown anchor is the loader's error */
+            for (size_t i = n_anchors; i-- > 0;)
+                if (!strcmp(anchors[i].name, a)) { size = anchors[i].size; break; }
+            nodes += size;
+            break;
+        }
+        default: break;
+        }
+        if (ok && anchor) {
+            if (n_anchors >= SDK_SPEC_MAX_ANCHORS) {
+                sdk_errors_addf(errs, "%s:%zu:%zu: more than %u anchors (&name) (limit "
+                                "SDK_SPEC_MAX_ANCHORS)", file, line, ev.start_mark.column + 1,
+                                SDK_SPEC_MAX_ANCHORS);
+                ok = false;
+            } else {
+                anchors = sdk_xrealloc(anchors, (n_anchors + 1) * sizeof *anchors);
+                anchors[n_anchors].name = sdk_xstrdup(anchor);
+                anchors[n_anchors].size = 1; /* a scalar; a collection's is set at its end */
+                if (ev.type != YAML_SCALAR_EVENT) stack[depth - 1].anchor = anchors[n_anchors].name;
+                n_anchors++;
+            }
+        }
+        if (ok && nodes > SDK_SPEC_MAX_NODES) {
+            sdk_errors_addf(errs, "%s:%zu:%zu: more than %u YAML nodes (aliases counted as what "
+                            "they repeat) (limit SDK_SPEC_MAX_NODES)", file, line,
+                            ev.start_mark.column + 1, SDK_SPEC_MAX_NODES);
+            ok = false;
+        }
+        yaml_event_delete(&ev);
+    }
+    for (size_t i = 0; i < n_anchors; i++) free(anchors[i].name);
+    free(anchors);
+    free(stack);
+    yaml_parser_delete(&p);
+    return ok;
+}
+
+bool sdk_spec_check_text(const char *yaml, size_t len, const char *file, sdk_errors *errs) {
+    if (len > SDK_SPEC_MAX_BYTES) {
+        sdk_errors_addf(errs, "%s: the spec is %zu bytes, more than the limit of %u bytes (4 MiB, "
+                        "SDK_SPEC_MAX_BYTES)", file, len, SDK_SPEC_MAX_BYTES);
+        return false;
+    }
+    size_t off = 0, line = 0;
+    if (sdk_text_find_nul(yaml, len, &off, &line)) {
+        sdk_errors_addf(errs, "%s:%zu: a NUL byte at byte offset %zu: a service spec is text, and "
+                        "everything after the NUL would be silently ignored", file, line, off);
+        return false;
+    }
+    return true;
+}
+
 int sdk_spec_parse(const char *yaml, size_t len, const char *file, const char *dir,
                    sdk_spec **out, sdk_errors *errs) {
+    return sdk_spec_parse_warn(yaml, len, file, dir, out, errs, NULL);
+}
+
+int sdk_spec_parse_warn(const char *yaml, size_t len, const char *file, const char *dir,
+                        sdk_spec **out, sdk_errors *errs, sdk_errors *warnings) {
     *out = NULL;
-    pctx c = { .file = file ? file : "svc.yml", .dir = dir, .errs = errs, .n_errs_at_start = errs->n };
+    pctx c = { .file = file ? file : "svc.yml", .dir = dir, .errs = errs, .warnings = warnings,
+               .n_errs_at_start = errs->n };
+    if (!sdk_spec_check_text(yaml, len, c.file, errs) || !within_limits(yaml, len, c.file, errs))
+        return SDK_EINVAL;
     sdk_buf_init(&c.path);
     yaml_parser_t parser;
     yaml_document_t doc;

@@ -2,7 +2,9 @@
  * pod equivalence (§5.2). Messages use the dcos-commons form of §5.1 step 4 so that operators
  * and tools reading the deploy plan's errors see the same text shape. */
 #include "core/spec/spec.h"
+#include "core/mapping/mapping.h"
 #include "core/util/str.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +100,19 @@ void sdk_spec_validate_update(const sdk_spec *old, const sdk_spec *cand, bool de
     /* ResourceLimitsMustExceedRequestedResources */
     for (size_t i = 0; i < cand->n_pods; i++) check_limits(&cand->pods[i], errs);
 
+    /* The pod-instance limit (README "Limits"): the parser enforces it on svc.yml, this catches
+     * counts a plugin set (spec mutation) and the sum over pod types. */
+    int64_t total = 0;
+    for (size_t i = 0; i < cand->n_pods; i++) total += cand->pods[i].count;
+    if (total > sdk_spec_max_pods()) {
+        char value[32], *msg = sdk_asprintf_new("%lld pod instances in total is more than the limit "
+                                                "of %lld (raise it with --max-pods N)",
+                                                (long long)total, (long long)sdk_spec_max_pods());
+        snprintf(value, sizeof value, "%lld", (long long)total);
+        value_err(errs, "pods.count", value, msg);
+        free(msg);
+    }
+
     if (!old) return;
 
     /* UserCannotChange (fatal): pod users are the service user in this model. */
@@ -148,7 +163,7 @@ void sdk_spec_validate_update(const sdk_spec *old, const sdk_spec *cand, bool de
         const sdk_pod_spec *np = &cand->pods[i];
         for (size_t j = 0; j < np->n_networks; j++) {
             const sdk_network_spec *n = &np->networks[j];
-            if (n->n_port_mappings && !sdk_streq(n->name, "mesos-bridge")) {
+            if (n->n_port_mappings && !sdk_mapping_network_maps_ports(n->name)) {
                 char *field = sdk_asprintf_new("%s.networks.%s", np->type, n->name);
                 value_err(errs, field, n->name, "Port mappings are only supported on mesos-bridge");
                 free(field);

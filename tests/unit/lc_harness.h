@@ -477,4 +477,19 @@ static inline long launch_simple(stream *s, const char *oid, const char *aid, co
     free(ex);
     return st;
 }
+
+/* Runs the binary with arguments; returns its exit status and stderr. */
+static inline int run_lc(const char *args, char **err_out) {
+    const char *bin = getenv("SDK_BIN_DIR");
+    char *errf = sdk_asprintf_new("%s.err", g_workdir);
+    char *cmd = sdk_asprintf_new("'%s/localcluster' %s 2>'%s' >/dev/null", bin && *bin ? bin : "bin", args, errf);
+    int st = system(cmd);
+    size_t len;
+    *err_out = NULL;
+    sdk_read_file_new(errf, err_out, &len);
+    unlink(errf);
+    free(cmd);
+    free(errf);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
 #endif

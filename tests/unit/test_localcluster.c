@@ -661,21 +661,6 @@ static void test_agent_stop_start_drain(void) {
     teardown(s);
 }
 
-/* Runs the binary with arguments; returns its exit status and stderr. */
-static int run_lc(const char *args, char **err_out) {
-    const char *bin = getenv("SDK_BIN_DIR");
-    char *errf = sdk_asprintf_new("%s.err", g_workdir);
-    char *cmd = sdk_asprintf_new("'%s/localcluster' %s 2>'%s' >/dev/null", bin && *bin ? bin : "bin", args, errf);
-    int st = system(cmd);
-    size_t len;
-    *err_out = NULL;
-    sdk_read_file_new(errf, err_out, &len);
-    unlink(errf);
-    free(cmd);
-    free(errf);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void test_bad_flags_and_state(void) {
     char *err = NULL;
     char *args = sdk_asprintf_new("--workdir '%s-bad' --port 0 --agent-resources 'cpus:lots;mem:1'", g_workdir);

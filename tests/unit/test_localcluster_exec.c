@@ -108,7 +108,7 @@ static long start_forking_task(stream *s, const char *task) {
     json_t *st = state_get();
     size_t i;
     json_t *t;
-    json_array_foreach(jget(st, "tasks"), i, t) if (sdk_streq(jstr(t, "id"), task)) pg = (long)json_integer_value(jget(t, "pid"));
+    json_array_foreach(jget(st, "tasks"), i, t) if (sdk_streq(jstr(t, "id"), task)) pg = (long)json_integer_value(jget(t, "pgid"));
     json_decref(st);
     CHECK(pg > 0);
     long pids[64];
@@ -171,6 +171,15 @@ static void test_env_and_secrets(void) {
     CHECK(u != NULL);
     char *text = slurp(out);
     CHECK_STR(text, "bar baz|s3cret|tok\ns3cret400\n");
+    free(text);
+    free(cmd);
+    /* a reference with a key: <dir>/<name>/<key> */
+    cmd = sdk_asprintf_new("{\"value\":\"echo \\\"$K\\\" > %s\",\"environment\":{\"variables\":[{\"name\":\"K\",\"type\":\"SECRET\","
+                           "\"secret\":{\"type\":\"REFERENCE\",\"reference\":{\"name\":\"db\",\"key\":\"password\"}}}]}}",
+                           out);
+    CHECK(run_task(s, "keyed", cmd, NULL, "TASK_FINISHED") != NULL);
+    text = slurp(out);
+    CHECK_STR(text, "s3cret\n");
     free(text);
     free(cmd);
     /* a reference that climbs out of --secrets-dir, directly or through a symlink */
@@ -321,6 +330,7 @@ static void test_uris(void) {
                          "TASK_FAILED");
     CHECK(u && sdk_streq(jstr(u, "update.status.reason"), "REASON_CONTAINER_LAUNCH_FAILED"));
     CHECK_CONTAINS(msg_of(u), "Failed to fetch URI 'file:///nonexistent/lc.tgz'");
+    CHECK_CONTAINS(msg_of(u), "--ignore-uris");
     cmd = sdk_asprintf_new("{\"value\":\"true\",\"uris\":[{\"value\":\"http://127.0.0.1:%d/no/such/thing\"}]}", g_port);
     u = run_task(s, "fetch-404", cmd, NULL, "TASK_FAILED");
     char *want = sdk_asprintf_new("Failed to fetch URI 'http://127.0.0.1:%d/no/such/thing': received HTTP return code 404", g_port);
@@ -356,11 +366,14 @@ static void test_refused_containers(void) {
 
 static void test_ignore_images(void) {
     cluster_stop();
-    CHECK(cluster_start("--ignore-images --ignore-networks", NULL));
+    CHECK(cluster_start("--ignore-images --ignore-networks --ignore-uris", NULL));
     stream *s = subscribe("ignore", "r", NULL, true);
     CHECK(run_task(s, "img-host", "{\"value\":\"true\"}", IMAGE, "TASK_FINISHED") != NULL);
     CHECK(run_task(s, "net-host", "{\"value\":\"true\"}",
                    ",\"container\":{\"type\":\"MESOS\",\"network_infos\":[{\"name\":\"dcos\"}]}", "TASK_FINISHED") != NULL);
+    /* --ignore-uris: nothing is fetched, the task starts anyway */
+    CHECK(run_task(s, "uri-skipped", "{\"value\":\"test ! -e lc.tgz\",\"uris\":[{\"value\":\"file:///nonexistent/lc.tgz\"}]}", NULL,
+                   "TASK_FINISHED") != NULL);
     teardown(s);
 }
 
@@ -458,6 +471,29 @@ static void test_mount_disk_profile(void) {
                                "\"disk\":{\"source\":{\"type\":\"MOUNT\"}}}]"));
 }
 
+/* Flags that name something missing or malformed stop the start with a message naming them. */
+static void test_bad_flags(void) {
+    char *err = NULL, *args = sdk_asprintf_new("--workdir '%s-bad' --port 0 --secrets-dir /nonexistent/lc-secrets", g_workdir);
+    CHECK_INT(run_lc(args, &err), 2);
+    CHECK_CONTAINS(err, "--secrets-dir /nonexistent/lc-secrets: No such file or directory");
+    free(err);
+    free(args);
+    args = sdk_asprintf_new("--workdir '%s-bad' --port 0 --agent-resources '[{\"name\":\"disk\",\"type\":\"SCALAR\","
+                            "\"scalar\":{\"value\":5},\"disk\":{\"source\":{\"type\":\"MOUNT\"}}}]'", g_workdir);
+    CHECK_INT(run_lc(args, &err), 1);
+    CHECK_CONTAINS(err, "--agent-resources: resources[0]: a MOUNT disk needs disk.source.mount.root");
+    free(err);
+    free(args);
+    args = sdk_asprintf_new("--workdir '%s-bad' --port 0 --agent-resources '[{\"name\":\"cpus\"'", g_workdir);
+    CHECK_INT(run_lc(args, &err), 1);
+    CHECK_CONTAINS(err, "resources: invalid JSON");
+    free(err);
+    free(args);
+    char *rm = sdk_asprintf_new("rm -rf '%s-bad'", g_workdir);
+    CHECK_INT(system(rm), 0);
+    free(rm);
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     snprintf(g_workdir, sizeof g_workdir, "/tmp/test_localcluster_exec.%d", (int)getpid());
@@ -486,6 +522,7 @@ int main(void) {
         RUN(test_limits_in_state);
         RUN(test_ignore_images);
         RUN(test_mount_disk_profile);
+        RUN(test_bad_flags);
     } else CHECK_MSG(false, "cannot start localcluster with %s", flags);
     cluster_stop();
     free(flags);
