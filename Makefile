@@ -55,6 +55,18 @@ all: $(BIN)/scheduler $(if $(LOCAL_SRC),$(BIN)/localcluster) $(if $(CLI_SRC),$(B
 deps:
 	@bash scripts/install-deps.sh
 
+# --- the web console: console/* compiled into libsdk.a (core/api/routes_console.c serves it) ----
+# scripts/gen-console.c turns the files into C arrays with a gzip copy and an ETag each, so the
+# scheduler needs nothing installed at run time. A host tool: built without the sanitizers.
+CONSOLE_FILES := $(sort $(wildcard console/*.html console/*.js console/*.css console/*.svg))
+LIB_OBJ += $(BUILD)/obj/gen/console_files.o
+$(BUILD)/gen-console: scripts/gen-console.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -o $@ $< -lz
+$(BUILD)/gen/console_files.c: $(BUILD)/gen-console $(CONSOLE_FILES)
+	@mkdir -p $(dir $@)
+	$(BUILD)/gen-console $@ $(CONSOLE_FILES)
+
 # --- generated protobuf-c code ---------------------------------------------------------------
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: %.proto
 	@mkdir -p $(dir $@)

@@ -168,6 +168,8 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     api->events = o->events;
     api->loop = o->loop;
     api->agents = o->agents;
+    api->master_url = sdk_xstrdup(o->master_url);
+    api->state_url = sdk_xstrdup(o->state_url);
     sdk_router_new(&api->sdk_routes);
     int rc = add_routes(api, sdk_api_plan_routes, sdk_api_n_plan_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_pod_routes, sdk_api_n_pod_routes, errs);
@@ -176,6 +178,7 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     if (!rc) rc = add_routes(api, sdk_api_cosmos_routes, sdk_api_n_cosmos_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_event_routes, sdk_api_n_event_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_sandbox_routes, sdk_api_n_sandbox_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_console_routes, sdk_api_n_console_routes, errs);
     if (!rc) rc = add_plugin_routes(api, errs);
     if (rc) {
         sdk_api_free(api);
@@ -199,6 +202,8 @@ void sdk_api_free(sdk_api *api) {
     free(api->plan_cache);
     sdk_api_events_free(api);
     free(api->service_name);
+    free(api->master_url);
+    free(api->state_url);
     sdk_router_free(api->sdk_routes);
     free(api);
 }

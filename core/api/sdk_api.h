@@ -69,6 +69,8 @@ typedef struct sdk_api_options {
     /* GET /v1/debug/tasks/{task}/sandbox tells where a task's sandbox is read from (borrowed;
      * NULL: the agent URL is unknown). */
     const struct sdk_agent_files *agents;
+    /* Shown on the web console's overview (routes_console.c); borrowed, NULL: unknown. */
+    const char *master_url, *state_url;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -101,6 +103,7 @@ struct sdk_api {
     sdk_loop *loop;
     struct sdk_api_events *sse; /* /v1/events clients (routes_events.c) */
     const struct sdk_agent_files *agents;
+    char *master_url, *state_url; /* for the web console's overview */
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {
@@ -142,6 +145,8 @@ extern const sdk_api_route sdk_api_event_routes[];
 extern const size_t sdk_api_n_event_routes;
 extern const sdk_api_route sdk_api_sandbox_routes[];
 extern const size_t sdk_api_n_sandbox_routes;
+extern const sdk_api_route sdk_api_console_routes[];
+extern const size_t sdk_api_n_console_routes;
 /* A /v1/events client may have this many bytes waiting for it; beyond, it is dropped. */
 #define SDK_EVENTS_CLIENT_MAX (256 * 1024)
 /* Ends the /v1/events clients' bookkeeping (their requests are gone with the server). */

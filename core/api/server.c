@@ -88,6 +88,7 @@ struct sdk_http_server {
     uint16_t port;
     size_t max_body;
     char *token;
+    bool (*open_path)(const char *path);
     char *tls_cert, *tls_key;
     bool closing;
     sdk_router *router;
@@ -198,6 +199,10 @@ static bool accepts_gzip(const char *h) {
         else if (tl == 1 && *tok == '*') star = v;
     }
     return gzip == 1 || (gzip == -1 && star == 1);
+}
+
+bool sdk_http_req_accepts_gzip(const sdk_http_req *req) {
+    return accepts_gzip(sdk_http_req_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 }
 
 sdk_http_response *sdk_http_response_blob(const sdk_http_req *req, int status, const char *content_type,
@@ -436,7 +441,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         s->reqs = req;
         *con_cls = req;
         if (s->closing) return answer_early(req, 503, "Server is shutting down", NULL, NULL);
-        if (s->token && !token_ok(s, c))
+        bool open = s->open_path && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) && s->open_path(url);
+        if (s->token && !open && !token_ok(s, c))
             return answer_early(req, 401, "Unauthorized", MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > s->max_body) {
@@ -664,6 +670,7 @@ int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_er
     s->loop = loop;
     s->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
     s->token = sdk_xstrdup(opts->token);
+    s->open_path = opts->open_path;
     sdk_router_new(&s->router);
     if (tls) {
         size_t len;

@@ -16,6 +16,7 @@
  */
 #ifndef SDK_API_SERVER_H
 #define SDK_API_SERVER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "core/spec/spec.h" /* sdk_kv */
 #include <stdint.h>
@@ -37,6 +38,9 @@ typedef struct sdk_http_server_opts {
     const char *tls_cert_file, *tls_key_file; /* both set: HTTPS (PEM files); both NULL: HTTP */
     unsigned conn_timeout_s;  /* idle connection timeout; 0 = 60 s */
     unsigned max_connections; /* 0 = 1000 */
+    /* GET/HEAD paths served without the token (pages that hold no data, such as the web
+     * console's files, which then ask for the token themselves); NULL: none. */
+    bool (*open_path)(const char *path);
 } sdk_http_server_opts;
 
 /* Handler for a route. Runs on the loop thread; must answer, defer, or stream (see above). */
@@ -77,6 +81,8 @@ const char *sdk_http_req_query(const sdk_http_req *req, const char *name);  /* d
  * array of borrowed strings, valid while req is (free() the array only). Returns the count. */
 size_t sdk_http_req_query_all(const sdk_http_req *req, sdk_kv **out);
 const char *sdk_http_req_header(const sdk_http_req *req, const char *name); /* case-insensitive or NULL */
+/* Whether the request's Accept-Encoding allows a gzip body (RFC 9110 12.5.3). */
+bool sdk_http_req_accepts_gzip(const sdk_http_req *req);
 /* The full body, NUL-terminated (a body containing NUL bytes needs *len). Never NULL. */
 const char *sdk_http_req_body(const sdk_http_req *req, size_t *len);
 

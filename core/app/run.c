@@ -1,5 +1,6 @@
 #include "core/app/run.h"
 #include "core/mapping/mapping.h"
+#include "core/api/console.h"
 #include "core/api/sdk_api.h"
 #include "core/api/server.h"
 #include "core/app/progress.h"
@@ -660,7 +661,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_service_hold_offers(r.svc, true);    /* capped rounds continue from a 0 ms timer */
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
     sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
-                               .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
+                               .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key,
+                               .open_path = sdk_console_open_path};
     const sdk_plugin_descriptor *pd = as->inst ? sdk_plugin_instance_descriptor(as->inst) : NULL;
     sdk_api_cosmos cosmos = {.options = as->options, .package_name = sdk_service_target_spec(r.svc)->name,
                              .package_version = pd ? pd->version : NULL, .current = cosmos_current,
@@ -669,6 +671,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
                           .cosmos = &cosmos,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
                           .events = r.events, .loop = r.loop, .agents = r.files,
+                          .master_url = master, .state_url = state_url,
                           .update_ud = &r};
     if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
@@ -679,6 +682,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     printf("REST API: %s://127.0.0.1:%u  (e.g. curl %s%s://127.0.0.1:%u/v1/plans/deploy)%s\n", scheme,
            sdk_http_server_port(r.http), token ? "-H 'Authorization: Bearer ...' " : "", scheme,
            sdk_http_server_port(r.http), token ? "; every request needs the token" : "");
+    printf("Console: %s://127.0.0.1:%u/  (open it in a browser)\n", scheme, sdk_http_server_port(r.http));
     printf("%s %s on %s (Ctrl-C stops the scheduler)\n", a->uninstall ? "Uninstalling" : "Deploying",
            sdk_service_target_spec(r.svc)->name, master);
     show(&r);
