@@ -11,6 +11,7 @@ pkgs=(
   libzookeeper-mt-dev zlib1g-dev
   zookeeper default-jre-headless
   wrk curl openssl
+  nodejs npm chromium
 )
 [ "${SDK_DEPS_MINIMAL:-0}" = 1 ] && pkgs=(build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
   libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libzookeeper-mt-dev zlib1g-dev)
@@ -24,6 +25,11 @@ done
 # A JRE may already be present without the Debian package (e.g. a JDK in /usr/lib/jvm); ZooKeeper only needs `java`.
 if command -v java >/dev/null 2>&1; then
   tmp=(); for p in "${missing[@]}"; do [ "$p" = default-jre-headless ] || tmp+=("$p"); done; missing=("${tmp[@]+"${tmp[@]}"}")
+fi
+# Node may come from elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm):
+# the console's browser test only needs `node` and `npm` on the PATH.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  tmp=(); for p in "${missing[@]}"; do [ "$p" = nodejs ] || [ "$p" = npm ] || tmp+=("$p"); done; missing=("${tmp[@]+"${tmp[@]}"}")
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
