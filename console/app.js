@@ -74,9 +74,11 @@ async function messageOf(r) {
     return text;
   } catch { return text; }
 }
+// The answer to the operator's last action, until dismissed or replaced.
 function banner(msg) {
   const b = $('#banner');
-  b.textContent = msg || '';
+  b.replaceChildren(h('span', {}, msg || ''), ' ',
+    h('button', {type: 'button', class: 'small', 'aria-label': 'Dismiss the message', onclick: () => banner('')}, 'Dismiss'));
   b.hidden = !msg;
 }
 
@@ -134,13 +136,18 @@ function schedule(what) {
 }
 
 // ---- overview ---------------------------------------------------------------------------------
+// /v1/health answers with its code (dcos-commons: 200 healthy, 202 deploying or recovering,
+// 417 errors); the word shown says it, the colour repeats it.
+const HEALTH = {200: 'HEALTHY', 202: 'DEPLOYING', 417: 'UNHEALTHY'};
 async function drawOverview() {
-  const [o, healthR] = await Promise.all([getJSON('/v1/console/overview'), call('GET', '/v1/health')]);
-  let health = `HTTP ${healthR.status}`;
+  const [o, healthR] = await Promise.all([getJSON('/v1/console/overview'), call('GET', '/v1/health?verbose=true')]);
+  let reasons = [];
   try {
     const hj = JSON.parse(await healthR.text());
-    health = hj.status || hj.message || health;
-  } catch { /* keep the code */ }
+    reasons = (Array.isArray(hj.reasons) ? hj.reasons : []).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
+  } catch { /* the code alone */ }
+  const health = h('span', {}, badge(HEALTH[healthR.status] || 'ERROR'), ` HTTP ${healthR.status}`,
+    reasons.length ? h('ul', {class: 'plain'}, reasons.map((r) => h('li', {}, r))) : null);
   $('#svc-name').textContent = o.service;
   document.title = `${o.service} - Stateful SDK console`;
   const rows = [
@@ -151,7 +158,7 @@ async function drawOverview() {
     ['SDK plugin ABI', o.abi],
   ];
   $('#overview').replaceChildren(...rows.flatMap(([k, v]) =>
-    [h('dt', {}, k), h('dd', {'data-fact': k}, k === 'Health' ? badge(String(v).toUpperCase().replace(/ /g, '_')) : v)]));
+    [h('dt', {}, k), h('dd', {'data-fact': k}, v)]));
   $('#overview-plans').replaceChildren(...plans.map((p) =>
     h('li', {}, h('a', {href: '#plans', onclick: () => selectTab($('#tab-plans'))}, p.name), ' ', badge(p.status))));
 }
@@ -374,8 +381,9 @@ async function review(e) {
   const loose = showErrors(errors);
   if (!r.ok || j.valid === false) {
     $('#config-apply').disabled = true;
+    const rest = loose.length ? loose : errors.length ? [] : [j.message || `HTTP ${r.status}`];
     body.replaceChildren(h('p', {class: 'errors', role: 'alert'}, 'The scheduler refuses this configuration; the problems are shown next to the fields.'),
-      loose.length || (!errors.length && j.message) ? h('ul', {class: 'errors'}, (loose.length ? loose : [j.message]).map((x) => h('li', {}, x))) : null);
+      h('ul', {class: 'errors'}, rest.map((x) => h('li', {}, x))));
     return;
   }
   const list = (label, xs) => h('p', {}, `${label}: `, xs && xs.length ? h('strong', {}, xs.join(', ')) : 'none');

@@ -168,8 +168,15 @@ async function main() {
   ok('phone width (390 px): no horizontal overflow');
   await page.setViewportSize({width: 1280, height: 800});
   await page.click('#tab-overview');
-  await page.waitForTimeout(300);
+  await waitText(page, '[data-fact="Health"] .st', /^HEALTHY$/, 10000, 'health after the update');
+  ok('overview: health HEALTHY, as text');
   await page.screenshot({path: `${shots}/overview.png`});
+  // The README's picture (docs/console.png): the plans after the update, at a modest size.
+  await page.setViewportSize({width: 1100, height: 640});
+  await page.click('#banner button');
+  await page.click('#tab-plans');
+  await page.waitForTimeout(300);
+  await page.screenshot({path: `${shots}/console.png`});
   if (errors.length) fail(`page errors: ${errors.join(' | ')}`);
   ok('no errors in the page');
 }
