@@ -287,6 +287,7 @@ $('#log-close').addEventListener('click', () => { $('#log').hidden = true; logSh
 let configLoaded = false;
 let described = null;     // POST /cosmos/service/describe answer
 let leaves = [];          // [{path: 'world.count', schema, input}]
+let plainVars = null;     // no schema: the variables now in force (GET /v1/console/variables)
 const getPath = (o, path) => path.split('.').reduce((a, k) => (a && typeof a === 'object' ? a[k] : undefined), o);
 function setPath(o, path, v) {
   const ks = path.split('.');
@@ -300,6 +301,7 @@ async function loadConfig() {
   if (!r.ok) { $('#config-fields').replaceChildren(h('p', {class: 'errors'}, `describe: HTTP ${r.status}: ${await messageOf(r)}`)); return; }
   described = await r.json();
   leaves = [];
+  plainVars = null;
   const schema = described.package && described.package.config;
   const resolved = described.resolvedOptions || {};
   const props = schema && schema.properties && Object.keys(schema.properties).length ? schema.properties : null;
@@ -314,10 +316,12 @@ async function loadConfig() {
       }
     }
   } else {
-    // No schema: the plain variables, every one a string.
-    boxes.push(h('p', {class: 'muted'}, 'This service has no options schema: its variables are listed as they are.'));
+    // No schema: the rendering variables as they are, each a string; changes go to /v1/update.
+    const v = await getJSON('/v1/console/variables');
+    plainVars = v.variables || {};
+    boxes.push(h('p', {class: 'muted'}, 'This service has no options schema: its template variables are listed as they are.'));
     boxes.push(h('fieldset', {}, h('legend', {}, 'Variables'),
-      Object.entries(resolved).map(([k, v]) => fieldRow(k, {type: 'string'}, v))));
+      Object.entries(plainVars).map(([k, val]) => fieldRow(k, {type: 'string'}, val))));
   }
   $('#config-fields').replaceChildren(...boxes);
 }
@@ -375,6 +379,14 @@ async function review(e) {
   const body = $('#diff-body');
   $('#config-diff').hidden = false;
   if (!n) { showErrors([]); body.replaceChildren(h('p', {}, 'Nothing edited.')); $('#config-apply').disabled = true; return; }
+  if (plainVars) { // no dry run without a schema: the diff is the edited variables
+    showErrors([]);
+    body.replaceChildren(diffTable(leaves.filter((l) => valueOf(l) !== l.original)
+      .map((l) => ({option: l.path, from: l.original, to: valueOf(l)}))),
+    h('p', {class: 'muted'}, 'Which pods restart is known once the scheduler has the new configuration.'));
+    $('#config-apply').disabled = false;
+    return;
+  }
   const r = await call('POST', '/cosmos/service/update?dryRun=true', {options: opts});
   const j = await r.json().catch(() => ({message: `HTTP ${r.status}`}));
   const errors = (j.data && j.data.errors) || j.errors || [];
@@ -387,22 +399,26 @@ async function review(e) {
     return;
   }
   const list = (label, xs) => h('p', {}, `${label}: `, xs && xs.length ? h('strong', {}, xs.join(', ')) : 'none');
-  body.replaceChildren(
-    h('div', {class: 'table-wrap'}, h('table', {class: 'diff'},
-      h('thead', {}, h('tr', {}, ['Option', 'Target now', 'After the update'].map((c) => h('th', {scope: 'col'}, c)))),
-      h('tbody', {}, (j.optionsDiff || []).map((d) => h('tr', {'data-diff': d.option},
-        h('td', {class: 'mono'}, d.option, d.variable ? h('span', {class: 'muted'}, ` (${d.variable})`) : null),
-        h('td', {'aria-label': 'from'}, d.from === null || d.from === undefined ? '(unset)' : d.from),
-        h('td', {'aria-label': 'to'}, d.to === null || d.to === undefined ? '(unset)' : d.to)))))),
+  body.replaceChildren(diffTable(j.optionsDiff || []),
     list('Pods to restart', j.podsToRestart), list('Pods to launch', j.podsToLaunch),
     list('Pods to decommission', j.podsToDecommission));
   $('#config-apply').disabled = false;
   $('#config-apply').focus();
 }
+function diffTable(rows) {
+  const shown = (x) => (x === null || x === undefined ? '(unset)' : String(x));
+  return h('div', {class: 'table-wrap'}, h('table', {class: 'diff'},
+    h('thead', {}, h('tr', {}, ['Option', 'Target now', 'After the update'].map((c) => h('th', {scope: 'col'}, c)))),
+    h('tbody', {}, rows.map((d) => h('tr', {'data-diff': d.option},
+      h('td', {class: 'mono'}, d.option, d.variable ? h('span', {class: 'muted'}, ` (${d.variable})`) : null),
+      h('td', {'aria-label': 'from'}, shown(d.from)), h('td', {'aria-label': 'to'}, shown(d.to)))))));
+}
 async function apply() {
   const {opts} = editedOptions();
   $('#config-apply').disabled = true;
-  const r = await call('POST', '/cosmos/service/update', {options: opts});
+  const flat = {};
+  if (plainVars) leaves.forEach((l) => { if (valueOf(l) !== l.original) flat[l.path] = valueOf(l); });
+  const r = plainVars ? await call('POST', '/v1/update', flat) : await call('POST', '/cosmos/service/update', {options: opts});
   const j = await r.json().catch(() => ({message: `HTTP ${r.status}`}));
   if (!r.ok) {
     const loose = showErrors((j.data && j.data.errors) || j.errors || []);

@@ -8,6 +8,10 @@
  *   GET /v1/console/events?after=N    the operator events still in the ring after id N, each with
  *                                     the line the terminal prints: {"last": id, "gap": bool,
  *                                     "events": [{"id", "type", "time", "text"}]}
+ *   GET /v1/console/variables         the rendering variables now in force and the user-provided
+ *                                     ones, only those the service uses (cosmos->var_used), {"variables": {K: V}, "user": {K: V}}: the form of a
+ *                                     service without an options schema (changes go to POST
+ *                                     /v1/update, which takes KEY -> VALUE)
  *   GET /v1/debug/tasks/{task}/log?file=stdout|stderr&lines=N
  *                                     the last N (default 100, at most 1000) lines of a task's
  *                                     file, read from its agent through the Mesos agent files API
@@ -21,6 +25,7 @@
 #include "core/api/sdk_api.h"
 #include "core/events/events.h"
 #include "core/mesos/agent_files.h"
+#include "core/spec/envfile.h"
 #include "core/util/str.h"
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +151,33 @@ static void h_events(sdk_http_req *req, void *ud) {
     sdk_api_respond_json_take(req, 200, j);
 }
 
+/* {K: V} of the variables the service uses (the process environment holds many others, some of
+ * them secret: they are never shown). */
+static json_t *kv_object_new(const sdk_api *api, const sdk_kv *kv, size_t n) {
+    json_t *o = json_object();
+    for (size_t i = 0; i < n; i++)
+        if (api->cosmos->var_used && api->cosmos->var_used(api->update_ud, kv[i].key))
+            json_object_set_new(o, kv[i].key, json_string(kv[i].value ? kv[i].value : ""));
+    return o;
+}
+
+static void h_variables(sdk_http_req *req, void *ud) {
+    sdk_api *api = ud;
+    if (!api->cosmos || !api->cosmos->current) {
+        sdk_api_respond_message(req, 404, "This scheduler takes no live option updates");
+        return;
+    }
+    sdk_kv *user = NULL, *vars = NULL;
+    size_t nu = 0, nv = 0;
+    api->cosmos->current(api->update_ud, &user, &nu, &vars, &nv);
+    json_t *j = json_object();
+    json_object_set_new(j, "variables", kv_object_new(api, vars, nv));
+    json_object_set_new(j, "user", kv_object_new(api, user, nu));
+    sdk_envfile_free(user, nu);
+    sdk_envfile_free(vars, nv);
+    sdk_api_respond_json_take(req, 200, j);
+}
+
 /* One pending task log read: req is cleared when the client goes away first. */
 typedef struct log_read {
     sdk_http_req *req;
@@ -215,6 +247,7 @@ const sdk_api_route sdk_api_console_routes[] = {
     {"GET", "/console/{file}", h_file},
     {"GET", "/v1/console/overview", h_overview},
     {"GET", "/v1/console/events", h_events},
+    {"GET", "/v1/console/variables", h_variables},
     {"GET", "/v1/debug/tasks/{task}/log", h_task_log},
 };
 const size_t sdk_api_n_console_routes = sizeof sdk_api_console_routes / sizeof sdk_api_console_routes[0];

@@ -48,6 +48,10 @@ typedef struct sdk_api_cosmos {
      * validated like POST /v1/update but applying and storing nothing. 0 and *cand_new
      * (sdk_spec_free), or SDK_EINVAL with the problems in errs. */
     int (*preview)(void *ud, const sdk_kv *opts, size_t n, sdk_spec **cand_new, sdk_errors *errs);
+    /* Whether the service uses this variable (its template, plugin or the scheduler reads it):
+     * the web console lists only those of a service without a schema, never the rest of the
+     * process environment. NULL: the console lists none. */
+    bool (*var_used)(void *ud, const char *name);
 } sdk_api_cosmos;
 
 typedef struct sdk_api_options {

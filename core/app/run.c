@@ -409,6 +409,18 @@ static void cosmos_current(void *ud, sdk_kv **user, size_t *nu, sdk_kv **vars, s
     *vars = sdk_assembly_vars_dup(r->as, nv);
 }
 
+/* For the web console's variable list: only what the service reads (sdk_options_check_known's
+ * rule), never the rest of the scheduler's environment. */
+static bool console_var_used(void *ud, const char *name) {
+    runner *r = ud;
+    sdk_kv kv = {.key = (char *)name, .value = ""};
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = sdk_options_check_known(r->as, r->in, &kv, 1, "console", &e);
+    sdk_errors_free(&e);
+    return rc == 0;
+}
+
 /* Cosmos update dry run: the candidate of on_update's rebuild, then everything put back. */
 static int cosmos_preview(void *ud, const sdk_kv *opts, size_t n, sdk_spec **cand, sdk_errors *errs) {
     runner *r = ud;
@@ -666,7 +678,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     const sdk_plugin_descriptor *pd = as->inst ? sdk_plugin_instance_descriptor(as->inst) : NULL;
     sdk_api_cosmos cosmos = {.options = as->options, .package_name = sdk_service_target_spec(r.svc)->name,
                              .package_version = pd ? pd->version : NULL, .current = cosmos_current,
-                             .preview = cosmos_preview};
+                             .preview = cosmos_preview, .var_used = console_var_used};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
                           .cosmos = &cosmos,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,

@@ -202,8 +202,33 @@ async function tokenMode() {
   ok('token kept in sessionStorage, sent as Authorization header, no cookies; stream follows');
 }
 
+// A service without an options schema (--spec + --env-file): the form lists the variables, the
+// diff is the edited ones, and applying goes to POST /v1/update.
+async function plainMode() {
+  browser = await chromium.launch({executablePath: exe, args: ['--no-sandbox', '--disable-gpu']});
+  const page = await (await browser.newContext({viewport: {width: 1280, height: 900}})).newPage();
+  await page.goto(`${url}#config`, {waitUntil: 'load'});
+  const f = '[data-option="WORLD_COUNT"] input';
+  await page.waitForSelector(f, {timeout: 15000}).catch(() => fail('no WORLD_COUNT field in the variable list'));
+  await waitText(page, '#config-fields', /no options schema/, 1000, 'the form says there is no schema');
+  if ((await page.inputValue(f)) !== '2') fail(`WORLD_COUNT shows ${await page.inputValue(f)}, expected 2`);
+  for (const leak of ['PATH', 'HOME', 'SDK_BIN_DIR']) {
+    if (await page.$(`[data-option="${leak}"]`)) fail(`the scheduler's environment variable ${leak} is listed`);
+  }
+  ok('plain: the variables the spec uses listed (WORLD_COUNT = 2), not the process environment');
+  await page.fill(f, '3');
+  await page.click('#config-review');
+  await waitText(page, 'tr[data-diff="WORLD_COUNT"]', /2.*3/, 5000, 'diff WORLD_COUNT 2 -> 3');
+  await page.screenshot({path: `${shots}/plain-config.png`, fullPage: true});
+  await page.click('#config-apply');
+  await waitText(page, '#banner', /Update accepted/, 10000, 'the update accepted');
+  await waitText(page, '#progress-plan li[data-step="world-2:[server]"] .st', /./, 20000, 'update plan shows world-2');
+  ok('plain: WORLD_COUNT 2 -> 3 applied through /v1/update; the plan shows world-2');
+}
+
 try {
   if (mode === 'main') await main();
+  else if (mode === 'plain') await plainMode();
   else if (mode === 'token') await tokenMode();
   else fail(`unknown mode ${mode}`);
 } catch (e) {

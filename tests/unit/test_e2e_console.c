@@ -4,7 +4,8 @@
  * plan reach COMPLETE, pause and resume a pod, change world.count through the form (a bad value
  * refused at the field, the diff, the update plan running) and the events; screenshots go to
  * $SDK_BUILD_DIR/console-screenshots/. Then a scheduler with --api-token: the page asks for the
- * token and sends it as a header. Also, without a browser: the files' size budget, ETag/304,
+ * token and sends it as a header. Then a --spec service without an options schema: the form lists
+ * its variables and applies an edit through /v1/update. Also, without a browser: the files' size budget, ETag/304,
  * gzip, and that the files (only they) are served without the token.
  *
  * chromium, node and npm are required (scripts/install-deps.sh installs them): the test fails,
@@ -84,7 +85,7 @@ static void run_driver(const char *mode, const e2e_world *w, const char *token) 
                                  w->api_url, shots, token ? token : "");
     char *out = NULL;
     int rc = run_capture(cmd, &out);
-    printf("%s", out);
+    fputs(out, stderr); /* run-tests.sh shows stderr; stdout holds only the summary */
     CHECK_MSG(rc == 0, "browser test (%s) failed, exit %d", mode, rc);
     CHECK_CONTAINS(out, "CONSOLE TEST PASSED");
     free(out);
@@ -170,9 +171,29 @@ static void test_console_asks_for_the_token(void) {
     e2e_cleanup(&w);
 }
 
+/* A service without an options schema: its variables, edited, applied through /v1/update. */
+static void test_console_plain_variables(void) {
+    if (!npm_ready()) return;
+    e2e_world w;
+    e2e_world_init(&w);
+    char *work = sdk_asprintf_new("%s/sched", w.dir), *api = sdk_asprintf_new("127.0.0.1:%u", w.api);
+    char *log = sdk_asprintf_new("%s/scheduler.log", w.dir), *exe = sdk_asprintf_new("%s/scheduler", e2e_bin_dir());
+    char *spec = sdk_asprintf_new("%s/examples/dcos-commons/svc.yml", check_shared_dir());
+    char *env = sdk_asprintf_new("%s/examples/dcos-commons/svc.env", check_shared_dir());
+    char *argv[] = {exe, "--spec", spec, "--env-file", env, "--workdir", work, "--api", api, "--agents", "2", NULL};
+    w.sched = e2e_spawn(argv, log);
+    char *u = sdk_asprintf_new("%s/v1/plans", w.api_url);
+    for (int i = 0; i < 100 && curl_code(u) == 0; i++) usleep(100000);
+    free(u);
+    run_driver("plain", &w, NULL);
+    free(work); free(api); free(log); free(exe); free(spec); free(env);
+    e2e_cleanup(&w);
+}
+
 int main(void) {
     RUN(test_files_budget);
     RUN(test_console_in_chromium);
     RUN(test_console_asks_for_the_token);
+    RUN(test_console_plain_variables);
     return check_summary("test_e2e_console");
 }
