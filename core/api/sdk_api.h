@@ -5,7 +5,8 @@
  * deploy plan, /v1/health, /v1/pod..., /v1/endpoints..., /v1/configurations..., /v1/state/...,
  * /v1/metrics (+ /prometheus), /v2/debug/offers, /v1/debug/reservations, /v1/events (operator
  * events as Server-Sent Events, routes_events.c), /v1/debug/tasks/{task}/sandbox (where a task's
- * sandbox is read, routes_sandbox.c). Any other path (up to
+ * sandbox is read, routes_sandbox.c), the web console (routes_console.c: its files at / and
+ * /console/{file}, /v1/console/overview|events|variables, /v1/debug/tasks/{task}/log). Any other path (up to
  * SDK_API_PLUGIN_MAX_DEPTH segments, methods GET POST PUT DELETE PATCH) is offered to the plugin
  * instance's routes; a plugin that suspends its response is answered later through a deferred
  * HTTP response, so a slow plugin never holds the loop.
