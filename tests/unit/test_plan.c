@@ -86,6 +86,8 @@ static void test_aggregate_rules(void) {
         {"10 waiting child", {S(WAITING), S(PENDING)}, 2, {0}, 0, false, false, S(WAITING)},
         {"11 starting", {S(STARTING), S(STARTED)}, 2, {S(STARTING), S(STARTED)}, 2, false, false, S(STARTING)},
         {"11 started", {S(STARTED)}, 1, {S(STARTED)}, 1, false, false, S(STARTED)},
+        {"12a complete + delayed, no candidate", {S(COMPLETE), S(DELAYED), S(COMPLETE)}, 3, {0}, 0, false, false,
+         S(DELAYED)},
         {"12 unexpected", {S(PENDING)}, 1, {0}, 0, false, false, S(ERROR)},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
