@@ -139,6 +139,21 @@ static void test_console_in_chromium(void) {
     CHECK_INT(curl_code(a), 404);
     free(a);
 
+    /* The console's own reads refuse bad input by name. */
+    static const struct { const char *path; long code; } bad[] = {
+        {"/v1/console/events?after=x", 400},
+        {"/v1/debug/tasks/hello-0-server/log?file=/etc/passwd", 400},
+        {"/v1/debug/tasks/hello-0-server/log?lines=0", 400},
+        {"/v1/debug/tasks/hello-0-server/log?lines=5000", 400},
+        {"/v1/debug/tasks/nope-0-server/log", 404},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        a = sdk_asprintf_new("'%s%s'", w.api_url, bad[i].path);
+        long code = curl_code(a);
+        CHECK_MSG(code == bad[i].code, "%s: HTTP %ld, expected %ld", bad[i].path, code, bad[i].code);
+        free(a);
+    }
+
     run_driver("main", &w, NULL);
     e2e_cleanup(&w);
 }
