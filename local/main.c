@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "core/app/version.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
@@ -33,7 +34,8 @@ static void usage(FILE *f) {
             "                           no sandbox or volume directories either (volumes are bookkeeping)\n"
             "  --heartbeat-seconds S    heartbeat interval (default 15, as Mesos)\n"
             "  --allocation-interval-ms MS  allocation cycle (default 1000, as Mesos)\n"
-            "  --status-retry-seconds S first retry of an unacknowledged status update (default 10, as Mesos)\n",
+            "  --status-retry-seconds S first retry of an unacknowledged status update (default 10, as Mesos)\n"
+            "  --version                print the version, git commit and plugin ABI version\n",
             DEFAULT_RESOURCES);
 }
 
@@ -60,7 +62,7 @@ int main(int argc, char **argv) {
         {"hostname", required_argument, 0, 'H'},      {"simulate-tasks", no_argument, 0, 's'},
         {"heartbeat-seconds", required_argument, 0, 'B'}, {"allocation-interval-ms", required_argument, 0, 'A'},
         {"status-retry-seconds", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     int ch;
     char *end;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -103,6 +105,7 @@ int main(int argc, char **argv) {
             break;
         }
         case 'h': usage(stdout); exit_code = 0; goto bad_flags;
+        case 'V': sdk_version_print(stdout, "localcluster"); exit_code = 0; goto bad_flags;
         default: usage(stderr); goto bad_flags;
         }
     }

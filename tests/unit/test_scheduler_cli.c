@@ -39,6 +39,27 @@ static void test_help_documents_every_flag(void) {
     free(out);
 }
 
+/* Each program's --version: release, the git commit the build took (or "unknown"), ABI. */
+static void test_version_of_every_program(void) {
+    const char *progs[] = {"scheduler", "localcluster", "sdkctl"};
+    for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
+        char *cmd = sdk_asprintf_new("%s/%s --version 2>&1", bin_dir(), progs[i]);
+        FILE *p = popen(cmd, "r");
+        char line[256] = "";
+        if (p && !fgets(line, sizeof line, p)) line[0] = 0;
+        int st = p ? pclose(p) : -1;
+        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", cmd);
+        char *want = sdk_asprintf_new("%s (stateful-sdk) ", progs[i]);
+        CHECK_CONTAINS(line, want);
+        CHECK_CONTAINS(line, ", plugin ABI 1.0\n");
+        /* "commit X," with a non-empty X */
+        const char *c = strstr(line, ", commit ");
+        CHECK(c && c[9] && c[9] != ',');
+        free(want);
+        free(cmd);
+    }
+}
+
 static void test_validate_hello(void) {
     char *out;
     CHECK_INT(run("--plugin plugins/hello/hello.so --validate", &out), 0);
@@ -251,6 +272,7 @@ static void test_api_token_and_tls(void) {
 
 int main(void) {
     RUN(test_help_documents_every_flag);
+    RUN(test_version_of_every_program);
     RUN(test_validate_hello);
     RUN(test_bad_input);
     RUN(test_bad_input_writes_nothing);
