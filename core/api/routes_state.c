@@ -183,16 +183,16 @@ static const char *find_bytes(const char *a, size_t alen, const char *b, size_t 
 }
 
 /* The content of the multipart/form-data field `field` (RFC 7578) in body, borrowed from it.
- * Returns 0; SDK_ENOENT when the body has no such field; SDK_EINVAL when content_type is not
- * multipart/form-data with a boundary or the body is not framed by it. */
+ * Returns 0; SDK_ENOENT when the body has no such field; SDK_ESTATE when content_type is not
+ * multipart/form-data with a boundary; SDK_EINVAL when the body is not framed by it. */
 static int multipart_field(const char *content_type, const char *body, size_t len, const char *field,
                            const char **out, size_t *out_len) {
-    if (!content_type || strncasecmp(content_type, "multipart/form-data", 19)) return SDK_EINVAL;
+    if (!content_type || strncasecmp(content_type, "multipart/form-data", 19)) return SDK_ESTATE;
     const char *bp = strcasestr(content_type, "boundary=");
-    if (!bp) return SDK_EINVAL;
+    if (!bp) return SDK_ESTATE;
     bp += 9;
     size_t bl = *bp == '"' ? strcspn(++bp, "\"") : strcspn(bp, "; \t");
-    if (!bl || bl > 70) return SDK_EINVAL; /* RFC 2046: 1 to 70 characters */
+    if (!bl || bl > 70) return SDK_ESTATE; /* RFC 2046: 1 to 70 characters */
     char delim[80];
     int dl = snprintf(delim, sizeof delim, "--%.*s", (int)bl, bp);
     const char *end = body + len;
@@ -223,8 +223,8 @@ static int multipart_field(const char *content_type, const char *body, size_t le
 }
 
 /* PUT /v1/state/files/{name}: multipart/form-data, field "file", at most 1024 bytes, stored as
- * property "file-<name>"; 200 empty. 400 text for a missing or too big payload or a bad name,
- * 415 when the body is not multipart/form-data. Nothing is stored on error. */
+ * property "file-<name>"; 200 empty. 400 text for a missing, too big or malformed payload or a
+ * bad name, 415 when the body is not multipart/form-data. Nothing is stored on error. */
 static void h_put_file(sdk_http_req *req, void *ud) {
     sdk_api *api = ud;
     size_t len = 0;
@@ -232,9 +232,12 @@ static void h_put_file(sdk_http_req *req, void *ud) {
     const char *data = NULL;
     size_t dlen = 0;
     int rc = multipart_field(sdk_http_req_header(req, "Content-Type"), body, len, "file", &data, &dlen);
-    if (rc == SDK_EINVAL) {
-        sdk_http_respond_text(req, 415, "Expected a multipart/form-data body with the file in the field 'file' "
-                                        "(curl -X PUT -F file=@FILE URL)");
+    if (rc == SDK_ESTATE || rc == SDK_EINVAL) {
+        sdk_http_respond_text(req, rc == SDK_ESTATE ? 415 : 400,
+                              rc == SDK_ESTATE ? "Expected a multipart/form-data body with the file in the field "
+                                                 "'file' (curl -X PUT -F file=@FILE URL)"
+                                               : "Malformed multipart/form-data body: a part is not framed by "
+                                                 "the boundary of the Content-Type header");
         return;
     }
     if (rc) {

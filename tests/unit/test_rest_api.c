@@ -1090,27 +1090,36 @@ static void test_debug_plans_and_task_statuses(void) {
 
 /* ---- /v1/state/files, /v1/state/zone/..., /v1/state/refresh ---- */
 
-/* PUT of a multipart/form-data body with one field. */
-static void put_multipart(world *w, call *c, const char *path, const char *field, const char *content) {
-    char *body = sdk_asprintf_new("--XyZ\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"f.txt\"\r\n"
-                                  "Content-Type: text/plain\r\n\r\n%s\r\n--XyZ--\r\n",
-                                  field, content);
+/* PUT of a multipart/form-data body: with raw NULL, one field built by libcurl's MIME API as
+ * `curl -F` and the dcos CLI send it; else raw as the body, framed (or not) by boundary XyZ. */
+static void put_multipart(world *w, call *c, const char *path, const char *field, const char *content,
+                          const char *raw) {
     memset(c, 0, sizeof *c);
     sdk_buf_init(&c->body);
     c->e = curl_easy_init();
     char url[512];
     snprintf(url, sizeof url, "%s%s", w->base, path);
     curl_easy_setopt(c->e, CURLOPT_URL, url);
-    curl_easy_setopt(c->e, CURLOPT_CUSTOMREQUEST, "PUT");
     curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(c->e, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(c->e, CURLOPT_COPYPOSTFIELDS, body);
-    c->hdrs = curl_slist_append(c->hdrs, "Content-Type: multipart/form-data; boundary=XyZ");
-    curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, c->hdrs);
+    curl_mime *m = NULL;
+    if (!raw) {
+        m = curl_mime_init(c->e);
+        curl_mimepart *part = curl_mime_addpart(m);
+        curl_mime_name(part, field);
+        curl_mime_filename(part, "f.txt");
+        curl_mime_data(part, content, CURL_ZERO_TERMINATED);
+        curl_easy_setopt(c->e, CURLOPT_MIMEPOST, m);
+    } else {
+        curl_easy_setopt(c->e, CURLOPT_COPYPOSTFIELDS, raw);
+        c->hdrs = curl_slist_append(c->hdrs, "Content-Type: multipart/form-data; boundary=XyZ");
+        curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, c->hdrs);
+    }
+    curl_easy_setopt(c->e, CURLOPT_CUSTOMREQUEST, "PUT");
     CHECK_INT(sdk_curl_add(w->cu, c->e, on_done, c), 0);
     run_until(w, c);
-    free(body);
+    curl_mime_free(m);
 }
 
 /* A stored task with a ZONE variable and a status carrying ip, written as the scheduler would
@@ -1169,11 +1178,13 @@ static void test_state_files_zones_refresh(void) {
     if (!w.ok) { world_down(&w); return; }
     expect(&w, "GET", "/v1/state/files", NULL, 200, "text/plain", "[]");
     call c;
-    put_multipart(&w, &c, "/v1/state/files/VERSION", "file", "1.2.3");
+    put_multipart(&w, &c, "/v1/state/files/VERSION", "file", "1.2.3", NULL);
     CHECK_INT(c.status, 200);
     CHECK_INT(c.body.len, 0);
     call_free(&c);
-    put_multipart(&w, &c, "/v1/state/files/foo", "file", "bar");
+    put_multipart(&w, &c, "/v1/state/files/foo", NULL, NULL,
+                  "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\n"
+                  "Content-Type: text/plain\r\n\r\nbar\r\n--XyZ--\r\n");
     call_free(&c);
     expect(&w, "GET", "/v1/state/files", NULL, 200, "text/plain", "[VERSION, foo]");
     expect(&w, "GET", "/v1/state/files/VERSION", NULL, 200, "text/plain", "1.2.3");
@@ -1184,15 +1195,21 @@ static void test_state_files_zones_refresh(void) {
     char big[1100];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = 0;
-    put_multipart(&w, &c, "/v1/state/files/VERSION", "file", big);
+    put_multipart(&w, &c, "/v1/state/files/VERSION", "file", big, NULL);
     CHECK_INT(c.status, 400);
     CHECK_STR(text(&c), "Stream exceeds 1024 byte size limit");
     call_free(&c);
-    put_multipart(&w, &c, "/v1/state/files/VERSION", "other", "2.0");
+    put_multipart(&w, &c, "/v1/state/files/VERSION", "other", "2.0", NULL);
     CHECK_INT(c.status, 400);
     CHECK_STR(text(&c), "Missing payload");
     call_free(&c);
     expect(&w, "PUT", "/v1/state/files/VERSION", "{\"file\": \"2.0\"}", 415, "text/plain", NULL);
+    /* framed by another boundary than the header's: malformed */
+    put_multipart(&w, &c, "/v1/state/files/VERSION", NULL, NULL,
+                  "--Other\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n2.0");
+    CHECK_INT(c.status, 400);
+    CHECK_CONTAINS(text(&c), "Malformed multipart/form-data body");
+    call_free(&c);
     expect(&w, "GET", "/v1/state/files/VERSION", NULL, 200, "text/plain", "1.2.3");
 
     /* zones */
