@@ -76,7 +76,15 @@ static int set_api_tls(sdk_args *a, const char *const *v, char **err) {
 #define I64(f, lo, hi) .kind = ARG_I64, .off = offsetof(sdk_args, f), .min = (lo), .max = (hi)
 #define CUSTOM(fn, n) .kind = ARG_CUSTOM, .set = (fn), .nvals = (n)
 
-/* Every flag of the scheduler, in --help order. */
+/* Every flag of the scheduler, in --help order. Adding one: a field in sdk_args (args.h) and a
+ * row here, for example
+ *   {"--insecure-api", NULL, "SDK_INSECURE_API", NULL, BOOL(insecure_api), .section = S_RUN,
+ *    .help = "serve the REST API without a token on a non-loopback address"},
+ *   {"--state-retries", NULL, "SDK_STATE_RETRIES", "N", INT(state_retries, 0, 100), .section = S_RUN,
+ *    .help = "..."},
+ * A flag that is repeated or takes two values uses CUSTOM(setter, nvals). Actions get no
+ * variable (see the top of this file). tests/unit/test_args.c checks that flags, aliases and
+ * variables are unique and that --help shows them all. */
 static const arg_def ARGS[] = {
     {"--plugin", NULL, "SDK_PLUGIN", "PATH", STR(plugin), .section = S_SERVICE,
      .help = "the service plugin to load (required unless --spec is given)"},
@@ -314,7 +322,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
     }
     const char *log = getenv("SDK_LOG");
     sdk_log_level level;
-    if (log && *log && !log_level_of(log, &level)) {
+    if (!a->help && !a->version && log && *log && !log_level_of(log, &level)) {
         *err = sdk_asprintf_new("SDK_LOG=%s: expected debug, info, warn or error", log);
         return SDK_EINVAL;
     }

@@ -205,7 +205,44 @@ static void test_log_default_matches_help(void) {
     clear_env();
 }
 
+/* What merging more rows must keep true: unique flags, aliases and variables; variables named
+ * SDK_*; every row documented and in a section; values named exactly when the flag takes one. */
+static void test_table_is_consistent(void) {
+    for (size_t i = 0; i < N_ARGS; i++) {
+        const arg_def *d = &ARGS[i];
+        CHECK_MSG(sdk_str_starts(d->flag, "--"), "%s", d->flag);
+        CHECK_MSG(d->help && *d->help && d->section, "%s has no help or section", d->flag);
+        if (d->env) CHECK_MSG(sdk_str_starts(d->env, "SDK_"), "%s: variable %s", d->flag, d->env);
+        int nvals = d->kind == ARG_CUSTOM ? d->nvals : d->kind == ARG_BOOL ? 0 : 1;
+        CHECK_MSG((nvals > 0) == (d->meta != NULL), "%s: takes %d values but its help shows '%s'", d->flag, nvals,
+                  d->meta ? d->meta : "(none)");
+        if (d->kind == ARG_CUSTOM) CHECK_MSG(d->set != NULL, "%s has no setter", d->flag);
+        for (size_t j = 0; j < i; j++) {
+            const arg_def *e = &ARGS[j];
+            CHECK_MSG(strcmp(d->flag, e->flag), "flag %s twice", d->flag);
+            if (d->alias) CHECK_MSG(strcmp(d->alias, e->flag) && (!e->alias || strcmp(d->alias, e->alias)),
+                                    "alias %s twice", d->alias);
+            if (d->env && e->env) CHECK_MSG(strcmp(d->env, e->env), "variable %s twice", d->env);
+        }
+    }
+}
+
+/* --help and --version still answer when SDK_LOG is bad; a run does not. */
+static void test_bad_log_level_spares_help(void) {
+    clear_env();
+    setenv("SDK_LOG", "loud", 1);
+    sdk_args a;
+    char *err = NULL;
+    CHECK_INT(parse(&a, &err, "--help", NULL), 0);
+    sdk_args_free(&a);
+    CHECK_INT(parse(&a, &err, "--version", NULL), 0);
+    sdk_args_free(&a);
+    clear_env();
+}
+
 int main(void) {
+    RUN(test_table_is_consistent);
+    RUN(test_bad_log_level_spares_help);
     RUN(test_environment_supplies_flags);
     RUN(test_flag_beats_environment);
     RUN(test_bad_values_name_their_source);
