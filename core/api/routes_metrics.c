@@ -305,6 +305,16 @@ static const char *task_state_label(const sdk_task_view *t) {
     return t->has_status ? sdk_tstate_name(t->state) : "NONE";
 }
 
+typedef struct task_key {
+    const char *pod_type, *state;
+} task_key;
+
+static int task_key_cmp(const void *a, const void *b) {
+    const task_key *x = a, *y = b;
+    int c = strcmp(x->pod_type, y->pod_type);
+    return c ? c : strcmp(x->state, y->state);
+}
+
 static void h_metrics_exposition(sdk_http_req *req, void *ud) {
     sdk_api *api = ud;
     sdk_buf b;
@@ -350,27 +360,22 @@ static void h_metrics_exposition(sdk_http_req *req, void *ud) {
             }
         }
     }
-    /* Stored tasks by pod type and latest task state; one sample per (pod type, state) seen. */
+    /* Stored tasks by pod type and latest task state: sorted by (pod type, state), then one
+     * sample per run, so a scrape costs n log n in the number of tasks. */
     family(&b, "sdk_tasks", "gauge", "Stored tasks, by pod type and latest Mesos task state (NONE: no status yet).");
     const sdk_task_views *tv = sdk_service_task_views(api->svc);
     size_t n = tv ? tv->n : 0;
-    bool *done = sdk_xcalloc(n ? n : 1, sizeof *done);
-    for (size_t i = 0; i < n; i++) {
-        if (done[i]) continue;
-        const char *pod = tv->v[i].pod_type ? tv->v[i].pod_type : "";
-        const char *state = task_state_label(&tv->v[i]);
-        size_t k = 0;
-        for (size_t j = i; j < n; j++) {
-            if (done[j] || strcmp(pod, tv->v[j].pod_type ? tv->v[j].pod_type : "") ||
-                strcmp(state, task_state_label(&tv->v[j])))
-                continue;
-            done[j] = true;
-            k++;
-        }
-        const char *labels[] = {"pod_type", pod, "state", state, NULL};
-        sample(&b, "sdk_tasks", labels, (double)k);
+    task_key *keys = sdk_xcalloc(n ? n : 1, sizeof *keys);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (task_key){tv->v[i].pod_type ? tv->v[i].pod_type : "", task_state_label(&tv->v[i])};
+    qsort(keys, n, sizeof *keys, task_key_cmp);
+    for (size_t i = 0, run = 1; i < n; i++, run++) {
+        if (i + 1 < n && !task_key_cmp(&keys[i], &keys[i + 1])) continue;
+        const char *labels[] = {"pod_type", keys[i].pod_type, "state", keys[i].state, NULL};
+        sample(&b, "sdk_tasks", labels, (double)run);
+        run = 0;
     }
-    free(done);
+    free(keys);
 
     const sdk_service_metrics *sm = sdk_service_get_metrics(api->svc);
     family(&b, "sdk_offer_processing_seconds", "summary",
