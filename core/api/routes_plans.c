@@ -129,19 +129,29 @@ static void h_start(sdk_http_req *req, void *ud) {
     }
     size_t n = j ? json_object_size(j) : 0;
     sdk_kv *kv = sdk_xcalloc(n ? n : 1, sizeof *kv);
+    char **owned = sdk_xcalloc(n ? n : 1, sizeof *owned); /* texts of coerced values */
     size_t i = 0;
     const char *key;
     json_t *val;
     if (j) {
+        /* Upstream reads the body as Map<String, String> with Jackson, which also takes integers
+         * and booleans as their text (clients such as dcos-commons' testing/sdk_plan.py send
+         * whatever JSON the caller gave); other values are refused. */
         json_object_foreach(j, key, val) {
-            if (!json_is_string(val)) {
-                char *m = sdk_asprintf_new("Couldn't parse parameters: the value of '%s' must be a string", key);
+            if (json_is_integer(val)) {
+                owned[i] = sdk_asprintf_new("%" JSON_INTEGER_FORMAT, json_integer_value(val));
+            } else if (json_is_boolean(val)) {
+                owned[i] = sdk_xstrdup(json_is_true(val) ? "true" : "false");
+            } else if (!json_is_string(val)) {
+                char *m = sdk_asprintf_new("Couldn't parse parameters: the value of '%s' must be a string, an "
+                                           "integer or a boolean",
+                                           key);
                 sdk_api_respond_message(req, 400, m);
                 free(m);
                 goto out;
             }
             kv[i].key = (char *)key;
-            kv[i].value = (char *)json_string_value(val);
+            kv[i].value = owned[i] ? owned[i] : (char *)json_string_value(val);
             i++;
         }
     }
@@ -162,6 +172,8 @@ static void h_start(sdk_http_req *req, void *ud) {
     }
     sdk_errors_free(&msg);
 out:
+    for (size_t k = 0; k < n; k++) free(owned[k]);
+    free(owned);
     free(kv);
     json_decref(j);
 }

@@ -171,6 +171,8 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     if (!rc) rc = add_routes(api, sdk_api_state_routes, sdk_api_n_state_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_update_routes, sdk_api_n_update_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_cosmos_routes, sdk_api_n_cosmos_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_metrics_routes, sdk_api_n_metrics_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_debug_routes, sdk_api_n_debug_routes, errs);
     if (!rc) rc = add_plugin_routes(api, errs);
     if (rc) {
         sdk_api_free(api);

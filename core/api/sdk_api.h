@@ -3,7 +3,8 @@
  *
  * Routes (shapes, texts and codes of §6): /v1/plans..., the deprecated /v1/plan aliases of the
  * deploy plan, /v1/health, /v1/pod..., /v1/endpoints..., /v1/configurations..., /v1/state/...,
- * /v1/metrics (+ /prometheus), /v2/debug/offers, /v1/debug/reservations. Any other path (up to
+ * /v1/metrics (+ /prometheus), /metrics (Prometheus exposition format), /v2/debug/offers,
+ * /v1/debug/reservations, /v1/debug/plans, /v1/debug/taskStatuses. Any other path (up to
  * SDK_API_PLUGIN_MAX_DEPTH segments, methods GET POST PUT DELETE PATCH) is offered to the plugin
  * instance's routes; a plugin that suspends its response is answered later through a deferred
  * HTTP response, so a slow plugin never holds the loop.
@@ -125,4 +126,8 @@ extern const sdk_api_route sdk_api_update_routes[];
 extern const size_t sdk_api_n_update_routes;
 extern const sdk_api_route sdk_api_cosmos_routes[];
 extern const size_t sdk_api_n_cosmos_routes;
+extern const sdk_api_route sdk_api_metrics_routes[];
+extern const size_t sdk_api_n_metrics_routes;
+extern const sdk_api_route sdk_api_debug_routes[];
+extern const size_t sdk_api_n_debug_routes;
 #endif

@@ -2,6 +2,7 @@
  * codes, the upstream example specs, and --scenario. Runs bin/scheduler ($SDK_BIN_DIR). */
 #include "check.h"
 #include "e2e_support.h"
+#include "abi/sdk_plugin.h"
 #include "core/util/str.h"
 #include <signal.h>
 #include <sys/wait.h>
@@ -82,6 +83,29 @@ static void test_package_options(void) {
     CHECK_INT(run("--spec x.yml --options-schema tests/options/missing.json --help", &out), 1);
     CHECK_CONTAINS(out, "tests/options/missing.json");
     free(out);
+}
+
+/* Each program's --version: release, the git commit the build took (or "unknown"), ABI. */
+static void test_version_of_every_program(void) {
+    const char *progs[] = {"scheduler", "localcluster", "sdkctl"};
+    for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
+        char *cmd = sdk_asprintf_new("%s/%s --version 2>&1", bin_dir(), progs[i]);
+        FILE *p = popen(cmd, "r");
+        char line[256] = "";
+        if (p && !fgets(line, sizeof line, p)) line[0] = 0;
+        int st = p ? pclose(p) : -1;
+        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", cmd);
+        char *want = sdk_asprintf_new("%s (stateful-sdk) ", progs[i]);
+        CHECK_CONTAINS(line, want);
+        char *abi = sdk_asprintf_new(", plugin ABI %d.%d\n", SDK_PLUGIN_ABI_MAJOR, SDK_PLUGIN_ABI_MINOR);
+        CHECK_CONTAINS(line, abi);
+        free(abi);
+        /* "commit X," with a non-empty X */
+        const char *c = strstr(line, ", commit ");
+        CHECK(c && c[9] && c[9] != ',');
+        free(want);
+        free(cmd);
+    }
 }
 
 static void test_validate_hello(void) {
@@ -296,6 +320,7 @@ static void test_api_token_and_tls(void) {
 
 int main(void) {
     RUN(test_help_documents_every_flag);
+    RUN(test_version_of_every_program);
     RUN(test_validate_hello);
     RUN(test_package_options);
     RUN(test_bad_input);
