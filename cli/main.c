@@ -40,6 +40,8 @@ static const usage_line USAGE[] = {
     {"state", "framework-id", "", "print the Mesos framework ID"},
     {"state", "properties", "", "list the state property keys"},
     {"state", "property", "KEY", "print one state property's raw value"},
+    {"task", "log", "TASK [--stderr] [--follow] [--lines N]",
+     "print the last N (default 10) lines of a task's stdout (or stderr) from its agent; --follow keeps printing"},
     {"debug", "offers", "", "show the recent offer evaluations"},
     {"debug", "reservations", "", "show the resources reserved per agent"},
     {"describe", NULL, "", "the service's package options: resolved and user-provided"},
@@ -132,6 +134,7 @@ static const struct {
     {"plan", sdkctl_cmd_plan},     {"pod", sdkctl_cmd_pod},     {"pods", sdkctl_cmd_pod},
     {"endpoints", sdkctl_cmd_endpoints}, {"config", sdkctl_cmd_config}, {"state", sdkctl_cmd_state},
     {"debug", sdkctl_cmd_debug},   {"update", sdkctl_cmd_update}, {"describe", sdkctl_cmd_describe},
+    {"task", sdkctl_cmd_task},
 };
 
 /* Removes the global options from argv (in place, up to a "--"), filling c. Returns 0 or

@@ -247,6 +247,7 @@ static void task_release(lc_task *t) { task_release_q(t, true); }
 
 static void task_free(lc_task *t) {
     lc_cluster *c = t->c;
+    lc_files_task_gone(t);
     if (t->retry_timer) sdk_loop_timer_cancel(c->loop, t->retry_timer);
     if (t->kill_timer) sdk_loop_timer_cancel(c->loop, t->kill_timer);
     if (t->max_timer) sdk_loop_timer_cancel(c->loop, t->max_timer);

@@ -57,6 +57,7 @@ typedef struct lc_agent {
     size_t n_attrs;
     char *zone, *region; /* from the zone/region attributes: Offer.domain */
     bool stopped, gone, draining, drain_mark_gone;
+    struct lc_files_agent *files; /* its own HTTP port: /state, /files/... (files.c) */
 } lc_agent;
 
 typedef struct lc_offer {
@@ -257,6 +258,14 @@ void lc_agent_tasks_lost(lc_agent *a, bool agent_sourced, int reason);
 void lc_agent_kill_all(lc_agent *a, int64_t grace_ms, int reason);
 void lc_agent_free_all(lc_cluster *c);
 bool lc_state_is_terminal(int state);
+
+/* The agent's endpoints (files.c): /state, /files/browse, /files/read on a port of its own.
+ * start: 0 or the listener's error; port: 0 when not started; task_gone: a task record is
+ * about to be freed (its sandbox stays listed under completed_executors for a while). */
+int lc_files_agent_start(lc_agent *a, sdk_errors *errs);
+void lc_files_agent_stop(lc_agent *a);
+uint16_t lc_files_agent_port(const lc_agent *a);
+void lc_files_task_gone(const lc_task *t);
 /* Sends sig to the task's process group (fault injection). 0, or SDK_ESTATE when the task
  * has no process (simulated or already exited), SDK_EIO if kill(2) failed. */
 int lc_task_signal(lc_task *t, int sig);

@@ -165,6 +165,9 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     api->update_ud = o->update_ud;
     api->cosmos = o->cosmos;
     api->zk_stats = o->zk_stats;
+    api->events = o->events;
+    api->loop = o->loop;
+    api->agents = o->agents;
     sdk_router_new(&api->sdk_routes);
     int rc = add_routes(api, sdk_api_plan_routes, sdk_api_n_plan_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_pod_routes, sdk_api_n_pod_routes, errs);
@@ -173,6 +176,8 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     if (!rc) rc = add_routes(api, sdk_api_cosmos_routes, sdk_api_n_cosmos_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_metrics_routes, sdk_api_n_metrics_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_debug_routes, sdk_api_n_debug_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_event_routes, sdk_api_n_event_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_sandbox_routes, sdk_api_n_sandbox_routes, errs);
     if (!rc) rc = add_plugin_routes(api, errs);
     if (rc) {
         sdk_api_free(api);
@@ -194,6 +199,7 @@ void sdk_api_free(sdk_api *api) {
         sdk_http_blob_unref(api->plan_cache[k].body);
     }
     free(api->plan_cache);
+    sdk_api_events_free(api);
     free(api->service_name);
     sdk_router_free(api->sdk_routes);
     free(api);

@@ -4,7 +4,9 @@
  * Routes (shapes, texts and codes of §6): /v1/plans..., the deprecated /v1/plan aliases of the
  * deploy plan, /v1/health, /v1/pod..., /v1/endpoints..., /v1/configurations..., /v1/state/...,
  * /v1/metrics (+ /prometheus), /metrics (Prometheus exposition format), /v2/debug/offers,
- * /v1/debug/reservations, /v1/debug/plans, /v1/debug/taskStatuses. Any other path (up to
+ * /v1/debug/reservations, /v1/debug/plans, /v1/debug/taskStatuses, /v1/events (operator
+ * events as Server-Sent Events, routes_events.c), /v1/debug/tasks/{task}/sandbox (where a task's
+ * sandbox is read, routes_sandbox.c). Any other path (up to
  * SDK_API_PLUGIN_MAX_DEPTH segments, methods GET POST PUT DELETE PATCH) is offered to the plugin
  * instance's routes; a plugin that suspends its response is answered later through a deferred
  * HTTP response, so a slow plugin never holds the loop.
@@ -61,6 +63,13 @@ typedef struct sdk_api_options {
     void *update_ud;
     const sdk_api_cosmos *cosmos;  /* borrowed; NULL: the /cosmos/service routes answer 404 */
     const sdk_store_zk_stats *zk_stats; /* borrowed; the ZooKeeper store's, shown in /v1/metrics */
+    /* GET /v1/events streams these operator events (borrowed; NULL: the route answers 404);
+     * loop: for its keepalive timer (borrowed; NULL: no keepalive). */
+    struct sdk_events *events;
+    sdk_loop *loop;
+    /* GET /v1/debug/tasks/{task}/sandbox tells where a task's sandbox is read from (borrowed;
+     * NULL: the agent URL is unknown). */
+    const struct sdk_agent_files *agents;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -89,6 +98,10 @@ struct sdk_api {
     void *update_ud;
     const sdk_api_cosmos *cosmos;
     const sdk_store_zk_stats *zk_stats;
+    struct sdk_events *events;
+    sdk_loop *loop;
+    struct sdk_api_events *sse; /* /v1/events clients (routes_events.c) */
+    const struct sdk_agent_files *agents;
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {
@@ -130,4 +143,12 @@ extern const sdk_api_route sdk_api_metrics_routes[];
 extern const size_t sdk_api_n_metrics_routes;
 extern const sdk_api_route sdk_api_debug_routes[];
 extern const size_t sdk_api_n_debug_routes;
+extern const sdk_api_route sdk_api_event_routes[];
+extern const size_t sdk_api_n_event_routes;
+extern const sdk_api_route sdk_api_sandbox_routes[];
+extern const size_t sdk_api_n_sandbox_routes;
+/* A /v1/events client may have this many bytes waiting for it; beyond, it is dropped. */
+#define SDK_EVENTS_CLIENT_MAX (256 * 1024)
+/* Ends the /v1/events clients' bookkeeping (their requests are gone with the server). */
+void sdk_api_events_free(sdk_api *api);
 #endif

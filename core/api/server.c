@@ -601,6 +601,8 @@ int sdk_http_stream_write(sdk_http_req *req, const void *data, size_t len) {
     return 0;
 }
 
+size_t sdk_http_stream_pending(const sdk_http_req *req) { return req->sbuf.len - req->soff; }
+
 int sdk_http_stream_end(sdk_http_req *req) {
     if (!req->stream_started || req->stream_ended) return SDK_ESTATE;
     req->stream_ended = true;

@@ -127,4 +127,6 @@ int sdk_http_stream_start(sdk_http_req *req, int status, const char *content_typ
 int sdk_http_stream_write(sdk_http_req *req, const void *data, size_t len);
 /* Ends the stream; the caller must forget req after this. */
 int sdk_http_stream_end(sdk_http_req *req);
+/* Bytes written to the stream that the client has not taken yet (a slow reader's backlog). */
+size_t sdk_http_stream_pending(const sdk_http_req *req);
 #endif

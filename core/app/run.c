@@ -3,8 +3,11 @@
 #include "core/api/sdk_api.h"
 #include "core/api/server.h"
 #include "core/app/progress.h"
+#include "core/events/events.h"
+#include "core/events/planwatch.h"
 #include <jansson.h>
 #include "core/loop/loop.h"
+#include "core/mesos/agent_files.h"
 #include "core/mesos/client.h"
 #include "core/service/service.h"
 #include "core/spec/envfile.h"
@@ -42,7 +45,10 @@ typedef struct runner {
     sdk_mesos_client *client;
     sdk_http_server *http;
     sdk_api *api;
-    sdk_progress *progress;
+    sdk_events *events;      /* the operator event stream: terminal, log and /v1/events read it */
+    sdk_plan_watch *watch;   /* plan changes -> events */
+    sdk_progress *progress;  /* the terminal printer */
+    sdk_agent_files *files;  /* agents' URLs (from offers) and sandbox reads */
     sdk_assembly *as;
     const sdk_assembly_input *in;
     sdk_kv *live;        /* options of accepted live updates, in order */
@@ -200,8 +206,20 @@ static void stop_cluster(runner *r) {
 }
 
 /* ---- client callbacks: everything goes to the service, then the terminal shows progress ---- */
+/* Which plans the terminal follows: the deploy (or update) plan, recovery and decommission, and
+ * a custom plan from the moment it runs (a plan nobody started is no news). */
+static bool watched(sdk_plan *p, size_t i) {
+    if (i == 0 || !strcmp(p->name, "recovery") || !strcmp(p->name, "decommission")) return true;
+    sdk_status s = sdk_plan_status(p);
+    return s != SDK_STATUS_PENDING && s != SDK_STATUS_COMPLETE && s != SDK_STATUS_WAITING;
+}
+
 static void show(runner *r) {
-    sdk_progress_update(r->progress, sdk_service_plan(r->svc, "deploy"));
+    size_t n = 0;
+    sdk_plan *const *plans = sdk_service_plans(r->svc, &n);
+    for (size_t i = 0; i < n; i++)
+        if (watched(plans[i], i) || sdk_plan_watch_knows(r->watch, plans[i]->name))
+            sdk_plan_watch_update(r->watch, plans[i]);
     if (sdk_service_uninstalled(r->svc)) {
         printf("Uninstall complete: tasks killed, volumes destroyed, reservations released, state wiped, "
                "framework removed\n");
@@ -211,7 +229,7 @@ static void show(runner *r) {
 
 static void cb_subscribed(void *ud, const char *fwid) {
     runner *r = ud;
-    printf("Subscribed to the Mesos master as framework %s\n", fwid);
+    sdk_events_publish(r->events, SDK_EV_LEADER, "framework_id", fwid, NULL);
     sdk_service_drop_held_offers(r->svc, NULL); /* from an earlier subscription, if any */
     if (sdk_service_on_registered(r->svc, fwid)) {
         fprintf(stderr, "scheduler: cannot store the framework id; stopping without sending anything\n");
@@ -222,6 +240,7 @@ static void cb_subscribed(void *ud, const char *fwid) {
 }
 static void cb_offers(void *ud, const sdk_offer *offers, size_t n) {
     runner *r = ud;
+    sdk_agent_files_note_offers(r->files, offers, n);
     sdk_service_on_offers(r->svc, offers, n);
 }
 static void cb_rescind(void *ud, const char *offer_id) {
@@ -239,6 +258,11 @@ static void cb_error(void *ud, const char *msg) {
     r->exit_code = 3;
     sdk_loop_stop(r->loop);
 }
+/* A failed task's stderr tail for its task-output event, read through the agent's files API. */
+static void read_stderr(void *ctx, const char *agent_id, const char *task_id, sdk_task_output_done done, void *arg) {
+    sdk_agent_files_tail(ctx, agent_id, task_id, "stderr", 10, done, arg);
+}
+
 /* After each run of offers and updates (not after each one: the progress lines show where every
  * step got to, and a thousand-pod deploy would otherwise redraw its plan a few thousand times). */
 static void schedule_continue(runner *r);
@@ -597,6 +621,12 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
                .on_status = cb_status, .on_error = cb_error, .on_disconnected = cb_disconnected,
                .on_events_done = cb_events_done},
     };
+    /* The event stream before anything can publish: the terminal shows it from the start. */
+    r.events = sdk_events_new(0, NULL, NULL);
+    r.watch = sdk_plan_watch_new(r.events);
+    r.progress = sdk_progress_new(stdout, r.events);
+    r.files = sdk_agent_files_new(r.loop);
+    sdk_events_subscribe(r.events, sdk_events_log_cb, NULL);
     int rc = sdk_mesos_client_new(r.loop, &co, &r.client, &errs);
     free(fwid);
     if (rc) {
@@ -618,6 +648,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         .uninstall = a->uninstall,
         .backoff = so0.backoff,
         .permanent_failure_timeout_s = so0.permanent_failure_timeout_s,
+        .events = r.events, .read_stderr = read_stderr, .read_stderr_ctx = r.files,
     };
     so.plugin = as->inst;
     spec = NULL; /* taken by the service, even on failure */
@@ -637,6 +668,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
                           .cosmos = &cosmos,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
+                          .events = r.events, .loop = r.loop, .agents = r.files,
                           .update_ud = &r};
     if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
@@ -647,7 +679,6 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     printf("REST API: %s://127.0.0.1:%u  (e.g. curl %s%s://127.0.0.1:%u/v1/plans/deploy)%s\n", scheme,
            sdk_http_server_port(r.http), token ? "-H 'Authorization: Bearer ...' " : "", scheme,
            sdk_http_server_port(r.http), token ? "; every request needs the token" : "");
-    r.progress = sdk_progress_new(stdout);
     printf("%s %s on %s (Ctrl-C stops the scheduler)\n", a->uninstall ? "Uninstalling" : "Deploying",
            sdk_service_target_spec(r.svc)->name, master);
     show(&r);
@@ -677,7 +708,10 @@ out:
         sdk_live_backend_attach_state(backend, NULL);
     }
     sdk_service_free(r.svc);
+    sdk_agent_files_free(r.files); /* its pending reads publish their last events first */
     sdk_progress_free(r.progress);
+    sdk_plan_watch_free(r.watch);
+    sdk_events_free(r.events);
     stop_cluster(&r);
     sdk_state_free(r.state);
     if (r.store) sdk_store_close(r.store);

@@ -430,7 +430,10 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     if (rc) {
         sdk_step_set_error(st, e.n ? e.msgs[0] : "offer evaluation failed");
     } else {
-        for (size_t i = 0; i < res.n_outcomes; i++) log_outcome(s, st, &res.outcomes[i]);
+        for (size_t i = 0; i < res.n_outcomes; i++) {
+            svc_waiting_note(s, c->plan, st, &res.outcomes[i]);
+            log_outcome(s, st, &res.outcomes[i]);
+        }
         free(res.outcomes); /* emptied by log_outcome; sized for every offer, kept no longer */
         res.outcomes = NULL;
         res.n_outcomes = 0;
@@ -776,6 +779,8 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
         if (n_ops) {
             SDK_INFO("offers", "releasing %zu unclaimed reservation operation(s) on %s", n_ops,
                      offers[i].hostname);
+            for (size_t k = 0; k < n_ops; k++) /* before accept, which may take the operations */
+                if (ops[k].type == SDK_OP_DESTROY) svc_event_volumes_destroyed(s, &offers[i], &ops[k]);
             s->drv->accept(s->dctx, &in[i], ops, n_ops, SDK_DECLINE_SHORT_S);
             for (size_t k = 0; k < n_ops; k++) {
                 if (ops[k].type == SDK_OP_DESTROY) s->m.ops_destroy++;

@@ -505,6 +505,10 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     s->plugin = o->plugin;
     s->permanent_failure_timeout_s = o->permanent_failure_timeout_s;
     sdk_strmap_init(&s->failed_since);
+    s->events = o->events;
+    s->read_stderr = o->read_stderr;
+    s->read_stderr_ctx = o->read_stderr_ctx;
+    sdk_strmap_init(&s->waiting_by);
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);
     s->env = sdk_kv_copy_new(o->env, o->n_env);
@@ -580,6 +584,7 @@ void sdk_service_free(sdk_service *s) {
     /* What a run still held back is dropped, as a crash would: unacknowledged, so Mesos sends it again. */
     svc_drop_held_statuses(s);
     if (s->state) sdk_state_set_before_commit(s->state, NULL, NULL);
+    svc_waiting_free(s);
     sdk_service_drop_held_offers(s, NULL);
     for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);
     free(s->tasks);
@@ -736,8 +741,18 @@ static bool bool_var(const sdk_kv *vars, size_t n, const char *key) {
 
 int sdk_service_policy_from_vars(sdk_service_options *o, const sdk_kv *vars, size_t n, sdk_errors *errs) {
     int rc = 0;
-    sdk_backoff_config_default(&o->backoff);
-    o->backoff.enabled = bool_var(vars, n, "ENABLE_BACKOFF");
+    sdk_backoff_config_default(&o->backoff); /* on: see sdk_backoff_config_default */
+    const char *eb = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(vars[i].key, "ENABLE_BACKOFF")) eb = vars[i].value;
+    if (eb && *eb) {
+        if (!strcasecmp(eb, "false") || !strcmp(eb, "0") || !strcasecmp(eb, "no")) o->backoff.enabled = false;
+        else if (!strcasecmp(eb, "true") || !strcmp(eb, "1") || !strcasecmp(eb, "yes")) o->backoff.enabled = true;
+        else {
+            sdk_errors_addf(errs, "ENABLE_BACKOFF=%s: expected true or false (crash-loop backoff is on by default)", eb);
+            rc = SDK_EINVAL;
+        }
+    }
     rc |= num_var(vars, n, "FRAMEWORK_INITIAL_BACKOFF", &o->backoff.initial_s, errs);
     rc |= num_var(vars, n, "FRAMEWORK_BACKOFF_FACTOR", &o->backoff.factor, errs);
     rc |= num_var(vars, n, "FRAMEWORK_MAX_LAUNCH_DELAY", &o->backoff.max_s, errs);

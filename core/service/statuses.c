@@ -1,4 +1,5 @@
 /* Task statuses, kills and reconciliation (sdk-behaviour.md §4.2, §7, §8.4, §8.6). */
+#include "core/events/events.h"
 #include "core/service/service_internal.h"
 #include "core/util/crashpoint.h"
 #include "core/plugin/plugin.h"
@@ -337,6 +338,9 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
         else if ((u->state == SDK_TSTATE_RUNNING && ready) || u->state == SDK_TSTATE_GONE_BY_OPERATOR)
             sdk_backoff_clear(s->backoff, r->name);
     }
+    if (!repeat && (u->state == SDK_TSTATE_FAILED || u->state == SDK_TSTATE_ERROR || u->state == SDK_TSTATE_LOST ||
+                    u->state == SDK_TSTATE_DROPPED || u->state == SDK_TSTATE_GONE))
+        svc_event_task_failed(s, r, u); /* after the backoff saw it: the event carries the delay */
     if (s->plugin)
         sdk_plugin_task_status_notify(s->plugin, r->name, u->task_id, sdk_tstate_name(u->state), r->hostname,
                                       u->ip, u->message);
@@ -387,4 +391,5 @@ void sdk_service_tick(sdk_service *s) {
         send_reconcile(s);
     svc_recheck_vetoes(s);
     svc_update_offer_interest(s); /* delayed steps coming due, vetoes lifted */
+    svc_waiting_report(s);
 }

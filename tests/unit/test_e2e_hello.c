@@ -325,6 +325,9 @@ static void test_uninstall(void) {
 
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* These tests kill -9 a task and wait for its relaunch in place; the crash-loop backoff (on by
+     * default: 60 s before that relaunch) has its own scenarios (tests/scenarios/events_crash_loop.scn). */
+    setenv("ENABLE_BACKOFF", "false", 1);
     char *lc = sdk_asprintf_new("%s/localcluster", e2e_bin_dir());
     if (access(lc, X_OK)) {
         fprintf(stderr, "test_e2e_hello: %s is missing: build it with make\n", lc);

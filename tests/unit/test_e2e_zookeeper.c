@@ -606,6 +606,9 @@ out:
 
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* These tests kill -9 a task and wait for its relaunch in place; the crash-loop backoff (on by
+     * default: 60 s before that relaunch) has its own scenarios (tests/scenarios/events_crash_loop.scn). */
+    setenv("ENABLE_BACKOFF", "false", 1);
     zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
     char *lc = sdk_asprintf_new("%s/localcluster", bin_dir());
     if (access(lc, X_OK) || access("plugins/zookeeper/zookeeper.so", R_OK)) {
