@@ -36,6 +36,12 @@ void sdk_args_print_help(const char *prog) {
            "  --api-token FILE     require the token in FILE (first line) on every REST request, as\n"
            "                       'Authorization: Bearer TOKEN' (sdkctl --token); others get 401\n"
            "  --api-tls CERT KEY   serve the REST API over HTTPS with these PEM files\n"
+           "  --insecure-api       allow --api on a non-loopback address without --api-token\n"
+           "                       (anyone reaching it may change the service; docs/security.md)\n"
+           "  --api-host NAME      a host name clients use to reach the REST API; requests naming\n"
+           "                       another one in Host or Origin are refused (DNS rebinding,\n"
+           "                       cross-site requests). Loopback names and IP addresses always\n"
+           "                       work; may be repeated\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
            "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
            "                       release every reservation, wipe the state, remove the framework.\n"
@@ -90,7 +96,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         bool takes_value = !strcmp(s, "--plugin") || !strcmp(s, "--spec") || !strcmp(s, "--env-file") ||
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
-                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token");
+                           !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
+                           !strcmp(s, "--api-host");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -125,6 +132,12 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         else if (!strcmp(s, "--workdir")) a->workdir = val;
         else if (!strcmp(s, "--api")) a->api = val;
         else if (!strcmp(s, "--api-token")) a->api_token_file = val;
+        else if (!strcmp(s, "--insecure-api")) a->insecure_api = true;
+        else if (!strcmp(s, "--api-host")) {
+            a->api_hosts = sdk_xrealloc(a->api_hosts, (a->n_api_hosts + 2) * sizeof *a->api_hosts);
+            a->api_hosts[a->n_api_hosts++] = val;
+            a->api_hosts[a->n_api_hosts] = NULL; /* NULL-terminated for sdk_http_server_opts */
+        }
         else if (!strcmp(s, "--agents")) {
             char *end = NULL;
             long n = strtol(val, &end, 10);
@@ -172,5 +185,6 @@ void sdk_args_free(sdk_args *a) {
     }
     free(a->options);
     free(a->env_files);
+    free(a->api_hosts);
     memset(a, 0, sizeof *a);
 }

@@ -400,6 +400,11 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
 
     /* REST API credentials before anything starts: a bad file changes nothing. */
     if (a->api_token_file && read_token(a->api_token_file, &token)) goto out;
+    const char *api_bind = a->api ? a->api : "127.0.0.1:8080";
+    if (sdk_http_bind_check(api_bind, token != NULL, a->insecure_api, &errs)) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
+        goto out;
+    }
     if (a->api_tls_cert && (access(a->api_tls_cert, R_OK) || access(a->api_tls_key, R_OK))) {
         const char *bad = access(a->api_tls_cert, R_OK) ? a->api_tls_cert : a->api_tls_key;
         fprintf(stderr, "scheduler: --api-tls: cannot read %s: %s\n", bad, strerror(errno));
@@ -505,7 +510,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_service_defer_interest(r.svc, true); /* settled once per run of Mesos events */
     sdk_service_hold_offers(r.svc, true);    /* capped rounds continue from a 0 ms timer */
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
-    sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
+    sdk_http_server_opts ho = {.bind = api_bind, .token = token, .insecure = a->insecure_api,
+                               .allowed_hosts = a->api_hosts,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
