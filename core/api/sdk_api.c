@@ -164,6 +164,7 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     api->update = o->update;
     api->update_ud = o->update_ud;
     api->zk_stats = o->zk_stats;
+    api->start_notes = o->start_notes;
     sdk_router_new(&api->sdk_routes);
     int rc = add_routes(api, sdk_api_plan_routes, sdk_api_n_plan_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_pod_routes, sdk_api_n_pod_routes, errs);

@@ -43,6 +43,9 @@ typedef struct sdk_api_options {
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
     const sdk_store_zk_stats *zk_stats; /* borrowed; the ZooKeeper store's, shown in /v1/metrics */
+    /* borrowed, may be NULL: stored configuration the scheduler set aside at start (GET
+     * /v1/update, and /v1/health?verbose=true) */
+    const sdk_errors *start_notes;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -70,6 +73,7 @@ struct sdk_api {
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
     const sdk_store_zk_stats *zk_stats;
+    const sdk_errors *start_notes;
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {

@@ -2,6 +2,7 @@
  * §5.1), plan construction, and queries. The offer cycle is in offers.c, task statuses in
  * statuses.c. */
 #include "core/service/service_internal.h"
+#include "core/service/assemble.h" /* sdk_spec_check_pod_total */
 #include "core/plugin/plugin.h"
 #include "core/spec/envfile.h"
 #include "core/util/crashpoint.h"
@@ -299,6 +300,22 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
             return SDK_ECORRUPT;
         }
     }
+    /* A stored target that no longer validates (stored by an older build, or over a lowered
+     * limit) is never built from - its plans alone could exhaust memory: the candidate, which
+     * passed every check, is validated as a first target and replaces it. */
+    bool set_aside = false;
+    sdk_errors cost;
+    sdk_errors_init(&cost);
+    if (old && sdk_spec_check_pod_total(old, s->max_pods, &cost)) {
+        for (size_t i = 0; i < cost.n; i++) {
+            SDK_WARN("config", "stored target configuration %s set aside: %s", old_id, cost.msgs[i]);
+            sdk_errors_addf(&s->start_notes, "stored target configuration %s set aside: %s", old_id, cost.msgs[i]);
+        }
+        sdk_spec_free(old);
+        old = NULL;
+        set_aside = true;
+    }
+    sdk_errors_free(&cost);
     void *flag = NULL;
     size_t flag_len = 0;
     bool deploy_completed =
@@ -344,6 +361,9 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
             free(old_id);
             return rc;
         }
+        if (set_aside)
+            sdk_errors_addf(&s->start_notes, "the configuration of the current options is the target now (%s)",
+                            s->target_id);
     }
     return 0;
 }
@@ -495,6 +515,8 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     sdk_strmap_init(&s->failed_since);
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);
+    sdk_errors_init(&s->start_notes);
+    s->max_pods = o->max_pods;
     s->env = sdk_kv_copy_new(o->env, o->n_env);
     s->n_env = o->n_env;
     s->backoff = sdk_backoff_new(&o->backoff);
@@ -608,6 +630,7 @@ void sdk_service_free(sdk_service *s) {
         }
     sdk_strmap_free(&s->failed_since);
     sdk_errors_free(&s->config_errors);
+    sdk_errors_free(&s->start_notes);
     free(s);
 }
 
@@ -674,6 +697,7 @@ int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs) 
 }
 
 const sdk_errors *sdk_service_config_errors(const sdk_service *s) { return &s->config_errors; }
+const sdk_errors *sdk_service_start_notes(const sdk_service *s) { return &s->start_notes; }
 
 /* ------------------------------------------------------------------- queries ---- */
 const sdk_spec *sdk_service_target_spec(const sdk_service *s) { return s->target; }
@@ -720,6 +744,11 @@ static bool bool_var(const sdk_kv *vars, size_t n, const char *key) {
         if (!strcmp(vars[i].key, key)) v = vars[i].value;
     return v && !strcasecmp(v, "true");
 }
+
+const char *const sdk_service_policy_vars[] = {
+    "ENABLE_BACKOFF", "FRAMEWORK_INITIAL_BACKOFF", "FRAMEWORK_BACKOFF_FACTOR", "FRAMEWORK_MAX_LAUNCH_DELAY",
+    "ENABLE_AUTOMATIC_POD_REPLACEMENT", "PERMANENT_FAILURE_TIMEOUT_SECS", NULL,
+};
 
 int sdk_service_policy_from_vars(sdk_service_options *o, const sdk_kv *vars, size_t n, sdk_errors *errs) {
     int rc = 0;

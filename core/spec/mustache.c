@@ -283,3 +283,20 @@ free_toks:
     free(t.v);
     return rc;
 }
+
+bool sdk_mustache_references(const char *tmpl, const char *name) {
+    toks t = { 0 };
+    sdk_errors ignored; /* a template that does not tokenize fails its rendering anyway */
+    sdk_errors_init(&ignored);
+    tokenize(tmpl ? tmpl : "", &t, &ignored);
+    sdk_errors_free(&ignored);
+    size_t len = strlen(name);
+    bool found = false;
+    for (size_t i = 0; i < t.n && !found; i++) {
+        const tok *k = &t.v[i];
+        found = (k->type == T_VAR || k->type == T_RAW || k->type == T_SECTION || k->type == T_INVERTED) &&
+                k->len == len && !memcmp(k->s, name, len);
+    }
+    free(t.v);
+    return found;
+}

@@ -28,4 +28,8 @@
  * problem appended to errs. */
 int sdk_mustache_render_new(const char *tmpl, const sdk_kv *vars, size_t n_vars, bool strict,
                             char **out, sdk_errors *errs);
+/* Whether tmpl uses the variable `name` in any tag ({{name}}, {{{name}}}, {{&name}}, a section or
+ * an inverted section), whatever the values: what an option that nothing references is told
+ * apart with. Tags of a template that does not tokenize up to the fault are still seen. */
+bool sdk_mustache_references(const char *tmpl, const char *name);
 #endif
