@@ -138,7 +138,9 @@ static int add_plugin_routes(sdk_api *api, sdk_errors *errs) {
         sdk_buf_init(&pat);
         for (int d = 1; d <= SDK_API_PLUGIN_MAX_DEPTH; d++) {
             sdk_buf_printf(&pat, "/{p%d}", d);
-            int rc = sdk_http_server_route(api->srv, methods[m], pat.data, h_plugin, api, errs);
+            /* a plugin's route may take a raw upload (HDFS's journal VERSION file) */
+            int rc = sdk_http_server_route_flags(api->srv, methods[m], pat.data, h_plugin, api,
+                                                 SDK_HTTP_ROUTE_RAW_BODY, errs);
             if (rc) {
                 sdk_buf_free(&pat);
                 return rc;

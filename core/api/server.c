@@ -42,6 +42,7 @@
 typedef struct route_entry {
     sdk_http_handler h;
     void *ud;
+    unsigned flags; /* SDK_HTTP_ROUTE_* */
     struct route_entry *next;
 } route_entry;
 
@@ -413,13 +414,30 @@ static bool origin_ok(const sdk_http_server *s, const char *o) {
     return header_host_ok(s, sep + 3);
 }
 
+/* The media type of a Content-Type value (parameters and blanks cut): its start and length. */
+static size_t media_type(const char **ct) {
+    while (**ct == ' ' || **ct == '\t') (*ct)++;
+    size_t n = strcspn(*ct, ";");
+    while (n && ((*ct)[n - 1] == ' ' || (*ct)[n - 1] == '\t')) n--;
+    return n;
+}
+
 /* application/json or application/<anything>+json, parameters (charset) allowed. */
 static bool content_type_is_json(const char *ct) {
-    while (*ct == ' ' || *ct == '\t') ct++;
-    size_t n = strcspn(ct, ";");
-    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t')) n--;
+    size_t n = media_type(&ct);
     if (n == 16 && !strncasecmp(ct, "application/json", 16)) return true;
     return n > 17 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5);
+}
+
+/* The types a web page may send to another site without a CORS preflight (Fetch standard,
+ * "CORS-safelisted request-header"): a request body of these may come from any page. */
+static bool content_type_cross_site(const char *ct) {
+    static const char *const safelisted[] = {"application/x-www-form-urlencoded", "multipart/form-data",
+                                             "text/plain"};
+    size_t n = media_type(&ct);
+    for (size_t i = 0; i < sizeof safelisted / sizeof safelisted[0]; i++)
+        if (n == strlen(safelisted[i]) && !strncasecmp(ct, safelisted[i], n)) return true;
+    return false;
 }
 
 typedef struct header_scan {
@@ -578,8 +596,7 @@ static enum MHD_Result dispatch(sdk_http_req *req) {
         snprintf(msg, sizeof msg, "Request body is larger than the limit of %zu bytes", s->max_body);
         return queue_text(req->conn, 413, msg);
     }
-    sdk_router_match(s->router, req->method, req->path, &req->match);
-    if (req->match.status == 404) {
+    if (req->match.status == 404) { /* matched by first_call */
         req->state = RQ_SENT;
         return queue_text(req->conn, 404, "Not found");
     }
@@ -647,11 +664,17 @@ static enum MHD_Result first_call(sdk_http_req *req, const char *version) {
     }
     if (s->token && !token_ok(s, c))
         return answer_early(req, 401, "Unauthorized", MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    /* routed here, once: the route decides which bodies it takes */
+    sdk_router_match(s->router, req->method, req->path, &req->match);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (is_mutating(req->method)) {
         const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        const route_entry *re = req->match.status == 200 ? req->match.target : NULL;
+        bool raw_ok = re && (re->flags & SDK_HTTP_ROUTE_RAW_BODY);
+        /* Only a body is judged: "curl -d ''" labels an empty one as a form, and a cross-site
+         * page sending none is refused by the Origin check above. */
         bool body = te || (cl && strtoull(cl, NULL, 10) > 0);
-        if (ct ? !content_type_is_json(ct) : body) {
+        if (body && (!ct || content_type_cross_site(ct) || (!raw_ok && !content_type_is_json(ct)))) {
             snprintf(msg, sizeof msg,
                      "Unsupported media type: %s %s takes a JSON body or none; send it with "
                      "'Content-Type: application/json' (got %.100s)",
@@ -1011,6 +1034,11 @@ uint64_t sdk_http_server_epoch(const sdk_http_server *s) { return s->epoch; }
 
 int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
                           void *ud, sdk_errors *errs) {
+    return sdk_http_server_route_flags(s, method, pattern, h, ud, 0, errs);
+}
+
+int sdk_http_server_route_flags(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
+                                void *ud, unsigned flags, sdk_errors *errs) {
     if (!h) {
         sdk_errors_addf(errs, "route %s %s: no handler", method ? method : "(null)", pattern ? pattern : "(null)");
         return SDK_EINVAL;
@@ -1018,6 +1046,7 @@ int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pa
     route_entry *re = sdk_xcalloc(1, sizeof *re);
     re->h = h;
     re->ud = ud;
+    re->flags = flags;
     int rc = sdk_router_add(s->router, method, pattern, re, errs);
     if (rc) {
         free(re);

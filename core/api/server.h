@@ -27,9 +27,12 @@
  *    (localhost, 127.0.0.0/8, ::1), the bound address, any IP literal when bound to every
  *    address (a rebinding attack needs a DNS name), and opts->allowed_hosts. Ports are not
  *    compared (a rebinding page uses the server's own port anyway).
- *  - POST, PUT, DELETE and PATCH: a Content-Type, when present, must be JSON (application/json
- *    or application/<x>+json); a body without one is refused (415). A browser cannot send
- *    a JSON content type cross-site without a CORS preflight, which this server never grants.
+ *  - POST, PUT, DELETE and PATCH with a body (not empty) need a JSON Content-Type
+ *    (application/json or application/<x>+json), else 415: a browser cannot send that
+ *    cross-site without a CORS preflight, which this server never grants. Requests without a
+ *    body (the dcos CLI's plan stop/continue, pod restart) need none. A route added with
+ *    SDK_HTTP_ROUTE_RAW_BODY takes other types too, except the ones a page may send cross-site
+ *    without a preflight (text/plain, application/x-www-form-urlencoded, multipart/form-data).
  */
 #ifndef SDK_API_SERVER_H
 #define SDK_API_SERVER_H
@@ -104,6 +107,12 @@ int sdk_http_tls_supported(void);
  * never frees it. Returns 0, SDK_EINVAL (bad pattern/method) or SDK_EEXIST, with a message in errs. */
 int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
                           void *ud, sdk_errors *errs);
+/* Route flags: bodies of any type a browser cannot send cross-site unasked (a plugin's raw
+ * upload, e.g. HDFS's journal VERSION file as application/octet-stream), not only JSON. */
+#define SDK_HTTP_ROUTE_RAW_BODY 1u
+/* sdk_http_server_route with flags (0: the same). */
+int sdk_http_server_route_flags(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
+                                void *ud, unsigned flags, sdk_errors *errs);
 
 /* ---- request accessors: strings are owned by the request and valid until it is answered ---- */
 const char *sdk_http_req_method(const sdk_http_req *req);

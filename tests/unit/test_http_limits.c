@@ -43,6 +43,7 @@ static bool env_up(env *e, const sdk_http_server_opts *o) {
         e->port = sdk_http_server_port(e->s);
         static const char *const methods[] = {"GET", "POST", "PUT", "DELETE"};
         for (size_t i = 0; i < 4; i++) CHECK_INT(sdk_http_server_route(e->s, methods[i], "/v1/x", h_ok, NULL, &errs), 0);
+        CHECK_INT(sdk_http_server_route_flags(e->s, "PUT", "/v1/raw", h_ok, NULL, SDK_HTTP_ROUTE_RAW_BODY, &errs), 0);
     }
     sdk_errors_free(&errs);
     return rc == 0;
@@ -285,23 +286,33 @@ static void test_json_only_mutations(void) {
     static const struct {
         const char *method, *ctype, *body;
         int status;
+        const char *path; /* NULL: /v1/x */
     } cases[] = {
-        {"POST", NULL, NULL, 200},                   /* upstream CLI: plan stop/continue, pod restart */
-        {"POST", "application/json", "{}", 200},     /* upstream CLI: plan start, pod pause, update */
-        {"POST", "application/json; charset=utf-8", "{}", 200},
-        {"PUT", "application/vnd.dcos+json", "{}", 200},
-        {"POST", "text/plain", "{}", 415},           /* what a cross-site form or fetch can send */
-        {"POST", "application/x-www-form-urlencoded", "{}", 415},
-        {"POST", "multipart/form-data; boundary=x", "", 415},
-        {"DELETE", "text/plain", NULL, 415},
-        {"POST", NULL, "{}", 415},                   /* a body must say what it is */
-        {"PUT", "application/jsonx", "{}", 415},
-        {"GET", "text/plain", NULL, 200},            /* reads are not concerned */
+        {"POST", NULL, NULL, 200, NULL},                   /* upstream CLI: plan stop/continue, pod restart */
+        {"POST", "application/json", "{}", 200, NULL},     /* upstream CLI: plan start, pod pause, update */
+        {"POST", "application/json; charset=utf-8", "{}", 200, NULL},
+        {"PUT", "application/vnd.dcos+json", "{}", 200, NULL},
+        {"POST", "text/plain", "{}", 415, NULL},           /* what a cross-site form or fetch can send */
+        {"POST", "application/x-www-form-urlencoded", "{}", 415, NULL},
+        {"POST", "multipart/form-data; boundary=x", "x", 415, NULL},
+        {"POST", "application/x-www-form-urlencoded", "", 200, NULL}, /* curl -d '': no body to judge */
+        {"DELETE", "text/plain", NULL, 200, NULL},
+        {"POST", NULL, "{}", 415, NULL},                   /* a body must say what it is */
+        {"PUT", "application/jsonx", "{}", 415, NULL},
+        {"GET", "text/plain", NULL, 200, NULL},            /* reads are not concerned */
+        /* a raw-body route: any type a page cannot send cross-site unasked */
+        {"PUT", "application/octet-stream", "namespaceID=7", 200, "/v1/raw"},
+        {"PUT", "application/json", "{}", 200, "/v1/raw"},
+        {"PUT", "text/plain", "namespaceID=7", 415, "/v1/raw"},
+        {"PUT", "application/x-www-form-urlencoded", "a=1", 415, "/v1/raw"},
+        {"PUT", NULL, "a=1", 415, "/v1/raw"},
+        {"PUT", "application/octet-stream", "x", 415, NULL}, /* /v1/x takes JSON only */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sdk_buf b;
         sdk_buf_init(&b);
-        sdk_buf_printf(&b, "%s /v1/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n", cases[i].method);
+        sdk_buf_printf(&b, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n", cases[i].method,
+                       cases[i].path ? cases[i].path : "/v1/x");
         if (cases[i].ctype) sdk_buf_printf(&b, "Content-Type: %s\r\n", cases[i].ctype);
         if (cases[i].body) sdk_buf_printf(&b, "Content-Length: %zu\r\n", strlen(cases[i].body));
         sdk_buf_printf(&b, "\r\n%s", cases[i].body ? cases[i].body : "");
