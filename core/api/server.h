@@ -65,8 +65,9 @@ typedef struct sdk_http_server_opts {
     const char *const *allowed_hosts;
     /* ---- limits; 0 = the default in brackets ---- */
     unsigned conn_timeout_s;  /* a connection idle (no byte either way) this long is closed [30] */
-    /* a request whose line, headers and body have not all arrived this long after its first
-     * byte is closed, however slowly the client keeps sending (slowloris) [30] */
+    /* a connection whose request (line, headers and body) has not all arrived this long after
+     * the connection opened or its previous request ended is closed, however slowly the client
+     * keeps sending (slowloris) [30] */
     unsigned request_timeout_s;
     unsigned max_connections; /* open connections in total; further ones wait in the backlog [1000] */
     unsigned max_per_ip;      /* open connections from one client address; further ones closed [256] */
