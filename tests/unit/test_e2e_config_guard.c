@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "core/service/assemble.h"
+#include "core/service/service.h"
+#include "core/sim/cluster.h"
 #include "core/state/layout.h"
 #include "core/state/store.h"
 #include "core/util/str.h"
@@ -188,12 +190,78 @@ out:
     e2e_cleanup(&w);
 }
 
+/* One service start over st with hello and WORLD_COUNT=world, the stored target checked against
+ * max_pods; *target gets the target's id (free()), *notes the start notes joined. */
+static int start_service(sdk_state *st, const char *world, int64_t max_pods, char **target, char **notes) {
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    sdk_kv over[] = {{"WORLD_COUNT", (char *)world}};
+    sdk_assembly_input in = {.plugin_path = HELLO, .overrides = over, .n_overrides = 1};
+    sdk_assembly as;
+    int rc = sdk_assemble(&in, &as, &errs);
+    sdk_sim_cluster sim;
+    sdk_sim_init(&sim);
+    sdk_service *svc = NULL;
+    if (!rc) {
+        sdk_service_options o = {.spec = as.spec, .state = st, .env = as.vars, .n_env = as.n_vars,
+                                 .driver = sdk_sim_driver(), .driver_ctx = &sim, .max_pods = max_pods,
+                                 .backend = {.name = "the simulated cluster", .no_docker_images = true}};
+        as.spec = NULL;
+        rc = sdk_service_new(&o, &svc, &errs);
+    }
+    if (rc) sdk_errors_print(&errs, "start_service");
+    if (!rc) {
+        *target = sdk_xstrdup(sdk_service_target_id(svc));
+        sdk_buf b;
+        sdk_buf_init(&b);
+        const sdk_errors *n = sdk_service_start_notes(svc);
+        for (size_t i = 0; i < n->n; i++) sdk_buf_printf(&b, "%s\n", n->msgs[i]);
+        *notes = b.data ? sdk_buf_take(&b) : sdk_xstrdup("");
+    }
+    sdk_service_free(svc);
+    sdk_sim_free(&sim);
+    sdk_assembly_free(&as);
+    sdk_errors_free(&errs);
+    return rc;
+}
+
+/* The limit lowered between two starts: the stored target over it is set aside (never built
+ * from), the candidate under it becomes the target, and the notes say why. */
+static void test_lowered_limit_sets_stored_target_aside(void) {
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    sdk_store *store = NULL;
+    sdk_state *st = NULL;
+    CHECK_INT(sdk_store_open_url("memory:", &store, &errs), 0);
+    if (store) CHECK_INT(sdk_state_open_new(store, "hello-world", &st, &errs), 0);
+    char *t1 = NULL, *t2 = NULL, *t3 = NULL, *n1 = NULL, *n2 = NULL, *n3 = NULL;
+    if (!st) goto out;
+    CHECK_INT(start_service(st, "2", 0, &t1, &n1), 0); /* 3 pods, default limit */
+    CHECK_STR(n1, "");
+    CHECK_INT(start_service(st, "1", 2, &t2, &n2), 0); /* 2 pods, limit lowered to 2 */
+    char *want = sdk_asprintf_new("stored target configuration %s set aside: pods: 3 pod instances in total "
+                                  "(hello 1, world 2) exceed the limit of 2", t1 ? t1 : "?");
+    CHECK_CONTAINS(n2, want);
+    free(want);
+    CHECK_CONTAINS(n2, "the configuration of the current options is the target now");
+    CHECK(t1 && t2 && strcmp(t1, t2) != 0);
+    CHECK_INT(start_service(st, "1", 2, &t3, &n3), 0); /* the new target validates: nothing set aside */
+    CHECK_STR(n3, "");
+    CHECK_STR(t3, t2);
+out:
+    free(t1), free(t2), free(t3), free(n1), free(n2), free(n3);
+    sdk_state_free(st);
+    if (store) sdk_store_close(store);
+    sdk_errors_free(&errs);
+}
+
 int main(void) {
 #ifndef __SANITIZE_ADDRESS__ /* AddressSanitizer reserves terabytes of address space up front */
     /* the children inherit it: an allocation for two billion pods fails at once */
     struct rlimit rl = {.rlim_cur = 4ull << 30, .rlim_max = 4ull << 30};
     setrlimit(RLIMIT_AS, &rl);
 #endif
+    RUN(test_lowered_limit_sets_stored_target_aside);
     RUN(test_update_refused_before_store);
     RUN(test_stored_bad_target_set_aside);
     return check_summary("test_e2e_config_guard");
