@@ -114,6 +114,7 @@ struct sdk_http_server {
     char **allowed_hosts;         /* copies of opts->allowed_hosts (+ our host name beyond loopback) */
     size_t n_allowed_hosts;
     conn_rec *conns;              /* every open connection */
+    bool conn_closed;             /* a connection closed during the current MHD_run */
     char *token;
     char *tls_cert, *tls_key;
     bool closing;
@@ -291,6 +292,7 @@ static enum MHD_Result queue_text(struct MHD_Connection *c, int status, const ch
 /* ---------------------------------------------------------------- loop glue */
 
 static void mhd_run(sdk_http_server *s);
+static void on_mhd_kick(sdk_loop *l, uint64_t id, void *ud);
 
 static void on_mhd_timer(sdk_loop *l, uint64_t id, void *ud) {
     (void)l, (void)id;
@@ -308,7 +310,12 @@ static void on_mhd_fd(sdk_loop *l, int fd, int events, void *ud) {
  * connections left over (edge-triggered sockets it did not finish) or connections to resume. */
 static void mhd_run(sdk_http_server *s) {
     s->epoch++; /* other loop callbacks may have changed the service since the last run */
+    s->conn_closed = false;
     MHD_run(s->d);
+    /* At its connection limit libmicrohttpd takes the listening socket out of its epoll set and
+     * puts it back only at the start of a later run: without one, a client waiting in the
+     * backlog would wait for an unrelated event (up to the idle timeout) after a slot freed. */
+    if (s->conn_closed && !s->kick_id && !s->closing) sdk_loop_timer_add(s->loop, 0, on_mhd_kick, s, &s->kick_id);
     if (s->timer_id) sdk_loop_timer_cancel(s->loop, s->timer_id);
     s->timer_id = 0;
     MHD_UNSIGNED_LONG_LONG to;
@@ -503,6 +510,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         return;
     }
     conn_rec *cr = *socket_context;
+    s->conn_closed = true;
     if (!cr) return;
     for (sdk_http_req *r = s->reqs; r; r = r->next) /* none should be left; never dangle */
         if (r->cr == cr) r->cr = NULL;

@@ -414,6 +414,38 @@ static void test_idle_flood(void) {
     env_down(&e);
 }
 
+/* max_connections: further clients wait (in the listen backlog) until a slot frees, then are
+ * served; max_per_ip: a client address over its share is closed at once. */
+static void test_connection_limits(void) {
+    env e;
+    sdk_http_server_opts o = {.max_connections = 4, .max_per_ip = 3};
+    if (!env_up(&e, &o)) return;
+    int idle[4];
+    for (int i = 0; i < 3; i++) idle[i] = raw_connect(&e, "127.0.0.3");
+    for (int i = 0; i < 20; i++) sdk_loop_run_once(e.l, 5);
+    /* a fourth connection from 127.0.0.3 is over its address's share: closed */
+    int extra = raw_connect(&e, "127.0.0.3");
+    reply r;
+    exchange_fd(&e, extra, "", 0, 1000, &r);
+    close(extra);
+    CHECK_MSG(r.closed && r.len == 0, "a connection over the per-address limit was not closed");
+    idle[3] = raw_connect(&e, "127.0.0.4");
+    for (int i = 0; i < 20; i++) sdk_loop_run_once(e.l, 5);
+    /* all 4 slots taken: a new client is not served while they are */
+    const char *req = "GET /v1/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    int fd = raw_connect(&e, "127.0.0.1");
+    exchange_fd(&e, fd, req, strlen(req), 500, &r);
+    CHECK_INT(r.status, 0);
+    close(idle[0]); /* a slot frees: the waiting client is served */
+    exchange_fd(&e, fd, "", 0, 5000, &r);
+    close(fd);
+    CHECK_INT(r.status, 200);
+    /* at once: before, the freed slot went unused until an unrelated event or the idle timeout */
+    CHECK_MSG(r.ms < 1000, "the waiting client was served after %llu ms", (unsigned long long)r.ms);
+    for (int i = 1; i < 4; i++) close(idle[i]);
+    env_down(&e);
+}
+
 /* A client that trickles its headers one byte at a time keeps resetting the idle timeout; the
  * request deadline closes it anyway. */
 static void test_slow_request_deadline(void) {
@@ -468,6 +500,7 @@ int main(void) {
     RUN(test_json_only_mutations);
     RUN(test_bind_beyond_loopback);
     RUN(test_idle_flood);
+    RUN(test_connection_limits);
     RUN(test_slow_request_deadline);
     RUN(test_idle_timeout);
     return check_summary("test_http_limits");
