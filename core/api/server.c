@@ -414,7 +414,8 @@ static bool header_host_ok(const sdk_http_server *s, const char *hp) {
     return host_allowed(s, hp, n);
 }
 
-/* An Origin header value: "null" or scheme "://" host [":" port], nothing after. */
+/* Whether an Origin value names this server: scheme "://" host [":" port] and nothing after;
+ * "null" (a sandboxed or file: page) and anything else are refused. */
 static bool origin_ok(const sdk_http_server *s, const char *o) {
     const char *sep = strstr(o, "://");
     if (!sep) return false;
@@ -684,8 +685,11 @@ static enum MHD_Result first_call(sdk_http_req *req, const char *version) {
         bool body = te || (cl && strtoull(cl, NULL, 10) > 0);
         if (body && (!ct || content_type_cross_site(ct) || (!raw_ok && !content_type_is_json(ct)))) {
             snprintf(msg, sizeof msg,
-                     "Unsupported media type: %s %s takes a JSON body or none; send it with "
-                     "'Content-Type: application/json' (got %.100s)",
+                     raw_ok ? "Unsupported media type: %s %s takes a body of a type web pages cannot send "
+                              "cross-site, e.g. 'Content-Type: application/octet-stream' or "
+                              "'Content-Type: application/json' (got %.100s)"
+                            : "Unsupported media type: %s %s takes a JSON body or none; send it with "
+                              "'Content-Type: application/json' (got %.100s)",
                      req->method, req->path, ct ? ct : "no Content-Type");
             return answer_early(req, 415, msg, NULL, NULL);
         }
@@ -702,7 +706,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                                  void **con_cls) {
     sdk_http_server *s = cls;
     sdk_http_req *req = *con_cls;
-    if (!req) *con_cls = req = on_uri(s, url, c); /* libmicrohttpd always calls on_uri first; never rely on it */
+    /* on_uri made the request; should a libmicrohttpd skip that callback, it is made here */
+    if (!req) *con_cls = req = on_uri(s, url, c);
     if (!req->conn) {
         req->conn = c;
         req->method = method;
@@ -966,8 +971,8 @@ int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_er
     s->bind_addr = sa.sin_addr;
     for (const char *const *h = opts->allowed_hosts; h && *h; h++) add_allowed_host(s, *h);
     if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
-        char hn[256];
-        if (gethostname(hn, sizeof hn) == 0 && (hn[sizeof hn - 1] = 0, hn[0])) add_allowed_host(s, hn);
+        char hn[256] = "";
+        if (gethostname(hn, sizeof hn - 1) == 0 && hn[0]) add_allowed_host(s, hn);
     }
     s->token = sdk_xstrdup(opts->token);
     sdk_router_new(&s->router);
