@@ -3,7 +3,8 @@
  *
  * Routes (shapes, texts and codes of §6): /v1/plans..., the deprecated /v1/plan aliases of the
  * deploy plan, /v1/health, /v1/pod..., /v1/endpoints..., /v1/configurations..., /v1/state/...,
- * /v1/metrics (+ /prometheus), /v2/debug/offers, /v1/debug/reservations. Any other path (up to
+ * /v1/metrics (+ /prometheus), /v2/debug/offers, /v1/debug/reservations, POST /v1/update (a live
+ * configuration update) and GET /v1/update (what was set aside at start, see routes_update.c). Any other path (up to
  * SDK_API_PLUGIN_MAX_DEPTH segments, methods GET POST PUT DELETE PATCH) is offered to the plugin
  * instance's routes; a plugin that suspends its response is answered later through a deferred
  * HTTP response, so a slow plugin never holds the loop.
