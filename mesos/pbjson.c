@@ -152,7 +152,7 @@ void sdk_pbjson_message_free(ProtobufCMessage *msg) {
 
 /* ---- message -> JSON ----------------------------------------------------------------------- */
 
-static json_t *msg_to_json(const ProtobufCMessage *m);
+static json_t *msg_to_json(const ProtobufCMessage *m, const sdk_pbjson_style *style);
 
 static json_t *real_to_json(double d) {
     if (isfinite(d)) return json_real(d);
@@ -190,7 +190,7 @@ static json_t *str_to_json(const char *s) {
     return j ? j : json_string("");
 }
 
-static json_t *value_to_json(const ProtobufCFieldDescriptor *f, const void *p) {
+static json_t *value_to_json(const ProtobufCFieldDescriptor *f, const void *p, const sdk_pbjson_style *style) {
     switch (f->type) {
     case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
         return json_integer(*(const int32_t *)p);
@@ -226,7 +226,7 @@ static json_t *value_to_json(const ProtobufCFieldDescriptor *f, const void *p) {
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;
-        return sub ? msg_to_json(sub) : json_object();
+        return sub ? msg_to_json(sub, style) : json_object();
     }
     }
     return json_null();
@@ -254,7 +254,28 @@ static char *map_key_new(const ProtobufCFieldDescriptor *kf, const ProtobufCMess
     }
 }
 
-static json_t *msg_to_json(const ProtobufCMessage *m) {
+/* The key a field gets: its proto name, or under a style the renamed and/or lowerCamelCase one
+ * (protobuf's json_name rule: drop each '_' and upper-case the letter after it). Returns f->name
+ * or a string in buf. */
+static const char *field_key(const ProtobufCFieldDescriptor *f, const sdk_pbjson_style *style, char *buf,
+                             size_t cap) {
+    if (!style) return f->name;
+    const char *name = f->name;
+    for (size_t i = 0; i < style->n_renames; i++)
+        if (!strcmp(style->renames[i].from, name)) name = style->renames[i].to;
+    if (!style->camel_case) return name;
+    size_t k = 0;
+    bool up = false;
+    for (const char *c = name; *c && k + 1 < cap; c++) {
+        if (*c == '_') { up = true; continue; }
+        buf[k++] = up && *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c;
+        up = false;
+    }
+    buf[k] = 0;
+    return buf;
+}
+
+static json_t *msg_to_json(const ProtobufCMessage *m, const sdk_pbjson_style *style) {
     const ProtobufCMessageDescriptor *d = m->descriptor;
     json_t *obj = json_object();
     for (unsigned i = 0; i < d->n_fields; i++) {
@@ -272,7 +293,7 @@ static json_t *msg_to_json(const ProtobufCMessage *m) {
                     const ProtobufCMessage *e = ((ProtobufCMessage *const *)arr)[k];
                     if (!e) continue;
                     char *key = map_key_new(&ed->fields[0], e);
-                    json_t *val = value_to_json(&ed->fields[1], fptr(e, &ed->fields[1]));
+                    json_t *val = value_to_json(&ed->fields[1], fptr(e, &ed->fields[1]), style);
                     json_t *ku = str_to_json(key);
                     json_object_set_new(v, json_string_value(ku), val);
                     json_decref(ku);
@@ -281,11 +302,11 @@ static json_t *msg_to_json(const ProtobufCMessage *m) {
             } else {
                 size_t esz = elem_size(f->type);
                 v = json_array();
-                for (size_t k = 0; k < n; k++) json_array_append_new(v, value_to_json(f, arr + k * esz));
+                for (size_t k = 0; k < n; k++) json_array_append_new(v, value_to_json(f, arr + k * esz, style));
             }
         } else if (is_oneof(f)) {
             if (*(const uint32_t *)qptr(m, f) != f->id) continue;
-            v = value_to_json(f, p);
+            v = value_to_json(f, p, style);
         } else if (f->label == PROTOBUF_C_LABEL_OPTIONAL) {
             bool present;
             if (f->type == PROTOBUF_C_TYPE_MESSAGE) present = *(void *const *)p != NULL;
@@ -293,11 +314,11 @@ static json_t *msg_to_json(const ProtobufCMessage *m) {
                 present = *(void *const *)p != NULL && *(void *const *)p != f->default_value;
             else present = *(const protobuf_c_boolean *)qptr(m, f);
             if (present) {
-                v = value_to_json(f, p);
+                v = value_to_json(f, p, style);
             } else if (f->default_value && !(f->flags & PROTOBUF_C_FIELD_FLAG_DEPRECATED)) {
                 /* String defaults point at the characters; the others at a value. */
                 if (f->type == PROTOBUF_C_TYPE_STRING) v = str_to_json(f->default_value);
-                else v = value_to_json(f, f->default_value);
+                else v = value_to_json(f, f->default_value, style);
             } else {
                 continue;
             }
@@ -305,17 +326,22 @@ static json_t *msg_to_json(const ProtobufCMessage *m) {
             if ((f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE) &&
                 *(void *const *)p == NULL)
                 continue; /* an invalid message: leave the hole rather than invent a value */
-            v = value_to_json(f, p);
+            v = value_to_json(f, p, style);
         }
-        json_object_set_new(obj, f->name, v);
+        char key[128];
+        json_object_set_new(obj, field_key(f, style, key, sizeof key), v);
     }
     return obj;
 }
 
-json_t *sdk_pbjson_from_message_new(const ProtobufCMessage *msg) { return msg_to_json(msg); }
+json_t *sdk_pbjson_from_message_new(const ProtobufCMessage *msg) { return msg_to_json(msg, NULL); }
+
+json_t *sdk_pbjson_from_message_styled_new(const ProtobufCMessage *msg, const sdk_pbjson_style *style) {
+    return msg_to_json(msg, style);
+}
 
 char *sdk_pbjson_dumps_new(const ProtobufCMessage *msg) {
-    json_t *j = msg_to_json(msg);
+    json_t *j = msg_to_json(msg, NULL);
     char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(j);
     return s ? s : sdk_xstrdup("{}");

@@ -35,11 +35,25 @@
 #define SDK_MESOS_PBJSON_H
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "core/util/err.h"
 
 /* Converts msg to a new JSON object (caller owns the reference: json_decref). Never NULL. */
 json_t *sdk_pbjson_from_message_new(const ProtobufCMessage *msg);
+
+/* Other key styles, for readers that expect protobuf's own JSON printers rather than Mesos'
+ * (dcos-commons' REST API prints its v0 TaskInfo with lowerCamelCase names: taskId.value,
+ * slaveId.value, executor.container.networkInfos). Values are written as above; map keys are
+ * data and keep their text. */
+typedef struct sdk_pbjson_rename { const char *from, *to; } sdk_pbjson_rename;
+typedef struct sdk_pbjson_style {
+    const sdk_pbjson_rename *renames; /* proto field name -> name used instead, in any message */
+    size_t n_renames;
+    bool camel_case;                  /* then lowerCamelCase: "network_infos" -> "networkInfos" */
+} sdk_pbjson_style;
+/* As sdk_pbjson_from_message_new with the keys named per style (NULL: proto names). */
+json_t *sdk_pbjson_from_message_styled_new(const ProtobufCMessage *msg, const sdk_pbjson_style *style);
 
 /* Compact single-line JSON text of msg, as a master writes it into a RecordIO record.
  * New string (free()). */

@@ -8,8 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-int64_t sdk_scalar_to_milli(double v) { return llround(v * 1000.0); }
+bool sdk_scalar_to_milli_checked(double v, int64_t *milli) {
+    if (!isfinite(v) || fabs(v) > SDK_SCALAR_MAX) return false;
+    *milli = llround(v * 1000.0);
+    return true;
+}
+int64_t sdk_scalar_to_milli(double v) {
+    int64_t m = 0;
+    if (sdk_scalar_to_milli_checked(v, &m)) return m;
+    if (isnan(v)) return 0;
+    return v > 0 ? SDK_SCALAR_MAX_MILLI : -SDK_SCALAR_MAX_MILLI;
+}
+/* As Mesos' convertToFloating: integer division first, so only [0,999]/1000 is a float division. */
 double sdk_scalar_from_milli(int64_t m) { return (double)(m / 1000) + (double)(m % 1000) / 1000.0; }
+int64_t sdk_milli_add(int64_t a, int64_t b) {
+    int64_t r;
+    if (!__builtin_add_overflow(a, b, &r)) return r;
+    return b > 0 ? INT64_MAX : INT64_MIN;
+}
+int64_t sdk_milli_sub(int64_t a, int64_t b) {
+    int64_t r;
+    if (!__builtin_sub_overflow(a, b, &r)) return r;
+    return b < 0 ? INT64_MAX : INT64_MIN;
+}
 
 /* ---------------------------------------------------------------- single resources */
 
@@ -372,7 +393,7 @@ void sdk_resources_add(sdk_resources *rs, const sdk_resource *r) {
             sdk_resource *e = &rs->v[i];
             if (is_atomic(e) || !sdk_resource_same_identity(e, r)) continue;
             switch (r->type) {
-            case SDK_RES_SCALAR: e->milli += r->milli; break;
+            case SDK_RES_SCALAR: e->milli = sdk_milli_add(e->milli, r->milli); break;
             case SDK_RES_RANGES:
                 e->ranges = sdk_xrealloc(e->ranges, (e->n_ranges + r->n_ranges) * sizeof *e->ranges);
                 memcpy(e->ranges + e->n_ranges, r->ranges, r->n_ranges * sizeof *e->ranges);
@@ -464,7 +485,7 @@ int sdk_resources_subtract(sdk_resources *rs, const sdk_resource *r) {
         return 0;
     }
     switch (r->type) {
-    case SDK_RES_SCALAR: e->milli -= r->milli; break;
+    case SDK_RES_SCALAR: e->milli = sdk_milli_sub(e->milli, r->milli); break;
     case SDK_RES_RANGES: ranges_subtract(&e->ranges, &e->n_ranges, r->ranges, r->n_ranges); break;
     case SDK_RES_SET:
         for (size_t k = 0; k < r->n_items; k++)
@@ -497,7 +518,7 @@ int64_t sdk_resources_scalar_sum(const sdk_resources *rs, const char *name,
         const sdk_resource *r = &rs->v[i];
         if (r->type != SDK_RES_SCALAR || !sdk_streq(r->name, name)) continue;
         if (filter && !filter(r, arg)) continue;
-        sum += r->milli;
+        sum = sdk_milli_add(sum, r->milli);
     }
     return sum;
 }

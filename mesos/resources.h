@@ -4,7 +4,8 @@
  * Protobuf conversion lives in mesos/resources_pb.c; everything else (offer evaluation,
  * reservations, the local allocator) works on these structs.
  *
- * Scalars are fixed-point with 3 decimals: `milli` = llround(value * 1000). Ranges are
+ * Scalars are fixed-point with 3 decimals: `milli` = llround(value * 1000), at most
+ * SDK_SCALAR_MAX_MILLI in magnitude; sums saturate instead of overflowing. Ranges are
  * inclusive and kept sorted and coalesced inside a collection. Ownership: an sdk_resources
  * owns its entries and every string in them; functions named _dup/_new allocate, _free
  * releases; all others borrow.
@@ -66,8 +67,24 @@ typedef struct sdk_resources {
 } sdk_resources;
 
 /* ---- scalar helpers ---- */
-int64_t sdk_scalar_to_milli(double v);   /* llround(v*1000) */
+/* Largest scalar magnitude, in thousandths, that the scheduler accepts: 2^53, so that a value
+ * and its fixed-point form convert to and from a double (protobuf, JSON) exactly. Mesos keeps
+ * 3 decimals in an int64 (apache/mesos src/common/values.cpp, convertToFixed: llround(v * 1000));
+ * anything above this is far beyond any cluster (9e12 cpus, or 9e12 MB of memory). */
+#define SDK_SCALAR_MAX_MILLI INT64_C(9007199254740992)
+/* The same bound in resource units (9007199254740.992). */
+#define SDK_SCALAR_MAX ((double)SDK_SCALAR_MAX_MILLI / 1000.0)
+/* llround(v*1000), saturated: never overflows. NaN gives 0; values beyond +-SDK_SCALAR_MAX give
+ * +-SDK_SCALAR_MAX_MILLI. Use sdk_scalar_to_milli_checked to refuse such values instead. */
+int64_t sdk_scalar_to_milli(double v);
+/* True, with *milli = llround(v*1000), when v is finite and |v| <= SDK_SCALAR_MAX; false (and
+ * *milli untouched) otherwise. A positive v below 0.0005 gives 0: Mesos refuses such a value
+ * ("Invalid scalar resource: value <= 0", src/common/resources.cpp), so callers check for it. */
+bool sdk_scalar_to_milli_checked(double v, int64_t *milli);
 double sdk_scalar_from_milli(int64_t m);
+/* a + b and a - b in thousandths, saturated at INT64_MIN / INT64_MAX instead of overflowing. */
+int64_t sdk_milli_add(int64_t a, int64_t b);
+int64_t sdk_milli_sub(int64_t a, int64_t b);
 
 /* ---- single resources ---- */
 void sdk_resource_free_contents(sdk_resource *r);

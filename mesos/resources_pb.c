@@ -13,8 +13,6 @@
  * accessors below touch them. */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-static int64_t to_milli(double v) { return llround(v * 1000.0); }
-static double from_milli(int64_t m) { return (double)(m / 1000) + (double)(m % 1000) / 1000.0; }
 
 /* ---- deprecated field accessors ----------------------------------------------------------- */
 
@@ -114,9 +112,9 @@ int sdk_resource_from_pb(sdk_resource *dst, const Mesos__V1__Resource *pb, sdk_e
     case MESOS__V1__VALUE__TYPE__SCALAR:
         if (!pb->scalar) BAD("type SCALAR without 'scalar'");
         dst->type = SDK_RES_SCALAR;
-        if (!isfinite(pb->scalar->value) || fabs(pb->scalar->value) > 9.0e15)
-            BAD("scalar value %g is out of range", pb->scalar->value);
-        dst->milli = to_milli(pb->scalar->value);
+        if (!sdk_scalar_to_milli_checked(pb->scalar->value, &dst->milli))
+            BAD("scalar value %g is out of range (finite, at most %.3f)", pb->scalar->value,
+                SDK_SCALAR_MAX);
         break;
     case MESOS__V1__VALUE__TYPE__RANGES:
         if (!pb->ranges) BAD("type RANGES without 'ranges'");
@@ -272,7 +270,7 @@ int sdk_resource_to_pb_new(const sdk_resource *r, sdk_res_format fmt, Mesos__V1_
     case SDK_RES_SCALAR:
         pb->type = MESOS__V1__VALUE__TYPE__SCALAR;
         pb->scalar = new_msg(&mesos__v1__value__scalar__descriptor);
-        pb->scalar->value = from_milli(r->milli);
+        pb->scalar->value = sdk_scalar_from_milli(r->milli);
         break;
     case SDK_RES_RANGES:
         pb->type = MESOS__V1__VALUE__TYPE__RANGES;

@@ -163,7 +163,15 @@ static void h_pod_status(sdk_http_req *req, void *ud) {
     sdk_api_respond_json_take(req, 200, j);
 }
 
-/* Stored protobuf bytes as Mesos JSON (proto field names), or JSON null when absent or
+/* dcos-commons serves the TaskInfo and TaskStatus it stored, Mesos v0 messages, through
+ * Jackson's protobuf module: lowerCamelCase names (PodQueries.getInfo, TaskInfoAndStatus), which
+ * its CLI prints and its tests read (info.taskId.value, info.slaveId.value,
+ * status.containerStatus.containerId.value, info.executor.container.networkInfos). Ours are the
+ * v1 messages, whose agent_id is v0's slave_id. */
+static const sdk_pbjson_rename v0_names[] = {{"agent_id", "slave_id"}};
+static const sdk_pbjson_style v0_style = {.renames = v0_names, .n_renames = 1, .camel_case = true};
+
+/* Stored protobuf bytes as dcos-commons' JSON (v0_style), or JSON null when absent or
  * undecodable (a corrupt node is logged by nobody here: the value just shows as null). */
 static json_t *stored_pb_json_new(sdk_api *api, const char *task, bool status) {
     void *buf = NULL;
@@ -175,7 +183,7 @@ static json_t *stored_pb_json_new(sdk_api *api, const char *task, bool status) {
                                  : (ProtobufCMessage *)mesos__v1__task_info__unpack(NULL, len, buf);
     free(buf);
     if (!m) return json_null();
-    json_t *j = sdk_pbjson_from_message_new(m);
+    json_t *j = sdk_pbjson_from_message_styled_new(m, &v0_style);
     protobuf_c_message_free_unpacked(m, NULL);
     return j;
 }

@@ -1,5 +1,6 @@
 #include "core/app/args.h"
 #include "core/util/str.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ void sdk_args_print_help(const char *prog) {
            "                       option defaults < process environment < --env-file < -o\n"
            "  --lenient-render     render missing template variables as empty text (dcos-commons'\n"
            "                       behaviour) instead of refusing with the list of missing variables\n"
+           "  --max-pods N         refuse a spec with more than N pod instances of one pod type or\n"
+           "                       in total (default 100000; see \"Limits\" in README.md)\n"
            "\n"
            "Running (without --validate or --scenario):\n"
            "  --master URL         the Mesos master: http://HOST:PORT or zk://HOST:PORT,.../PATH.\n"
@@ -97,7 +100,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
                            !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
-                           !strcmp(s, "--api-host");
+                           !strcmp(s, "--api-host") || !strcmp(s, "--max-pods");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -146,6 +149,15 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
                 return SDK_EINVAL;
             }
             a->agents = (int)n;
+        }
+        else if (!strcmp(s, "--max-pods")) {
+            char *end = NULL;
+            long long n = strtoll(val, &end, 10);
+            if (!*val || *end || n < 1 || n > INT32_MAX) {
+                *err = sdk_asprintf_new("--max-pods %s: expected a number from 1 to %d", val, INT32_MAX);
+                return SDK_EINVAL;
+            }
+            a->max_pods = n;
         }
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;

@@ -27,6 +27,7 @@ typedef struct sdk_args {
     const char **api_hosts;  /* --api-host NAME (repeatable): names accepted in Host/Origin */
     size_t n_api_hosts;
     int agents;              /* --agents N for the local cluster (default 3) */
+    int64_t max_pods;        /* --max-pods N: pod instances per type and in total (0: default) */
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
     bool help, version;
     const char *state_cmd;   /* positional "state dump" / "state restore FILE": "dump" or "restore" */

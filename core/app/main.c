@@ -15,8 +15,16 @@
 
 extern char **environ;
 
-/* Process environment, then env files in order (later entries win when looked up last-first). */
-static void collect_env(const sdk_args *a, sdk_kv **out, size_t *n, sdk_errors *errs) {
+/* The entries of one --env-file, kept to check that each is used (sdk_options_check_known). */
+typedef struct {
+    const char *path;
+    sdk_kv *kv;
+    size_t n;
+} env_file;
+
+/* Process environment, then env files in order (later entries win when looked up last-first).
+ * files[0..a->n_env_files) get each file's entries (free with free_env_files). */
+static void collect_env(const sdk_args *a, sdk_kv **out, size_t *n, env_file *files, sdk_errors *errs) {
     size_t cap = 64, k = 0;
     sdk_kv *kv = sdk_xmalloc(cap * sizeof *kv);
     for (char **e = environ; *e; e++) {
@@ -29,7 +37,10 @@ static void collect_env(const sdk_args *a, sdk_kv **out, size_t *n, sdk_errors *
     for (size_t f = 0; f < a->n_env_files; f++) {
         sdk_kv *fk = NULL;
         size_t fn = 0;
+        files[f] = (env_file){ a->env_files[f], NULL, 0 };
         if (sdk_envfile_read_new(a->env_files[f], &fk, &fn, errs)) continue;
+        files[f].kv = fk;
+        files[f].n = fn;
         for (size_t i = 0; i < fn; i++) {
             size_t j = 0;
             while (j < k && strcmp(kv[j].key, fk[i].key)) j++;
@@ -42,10 +53,14 @@ static void collect_env(const sdk_args *a, sdk_kv **out, size_t *n, sdk_errors *
             kv[k].key = sdk_xstrdup(fk[i].key);
             kv[k++].value = sdk_xstrdup(fk[i].value);
         }
-        sdk_envfile_free(fk, fn);
     }
     *out = kv;
     *n = k;
+}
+
+static void free_env_files(env_file *files, size_t n) {
+    for (size_t i = 0; files && i < n; i++) sdk_envfile_free(files[i].kv, files[i].n);
+    free(files);
 }
 
 static void free_kv(sdk_kv *kv, size_t n) {
@@ -81,6 +96,7 @@ int main(int argc, char **argv) {
     int rc = 0;
     sdk_errors errs;
     sdk_errors_init(&errs);
+    sdk_spec_set_max_pods(a.max_pods); /* before any spec is parsed */
     if (a.state_cmd) {
         if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
         char *url = a.state ? sdk_xstrdup(a.state)
@@ -109,9 +125,11 @@ int main(int argc, char **argv) {
     if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
     sdk_kv *env = NULL;
     size_t n_env = 0;
+    env_file *files = NULL;
     sdk_loop *loop = NULL;
     sdk_live_backend *backend = NULL;
-    collect_env(&a, &env, &n_env, &errs);
+    files = sdk_xcalloc(a.n_env_files + 1, sizeof *files);
+    collect_env(&a, &env, &n_env, files, &errs);
     if (sdk_errors_any(&errs)) {
         rc = report("environment files", &errs);
         goto out;
@@ -139,6 +157,11 @@ int main(int argc, char **argv) {
         rc = report(a.spec ? a.spec : a.plugin, &errs);
         goto out;
     }
+    /* Options nothing uses are typos: refused before anything runs (the process environment is
+     * not checked, it holds far more than options). */
+    sdk_options_check_known(&as, &in, a.options, a.n_options, "-o", &errs);
+    for (size_t f = 0; f < a.n_env_files; f++)
+        sdk_options_check_known(&as, &in, files[f].kv, files[f].n, files[f].path, &errs);
     /* First-install validation (no previous target) plus the plugin's own validator. */
     bool fatal = false;
     sdk_spec_validate_update(NULL, as.spec, false, &errs, &fatal);
@@ -159,6 +182,7 @@ out:
     sdk_live_backend_free(backend);
     if (loop) sdk_loop_free(loop);
     free_kv(env, n_env);
+    free_env_files(files, a.n_env_files);
     sdk_errors_free(&errs);
     sdk_args_free(&a);
     return rc;

@@ -291,7 +291,7 @@ static int load_live(runner *r, sdk_errors *errs) {
 /* POST /v1/update */
 static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs) {
     runner *r = ud;
-    if (sdk_assembly_check_options(r->as, r->in, opts, n, errs)) { /* nothing stored, nothing changed */
+    if (sdk_options_check_known(r->as, r->in, opts, n, "options of the update", errs)) { /* nothing stored */
         *bad_input = true;
         return SDK_EINVAL;
     }

@@ -411,6 +411,10 @@ size_t sdk_plan_on_task_status(sdk_plan *p, const char *task_name, const char *t
     return took;
 }
 
+bool sdk_plan_launches_task(sdk_plan *p, const char *task_name) {
+    return task_name && sdk_strmap_has(&task_index(p)->by_task, task_name);
+}
+
 void sdk_step_set_status(sdk_step *s, sdk_status status) {
     if (status == SDK_STATUS_WAITING || status == SDK_STATUS_IN_PROGRESS ||
         status == SDK_STATUS_PAUSED || status == SDK_STATUS_PAUSING)

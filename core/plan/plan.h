@@ -262,6 +262,9 @@ bool sdk_step_on_task_status(sdk_step *s, const char *task_name, const char *tas
 /* Offers the status to every step of the plan; returns how many steps took it. */
 size_t sdk_plan_on_task_status(sdk_plan *p, const char *task_name, const char *task_id,
                                sdk_tstate state, bool ready);
+/* True when some step of the plan launches the task (full name). O(1) after the first call
+ * for the plan's current phases (the index sdk_plan_on_task_status uses). */
+bool sdk_plan_launches_task(sdk_plan *p, const char *task_name);
 /* Sets a step's stored status (generic steps; ERROR needs an error: use sdk_step_set_error). */
 void sdk_step_set_status(sdk_step *s, sdk_status status);
 void sdk_step_set_error(sdk_step *s, const char *msg);

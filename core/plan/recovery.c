@@ -39,12 +39,7 @@ sdk_plan *sdk_recovery_plan(sdk_recovery *r) { return r->plan; }
 
 static bool launchable(sdk_plan *const *plans, size_t n, const char *task_name) {
     for (size_t i = 0; i < n; i++)
-        for (size_t a = 0; a < plans[i]->n_phases; a++)
-            for (size_t b = 0; b < plans[i]->phases[a]->n_steps; b++) {
-                const sdk_step *s = plans[i]->phases[a]->steps[b];
-                for (size_t t = 0; t < s->n_tasks; t++)
-                    if (strcmp(s->tasks[t].name, task_name) == 0) return true;
-            }
+        if (sdk_plan_launches_task(plans[i], task_name)) return true;
     return false;
 }
 
@@ -153,9 +148,12 @@ static void recover_instance(sdk_recovery *r, const sdk_pod_spec *pod, int64_t i
         const sdk_task_spec *ts = &pod->tasks[t];
         char *full = sdk_asprintf_new("%s-%s", instance, ts->name);
         bool delayed = sdk_backoff_is_delayed(r->backoff, full);
+        /* A task no plan launches any more stays down (it was killed for that) even when an
+         * essential sibling's failure relaunches the rest of the pod. */
+        bool planned = launchable(plans, n_plans, full);
         free(full);
         if (essential_failed) {
-            if (ts->goal != SDK_GOAL_RUNNING || !launched[t]) continue;
+            if (ts->goal != SDK_GOAL_RUNNING || !launched[t] || !planned) continue;
             if (delayed) hold = true; /* nothing relaunches while any pod task is delayed */
             tasks[n++] = ts->name;
         } else if (failed[t]) {

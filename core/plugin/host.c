@@ -224,7 +224,7 @@ static const char *h_spec_task_env(const sdk_plugin_spec *s, const char *pod, co
 static int h_spec_pod_set_count(sdk_plugin_spec *s, const char *pod, int64_t count) {
     if (!s) return SDK_PLUGIN_EINVAL;
     if (!s->writable) return SDK_PLUGIN_ESTATE;
-    if (count < 0) return SDK_PLUGIN_EINVAL;
+    if (count < 0 || count > sdk_spec_max_pods()) return SDK_PLUGIN_EINVAL; /* --max-pods */
     sdk_pod_spec *p = find_pod(s->spec, pod);
     if (!p) return SDK_PLUGIN_ENOENT;
     p->count = count;

@@ -1,14 +1,59 @@
 #include "core/service/assemble.h"
 #include "core/offer/placement.h"
-#include "core/plugin/loader.h"
-#include "core/service/service.h"
-#include "core/spec/mustache.h"
-#include <inttypes.h>
 #include "core/spec/envfile.h"
+#include "core/spec/mustache.h"
 #include "core/spec/spec_load.h"
 #include "core/util/str.h"
+#include "core/util/strmap.h"
 #include <stdlib.h>
 #include <string.h>
+
+/* Scheduler environment variables the core reads itself (core/service/service.c
+ * sdk_service_policy_from_vars, core/offer/launch.c): options that need no {{reference}}.
+ * A new setting read from the variables goes here too. */
+static const char *const SCHEDULER_SETTINGS[] = {
+    "ENABLE_BACKOFF", "FRAMEWORK_INITIAL_BACKOFF", "FRAMEWORK_BACKOFF_FACTOR",
+    "FRAMEWORK_MAX_LAUNCH_DELAY", "ENABLE_AUTOMATIC_POD_REPLACEMENT",
+    "PERMANENT_FAILURE_TIMEOUT_SECS", "SERVICE_TLD", "VIP_TLD", "MARATHON_NAME", "PORT_API", NULL
+};
+
+int sdk_options_check_known(const sdk_assembly *a, const sdk_assembly_input *in,
+                            const sdk_kv *opts, size_t n_opts, const char *source,
+                            sdk_errors *errs) {
+    if (!n_opts) return 0;
+    char *file_text = NULL;
+    const char *tmpl = NULL;
+    if (in->spec_path) {
+        if (sdk_read_file_new(in->spec_path, &file_text, NULL) == 0) tmpl = file_text;
+    } else if (a->inst) {
+        tmpl = sdk_plugin_default_spec(a->inst);
+    }
+    char **names = NULL;
+    size_t n_names = 0;
+    sdk_mustache_names_new(tmpl, &names, &n_names);
+    sdk_strmap known; /* keys borrowed from names, the descriptor, SCHEDULER_SETTINGS, opts */
+    sdk_strmap_init(&known);
+    for (size_t i = 0; i < n_names; i++) sdk_strmap_put(&known, names[i], NULL);
+    const sdk_plugin_descriptor *d = a->lib ? sdk_plugin_lib_descriptor(a->lib) : NULL;
+    for (uint32_t i = 0; d && i < d->n_options; i++)
+        if (d->options[i].name) sdk_strmap_put(&known, d->options[i].name, NULL);
+    for (const char *const *k = SCHEDULER_SETTINGS; *k; k++) sdk_strmap_put(&known, *k, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < n_opts; i++) {
+        const char *k = opts[i].key;
+        if (!k || sdk_strmap_has(&known, k) || sdk_str_starts(k, "TASKCFG_")) continue;
+        sdk_strmap_put(&known, k, NULL); /* one message per key, even when given twice */
+        sdk_errors_addf(errs, "%s: option '%s' is not used: the service spec (%s) does not "
+                        "reference {{%s}}, %s and the scheduler does not read it; is it misspelled?",
+                        source, k, in->spec_path ? in->spec_path : "the plugin's built-in svc.yml",
+                        k, a->lib ? "the plugin does not declare it" : "there is no plugin to declare it");
+        rc = SDK_EINVAL;
+    }
+    sdk_strmap_free(&known);
+    sdk_mustache_names_free(names, n_names);
+    free(file_text);
+    return rc;
+}
 
 void sdk_spec_check_placement(const sdk_spec *s, sdk_errors *errs) {
     for (size_t i = 0; i < s->n_pods; i++) {
@@ -19,55 +64,6 @@ void sdk_spec_check_placement(const sdk_spec *s, sdk_errors *errs) {
         if (e) sdk_errors_addf(errs, "pods.%s.placement: %s", s->pods[i].type, e);
         sdk_placement_rule_free(r);
     }
-}
-
-int sdk_spec_check_pod_total(const sdk_spec *s, int64_t max, sdk_errors *errs) {
-    if (max <= 0) max = SDK_MAX_TOTAL_PODS;
-    int64_t total = 0;
-    for (size_t i = 0; i < s->n_pods; i++) {
-        int64_t c = s->pods[i].count > 0 ? s->pods[i].count : 0;
-        total = c > INT64_MAX - total ? INT64_MAX : total + c; /* saturate: counts come from users */
-    }
-    if (total <= max) return 0;
-    sdk_buf b;
-    sdk_buf_init(&b);
-    for (size_t i = 0; i < s->n_pods; i++)
-        sdk_buf_printf(&b, "%s%s %" PRId64, i ? ", " : "", s->pods[i].type, s->pods[i].count);
-    sdk_errors_addf(errs,
-                    "pods: %" PRId64 " pod instances in total (%s) exceed the limit of %" PRId64
-                    "; every instance costs the scheduler memory for its steps, tasks and state, so "
-                    "this configuration is refused",
-                    total, b.data ? b.data : "", max);
-    sdk_buf_free(&b);
-    return SDK_EINVAL;
-}
-
-int sdk_assembly_check_options(const sdk_assembly *a, const sdk_assembly_input *in, const sdk_kv *opts,
-                               size_t n, sdk_errors *errs) {
-    char *file = NULL;
-    size_t flen = 0;
-    const char *tmpl = NULL;
-    if (in->spec_path) {
-        if (sdk_read_file_new(in->spec_path, &file, &flen) == 0) tmpl = file;
-    } else if (a->inst) {
-        tmpl = sdk_plugin_default_spec(a->inst);
-    }
-    const sdk_plugin_descriptor *d = a->lib ? sdk_plugin_lib_descriptor(a->lib) : NULL;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *k = opts[i].key;
-        bool known = tmpl && sdk_mustache_references(tmpl, k);
-        for (uint32_t j = 0; d && !known && j < d->n_options; j++) known = !strcmp(d->options[j].name, k);
-        for (const char *const *v = sdk_service_policy_vars; !known && *v; v++) known = !strcmp(*v, k);
-        if (known) continue;
-        sdk_errors_addf(errs,
-                        "option %s: nothing references it (not an option of %s, not a variable of its "
-                        "svc.yml, not a scheduler variable); check its spelling",
-                        k, in->plugin_path ? in->plugin_path : in->spec_path ? in->spec_path : "the service");
-        rc = SDK_EINVAL;
-    }
-    free(file);
-    return rc;
 }
 
 /* Render, parse, plugin mutation and plans, placement check: the spec of a (re)assembly. */
@@ -88,11 +84,7 @@ static int build_spec(sdk_assembly *a, const sdk_assembly_input *in, const sdk_k
         rc = sdk_spec_load_new(tmpl, name, NULL, vars, n_vars, !in->lenient, spec, errs);
         free(name);
     }
-    /* the cost check before anything is built from the counts, and again after the plugin
-     * had its say on them */
-    if (!rc) rc = sdk_spec_check_pod_total(*spec, in->max_pods, errs);
     if (!rc && a->inst) rc = sdk_plugin_mutate_spec(a->inst, spec, errs);
-    if (!rc && a->inst) rc = sdk_spec_check_pod_total(*spec, in->max_pods, errs);
     if (!rc && a->inst) rc = sdk_plugin_generate_plans(a->inst, *spec, errs);
     if (!rc) {
         sdk_errors perr;

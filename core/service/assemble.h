@@ -24,14 +24,7 @@ typedef struct sdk_assembly_input {
     size_t n_overrides;
     bool lenient;                 /* missing template variables render empty */
     const sdk_plugin_backend *backend; /* for the plugin instance; NULL: no backend services */
-    int64_t max_pods;             /* pod instances in total a spec may have; 0 = SDK_MAX_TOTAL_PODS */
 } sdk_assembly_input;
-
-/* Default limit of pod instances (the sum of every pod's count) in one spec. Each instance costs
- * the scheduler memory and work (plan steps, task records, state nodes) whether or not it ever
- * runs: a count of two billion made the scheduler allocate until it was killed, at every start
- * again. 100,000 is ten times the largest deployment measured (bench/state: 10,000 tasks). */
-#define SDK_MAX_TOTAL_PODS 100000
 
 /* Returns 0, or SDK_EINVAL with every problem found in errs (out is then empty). */
 int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *errs);
@@ -49,16 +42,19 @@ void sdk_assembly_rollback(sdk_assembly *a, sdk_kv *saved, size_t n_saved);
 sdk_kv *sdk_assembly_vars_dup(const sdk_assembly *a, size_t *n);
 /* Releases everything; spec may have been taken by the caller (set it to NULL). */
 void sdk_assembly_free(sdk_assembly *a);
-/* The memory cost of a spec, checked before anything is built from it: SDK_EINVAL with one
- * message naming the total, the limit and each pod's count when the pod instances exceed max
- * (0 = SDK_MAX_TOTAL_PODS). The ONE place that limit is enforced: every spec the scheduler takes
- * (start, --validate, a live update, a stored target at start) passes here. */
-int sdk_spec_check_pod_total(const sdk_spec *s, int64_t max, sdk_errors *errs);
-/* Options of a live update that nothing references: not an option the plugin declares, not a
- * variable of the service's svc.yml template, not a scheduler variable (sdk_service_policy_vars).
- * Appends "option NAME: ..." for each and returns SDK_EINVAL; 0 when all are known. */
-int sdk_assembly_check_options(const sdk_assembly *a, const sdk_assembly_input *in, const sdk_kv *opts,
-                               size_t n, sdk_errors *errs);
+/* Refuses options nothing uses: each key of opts[0..n_opts) must be referenced by the service
+ * spec template ({{KEY}}, {{#KEY}}, ...; --spec FILE or the plugin's built-in one), declared by
+ * the plugin (its descriptor's options), read by the scheduler itself (ENABLE_BACKOFF,
+ * PORT_API, SERVICE_TLD, ... see SCHEDULER_SETTINGS in assemble.c) or start with TASKCFG_
+ * (routed into tasks, sdk-behaviour.md 2.3). An unused option is almost always a typo that
+ * would silently change nothing. `source` names where the options came from in the messages
+ * ("-o", an env file's path, "options of the update"). Returns 0, or SDK_EINVAL with one error
+ * per unused key ("<source>: option 'NOPE' is not used: ..."). Reads only; changes nothing.
+ * The scheduler calls it for -o and --env-file at start; a live update (POST /v1/update)
+ * calls it for its new options before anything is stored. */
+int sdk_options_check_known(const sdk_assembly *a, const sdk_assembly_input *in,
+                            const sdk_kv *opts, size_t n_opts, const char *source,
+                            sdk_errors *errs);
 /* Placement strings of every pod: appends "pods.<type>.placement: <problem>" for invalid ones. */
 void sdk_spec_check_placement(const sdk_spec *s, sdk_errors *errs);
 #endif

@@ -253,6 +253,7 @@ static int txn_add_launch(sdk_service *s, sdk_state_txn *t, const sdk_eval_resul
         size_t len = 0;
         rc = sdk_taskinfo_encode_new(&lg->tasks[i], lg->executor, &buf, &len);
         if (!rc) rc = sdk_state_txn_put_task_info(t, lg->tasks[i].name, buf, len);
+        if (!rc) rc = svc_override_txn_launch(s, t, lg->tasks[i].name);
         free(buf);
     }
     for (size_t i = 0; i < res->n_stored && !rc; i++) {
@@ -294,6 +295,7 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
         r->ready = false;
         r->never_launched = false;
         sdk_task_rec_derive(r); /* the goal-state override (paused) stays */
+        svc_override_launched(r);
         svc_index_learn(s, r);
         launched[i].task_name = r->name;
         launched[i].task_id = r->desc.task_id;

@@ -153,6 +153,7 @@ int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const cha
         }
         if (op == SDK_POD_PAUSE) r->override = SDK_OVERRIDE_PAUSED;
         if (op == SDK_POD_RESUME) r->override = SDK_OVERRIDE_NONE;
+        if (op == SDK_POD_PAUSE || op == SDK_POD_RESUME) r->override_progress = SVC_OVERRIDE_PENDING;
         sdk_backoff_clear(s->backoff, r->name);
         push(affected, n_affected, r->name);
     }
@@ -186,4 +187,57 @@ void svc_apply_pause(sdk_service *s, sdk_eval_result *res) {
             d->readiness.delay_s = 0;
         }
     }
+}
+
+/* ---- progress of a pause or resume (dcos-commons DeploymentStep.setOverrideStatus with
+ * GoalStateOverride.Status.translateStatus: a relaunch in flight is IN_PROGRESS, a relaunch that
+ * runs - ready or not, a paused task never is - is COMPLETE) ---- */
+
+svc_override_progress svc_override_progress_from_name(const char *name) {
+    if (!name) return SVC_OVERRIDE_INACTIVE;
+    if (!strcmp(name, "PENDING")) return SVC_OVERRIDE_PENDING;
+    if (!strcmp(name, "IN_PROGRESS")) return SVC_OVERRIDE_IN_PROGRESS;
+    if (!strcmp(name, "COMPLETE")) return SVC_OVERRIDE_COMPLETE;
+    return SVC_OVERRIDE_INACTIVE;
+}
+
+/* Only pause and resume progress here; a decommission's progress is the decommission plan's. */
+static bool pause_or_resume(const sdk_task_rec *r) { return r->override != SDK_OVERRIDE_DECOMMISSIONED; }
+
+int svc_override_txn_launch(sdk_service *s, sdk_state_txn *t, const char *task) {
+    sdk_task_rec *r = svc_find_task(s, task);
+    if (!r || !pause_or_resume(r) || r->override_progress != SVC_OVERRIDE_PENDING) return 0;
+    return sdk_state_txn_set_override_status(t, task, "IN_PROGRESS");
+}
+
+void svc_override_launched(sdk_task_rec *r) {
+    if (pause_or_resume(r) && r->override_progress == SVC_OVERRIDE_PENDING)
+        r->override_progress = SVC_OVERRIDE_IN_PROGRESS;
+}
+
+void svc_override_on_status(sdk_service *s, sdk_task_rec *r) {
+    if (!pause_or_resume(r) || r->override_progress != SVC_OVERRIDE_IN_PROGRESS) return;
+    if (!r->has_status || r->state != SDK_TSTATE_RUNNING) return;
+    bool paused = r->override == SDK_OVERRIDE_PAUSED;
+    sdk_state_txn *t = sdk_state_txn_new(s->state);
+    int rc = 0;
+    if (paused) {
+        rc = sdk_state_txn_set_override_status(t, r->name, "COMPLETE");
+    } else { /* a finished resume leaves no override behind (dcos-commons' INACTIVE) */
+        rc = sdk_state_txn_set_goal_override(t, r->name, NULL);
+        if (!rc) rc = sdk_state_txn_set_override_status(t, r->name, NULL);
+    }
+    sdk_errors e;
+    sdk_errors_init(&e);
+    if (!rc) rc = sdk_state_txn_commit(t, &e);
+    sdk_state_txn_free(t);
+    if (rc) {
+        /* Stays IN_PROGRESS (the pod shows PAUSING/STARTING); the next RUNNING status retries. */
+        SDK_ERROR("pods", "storing that %s is %s failed: %s", r->name, paused ? "paused" : "resumed",
+                  e.n ? e.msgs[0] : "?");
+    } else {
+        r->override_progress = paused ? SVC_OVERRIDE_COMPLETE : SVC_OVERRIDE_INACTIVE;
+        SDK_INFO("pods", "%s is %s", r->name, paused ? "paused" : "resumed");
+    }
+    sdk_errors_free(&e);
 }

@@ -4,6 +4,17 @@
 #define SDK_SERVICE_RECORDS_H
 #include "core/service/taskinfo.h"
 
+/* Progress of a pause or resume (dcos-commons GoalStateOverride.Progress, stored beside the
+ * override as Tasks/<task>/Metadata/override-status): PENDING once asked and the task killed,
+ * IN_PROGRESS once relaunched, COMPLETE once the relaunch runs. A resume that completes removes
+ * both nodes (INACTIVE). */
+typedef enum {
+    SVC_OVERRIDE_INACTIVE = 0, /* no progress stored */
+    SVC_OVERRIDE_PENDING,
+    SVC_OVERRIDE_IN_PROGRESS,
+    SVC_OVERRIDE_COMPLETE,
+} svc_override_progress;
+
 typedef struct sdk_task_rec {
     char *name;                 /* "<pod>-<i>-<task>" */
     char *pod_type;
@@ -23,6 +34,7 @@ typedef struct sdk_task_rec {
      * recorded reservations do not exist, so a relaunch must not wait for them. In memory only. */
     bool never_launched;
     sdk_goal_override override;
+    svc_override_progress override_progress; /* of a PAUSED override or of a resume */
     char **resource_ids;        /* resource_id labels of task + executor resources */
     size_t n_resource_ids;
 } sdk_task_rec;

@@ -2,7 +2,6 @@
  * §5.1), plan construction, and queries. The offer cycle is in offers.c, task statuses in
  * statuses.c. */
 #include "core/service/service_internal.h"
-#include "core/service/assemble.h" /* sdk_spec_check_pod_total */
 #include "core/plugin/plugin.h"
 #include "core/spec/envfile.h"
 #include "core/util/crashpoint.h"
@@ -221,6 +220,10 @@ static int load_tasks(sdk_service *s, sdk_errors *errs) {
             else if (!strcmp(ov, "DECOMMISSIONED")) r->override = SDK_OVERRIDE_DECOMMISSIONED;
         }
         free(ov);
+        char *progress = NULL;
+        if (sdk_state_override_status_get_new(s->state, names[i], &progress, NULL) == 0)
+            r->override_progress = svc_override_progress_from_name(progress);
+        free(progress);
     }
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
@@ -251,8 +254,15 @@ const sdk_spec *svc_config_spec(sdk_service *s, const char *id) {
     return spec;
 }
 
-/* Stores cand under a new id as the target (one transaction); the previous target (if any) goes
- * to the configuration cache. Takes cand on success only. */
+/* Canary releases per "<plan>/<phase>", kept in the property below: plans are rebuilt at every
+ * start, but a canary the operator released stays released for the configuration it was given
+ * for. A new target forgets them (with the target, in one transaction): every configuration
+ * update rolls out through its canaries again, as dcos-commons' freshly generated plans do. */
+#define CANARY_PROPERTY "canary-released"
+
+/* Stores cand under a new id as the target (one transaction, which also forgets the canary
+ * releases of the old target); the previous target (if any) goes to the configuration cache.
+ * Takes cand on success only. */
 static int store_new_target(sdk_service *s, sdk_spec *cand, sdk_spec *old, char *old_id, sdk_errors *errs) {
     char id[SDK_UUID_STRLEN + 1];
     sdk_uuid_generate(id);
@@ -260,6 +270,11 @@ static int store_new_target(sdk_service *s, sdk_spec *cand, sdk_spec *old, char 
     sdk_state_txn *t = sdk_state_txn_new(s->state);
     sdk_state_txn_put_config(t, id, json);
     sdk_state_txn_set_config_target(t, id);
+    void *released = NULL;
+    size_t released_len = 0;
+    if (sdk_state_property_get_new(s->state, CANARY_PROPERTY, &released, &released_len, NULL) == 0)
+        sdk_state_txn_delete_property(t, CANARY_PROPERTY);
+    free(released);
     int rc = sdk_state_txn_commit(t, errs);
     sdk_state_txn_free(t);
     free(json);
@@ -300,22 +315,24 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
             return SDK_ECORRUPT;
         }
     }
-    /* A stored target that no longer validates (stored by an older build, or over a lowered
-     * limit) is never built from - its plans alone could exhaust memory: the candidate, which
-     * passed every check, is validated as a first target and replaces it. */
+    /* A stored target that no longer validates on its own (stored by an older build, or over a
+     * lowered --max-pods) is never built from - its plans alone could exhaust memory: the
+     * candidate, which passed every check, is validated as a first target and replaces it. */
     bool set_aside = false;
-    sdk_errors cost;
-    sdk_errors_init(&cost);
-    if (old && sdk_spec_check_pod_total(old, s->max_pods, &cost)) {
-        for (size_t i = 0; i < cost.n; i++) {
-            SDK_WARN("config", "stored target configuration %s set aside: %s", old_id, cost.msgs[i]);
-            sdk_errors_addf(&s->start_notes, "stored target configuration %s set aside: %s", old_id, cost.msgs[i]);
+    sdk_errors own;
+    sdk_errors_init(&own);
+    bool own_fatal = false;
+    if (old) sdk_spec_validate_update(NULL, old, false, &own, &own_fatal);
+    if (sdk_errors_any(&own)) {
+        for (size_t i = 0; i < own.n; i++) {
+            SDK_WARN("config", "stored target configuration %s set aside: %s", old_id, own.msgs[i]);
+            sdk_errors_addf(&s->start_notes, "stored target configuration %s set aside: %s", old_id, own.msgs[i]);
         }
         sdk_spec_free(old);
         old = NULL;
         set_aside = true;
     }
-    sdk_errors_free(&cost);
+    sdk_errors_free(&own);
     void *flag = NULL;
     size_t flag_len = 0;
     bool deploy_completed =
@@ -428,10 +445,6 @@ void svc_order_plans(sdk_service *s) {
     for (size_t i = 1; i < s->n_plans; i++) s->all[s->n_all++] = s->plans[i];
 }
 
-/* Canary releases per "<plan>/<phase>", kept in the property below: plans are rebuilt at every
- * start, but a canary the operator released stays released. */
-#define CANARY_PROPERTY "canary-released"
-
 static void restore_canaries(sdk_service *s) {
     void *buf = NULL;
     size_t len = 0;
@@ -516,7 +529,6 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);
     sdk_errors_init(&s->start_notes);
-    s->max_pods = o->max_pods;
     s->env = sdk_kv_copy_new(o->env, o->n_env);
     s->n_env = o->n_env;
     s->backoff = sdk_backoff_new(&o->backoff);
@@ -691,6 +703,7 @@ int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs) 
     s->decommission = NULL;
     s->views_dirty = true;
     if (!rc) rc = build_plans(s, errs);
+    if (!rc && s->registered) svc_kill_unneeded_tasks(s);
     if (rc) SDK_ERROR("config", "applying the new configuration failed; restart the scheduler");
     svc_update_offer_interest(s);
     return rc;
@@ -744,11 +757,6 @@ static bool bool_var(const sdk_kv *vars, size_t n, const char *key) {
         if (!strcmp(vars[i].key, key)) v = vars[i].value;
     return v && !strcasecmp(v, "true");
 }
-
-const char *const sdk_service_policy_vars[] = {
-    "ENABLE_BACKOFF", "FRAMEWORK_INITIAL_BACKOFF", "FRAMEWORK_BACKOFF_FACTOR", "FRAMEWORK_MAX_LAUNCH_DELAY",
-    "ENABLE_AUTOMATIC_POD_REPLACEMENT", "PERMANENT_FAILURE_TIMEOUT_SECS", NULL,
-};
 
 int sdk_service_policy_from_vars(sdk_service_options *o, const sdk_kv *vars, size_t n, sdk_errors *errs) {
     int rc = 0;

@@ -101,8 +101,6 @@ typedef struct sdk_service_options {
     bool uninstall;
     /* Launches per batch of offers at most; 0 = SDK_MAX_LAUNCHES_PER_CYCLE. */
     size_t max_launches_per_cycle;
-    /* Pod instances a stored target may have (sdk_spec_check_pod_total); 0 = SDK_MAX_TOTAL_PODS. */
-    int64_t max_pods;
 } sdk_service_options;
 
 typedef struct sdk_service sdk_service;
@@ -112,8 +110,6 @@ typedef struct sdk_service sdk_service;
  * backoff) and ENABLE_AUTOMATIC_POD_REPLACEMENT, PERMANENT_FAILURE_TIMEOUT_SECS. A value that is
  * not a number is an error naming the variable (errs). Returns 0 or SDK_EINVAL. */
 int sdk_service_policy_from_vars(sdk_service_options *o, const sdk_kv *vars, size_t n, sdk_errors *errs);
-/* The variables sdk_service_policy_from_vars reads, NULL-terminated. */
-extern const char *const sdk_service_policy_vars[];
 
 /* Loads the stored state, applies the configuration-update flow (sdk-behaviour.md §5.1) to the
  * candidate spec, and builds the plans. Returns SDK_EINVAL (errs says why, nothing written) when
@@ -163,9 +159,10 @@ void sdk_service_tick(sdk_service *s);
 int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs);
 /* Errors of the last refused update (empty when the target is current). */
 const sdk_errors *sdk_service_config_errors(const sdk_service *s);
-/* What sdk_service_new set aside: a stored target configuration that no longer validates (e.g.
- * one stored by an older build, or over a lowered pod limit) is never loaded; the candidate
- * becomes the target instead, and each message here says why. Empty when nothing was. */
+/* What sdk_service_new set aside: a stored target configuration that no longer validates on its
+ * own (sdk_spec_validate_update with no previous target: e.g. one stored by an older build, or
+ * over a lowered --max-pods) is never built from; the candidate becomes the target instead, and
+ * each message here says why. Empty when nothing was. */
 const sdk_errors *sdk_service_start_notes(const sdk_service *s);
 
 /* ---- pod operations (sdk-behaviour.md §9.2, §9.5) ---- */

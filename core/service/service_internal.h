@@ -45,7 +45,6 @@ struct sdk_service {
     char *framework_id;
     sdk_errors config_errors;   /* rejected update: shown on the deploy plan */
     sdk_errors start_notes;     /* a stored target set aside at start (sdk_service_start_notes) */
-    int64_t max_pods;           /* sdk_service_options.max_pods */
     bool update_type_recorded;  /* property last-completed-update-type exists */
     svc_config *configs;        /* cache of other stored configurations */
     size_t n_configs;
@@ -146,6 +145,17 @@ void svc_check_permanent_failures(sdk_service *s);
 int svc_uninstall_begin(sdk_service *s, sdk_errors *errs);
 void svc_uninstall_step(sdk_service *s, sdk_step *st);
 void svc_uninstall_offers_seen(sdk_service *s, const sdk_offer *offers, size_t n);
+/* Kills the live tasks that no plan launches any more (unneeded.c): after registering and after
+ * a configuration update. Their TaskInfos, reservations and volumes stay. */
+void svc_kill_unneeded_tasks(sdk_service *s);
+/* Pause/resume progress (pods.c): the stored name ("PENDING", ...) as a value; the launch of
+ * a task whose override is PENDING adds IN_PROGRESS to the launch's transaction t (0 or the
+ * txn's error) and, once committed, to the record; a RUNNING status of that launch completes
+ * the override (stored at once; a resume's override is then removed). */
+svc_override_progress svc_override_progress_from_name(const char *name);
+int svc_override_txn_launch(sdk_service *s, sdk_state_txn *t, const char *task);
+void svc_override_launched(sdk_task_rec *r);
+void svc_override_on_status(sdk_service *s, sdk_task_rec *r);
 /* Paused tasks launch with the idle command (pods.c). */
 void svc_apply_pause(sdk_service *s, sdk_eval_result *res);
 /* Backend limits the spec runs into (a Docker image on the local cluster...), as errors. */

@@ -90,6 +90,7 @@ int sdk_service_on_registered(sdk_service *s, const char *framework_id) {
         SDK_INFO("service", "reconciling %zu task(s) before using offers", s->n_reconcile);
         send_reconcile(s);
     }
+    svc_kill_unneeded_tasks(s); /* as dcos-commons does once registered */
     /* Work that was in flight before a restart may need offers again: every candidate counts
      * as new after a (re)registration. */
     s->interest_epoch += 2;
@@ -310,6 +311,7 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
     r->ready = ready;
     if (u->ip && *u->ip) { free(r->ip); r->ip = sdk_xstrdup(u->ip); }
     s->views_dirty = true;
+    svc_override_on_status(s, r); /* a pause or resume completes once its relaunch runs */
     /* A repeated reconciliation answer is noise at info level (10,000 lines after a restart). */
     sdk_log(repeat ? SDK_LOG_DEBUG : SDK_LOG_INFO, "tasks", "%s: %s%s", r->name, sdk_tstate_name(u->state),
             u->state == SDK_TSTATE_RUNNING ? (ready ? " (ready)" : " (not ready)") : "");

@@ -36,6 +36,15 @@ int sdk_envfile_parse_new(const char *text, size_t len, const char *file, sdk_kv
     bool bad = false;
     const char *p = text, *end = text + len;
     if (!file) file = "env";
+    size_t nul_off = 0, nul_line = 0;
+    if (sdk_text_find_nul(text, len, &nul_off, &nul_line)) {
+        /* a value would be silently cut at it */
+        sdk_errors_addf(errs, "%s:%zu: a NUL byte at byte offset %zu: an env file is text", file,
+                        nul_line, nul_off);
+        *out = NULL;
+        *n_out = 0;
+        return SDK_EINVAL;
+    }
     for (int line = 1; p < end; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;

@@ -4,7 +4,7 @@
  *               (no quotes, escapes or $-expansion; a trailing '\r' is dropped)
  *   # comment   lines whose first non-blank character is '#'
  *   blank lines are ignored.
- * KEY must match [A-Za-z_][A-Za-z0-9_]*. A key given twice keeps its first position and its
+ * KEY must match [A-Za-z_][A-Za-z0-9_]*. A NUL byte anywhere refuses the whole file. A key given twice keeps its first position and its
  * last value (as a shell sourcing the file would end up with).
  */
 #ifndef SDK_SPEC_ENVFILE_H

@@ -2,6 +2,7 @@
  * into tokens (checking that every tag and section is closed), then rendered. */
 #include "core/spec/mustache.h"
 #include "core/util/str.h"
+#include "core/util/strmap.h"
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,19 +285,35 @@ free_toks:
     return rc;
 }
 
-bool sdk_mustache_references(const char *tmpl, const char *name) {
+void sdk_mustache_names_new(const char *tmpl, char ***names, size_t *n) {
+    *names = NULL;
+    *n = 0;
     toks t = { 0 };
-    sdk_errors ignored; /* a template that does not tokenize fails its rendering anyway */
+    sdk_errors ignored;
     sdk_errors_init(&ignored);
     tokenize(tmpl ? tmpl : "", &t, &ignored);
     sdk_errors_free(&ignored);
-    size_t len = strlen(name);
-    bool found = false;
-    for (size_t i = 0; i < t.n && !found; i++) {
+    sdk_strmap seen; /* keys borrowed from *names */
+    sdk_strmap_init(&seen);
+    size_t cap = 0;
+    for (size_t i = 0; i < t.n; i++) {
         const tok *k = &t.v[i];
-        found = (k->type == T_VAR || k->type == T_RAW || k->type == T_SECTION || k->type == T_INVERTED) &&
-                k->len == len && !memcmp(k->s, name, len);
+        if (k->type == T_TEXT || k->type == T_CLOSE || k->type == T_COMMENT) continue;
+        char *name = sdk_xstrndup(k->s, k->len);
+        bool created = false;
+        sdk_strmap_slot(&seen, name, &created);
+        if (!created) {
+            free(name);
+            continue;
+        }
+        if (*n == cap) *names = sdk_xrealloc(*names, (cap = cap ? cap * 2 : 16) * sizeof **names);
+        (*names)[(*n)++] = name;
     }
+    sdk_strmap_free(&seen);
     free(t.v);
-    return found;
+}
+
+void sdk_mustache_names_free(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
 }

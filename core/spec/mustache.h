@@ -28,8 +28,10 @@
  * problem appended to errs. */
 int sdk_mustache_render_new(const char *tmpl, const sdk_kv *vars, size_t n_vars, bool strict,
                             char **out, sdk_errors *errs);
-/* Whether tmpl uses the variable `name` in any tag ({{name}}, {{{name}}}, {{&name}}, a section or
- * an inverted section), whatever the values: what an option that nothing references is told
- * apart with. Tags of a template that does not tokenize up to the fault are still seen. */
-bool sdk_mustache_references(const char *tmpl, const char *name);
+/* The variable names the template refers to ({{X}}, {{{X}}}, {{&X}}, {{#X}}, {{^X}}), each once,
+ * in order of first use, as a new array of new strings (free with sdk_mustache_names_free).
+ * Tags of a template that does not tokenize are still collected up to the first unclosed tag
+ * (rendering reports those errors). */
+void sdk_mustache_names_new(const char *tmpl, char ***names, size_t *n);
+void sdk_mustache_names_free(char **names, size_t n);
 #endif

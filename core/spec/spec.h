@@ -233,6 +233,26 @@ char *sdk_spec_role_new(const sdk_spec *s);
 char *sdk_pod_role_new(const sdk_spec *s, const sdk_pod_spec *p);
 
 /* ---- parse (spec_parse.c) ---- */
+/* Input limits of a svc.yml (README.md, "Limits"). Each keeps a hostile or mistaken spec from
+ * wedging the scheduler (quadratic YAML, gigabytes per pod instance); a spec over a limit is
+ * refused with file:line and the limit's name, and nothing is stored. */
+#define SDK_SPEC_MAX_BYTES (4u * 1024u * 1024u)  /* rendered svc.yml, and a --spec file */
+#define SDK_SPEC_MAX_DEPTH 64                     /* nested mappings/lists */
+#define SDK_SPEC_MAX_NODES 1000000u               /* YAML nodes, aliases counted expanded */
+#define SDK_SPEC_MAX_ANCHORS 1000u                /* &anchors */
+#define SDK_SPEC_MAX_ALIASES 10000u               /* *aliases */
+#define SDK_SPEC_DEFAULT_MAX_PODS 100000          /* pod instances, per pod type and in total */
+/* The pod-instance limit in force (per pod type and summed over pod types). The scheduler sets
+ * it once, from --max-pods, before anything is parsed; it applies to every later parse (start,
+ * REST update, scenarios). n < 1 restores the default. */
+void sdk_spec_set_max_pods(int64_t n);
+int64_t sdk_spec_max_pods(void);
+/* The checks on the text before it is YAML: at most SDK_SPEC_MAX_BYTES, and no NUL byte (C
+ * strings would silently cut the spec there). True when it passes; false with one error naming
+ * `file` (and the line and byte offset of a NUL). sdk_spec_parse applies it; so does reading a
+ * --spec file, before rendering. */
+bool sdk_spec_check_text(const char *text, size_t len, const char *file, sdk_errors *errs);
+
 /* Parses rendered YAML text into a spec. `file` names the source in errors ("svc.yml:12:5:
  * pods.hello.tasks.server.goal: ..."); `dir` is where config templates are read from (NULL:
  * templates are not read and template_content stays NULL). On any error returns SDK_EINVAL,

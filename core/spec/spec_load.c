@@ -27,10 +27,18 @@ int sdk_spec_load_file_new(const char *path, const sdk_kv *vars, size_t n_vars, 
                            sdk_spec **out, sdk_errors *errs) {
     *out = NULL;
     char *text = NULL;
-    int rc = sdk_read_file_new(path, &text, NULL);
+    size_t len = 0;
+    int rc = sdk_read_file_new(path, &text, &len);
     if (rc) {
         sdk_errors_addf(errs, "%s: cannot read the service spec (%s)", path,
                         rc == SDK_ENOENT ? "no such file" : "I/O error");
+        return SDK_EINVAL;
+    }
+    /* Checked before rendering: the template is handled as a C string from here on, so a NUL
+     * would silently cut it, and rendering a huge file is wasted work (sdk_spec_parse checks
+     * the rendered text again). */
+    if (!sdk_spec_check_text(text, len, path, errs)) {
+        free(text);
         return SDK_EINVAL;
     }
     char *copy = sdk_xstrdup(path);

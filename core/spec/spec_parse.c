@@ -9,6 +9,7 @@
  */
 #include "core/spec/spec.h"
 #include "core/util/str.h"
+#include "mesos/resources.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -257,7 +258,25 @@ static bool get_int(pctx *c, const yaml_node_t *map, const char *key, bool req, 
     leave(c);
     return ok;
 }
-/* A number > 0 (resources). */
+/* Mesos keeps a scalar as thousandths in an int64 and refuses a non-zero value that rounds to 0
+ * (apache/mesos src/common/values.cpp convertToFixed, src/common/resources.cpp validate): a
+ * resource amount x > 0 must survive that conversion, within SDK_SCALAR_MAX (mesos/resources.h),
+ * or it would be dropped or overflow later. Reports at the current key. */
+static bool scalar_representable(pctx *c, double x, const char *text) {
+    int64_t milli = 0;
+    if (!sdk_scalar_to_milli_checked(x, &milli)) {
+        perr(c, "%s is too large: a resource amount must be at most %.3f (Mesos keeps 3 decimals "
+             "in a 64-bit integer)", text, SDK_SCALAR_MAX);
+        return false;
+    }
+    if (milli == 0) {
+        perr(c, "%s is too small: Mesos keeps 3 decimals, so the smallest amount is 0.001", text);
+        return false;
+    }
+    return true;
+}
+
+/* A number > 0 (resources), representable as a Mesos scalar. */
 static bool get_pos_num(pctx *c, const yaml_node_t *map, const char *key, double *out) {
     yaml_node_pair_t *p = get(c, map, key, false);
     if (!p) return false;
@@ -273,6 +292,7 @@ static bool get_pos_num(pctx *c, const yaml_node_t *map, const char *key, double
         perr(c, "must be greater than 0, found %s", sval(v));
         ok = false;
     }
+    if (ok) ok = scalar_representable(c, x, sval(v));
     if (ok) *out = x;
     leave(c);
     return ok;
@@ -346,6 +366,33 @@ static bool match_path(const char *s, bool absolute) {
     return ok;
 }
 
+/* Names that become parts of task ids ("<pod>-<index>-<task>__<uuid>"), state store paths
+ * (Tasks/<pod>-<index>-<task>) and URLs (/v1/plans/<plan>, /v1/pod/<pod>-<index>/...): pod types,
+ * task names, resource set ids, plan and phase names. dcos-commons only refuses "__" in task
+ * names (and empty keys); a '/', "..", a newline or a space there breaks those ids and paths
+ * at run time, forever, so refuse them here. Rule: [A-Za-z0-9][A-Za-z0-9_-]*, without "__", at
+ * most 128 characters. Reports at the current key; `what` names the object ("pod type"). */
+#define NAME_MAX_LEN 128
+static bool check_name(pctx *c, const char *what, const char *name) {
+    const char *why = NULL;
+    size_t len = strlen(name);
+    if (!len) why = "it is empty";
+    else if (len > NAME_MAX_LEN) why = "it is longer than 128 characters";
+    else if (!isalnum((unsigned char)name[0])) why = "it must start with a letter or digit";
+    else if (strstr(name, "__")) why = "it contains '__' (task ids use it as a separator)";
+    for (const char *q = name; !why && *q; q++)
+        if (!isalnum((unsigned char)*q) && *q != '-' && *q != '_') why = "it contains a character other than letters, digits, '-' and '_'";
+    if (!why) return true;
+    char *shown = sdk_xstrdup(name);
+    for (char *q = shown; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f) *q = '?';
+    perr(c, "invalid %s name '%s': %s (names must match [A-Za-z0-9][A-Za-z0-9_-]*, at most %d "
+         "characters, because they become parts of task ids and state paths)", what, shown, why,
+         NAME_MAX_LEN);
+    free(shown);
+    return false;
+}
+
 /* One volume object; the caller has entered its key. */
 static void parse_volume(pctx *c, const yaml_node_t *n, sdk_volume_spec *v) {
     static const char *const KEYS[] = { "path", "type", "size", "profiles", NULL };
@@ -367,7 +414,8 @@ static void parse_volume(pctx *c, const yaml_node_t *n, sdk_volume_spec *v) {
         }
     }
     free(type);
-    get_int(c, n, "size", true, 1, INT64_MAX, &v->size_mb);
+    /* disk MB become thousandths of MB in Mesos: bounded like every scalar */
+    get_int(c, n, "size", true, 1, SDK_SCALAR_MAX_MILLI / 1000, &v->size_mb);
     if (get_strv(c, n, "profiles", &v->profiles, &v->n_profiles)) {
         enter_pair(c, find(c, n, "profiles"));
         if (v->type != SDK_VOLUME_MOUNT && v->n_profiles)
@@ -435,7 +483,7 @@ static void parse_limit(pctx *c, const yaml_node_t *n, const char *key, sdk_limi
         if (strcasecmp(sval(v), "unlimited") == 0) {
             *l = (sdk_limit){ true, true, 0 };
         } else if (parse_f64(sval(v), &x) && x > 0) {
-            *l = (sdk_limit){ true, false, x };
+            if (scalar_representable(c, x, sval(v))) *l = (sdk_limit){ true, false, x };
         } else {
             perr(c, "expected a number greater than 0 or 'unlimited', found '%s'", sval(v));
         }
@@ -714,7 +762,7 @@ static void parse_task(pctx *c, const yaml_node_t *n, const sdk_pod_spec *pod, s
                        sdk_resource_set *implicit, bool *has_implicit) {
     t->essential = true;
     *has_implicit = false;
-    if (strstr(t->name, "__")) perr(c, "task name '%s' must not contain '__'", t->name);
+    check_name(c, "task", t->name);
     if (!is_map(n)) {
         check_map(c, n, TASK_KEYS, "a task");
         return;
@@ -776,6 +824,7 @@ static void parse_task(pctx *c, const yaml_node_t *n, const sdk_pod_spec *pod, s
     sdk_resource_set rs = { 0 };
     rs.id = sdk_asprintf_new("%s-resource-set", t->name);
     rs.implicit = true;
+    size_t errs_before = c->errs->n;
     parse_resources(c, n, pod->type, &rs);
     if (get_str(c, n, "resource-set", false, &t->resource_set)) {
         if (!sdk_pod_resource_set(pod, t->resource_set)) {
@@ -786,7 +835,7 @@ static void parse_task(pctx *c, const yaml_node_t *n, const sdk_pod_spec *pod, s
         }
         rs_free_contents(&rs);
     } else {
-        if (!rs_has_resources(&rs))
+        if (!rs_has_resources(&rs) && c->errs->n == errs_before) /* not after a bad amount */
             perr(c, "task has no resources: give cpus, gpus, memory or ports, or a resource-set");
         if (sdk_pod_resource_set(pod, rs.id))
             perr(c, "implicit resource set '%s' clashes with a declared resource set", rs.id);
@@ -1091,7 +1140,15 @@ static const char *const RS_KEYS[] = {
 static void parse_pod(pctx *c, const yaml_node_t *n, sdk_pod_spec *p) {
     p->pre_reserved_role = sdk_xstrdup("*");
     if (!check_map(c, n, POD_KEYS, "a pod")) return;
-    get_int(c, n, "count", true, 0, INT32_MAX, &p->count);
+    /* Pod instances cost memory and state each: capped (sdk_spec_max_pods, --max-pods) here,
+     * before anything is allocated per instance. */
+    if (get_int(c, n, "count", true, 0, INT32_MAX, &p->count) && p->count > sdk_spec_max_pods()) {
+        enter_pair(c, find(c, n, "count"));
+        perr(c, "%lld pod instances is more than the limit of %lld per pod type (raise it with "
+             "--max-pods N)", (long long)p->count, (long long)sdk_spec_max_pods());
+        leave(c);
+        p->count = 0;
+    }
     get_bool(c, n, "allow-decommission", &p->allow_decommission);
     get_str(c, n, "placement", false, &p->placement);
     get_str(c, n, "image", false, &p->image);
@@ -1134,6 +1191,7 @@ static void parse_pod(pctx *c, const yaml_node_t *n, sdk_pod_spec *p) {
                 enter_pair(c, pr);
                 sdk_resource_set *rs = &p->resource_sets[p->n_resource_sets++];
                 rs->id = sdk_xstrdup(pair_key(c, pr));
+                check_name(c, "resource set", rs->id);
                 yaml_node_t *v = pair_val(c, pr);
                 if (check_map(c, v, RS_KEYS, "a resource set")) {
                     parse_resources(c, v, p->type, rs);
@@ -1322,6 +1380,7 @@ static void parse_plans(pctx *c, const yaml_node_t *m, sdk_spec *s) {
         enter_pair(c, pp);
         sdk_plan_spec *pl = &s->plans[s->n_plans++];
         pl->name = sdk_xstrdup(pair_key(c, pp));
+        check_name(c, "plan", pl->name);
         if (!strcmp(pl->name, "recovery") || !strcmp(pl->name, "decommission"))
             perr(c, "plan name '%s' is reserved (the scheduler generates that plan)", pl->name);
         yaml_node_t *v = pair_val(c, pp);
@@ -1337,6 +1396,7 @@ static void parse_plans(pctx *c, const yaml_node_t *m, sdk_spec *s) {
                         enter_pair(c, q);
                         sdk_phase_spec *ph = &pl->phases[pl->n_phases++];
                         ph->name = sdk_xstrdup(pair_key(c, q));
+                        check_name(c, "phase", ph->name);
                         parse_phase(c, pair_val(c, q), s, ph);
                         leave(c);
                     }
@@ -1383,23 +1443,153 @@ static void parse_top(pctx *c, const yaml_node_t *root, sdk_spec *s) {
         if (check_map(c, m, NULL, "a mapping of pod type to pod")) {
             if (N_PAIRS(m) == 0) perr(c, "at least one pod type is required");
             s->pods = sdk_xcalloc(N_PAIRS(m) ? N_PAIRS(m) : 1, sizeof *s->pods);
+            int64_t total = 0;
             FOR_PAIRS(c, m, q) {
                 enter_pair(c, q);
                 sdk_pod_spec *p = &s->pods[s->n_pods++];
                 p->type = sdk_xstrdup(pair_key(c, q));
+                check_name(c, "pod type", p->type);
                 parse_pod(c, pair_val(c, q), p);
                 leave(c);
+                total += p->count; /* each count <= max pods <= INT64_MAX / n_pods: no overflow */
             }
+            if (total > sdk_spec_max_pods())
+                perr(c, "%lld pod instances in total, more than the limit of %lld (raise it with "
+                     "--max-pods N)", (long long)total, (long long)sdk_spec_max_pods());
         }
         leave(c);
     }
     SUB(c, root, "plans", parse_plans, s);
 }
 
+/* ------------------------------------------------------------------ input limits */
+
+static int64_t g_max_pods = SDK_SPEC_DEFAULT_MAX_PODS;
+void sdk_spec_set_max_pods(int64_t n) { g_max_pods = n < 1 ? SDK_SPEC_DEFAULT_MAX_PODS : n; }
+int64_t sdk_spec_max_pods(void) { return g_max_pods; }
+
+typedef struct {
+    char *name;
+    size_t size; /* nodes of the anchored subtree */
+} anchor_size;
+
+/* One streaming pass over the YAML events, before libyaml builds a document, that enforces
+ * SDK_SPEC_MAX_DEPTH, _NODES, _ANCHORS and _ALIASES. It stops at the first limit reached, so
+ * deep or huge input costs at most the work up to that limit (libyaml's document loader is
+ * quadratic in nesting depth and in aliases x anchors). An alias counts as the whole subtree
+ * it repeats, since the parse below walks it again each time (a "billion laughs" document is
+ * refused here). Returns true when within limits; false with one error at the offending line.
+ * A syntax error is left to the loader, which reports it with its position. */
+static bool within_limits(const char *yaml, size_t len, const char *file, sdk_errors *errs) {
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) return true; /* the loader reports the failure */
+    yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+    size_t nodes = 0, depth = 0, n_aliases = 0, n_anchors = 0;
+    anchor_size *anchors = NULL;
+    struct open { size_t start; const char *anchor; } *stack = NULL; /* anchor points into anchors */
+    bool ok = true, done = false;
+    while (ok && !done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) break;
+        const char *anchor = NULL;
+        size_t line = ev.start_mark.line + 1;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT: done = true; break;
+        case YAML_SCALAR_EVENT: nodes++; anchor = (const char *)ev.data.scalar.anchor; break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            nodes++;
+            anchor = ev.type == YAML_SEQUENCE_START_EVENT ? (const char *)ev.data.sequence_start.anchor
+                                                          : (const char *)ev.data.mapping_start.anchor;
+            if (++depth > SDK_SPEC_MAX_DEPTH) {
+                sdk_errors_addf(errs, "%s:%zu:%zu: the YAML nests more than %d levels deep (limit "
+                                "SDK_SPEC_MAX_DEPTH; a service spec needs about 10)", file, line,
+                                ev.start_mark.column + 1, SDK_SPEC_MAX_DEPTH);
+                ok = false;
+                break;
+            }
+            stack = sdk_xrealloc(stack, depth * sizeof *stack);
+            stack[depth - 1].start = nodes - 1;
+            stack[depth - 1].anchor = NULL;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            if (depth && stack[depth - 1].anchor) {
+                for (size_t i = n_anchors; i-- > 0;)
+                    if (anchors[i].name == stack[depth - 1].anchor) {
+                        anchors[i].size = nodes - stack[depth - 1].start;
+                        break;
+                    }
+            }
+            if (depth) depth--;
+            break;
+        case YAML_ALIAS_EVENT: {
+            if (++n_aliases > SDK_SPEC_MAX_ALIASES) {
+                sdk_errors_addf(errs, "%s:%zu:%zu: more than %u aliases (*name) (limit "
+                                "SDK_SPEC_MAX_ALIASES)", file, line, ev.start_mark.column + 1,
+                                SDK_SPEC_MAX_ALIASES);
+                ok = false;
+                break;
+            }
+            const char *a = (const char *)ev.data.alias.anchor;
+            size_t size = 1; /* an unknown anchor is the loader's error */
+            for (size_t i = n_anchors; i-- > 0;)
+                if (!strcmp(anchors[i].name, a)) { size = anchors[i].size; break; }
+            nodes += size;
+            break;
+        }
+        default: break;
+        }
+        if (ok && anchor) {
+            if (n_anchors >= SDK_SPEC_MAX_ANCHORS) {
+                sdk_errors_addf(errs, "%s:%zu:%zu: more than %u anchors (&name) (limit "
+                                "SDK_SPEC_MAX_ANCHORS)", file, line, ev.start_mark.column + 1,
+                                SDK_SPEC_MAX_ANCHORS);
+                ok = false;
+            } else {
+                anchors = sdk_xrealloc(anchors, (n_anchors + 1) * sizeof *anchors);
+                anchors[n_anchors].name = sdk_xstrdup(anchor);
+                anchors[n_anchors].size = 1; /* a scalar; a collection's is set at its end */
+                if (ev.type != YAML_SCALAR_EVENT) stack[depth - 1].anchor = anchors[n_anchors].name;
+                n_anchors++;
+            }
+        }
+        if (ok && nodes > SDK_SPEC_MAX_NODES) {
+            sdk_errors_addf(errs, "%s:%zu:%zu: more than %u YAML nodes (aliases counted as what "
+                            "they repeat) (limit SDK_SPEC_MAX_NODES)", file, line,
+                            ev.start_mark.column + 1, SDK_SPEC_MAX_NODES);
+            ok = false;
+        }
+        yaml_event_delete(&ev);
+    }
+    for (size_t i = 0; i < n_anchors; i++) free(anchors[i].name);
+    free(anchors);
+    free(stack);
+    yaml_parser_delete(&p);
+    return ok;
+}
+
+bool sdk_spec_check_text(const char *yaml, size_t len, const char *file, sdk_errors *errs) {
+    if (len > SDK_SPEC_MAX_BYTES) {
+        sdk_errors_addf(errs, "%s: the spec is %zu bytes, more than the limit of %u bytes (4 MiB, "
+                        "SDK_SPEC_MAX_BYTES)", file, len, SDK_SPEC_MAX_BYTES);
+        return false;
+    }
+    size_t off = 0, line = 0;
+    if (sdk_text_find_nul(yaml, len, &off, &line)) {
+        sdk_errors_addf(errs, "%s:%zu: a NUL byte at byte offset %zu: a service spec is text, and "
+                        "everything after the NUL would be silently ignored", file, line, off);
+        return false;
+    }
+    return true;
+}
+
 int sdk_spec_parse(const char *yaml, size_t len, const char *file, const char *dir,
                    sdk_spec **out, sdk_errors *errs) {
     *out = NULL;
     pctx c = { .file = file ? file : "svc.yml", .dir = dir, .errs = errs, .n_errs_at_start = errs->n };
+    if (!sdk_spec_check_text(yaml, len, c.file, errs) || !within_limits(yaml, len, c.file, errs))
+        return SDK_EINVAL;
     sdk_buf_init(&c.path);
     yaml_parser_t parser;
     yaml_document_t doc;

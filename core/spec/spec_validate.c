@@ -3,6 +3,7 @@
  * and tools reading the deploy plan's errors see the same text shape. */
 #include "core/spec/spec.h"
 #include "core/util/str.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,19 @@ void sdk_spec_validate_update(const sdk_spec *old, const sdk_spec *cand, bool de
 
     /* ResourceLimitsMustExceedRequestedResources */
     for (size_t i = 0; i < cand->n_pods; i++) check_limits(&cand->pods[i], errs);
+
+    /* The pod-instance limit (README "Limits"): the parser enforces it on svc.yml, this catches
+     * counts a plugin set (spec mutation) and the sum over pod types. */
+    int64_t total = 0;
+    for (size_t i = 0; i < cand->n_pods; i++) total += cand->pods[i].count;
+    if (total > sdk_spec_max_pods()) {
+        char value[32], *msg = sdk_asprintf_new("%lld pod instances in total is more than the limit "
+                                                "of %lld (raise it with --max-pods N)",
+                                                (long long)total, (long long)sdk_spec_max_pods());
+        snprintf(value, sizeof value, "%lld", (long long)total);
+        value_err(errs, "pods.count", value, msg);
+        free(msg);
+    }
 
     if (!old) return;
 

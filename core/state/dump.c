@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/state/store_zk.h"
 #include "core/util/str.h"
@@ -169,7 +170,30 @@ static int open_for(const char *url, bool read_only, sdk_store **s, sdk_errors *
     return sdk_store_open_url(url, s, errs);
 }
 
+/* True when a file: store has been written at url (DIR/log or DIR/snapshot exists, see
+ * store_file.c); always true for other URLs. Opening a file store creates its directory and
+ * files, which a read-only command must never do. The URL forms follow sdk_store_open_url. */
+static bool file_store_present(const char *url) {
+    if (!url || strncmp(url, "file:", 5) != 0) return true;
+    const char *dir = url + 5;
+    if (strncmp(dir, "//", 2) == 0) dir += 2;
+    if (!*dir) return true; /* the open reports the bad URL */
+    bool found = false;
+    for (const char *const *f = (const char *const[]){ "log", "snapshot", NULL }; *f && !found; f++) {
+        char *path = sdk_asprintf_new("%s/%s", dir, *f);
+        struct stat st;
+        found = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+        free(path);
+    }
+    return found;
+}
+
 int sdk_state_dump_url(const char *url, FILE *out, sdk_errors *errs) {
+    if (!file_store_present(url)) {
+        if (errs) sdk_errors_addf(errs, "no state at %s (nothing was created; check --state or "
+                                  "--workdir)", url);
+        return SDK_ENOENT;
+    }
     sdk_store *s = NULL;
     int rc = open_for(url, true, &s, errs);
     if (rc) return rc;

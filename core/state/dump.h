@@ -26,7 +26,10 @@ int sdk_state_restore(sdk_store *s, const char *json, size_t len, size_t *restor
 
 /* Operator commands (`scheduler --state URL state dump|restore FILE`). A zk:// store is opened
  * read-only for a dump (it works beside a running scheduler); a file: store takes its lock.
- * Both return 0 or an SDK_E* with the reasons in errs. */
+ * Both return 0 or an SDK_E* with the reasons in errs. A dump of a file: store that was never
+ * written (no directory, or no log or snapshot in it) refuses with SDK_ENOENT ("no state at
+ * URL") and creates nothing; a store that exists but is empty (after an uninstall) dumps as
+ * "nodes": {}. */
 int sdk_state_dump_url(const char *url, FILE *out, sdk_errors *errs);
 int sdk_state_restore_url(const char *url, const char *file, size_t *restored, sdk_errors *errs);
 #endif

@@ -89,3 +89,15 @@ int sdk_read_file_new(const char *path, char **out, size_t *len) {
     *out = sdk_buf_take(&b);
     return 0;
 }
+
+bool sdk_text_find_nul(const char *t, size_t len, size_t *offset, size_t *line) {
+    const char *z = memchr(t, 0, len);
+    if (!z) return false;
+    if (offset) *offset = (size_t)(z - t);
+    if (line) {
+        size_t n = 1;
+        for (const char *p = t; p < z; p++) n += *p == '\n';
+        *line = n;
+    }
+    return true;
+}

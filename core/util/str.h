@@ -34,4 +34,8 @@ char *sdk_buf_take(sdk_buf *b);
 
 /* Reads a whole file into a new NUL-terminated string. Returns 0, or SDK_EIO/SDK_ENOENT. */
 int sdk_read_file_new(const char *path, char **out, size_t *len);
+/* Text read with a length may hold a NUL byte that a C string would silently cut at. Returns
+ * true when t[0..len) has one, with its 0-based byte *offset and 1-based *line (either may be
+ * NULL). */
+bool sdk_text_find_nul(const char *t, size_t len, size_t *offset, size_t *line);
 #endif

@@ -51,6 +51,27 @@ static size_t lines(const char *t) {
     return n;
 }
 
+/* Waits (30 s at most) until `pod status` shows the task in `want`; returns whether it did. */
+static bool wait_pod_status(e2e_world *w, const char *pod, const char *task, const char *want) {
+    char *url = sdk_asprintf_new("%s/v1/pod/%s/status", w->api_url, pod);
+    bool ok = false;
+    double end = e2e_now() + 30;
+    while (!ok && e2e_now() < end) {
+        json_t *j = e2e_get_json(url, NULL);
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(j, "tasks"), i, t) {
+            const char *name = json_string_value(json_object_get(t, "name"));
+            const char *st = json_string_value(json_object_get(t, "status"));
+            ok |= name && st && !strcmp(name, task) && !strcmp(st, want);
+        }
+        json_decref(j);
+        if (!ok) usleep(200000);
+    }
+    free(url);
+    return ok;
+}
+
 /* Waits until the task has a task id other than `old` and the plan is complete. */
 static char *wait_relaunch(e2e_world *w, const char *pod, const char *task, const char *old, const char *plan) {
     char *id = NULL;
@@ -135,6 +156,7 @@ static void test_operations_keep_and_remove_data(void) {
         usleep(200000);
     }
     CHECK_MSG(w1p && strcmp(w1p, w1), "world-1 was not relaunched paused");
+    CHECK_MSG(wait_pod_status(&w, "world-1", "world-1-server", "PAUSED"), "pod status never showed world-1 PAUSED");
     sleep(1);
     t = read_output(w1vol);
     CHECK_STR(t, "Hello, world from world-1-server\nBonjour from world-1-server\n");
@@ -148,6 +170,7 @@ static void test_operations_keep_and_remove_data(void) {
     CHECK_INT(e2e_http("POST", pres, NULL, NULL), 200);
     char *w1r = wait_relaunch(&w, "world-1", "world-1-server", w1p, "recovery");
     CHECK_MSG(w1r && strcmp(w1r, w1p), "world-1 was not resumed");
+    CHECK_MSG(wait_pod_status(&w, "world-1", "world-1-server", "RUNNING"), "pod status never showed world-1 RUNNING again");
     t = read_output(w1vol);
     CHECK_INT(lines(t), 3);
     free(t);
@@ -166,7 +189,7 @@ static void test_operations_keep_and_remove_data(void) {
     json_array_foreach(harr, i, e) {
         json_t *info = json_object_get(e, "info");
         const char *name = json_string_value(json_object_get(info, "name"));
-        const char *ex = json_string_value(json_object_get(json_object_get(json_object_get(info, "executor"), "executor_id"), "value"));
+        const char *ex = json_string_value(json_object_get(json_object_get(json_object_get(info, "executor"), "executorId"), "value"));
         if (!strcmp(name, "hello-0-server")) server_ex = ex;
         if (!strcmp(name, "hello-0-sidecar")) sidecar_ex = ex;
     }

@@ -186,7 +186,7 @@ static char *task_id(world *w, const char *pod, const char *task) {
     json_array_foreach(arr, i, e) {
         json_t *info = json_object_get(e, "info");
         if (!strcmp(json_string_value(json_object_get(info, "name")), task))
-            out = sdk_xstrdup(json_string_value(json_object_get(json_object_get(info, "task_id"), "value")));
+            out = sdk_xstrdup(json_string_value(json_object_get(json_object_get(info, "taskId"), "value")));
     }
     json_decref(arr);
     return out;

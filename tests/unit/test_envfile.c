@@ -43,6 +43,20 @@ static void test_errors(void) {
     sdk_errors_free(&errs);
 }
 
+/* A NUL used to cut the value silently ("B=se" from "B=se\0cret"). */
+static void test_nul_refused(void) {
+    static const char T[] = "A=1\nB=se\0cret\n";
+    sdk_kv *kv = (sdk_kv *)1;
+    size_t n = 7;
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    CHECK_INT(sdk_envfile_parse_new(T, sizeof T - 1, "x.env", &kv, &n, &errs), SDK_EINVAL);
+    CHECK(kv == NULL);
+    CHECK_INT(n, 0);
+    CHECK(errs.n == 1 && strstr(errs.msgs[0], "x.env:2: a NUL byte at byte offset 8"));
+    sdk_errors_free(&errs);
+}
+
 static void test_read_file(void) {
     sdk_kv *kv = NULL;
     size_t n = 0;
@@ -65,6 +79,7 @@ static void test_read_file(void) {
 int main(void) {
     RUN(test_parse);
     RUN(test_errors);
+    RUN(test_nul_refused);
     RUN(test_read_file);
     return check_summary("test_envfile");
 }

@@ -314,6 +314,38 @@ static void test_map_fields_and_errata_7(void) {
     free(s);
 }
 
+/* Styled keys (protobuf printers' lowerCamelCase, renames): every field name at every depth,
+ * map keys untouched (they are data, even with '_'), values as in the Mesos mapping (proto
+ * defaults included: protocol IPv4). */
+static void test_styled_keys(void) {
+    const char *ti = "{\"name\":\"t\",\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"A\"},"
+                     "\"executor\":{\"executor_id\":{\"value\":\"e\"},\"container\":{\"type\":\"MESOS\","
+                     "\"network_infos\":[{\"ip_addresses\":[{\"ip_address\":\"10.0.0.1\"}]}]}},"
+                     "\"limits\":{\"cpus_max\":{\"value\":2.0}}}";
+    char err[256];
+    ProtobufCMessage *m = parse(&mesos__v1__task_info__descriptor, ti, err, sizeof err);
+    CHECK_MSG(m != NULL, "%s", err);
+    if (!m) return;
+    static const sdk_pbjson_rename ren[] = {{"agent_id", "slave_id"}};
+    sdk_pbjson_style style = {.renames = ren, .n_renames = 1, .camel_case = true};
+    json_t *j = sdk_pbjson_from_message_styled_new(m, &style);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK_STR(s, "{\"executor\":{\"container\":{\"networkInfos\":[{\"ipAddresses\":[{\"ipAddress\":\"10.0.0.1\","
+                 "\"protocol\":\"IPv4\"}]}],\"type\":\"MESOS\"},\"executorId\":{\"value\":\"e\"}},\"limits\":{\"cpus_max\":{\"value\":2.0}},"
+                 "\"name\":\"t\",\"slaveId\":{\"value\":\"A\"},\"taskId\":{\"value\":\"t\"}}");
+    free(s);
+    json_decref(j);
+    /* renames alone keep snake_case; no style at all is the Mesos mapping */
+    style.camel_case = false;
+    j = sdk_pbjson_from_message_styled_new(m, &style);
+    CHECK(json_object_get(j, "slave_id") && !json_object_get(j, "agent_id") && json_object_get(j, "task_id"));
+    json_decref(j);
+    j = sdk_pbjson_from_message_styled_new(m, NULL);
+    CHECK(json_object_get(j, "agent_id") && json_object_get(j, "task_id"));
+    json_decref(j);
+    sdk_pbjson_message_free(m);
+}
+
 static void test_numbers(void) {
     char err[256];
     /* 1.7e18 nanoseconds exceed 2^53: must stay exact. Numeric strings are accepted too. */
@@ -427,6 +459,7 @@ int main(void) {
     RUN(test_npm_client_nulls_and_revive_erratum);
     RUN(test_bytes_base64);
     RUN(test_map_fields_and_errata_7);
+    RUN(test_styled_keys);
     RUN(test_numbers);
     RUN(test_oneof);
     RUN(test_errors_deep_inside_free_everything);

@@ -541,6 +541,26 @@ static void test_plan_errors_417(void) {
     world_down(&w);
 }
 
+/* The first object key with a '_' in the JSON tree (a depth-first walk), or NULL. New string. */
+static char *first_snake_key_new(const json_t *j) {
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_object(j)) {
+        json_object_foreach((json_t *)j, k, v) {
+            if (strchr(k, '_')) return sdk_xstrdup(k);
+            char *in = first_snake_key_new(v);
+            if (in) return in;
+        }
+    } else if (json_is_array(j)) {
+        json_array_foreach(j, i, v) {
+            char *in = first_snake_key_new(v);
+            if (in) return in;
+        }
+    }
+    return NULL;
+}
+
 static void test_pods(void) {
     world w;
     world_up(&w, true);
@@ -580,10 +600,25 @@ static void test_pods(void) {
     json_t *e = json_array_get(c.json, 0);
     json_t *info = json_object_get(e, "info");
     CHECK_STR(jstr(info, "name"), "world-0-server");
-    CHECK_CONTAINS(jstr(json_object_get(info, "task_id"), "value"), "world-0-server");
-    CHECK_STR(jstr(json_object_get(info, "agent_id"), "value"), "sim-agent-node1");
+    /* dcos-commons' shape (PodQueries.getInfo): protobuf JSON with lowerCamelCase names and the
+     * v0 slaveId, as its CLI and tests read it */
+    const char *tid = jstr(json_object_get(info, "taskId"), "value");
+    CHECK_CONTAINS(tid, "world-0-server");
+    CHECK_STR(jstr(json_object_get(info, "slaveId"), "value"), "sim-agent-node1");
+    CHECK(json_array_size(json_object_get(info, "resources")) > 0);
+    CHECK_CONTAINS(jstr(json_object_get(json_object_get(info, "executor"), "executorId"), "value"), "world");
+    CHECK(json_is_array(json_object_get(json_object_get(info, "labels"), "labels")));
+    CHECK(json_object_get(info, "task_id") == NULL && json_object_get(info, "agent_id") == NULL);
     json_t *st = json_object_get(e, "status");
     CHECK_STR(jstr(st, "state"), "TASK_RUNNING");
+    CHECK_STR(jstr(json_object_get(st, "taskId"), "value"), tid);
+    CHECK_STR(jstr(json_object_get(st, "slaveId"), "value"), "sim-agent-node1");
+    json_t *net = json_array_get(json_object_get(json_object_get(st, "containerStatus"), "networkInfos"), 0);
+    CHECK_STR(jstr(json_array_get(json_object_get(net, "ipAddresses"), 0), "ipAddress"), "10.0.0.2");
+    /* no snake_case name anywhere in the document */
+    char *snake = first_snake_key_new(c.json);
+    CHECK_MSG(!snake, "key '%s' is not lowerCamelCase", snake ? snake : "");
+    free(snake);
     call_free(&c);
 
     expect(&w, "GET", "/v1/pod/nope-0/status", NULL, 404, "text/plain", "Pod nope-0 not found");
@@ -606,6 +641,80 @@ static void test_pods(void) {
     call_free(&c);
     expect_message(&w, "POST", "/v1/pod/world-0/resume", NULL, 409, "is not paused");
     expect(&w, "POST", "/v1/pod/nope-0/restart", NULL, 404, "text/plain", "Pod nope-0 not found");
+    world_down(&w);
+}
+
+/* Status of one task in GET /v1/pod/<pod>/status, or "" when it has none. New string. */
+static char *pod_task_status_new(world *w, const char *pod, const char *task) {
+    call c;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/pod/%s/status", pod);
+    req(w, &c, "GET", path, NULL);
+    CHECK_INT(c.status, 200);
+    const char *st = NULL;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(c.json, "tasks"), i, t)
+        if (jstr(t, "name") && !strcmp(jstr(t, "name"), task)) st = jstr(t, "status");
+    char *out = sdk_xstrdup(st ? st : "");
+    call_free(&c);
+    return out;
+}
+
+#define EXPECT_POD_STATUS(w, pod, task, want)                     \
+    do {                                                          \
+        char *got_ = pod_task_status_new((w), (pod), (task));     \
+        CHECK_MSG(!strcmp(got_, (want)), "%s: status '%s', want '%s'", (task), got_, (want)); \
+        free(got_);                                               \
+    } while (0)
+
+/* Pause and resume as `pod status` shows them (dcos-commons PodQueries with GoalStateOverride):
+ * PAUSING until the paused relaunch runs, then PAUSED for good; after a resume STARTING until
+ * the real command runs again, then the plain Mesos state. The override is gone afterwards. */
+static void test_pod_pause_resume_status(void) {
+    world w;
+    world_up(&w, true);
+    if (!w.ok) { world_down(&w); return; }
+    deploy_all(&w);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "RUNNING");
+    expect(&w, "POST", "/v1/pod/world-0/pause", NULL, 200, "application/json", NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSING");
+    status(&w, "world-0-server", SDK_TSTATE_KILLED, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSING");
+    offers(&w); /* the recovery plan relaunches it with the idle command */
+    const sdk_task_desc *d = sdk_service_task_desc(w.svc, "world-0-server");
+    CHECK(d && d->cmd && strstr(d->cmd, "This task is paused"));
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSING");
+    status(&w, "world-0-server", SDK_TSTATE_RUNNING, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSED");
+    /* it stays PAUSED, also for a scheduler restarted on the same state */
+    status(&w, "world-0-server", SDK_TSTATE_RUNNING, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSED");
+    world_restart(&w, SPEC);
+    sdk_service_on_registered(w.svc, "fw-0001");
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSED");
+    /* reconciliation answers: offers are used again */
+    status(&w, "hello-0-server", SDK_TSTATE_RUNNING, NULL);
+    status(&w, "world-0-server", SDK_TSTATE_RUNNING, NULL);
+    status(&w, "world-1-server", SDK_TSTATE_RUNNING, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "PAUSED");
+
+    expect(&w, "POST", "/v1/pod/world-0/resume", NULL, 200, "application/json", NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "STARTING");
+    status(&w, "world-0-server", SDK_TSTATE_KILLED, NULL);
+    offers(&w);
+    d = sdk_service_task_desc(w.svc, "world-0-server");
+    CHECK(d && d->cmd && !strstr(d->cmd, "This task is paused"));
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "STARTING");
+    status(&w, "world-0-server", SDK_TSTATE_RUNNING, NULL);
+    EXPECT_POD_STATUS(&w, "world-0", "world-0-server", "RUNNING");
+    char *ov = NULL;
+    CHECK_INT(sdk_state_goal_override_get_new(w.state, "world-0-server", &ov, NULL), SDK_ENOENT);
+    free(ov);
+    CHECK_INT(sdk_state_override_status_get_new(w.state, "world-0-server", &ov, NULL), SDK_ENOENT);
+    free(ov);
+    /* the other pods never changed */
+    EXPECT_POD_STATUS(&w, "world-1", "world-1-server", "RUNNING");
     world_down(&w);
 }
 
@@ -786,6 +895,7 @@ int main(void) {
     RUN(test_plan_commands);
     RUN(test_plan_errors_417);
     RUN(test_pods);
+    RUN(test_pod_pause_resume_status);
     RUN(test_endpoints);
     RUN(test_metrics_and_debug);
     RUN(test_properties);
