@@ -54,6 +54,10 @@ void sdk_args_print_help(const char *prog) {
            "  --validate           render, parse and validate the service spec, print a summary of\n"
            "                       pods, tasks, resources and plans, and exit (0 valid, 1 invalid);\n"
            "                       writes nothing\n"
+           "  --print-taskinfo POD-INDEX-TASK\n"
+           "                       validate as --validate, then print the TaskInfo and ExecutorInfo\n"
+           "                       that would be sent to launch that task (e.g. hello-0-server) as\n"
+           "                       Mesos JSON, ids as placeholders; writes nothing\n"
            "  --scenario FILE      run a simulation scenario (docs/scenarios.md) against the plugin on\n"
            "                       a simulated cluster and report every failed expectation; exit 0\n"
            "                       when all held\n"
@@ -100,7 +104,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
                            !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
-                           !strcmp(s, "--api-host") || !strcmp(s, "--max-pods");
+                           !strcmp(s, "--api-host") || !strcmp(s, "--max-pods") ||
+                           !strcmp(s, "--print-taskinfo");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -128,6 +133,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         } else if (!strcmp(s, "-o") || !strcmp(s, "--option")) {
             if (add_option(a, val, err)) return SDK_EINVAL;
         } else if (!strcmp(s, "--validate")) a->validate = true;
+        else if (!strcmp(s, "--print-taskinfo")) a->print_taskinfo = val;
         else if (!strcmp(s, "--uninstall")) a->uninstall = true;
         else if (!strcmp(s, "--scenario")) a->scenario = val;
         else if (!strcmp(s, "--master")) a->master = val;

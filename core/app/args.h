@@ -14,6 +14,8 @@ typedef struct sdk_args {
     sdk_kv *options;         /* -o KEY=VALUE (repeatable), borrowed from argv + owned copies */
     size_t n_options;
     bool validate;           /* --validate: render, parse, validate, print a summary, exit */
+    const char *print_taskinfo; /* --print-taskinfo POD-INDEX-TASK: as --validate, then print the
+                                 * TaskInfo/ExecutorInfo that would be sent, exit */
     const char *scenario;    /* --scenario FILE: run a simulation scenario against the plugin */
     bool lenient;            /* --lenient-render: missing template variables render empty */
     const char *master;      /* --master URL: http://host:port or zk://...; NULL: the local cluster */

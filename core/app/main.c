@@ -1,6 +1,7 @@
 /* `scheduler`: the Stateful SDK scheduler. See --help. */
 #include "abi/sdk_plugin.h"
 #include "core/app/args.h"
+#include "core/mapping/preview.h"
 #include "core/app/run.h"
 #include "core/app/summary.h"
 #include "core/service/assemble.h"
@@ -136,7 +137,7 @@ int main(int argc, char **argv) {
     }
     /* Running: the plugin gets the live host backend (timers and commands on the loop,
      * properties in the state store once it is open). */
-    bool running = !a.validate;
+    bool running = !a.validate && !a.print_taskinfo;
     if (running && (sdk_loop_new(&loop) || sdk_live_backend_new(loop, NULL, NULL, &backend))) {
         fprintf(stderr, "scheduler: cannot create the event loop\n");
         rc = 1;
@@ -171,7 +172,18 @@ int main(int argc, char **argv) {
         sdk_assembly_free(&as);
         goto out;
     }
-    if (a.validate) {
+    if (a.print_taskinfo) {
+        sdk_mapping_preview pv;
+        rc = sdk_mapping_preview_new(as.spec, as.vars, as.n_vars, a.print_taskinfo, &pv, &errs);
+        if (rc) {
+            rc = report(as.spec->name, &errs);
+        } else {
+            char *text = sdk_mapping_preview_text_new(&pv);
+            printf("%s\n", text);
+            free(text);
+            sdk_mapping_preview_free(&pv);
+        }
+    } else if (a.validate) {
         rc = sdk_print_summary(stdout, as.spec, &errs) ? report(as.spec->name, &errs) : 0;
         if (!rc) printf("\nThe service spec is valid.\n");
     } else {

@@ -1,4 +1,5 @@
 #include "core/app/run.h"
+#include "core/mapping/mapping.h"
 #include "core/api/sdk_api.h"
 #include "core/api/server.h"
 #include "core/app/progress.h"
@@ -500,6 +501,8 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         /* Our own local cluster needs no protection from frequent revives. */
         .revive_min_interval_ms = a->master ? 0 : 1000,
         .roles = (const char *const *)roles, .n_roles = n_roles, .framework_id = fwid, .webui_url = spec->web_url,
+        /* dcos-commons FrameworkRunner: GPU_RESOURCES only when a pod asks for GPUs */
+        .gpu_resources = sdk_mapping_uses_gpus(spec),
         .cb = {.ud = &r, .on_subscribed = cb_subscribed, .on_offers = cb_offers, .on_rescind = cb_rescind,
                .on_status = cb_status, .on_error = cb_error, .on_disconnected = cb_disconnected,
                .on_events_done = cb_events_done},
@@ -518,7 +521,10 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_service_options so = {
         .spec = spec, .state = r.state, .env = as->vars, .n_env = as->n_vars,
         .driver = sdk_mesos_client_driver(), .driver_ctx = r.client,
-        .backend = {.name = a->master ? NULL : "the local cluster", .no_docker_images = !a->master},
+        /* The local cluster decides what it can run (it fails a task whose container it cannot
+         * honour, naming the field, or runs it on the host with --ignore-images): the scheduler
+         * sends the image, as to any Mesos master. */
+        .backend = {.name = a->master ? NULL : "the local cluster"},
         .uninstall = a->uninstall,
         .backoff = so0.backoff,
         .permanent_failure_timeout_s = so0.permanent_failure_timeout_s,

@@ -96,15 +96,6 @@ static sdk_placement_view *build_view(sdk_service *s) {
     return v;
 }
 
-static void executor_copy(sdk_executor_desc *dst, const sdk_executor_desc *src) {
-    memset(dst, 0, sizeof *dst);
-    dst->executor_id = sdk_xstrdup(src->executor_id);
-    dst->name = sdk_xstrdup(src->name);
-    dst->framework_id = sdk_xstrdup(src->framework_id);
-    sdk_resources_copy(&dst->resources, &src->resources);
-    dst->is_new = src->is_new;
-}
-
 static bool step_has_task(const sdk_step *st, const char *spec_task) {
     for (size_t i = 0; i < st->n_tasks; i++)
         if (!strcmp(st->tasks[i].task, spec_task)) return true;
@@ -290,7 +281,7 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
          * of this cycle, and then forgets them (send_offer_ops). */
         r->desc = lg->tasks[i];
         if (i == 0) r->exec = *lg->executor;
-        else executor_copy(&r->exec, lg->executor);
+        else sdk_executor_desc_copy(&r->exec, lg->executor);
         r->has_status = false;
         r->ready = false;
         r->never_launched = false;
@@ -306,7 +297,7 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
         sdk_task_rec *r = svc_add_task(s);
         r->desc = res->stored[i];
         memset(&res->stored[i], 0, sizeof res->stored[i]);
-        if (lg) executor_copy(&r->exec, lg->executor);
+        if (lg) sdk_executor_desc_copy(&r->exec, lg->executor);
         sdk_task_rec_derive(r);
         svc_index_learn(s, r);
     }
