@@ -61,7 +61,7 @@ typedef struct sdk_http_server_opts {
     bool insecure;
     /* Host names (besides loopback names and IP literals, see "Cross-site requests" below) that
      * the Host and Origin headers may carry: the names clients use to reach a non-loopback
-     * listener. NULL-terminated; borrowed for the server's life. NULL = none. */
+     * listener. NULL-terminated; copied. NULL = none. */
     const char *const *allowed_hosts;
     /* ---- limits; 0 = the default in brackets ---- */
     unsigned conn_timeout_s;  /* a connection idle (no byte either way) this long is closed [30] */

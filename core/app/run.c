@@ -1,5 +1,6 @@
 #include "core/app/run.h"
 #include "core/mapping/mapping.h"
+#include "core/mapping/task.h" /* sdk_mapping_scheduler_host_new */
 #include "core/api/sdk_api.h"
 #include "core/api/server.h"
 #include "core/app/progress.h"
@@ -543,13 +544,21 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_service_defer_interest(r.svc, true); /* settled once per run of Mesos events */
     sdk_service_hold_offers(r.svc, true);    /* capped rounds continue from a 0 ms timer */
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
+    /* the names clients use: --api-host, and the one tasks and the fetcher are given */
+    char *sched_host = sdk_mapping_scheduler_host_new(sdk_service_target_spec(r.svc)->name, as->vars, as->n_vars);
+    const char **hosts = sdk_xcalloc(a->n_api_hosts + 2, sizeof *hosts);
+    if (a->n_api_hosts) memcpy(hosts, a->api_hosts, a->n_api_hosts * sizeof *hosts);
+    hosts[a->n_api_hosts] = sched_host;
     sdk_http_server_opts ho = {.bind = api_bind, .token = token, .insecure = a->insecure_api,
-                               .allowed_hosts = a->api_hosts,
+                               .allowed_hosts = hosts,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
                           .update_ud = &r, .start_notes = &r.notes};
-    if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
+    int hrc = sdk_http_server_new(r.loop, &ho, &errs, &r.http); /* it copies the names */
+    free(hosts);
+    free(sched_host);
+    if (hrc || sdk_api_new(r.http, &ao, &r.api, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
         fprintf(stderr, "scheduler: choose another address with --api 127.0.0.1:PORT (port 0 picks a free one)\n");
         goto out;

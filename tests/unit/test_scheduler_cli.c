@@ -289,6 +289,14 @@ static void test_api_beyond_loopback(void) {
     code = e2e_sh(named);
     CHECK_MSG(code && strcmp(code, "421") && strcmp(code, "000"), "Host sched.example.org: %s", code ? code : "");
     free(code);
+    /* the name tasks and the fetcher are given (SCHEDULER_API_HOSTNAME) is always accepted */
+    char *own = sdk_asprintf_new("curl -s -o /dev/null -w '%%{http_code}' -H "
+                                 "'Host: hello-world.marathon.autoip.dcos.thisdcos.directory:%u' "
+                                 "http://127.0.0.1:%u/v1/health", port, port);
+    code = e2e_sh(own);
+    CHECK_MSG(code && strcmp(code, "421") && strcmp(code, "000"), "Host SCHEDULER_API_HOSTNAME: %s", code ? code : "");
+    free(code);
+    free(own);
     char *evil = sdk_asprintf_new("curl -s -w ' %%{http_code}' -H 'Host: rebind.example:%u' "
                                   "http://127.0.0.1:%u/v1/health", port, port);
     code = e2e_sh(evil);
