@@ -159,7 +159,15 @@ static void test_deploy_commands_zk_and_routes(void) {
     }
     fprintf(stderr, "  hdfs deploy: %.1f s\n", e2e_now() - t0);
 
-    /* commands and env actually launched, in plan order */
+    /* commands and env actually launched, in plan order. The last step is COMPLETE once its task
+     * runs, which can be before its stand-in wrote its record: wait for that record first. */
+    for (double end = e2e_now() + 5; e2e_now() < end;) {
+        char *text = NULL;
+        bool last = sdk_read_file_new(records, &text, NULL) == 0 && strstr(text, "\"data-0-node\"");
+        free(text);
+        if (last) break;
+        usleep(50000);
+    }
     json_t *recs = read_records(records);
     json_t *env = NULL;
     long j0 = find_rec(recs, "journal-0-node", "journalnode", NULL, NULL);
