@@ -92,7 +92,7 @@ plugins/$(1)/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.h) 
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
 
-$(BUILD)/fixtures/%.so: tests/abi/%.c abi/sdk_plugin.h
+$(BUILD)/fixtures/%.so: tests/abi/%.c abi/sdk_plugin.h tests/abi/sdk_plugin_1_0.h
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) $(SAN) $(PLUGIN_LDFLAGS) $(SAN) -o $@ $<
 

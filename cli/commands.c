@@ -721,6 +721,104 @@ out:
     return rc;
 }
 
+/* The package options path (POST /cosmos/service/update, nested options as in a package's
+ * config.json), taken for --dry-run and for options files holding nested objects. A dry run
+ * prints the option changes and the pods that would restart, launch or go; nothing is applied. */
+static int update_start_cosmos(const sdkctl_ctx *c, const char *file, bool dry_run) {
+    json_error_t jerr;
+    json_t *j = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(j)) {
+        if (j) fprintf(stderr, "sdkctl update start: %s must hold a JSON object of options\n", file);
+        else
+            fprintf(stderr, "sdkctl update start: cannot use options file %s: %s (line %d, column %d)\n", file,
+                    jerr.text, jerr.line, jerr.column);
+        json_decref(j);
+        return SDKCTL_EXIT_USAGE;
+    }
+    json_t *req = json_pack("{s:o, s:b}", "options", j, "replace", 0);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    const char *path = dry_run ? "/cosmos/service/update?dryRun=true" : "/cosmos/service/update";
+    sdkctl_resp r;
+    int rc = sdkctl_request(c, "POST", path, body, &r);
+    free(body);
+    if (rc) return rc;
+    if (!ok_status(r.status)) {
+        rc = sdkctl_report_http_error(&r, "POST", path, NULL);
+        const json_t *errs = json_object_get(json_object_get(r.json, "data"), "errors");
+        for (size_t i = 0; i < json_array_size(errs); i++)
+            fprintf(stderr, "  - %s\n", json_string_value(json_array_get(errs, i)));
+    } else if (c->json) {
+        sdkctl_print_body(&r);
+    } else if (dry_run) {
+        const json_t *diff = json_object_get(r.json, "optionsDiff");
+        printf("Dry run: nothing was applied.\nOption changes:%s\n", json_array_size(diff) ? "" : " none");
+        for (size_t i = 0; i < json_array_size(diff); i++) {
+            const json_t *d = json_array_get(diff, i);
+            const char *from = json_string_value(json_object_get(d, "from"));
+            printf("  %s: %s%s%s -> \"%s\"\n", json_string_value(json_object_get(d, "option")), from ? "\"" : "",
+                   from ? from : "(unset)", from ? "\"" : "", json_string_value(json_object_get(d, "to")));
+        }
+        static const char *const lists[][2] = {{"podsToRestart", "Pods that would restart"},
+                                               {"podsToLaunch", "Pods that would launch"},
+                                               {"podsToDecommission", "Pods that would be decommissioned"}};
+        for (size_t k = 0; k < 3; k++) {
+            const json_t *a = json_object_get(r.json, lists[k][0]);
+            printf("%s:%s", lists[k][1], json_array_size(a) ? "" : " none");
+            for (size_t i = 0; i < json_array_size(a); i++)
+                printf("%s%s", i ? ", " : " ", json_string_value(json_array_get(a, i)));
+            printf("\n");
+        }
+        const json_t *errs = json_object_get(r.json, "errors");
+        if (json_array_size(errs)) {
+            printf("The update would be refused:\n");
+            for (size_t i = 0; i < json_array_size(errs); i++)
+                printf("  - %s\n", json_string_value(json_array_get(errs, i)));
+            rc = SDKCTL_EXIT_SERVER;
+        }
+    } else {
+        printf("The update has been accepted.\nFollow it with: sdkctl update status --watch\n");
+    }
+    sdkctl_resp_free(&r);
+    return rc;
+}
+
+/* True when the options file holds nested objects (package options, not flat variables). */
+static bool options_file_nested(const char *file) {
+    json_t *j = json_load_file(file, 0, NULL);
+    bool nested = false;
+    const char *k;
+    json_t *v;
+    if (json_is_object(j)) json_object_foreach(j, k, v) nested = nested || json_is_object(v);
+    json_decref(j);
+    return nested;
+}
+
+/* sdkctl describe: the service's options as Cosmos' describe shows them. */
+int sdkctl_cmd_describe(const sdkctl_ctx *c, int argc, char **argv) {
+    (void)argv;
+    if (argc > 0) return sdkctl_usage_error("describe", "takes no arguments");
+    sdkctl_resp r;
+    int rc = sdkctl_request(c, "POST", "/cosmos/service/describe", "{}", &r);
+    if (rc) return rc;
+    if (!ok_status(r.status)) {
+        rc = sdkctl_report_http_error(&r, "POST", "/cosmos/service/describe", NULL);
+    } else if (c->json) {
+        sdkctl_print_body(&r);
+    } else {
+        const json_t *pkg = json_object_get(r.json, "package");
+        printf("Package %s %s\n", json_string_value(json_object_get(pkg, "name")),
+               json_string_value(json_object_get(pkg, "version")));
+        char *res = json_dumps(json_object_get(r.json, "resolvedOptions"), JSON_INDENT(2) | JSON_SORT_KEYS);
+        char *usr = json_dumps(json_object_get(r.json, "userProvidedOptions"), JSON_INDENT(2) | JSON_SORT_KEYS);
+        printf("Resolved options:\n%s\nUser-provided options:\n%s\n", res ? res : "{}", usr ? usr : "{}");
+        free(res);
+        free(usr);
+    }
+    sdkctl_resp_free(&r);
+    return rc;
+}
+
 /* update pause|resume|force-complete|force-restart|status are the plan commands on "deploy"
  * (an `update` plan runs under the name deploy, sdk-behaviour.md §4.7). */
 int sdkctl_cmd_update(const sdkctl_ctx *c, int argc, char **argv) {
@@ -729,11 +827,13 @@ int sdkctl_cmd_update(const sdkctl_ctx *c, int argc, char **argv) {
     parsed p;
     int rc;
     if (!strcmp(sub, "start")) {
-        static const flag_spec fs[] = {{NULL, "--options", true}};
-        if ((rc = parse_args("update start", argc - 1, argv + 1, fs, 1, &p))) return rc;
+        static const flag_spec fs[] = {{NULL, "--options", true}, {NULL, "--dry-run", false}};
+        if ((rc = parse_args("update start", argc - 1, argv + 1, fs, 2, &p))) return rc;
         if ((rc = want_pos("update start", &p, 0, 0, NULL))) return rc;
         if (!p.count[0]) return sdkctl_usage_error("update start", "missing --options FILE");
-        return update_start(c, p.vals[0][p.count[0] - 1]);
+        const char *file = p.vals[0][p.count[0] - 1];
+        if (p.count[1] || options_file_nested(file)) return update_start_cosmos(c, file, p.count[1] > 0);
+        return update_start(c, file);
     }
     static const char *const map[][2] = {{"status", "show"},   {"show", "show"},
                                          {"pause", "pause"},   {"resume", "resume"},

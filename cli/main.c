@@ -41,7 +41,10 @@ static const usage_line USAGE[] = {
     {"state", "property", "KEY", "print one state property's raw value"},
     {"debug", "offers", "", "show the recent offer evaluations"},
     {"debug", "reservations", "", "show the resources reserved per agent"},
-    {"update", "start", "--options FILE", "apply new options (a JSON object KEY -> VALUE) without a restart"},
+    {"describe", NULL, "", "the service's package options: resolved and user-provided"},
+    {"update", "start", "--options FILE [--dry-run]", "apply new options (KEY -> VALUE, or nested package options) "
+                                                       "without a restart; --dry-run shows the changes and the pods "
+                                                       "that would restart, applying nothing"},
     {"update", "status", "[--watch]", "show the deploy plan, which carries the update (= plan show deploy)"},
     {"update", "pause", "[PHASE]", "pause the update (= plan pause deploy)"},
     {"update", "resume", "[PHASE]", "resume the update (= plan resume deploy)"},
@@ -126,7 +129,7 @@ static const struct {
 } GROUPS[] = {
     {"plan", sdkctl_cmd_plan},     {"pod", sdkctl_cmd_pod},     {"pods", sdkctl_cmd_pod},
     {"endpoints", sdkctl_cmd_endpoints}, {"config", sdkctl_cmd_config}, {"state", sdkctl_cmd_state},
-    {"debug", sdkctl_cmd_debug},   {"update", sdkctl_cmd_update},
+    {"debug", sdkctl_cmd_debug},   {"update", sdkctl_cmd_update}, {"describe", sdkctl_cmd_describe},
 };
 
 /* Removes the global options from argv (in place, up to a "--"), filling c. Returns 0 or

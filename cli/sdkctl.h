@@ -74,6 +74,7 @@ int sdkctl_cmd_config(const sdkctl_ctx *c, int argc, char **argv);
 int sdkctl_cmd_state(const sdkctl_ctx *c, int argc, char **argv);
 int sdkctl_cmd_debug(const sdkctl_ctx *c, int argc, char **argv);
 int sdkctl_cmd_update(const sdkctl_ctx *c, int argc, char **argv);
+int sdkctl_cmd_describe(const sdkctl_ctx *c, int argc, char **argv);
 
 /* ---- main.c ---- */
 /* Prints "sdkctl CMD: <msg>" and the usage of CMD to stderr. Returns SDKCTL_EXIT_USAGE. */

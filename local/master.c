@@ -875,6 +875,8 @@ static int op_destroy(lc_cluster *c, lc_agent *a, const char *role, Mesos__V1__O
         for (size_t i = 0; i < consumed.n; i++) {
             char *p = lc_volume_path_new(c, &consumed.v[i]);
             lc_rmtree(p);
+            /* a MOUNT disk's root stays (the disk is still there), only its data goes */
+            if (consumed.v[i].disk_source == SDK_DISK_MOUNT) lc_mkdirs(p);
             free(p);
         }
     sdk_resources_free(&produced);

@@ -1,4 +1,5 @@
 /* /v1/plans..., the deprecated /v1/plan aliases and /v1/health (sdk-behaviour.md §4.5, §6.1, §6.7). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,8 +283,28 @@ static json_t *health_reasons_new(sdk_api *api, sdk_plan *const *plans, size_t n
     return a;
 }
 
+/* Failing state writes come before the table: a scheduler that cannot record anything cannot
+ * launch or recover anything, whatever its plans say. 500 with the store's reason (an addition
+ * of ours: dcos-commons has no such check). */
+static bool health_store_failing(sdk_http_req *req, sdk_api *api) {
+    sdk_store *store = api->state ? sdk_state_store(api->state) : NULL;
+    if (!store) return false;
+    sdk_store_health h;
+    sdk_store_get_health(store, &h);
+    if (!h.failing) return false;
+    char *why = sdk_asprintf_new("STATE_STORE_FAILING (500): %" PRIu64 " write(s) to %s failed over %.0f s: %s",
+                                 h.failures, sdk_store_describe(store), h.failing_for_s, h.why ? h.why : "?");
+    json_t *j = json_pack("{s:i,s:s}", "value", 500, "reason", why);
+    const char *v = sdk_http_req_query(req, "verbose");
+    if (v && !strcasecmp(v, "true")) json_object_set_new(j, "reasons", json_pack("[s]", why));
+    free(why);
+    sdk_api_respond_json_take(req, 500, j);
+    return true;
+}
+
 static void h_health(sdk_http_req *req, void *ud) {
     sdk_api *api = ud;
+    if (health_store_failing(req, api)) return;
     size_t n = 0;
     sdk_plan *const *plans = sdk_service_plans(api->svc, &n);
     sdk_plan *deploy = sdk_service_plan(api->svc, "deploy");

@@ -165,6 +165,7 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     api->service_name = sdk_xstrdup(o->service_name);
     api->update = o->update;
     api->update_ud = o->update_ud;
+    api->cosmos = o->cosmos;
     api->zk_stats = o->zk_stats;
     api->start_notes = o->start_notes;
     sdk_router_new(&api->sdk_routes);
@@ -172,6 +173,7 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     if (!rc) rc = add_routes(api, sdk_api_pod_routes, sdk_api_n_pod_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_state_routes, sdk_api_n_state_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_update_routes, sdk_api_n_update_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_cosmos_routes, sdk_api_n_cosmos_routes, errs);
     if (!rc) rc = add_plugin_routes(api, errs);
     if (rc) {
         sdk_api_free(api);

@@ -26,12 +26,28 @@
 #include "core/api/server.h"
 #include "core/plugin/plugin.h"
 #include "core/service/service.h"
+#include "core/spec/options.h"
 #include "core/state/layout.h"
 #include "core/state/store_zk.h"
 #include "core/util/err.h"
 
 /* Deepest path (in segments) routed to the plugin. */
 #define SDK_API_PLUGIN_MAX_DEPTH 8
+
+/* What the Cosmos-compatible endpoints (routes_cosmos.c: POST /cosmos/service/describe and
+ * /update) need beyond the update callback. All borrowed; ud is sdk_api_options.update_ud. */
+typedef struct sdk_api_cosmos {
+    const sdk_options *options;   /* the package options (the one schema) */
+    const char *package_name;     /* "hello-world" style; NULL: the service name */
+    const char *package_version;  /* the plugin's version; NULL: "" */
+    /* New copies (sdk_envfile_free) of the user-provided options (command line and accepted
+     * updates, as variables, later entries win) and of every rendering variable now in force. */
+    void (*current)(void *ud, sdk_kv **user_new, size_t *n_user, sdk_kv **vars_new, size_t *n_vars);
+    /* The candidate spec these options (over the user-provided ones) would give, rendered and
+     * validated like POST /v1/update but applying and storing nothing. 0 and *cand_new
+     * (sdk_spec_free), or SDK_EINVAL with the problems in errs. */
+    int (*preview)(void *ud, const sdk_kv *opts, size_t n, sdk_spec **cand_new, sdk_errors *errs);
+} sdk_api_cosmos;
 
 typedef struct sdk_api_options {
     sdk_service *service;          /* borrowed; required */
@@ -43,6 +59,7 @@ typedef struct sdk_api_options {
      * or the validators refused the update (errors in errs). NULL: the route answers 404. */
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
+    const sdk_api_cosmos *cosmos;  /* borrowed; NULL: the /cosmos/service routes answer 404 */
     const sdk_store_zk_stats *zk_stats; /* borrowed; the ZooKeeper store's, shown in /v1/metrics */
     /* borrowed, may be NULL: stored configuration the scheduler set aside at start (GET
      * /v1/update, and /v1/health?verbose=true) */
@@ -73,6 +90,7 @@ struct sdk_api {
     struct sdk_router *sdk_routes; /* the SDK routes alone, to tell 405 from 404 */
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
+    const sdk_api_cosmos *cosmos;
     const sdk_store_zk_stats *zk_stats;
     const sdk_errors *start_notes;
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
@@ -110,4 +128,6 @@ extern const sdk_api_route sdk_api_state_routes[];
 extern const size_t sdk_api_n_state_routes;
 extern const sdk_api_route sdk_api_update_routes[];
 extern const size_t sdk_api_n_update_routes;
+extern const sdk_api_route sdk_api_cosmos_routes[];
+extern const size_t sdk_api_n_cosmos_routes;
 #endif

@@ -19,9 +19,16 @@ void sdk_args_print_help(const char *prog) {
            "  --env-file FILE      KEY=VALUE lines (as in dcos-commons .env files) used to render the\n"
            "                       template; may be repeated, later files win\n"
            "  -o, --option KEY=VALUE\n"
-           "                       set one template variable; may be repeated; wins over the\n"
+           "                       set one template variable (-o WORLD_COUNT=3) or package option\n"
+           "                       (-o world.count=3); may be repeated; wins over the\n"
            "                       environment and --env-file. Precedence, lowest first: plugin\n"
            "                       option defaults < process environment < --env-file < -o\n"
+           "  --options-schema FILE\n"
+           "                       the package options of --spec FILE: a dcos-commons config.json\n"
+           "                       (nested properties with type, default, description, minimum,\n"
+           "                       maximum, enum; \"x-env\" names a leaf's template variable, else\n"
+           "                       hello.count feeds HELLO_COUNT). With --plugin it replaces the\n"
+           "                       plugin's own. --help with either lists the options\n"
            "  --lenient-render     render missing template variables as empty text (dcos-commons'\n"
            "                       behaviour) instead of refusing with the list of missing variables\n"
            "  --max-pods N         refuse a spec with more than N pod instances of one pod type or\n"
@@ -46,9 +53,21 @@ void sdk_args_print_help(const char *prog) {
            "                       cross-site requests). Loopback names and IP addresses always\n"
            "                       work; may be repeated\n"
            "  --agents N           agents of the local cluster when it is started (default 3)\n"
+           "  --agent-resources S  --secrets-dir DIR  --ignore-images  --ignore-networks  --ignore-uris\n"
+           "                       passed to the local cluster when it is started (docs/localcluster.md)\n"
            "  --uninstall          uninstall the service: kill every task, destroy every volume,\n"
            "                       release every reservation, wipe the state, remove the framework.\n"
            "                       Irreversible once started; if interrupted, run it again to finish\n"
+           "  --state-retries N    when state writes fail (a full or failing disk), retry N times\n"
+           "                       with backoff (1 s, 2 s, 4 s ... 16 s) while /v1/health reports\n"
+           "                       it, then exit with code 5 for a supervisor (default 6)\n"
+           "  --reset-state        start with empty state although the old state's traces remain\n"
+           "                       (docs/faults.md): the old framework is abandoned and its\n"
+           "                       volumes are destroyed as unclaimed when offered. Without it\n"
+           "                       the scheduler refuses to start on a state that went missing\n"
+           "  --zk-session-timeout S\n"
+           "                       ZooKeeper session timeout of a zk:// --state, 1 to 60 s (default\n"
+           "                       10); a lost connection is retried that long before exiting\n"
            "\n"
            "Actions:\n"
            "  --validate           render, parse and validate the service spec, print a summary of\n"
@@ -104,8 +123,9 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
                            !strcmp(s, "-o") || !strcmp(s, "--option") || !strcmp(s, "--scenario") ||
                            !strcmp(s, "--master") || !strcmp(s, "--state") || !strcmp(s, "--workdir") ||
                            !strcmp(s, "--api") || !strcmp(s, "--agents") || !strcmp(s, "--api-token") ||
-                           !strcmp(s, "--api-host") || !strcmp(s, "--max-pods") ||
-                           !strcmp(s, "--print-taskinfo");
+                           !strcmp(s, "--max-pods") || !strcmp(s, "--print-taskinfo") ||
+                           !strcmp(s, "--state-retries") || !strcmp(s, "--zk-session-timeout") ||
+                           !strcmp(s, "--options-schema") || !strcmp(s, "--api-host");
         if (!strcmp(s, "--api-tls")) { /* two values: CERT KEY */
             if (val || i + 2 >= argc) {
                 *err = sdk_xstrdup("--api-tls needs two values: --api-tls CERT_FILE KEY_FILE");
@@ -115,6 +135,8 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             a->api_tls_key = argv[++i];
             continue;
         }
+        /* the local cluster's flags that take a value (passed through by run.c) */
+        if (!strcmp(s, "--secrets-dir") || !strcmp(s, "--agent-resources")) takes_value = true;
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 *err = sdk_asprintf_new("%s needs a value (see --help)", s);
@@ -127,6 +149,7 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         }
         if (!strcmp(s, "--plugin")) a->plugin = val;
         else if (!strcmp(s, "--spec")) a->spec = val;
+        else if (!strcmp(s, "--options-schema")) a->options_schema = val;
         else if (!strcmp(s, "--env-file")) {
             a->env_files = sdk_xrealloc(a->env_files, (a->n_env_files + 1) * sizeof *a->env_files);
             a->env_files[a->n_env_files++] = val;
@@ -156,6 +179,14 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             }
             a->agents = (int)n;
         }
+        else if (!strcmp(s, "--secrets-dir")) a->secrets_dir = val;
+        else if (!strcmp(s, "--agent-resources")) {
+            a->agent_resources = sdk_xrealloc(a->agent_resources, (a->n_agent_resources + 1) * sizeof *a->agent_resources);
+            a->agent_resources[a->n_agent_resources++] = val;
+        }
+        else if (!strcmp(s, "--ignore-images")) a->ignore_images = true;
+        else if (!strcmp(s, "--ignore-networks")) a->ignore_networks = true;
+        else if (!strcmp(s, "--ignore-uris")) a->ignore_uris = true;
         else if (!strcmp(s, "--max-pods")) {
             char *end = NULL;
             long long n = strtoll(val, &end, 10);
@@ -165,6 +196,19 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             }
             a->max_pods = n;
         }
+        else if (!strcmp(s, "--state-retries") || !strcmp(s, "--zk-session-timeout")) {
+            bool retries = !strcmp(s, "--state-retries");
+            long lo = retries ? 0 : 1, hi = retries ? 100 : 60;
+            char *end = NULL;
+            long n = strtol(val, &end, 10);
+            if (!*val || *end || n < lo || n > hi) {
+                *err = sdk_asprintf_new("%s %s: expected a number from %ld to %ld", s, val, lo, hi);
+                return SDK_EINVAL;
+            }
+            if (retries) a->state_retries = (int)n, a->state_retries_set = true;
+            else a->zk_session_s = (int)n;
+        }
+        else if (!strcmp(s, "--reset-state")) a->reset_state = true;
         else if (!strcmp(s, "--lenient-render")) a->lenient = true;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help")) a->help = true;
         else if (!strcmp(s, "--version")) a->version = true;
@@ -204,5 +248,6 @@ void sdk_args_free(sdk_args *a) {
     free(a->options);
     free(a->env_files);
     free(a->api_hosts);
+    free(a->agent_resources);
     memset(a, 0, sizeof *a);
 }

@@ -18,6 +18,7 @@ typedef struct sdk_args {
                                  * TaskInfo/ExecutorInfo that would be sent, exit */
     const char *scenario;    /* --scenario FILE: run a simulation scenario against the plugin */
     bool lenient;            /* --lenient-render: missing template variables render empty */
+    const char *options_schema; /* --options-schema FILE: package options (config.json style) */
     const char *master;      /* --master URL: http://host:port or zk://...; NULL: the local cluster */
     const char *state;       /* --state URL: file:DIR or memory: (default file:<workdir>/state) */
     const char *workdir;     /* --workdir DIR (default ./sdk-work) */
@@ -29,12 +30,24 @@ typedef struct sdk_args {
     const char **api_hosts;  /* --api-host NAME (repeatable): names accepted in Host/Origin */
     size_t n_api_hosts;
     int agents;              /* --agents N for the local cluster (default 3) */
+    /* Passed to the local cluster when the scheduler starts it (docs/localcluster.md). */
+    const char *secrets_dir;         /* --secrets-dir DIR */
+    bool ignore_images, ignore_networks, ignore_uris; /* --ignore-images, --ignore-networks, --ignore-uris */
+    const char **agent_resources;    /* --agent-resources SPEC (repeatable), borrowed from argv */
+    size_t n_agent_resources;
     int64_t max_pods;        /* --max-pods N: pod instances per type and in total (0: default) */
     bool uninstall;          /* --uninstall: kill everything, release everything, wipe the state */
+    int state_retries;       /* --state-retries N: recoveries of a failing state store before
+                              * exiting (default SDK_ARGS_STATE_RETRIES; 0 = exit at once) */
+    bool state_retries_set;
+    bool reset_state;        /* --reset-state: start fresh although the state says it existed */
+    int zk_session_s;        /* --zk-session-timeout S: ZooKeeper session of a zk:// state (0 = 10) */
     bool help, version;
     const char *state_cmd;   /* positional "state dump" / "state restore FILE": "dump" or "restore" */
     const char *state_file;  /* the FILE of "state restore FILE" */
 } sdk_args;
+
+#define SDK_ARGS_STATE_RETRIES 6
 
 /* Parses argv. Returns 0, or SDK_EINVAL with a message in *err (new string). */
 int sdk_args_parse(int argc, char **argv, sdk_args *out, char **err);

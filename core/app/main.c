@@ -86,8 +86,26 @@ int main(int argc, char **argv) {
     }
     if (a.help) {
         sdk_args_print_help(argv[0]);
+        int hrc = 0;
+        if (a.plugin || a.options_schema) { /* the service's own options, from the one schema */
+            if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+            sdk_errors herrs;
+            sdk_errors_init(&herrs);
+            sdk_options *opts = NULL;
+            sdk_assembly_input hin = {.plugin_path = a.plugin, .options_schema_path = a.options_schema};
+            if (sdk_assembly_options_new(&hin, &opts, &herrs)) {
+                hrc = report(a.options_schema ? a.options_schema : a.plugin, &herrs);
+            } else {
+                printf("\nOptions of %s (-o NAME=VALUE; nested names as in the package's config.json):\n",
+                       a.options_schema ? a.options_schema : a.plugin);
+                if (opts->n) sdk_options_print_help(stdout, opts);
+                else printf("  (none declared)\n");
+            }
+            sdk_options_free(opts);
+            sdk_errors_free(&herrs);
+        }
         sdk_args_free(&a);
-        return 0;
+        return hrc;
     }
     if (a.version) {
         printf("stateful-sdk scheduler, plugin ABI %d.%d\n", SDK_PLUGIN_ABI_MAJOR, SDK_PLUGIN_ABI_MINOR);
@@ -153,6 +171,7 @@ int main(int argc, char **argv) {
     sdk_assembly as;
     sdk_assembly_input in = {.plugin_path = a.plugin, .spec_path = a.spec, .env = env, .n_env = n_env,
                              .overrides = a.options, .n_overrides = a.n_options, .lenient = a.lenient,
+                             .options_schema_path = a.options_schema,
                              .backend = backend ? &vt : NULL};
     if (sdk_assemble(&in, &as, &errs)) {
         rc = report(a.spec ? a.spec : a.plugin, &errs);

@@ -8,6 +8,7 @@
 #include "core/loop/loop.h"
 #include "core/mesos/client.h"
 #include "core/service/service.h"
+#include "core/spec/envfile.h"
 #include "core/state/layout.h"
 #include "core/state/store.h"
 #include "core/state/store_zk.h"
@@ -51,6 +52,11 @@ typedef struct runner {
     pid_t cluster_pid;   /* local cluster we started (stopped at exit); 0 otherwise */
     int exit_code;
     uint64_t continue_id; /* pending timer for the next round of held offers; 0 = none */
+    /* failing state writes (store_watch) */
+    int store_retries;        /* recoveries allowed before exiting */
+    int store_attempts;       /* recoveries tried since the last successful commit */
+    uint64_t store_commits;   /* the store's commit count when the attempts started */
+    uint64_t store_next_ms;   /* loop time of the next recovery */
 } runner;
 
 static int mkdir_p(const char *path) {
@@ -87,7 +93,8 @@ static unsigned read_port(const char *file) {
 
 /* Starts bin/localcluster (next to this program) in DIR, or reuses one already serving it
  * (a scheduler restarted after a crash finds its cluster still running). */
-static char *local_master(runner *r, const char *workdir, int agents, const char *argv0) {
+static char *local_master(runner *r, const char *workdir, const sdk_args *a, const char *argv0) {
+    int agents = a->agents;
     char *dir = sdk_asprintf_new("%s/cluster", workdir);
     char *portfile = sdk_asprintf_new("%s/port", dir);
     char *url = NULL;
@@ -95,6 +102,9 @@ static char *local_master(runner *r, const char *workdir, int agents, const char
     if (port && port_answers(port)) {
         url = sdk_asprintf_new("http://127.0.0.1:%u", port);
         printf("Using the local cluster already running at %s (work dir %s)\n", url, dir);
+        if (a->secrets_dir || a->ignore_images || a->ignore_networks || a->ignore_uris || a->n_agent_resources)
+            printf("Note: --secrets-dir, --ignore-images, --ignore-networks, --ignore-uris and --agent-resources apply "
+                   "when the local cluster starts; stop it to change them\n");
         goto out;
     }
     if (mkdir_p(dir)) {
@@ -127,7 +137,22 @@ static char *local_master(runner *r, const char *workdir, int agents, const char
         sigprocmask(SIG_SETMASK, &none, NULL);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execl(lc, lc, "--port", "0", "--workdir", dir, "--agents", agents_s, (char *)NULL);
+        const char **av = sdk_xcalloc(16 + 2 * a->n_agent_resources, sizeof *av);
+        size_t n = 0;
+        const char *fixed[] = {lc, "--port", "0", "--workdir", dir, "--agents", agents_s};
+        for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) av[n++] = fixed[i];
+        for (size_t i = 0; i < a->n_agent_resources; i++) {
+            av[n++] = "--agent-resources";
+            av[n++] = a->agent_resources[i];
+        }
+        if (a->secrets_dir) {
+            av[n++] = "--secrets-dir";
+            av[n++] = a->secrets_dir;
+        }
+        if (a->ignore_images) av[n++] = "--ignore-images";
+        if (a->ignore_networks) av[n++] = "--ignore-networks";
+        if (a->ignore_uris) av[n++] = "--ignore-uris";
+        execv(lc, (char *const *)av);
         _exit(127);
     }
     free(lc);
@@ -344,6 +369,42 @@ static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sd
     return 0;
 }
 
+/* Cosmos describe: the user-provided options (-o of the command line, translated to variables,
+ * then the accepted live updates) and the variables in force. */
+static void cosmos_current(void *ud, sdk_kv **user, size_t *nu, sdk_kv **vars, size_t *nv) {
+    runner *r = ud;
+    sdk_kv *tr = NULL;
+    size_t ntr = 0;
+    sdk_errors e; /* cannot fail: the same overrides were translated at start */
+    sdk_errors_init(&e);
+    if (sdk_options_translate_new(r->as->options, r->in->overrides, r->in->n_overrides, &tr, &ntr, &e)) ntr = 0;
+    sdk_errors_free(&e);
+    *user = sdk_xcalloc(ntr + r->n_live + 1, sizeof **user);
+    for (size_t i = 0; i < ntr; i++) (*user)[i] = tr[i]; /* taken */
+    free(tr);
+    for (size_t i = 0; i < r->n_live; i++) {
+        (*user)[ntr + i].key = sdk_xstrdup(r->live[i].key);
+        (*user)[ntr + i].value = sdk_xstrdup(r->live[i].value);
+    }
+    *nu = ntr + r->n_live;
+    *vars = sdk_assembly_vars_dup(r->as, nv);
+}
+
+/* Cosmos update dry run: the candidate of on_update's rebuild, then everything put back. */
+static int cosmos_preview(void *ud, const sdk_kv *opts, size_t n, sdk_spec **cand, sdk_errors *errs) {
+    runner *r = ud;
+    sdk_kv *all = sdk_xcalloc(r->n_live + n + 1, sizeof *all);
+    if (r->n_live) memcpy(all, r->live, r->n_live * sizeof *all);
+    if (n) memcpy(all + r->n_live, opts, n * sizeof *all);
+    size_t n_saved = 0;
+    sdk_kv *saved = sdk_assembly_vars_dup(r->as, &n_saved);
+    int rc = sdk_assembly_rebuild_new(r->as, r->in, all, r->n_live + n, cand, errs);
+    free(all);
+    if (rc) sdk_envfile_free(saved, n_saved);
+    else sdk_assembly_rollback(r->as, saved, n_saved);
+    return rc ? SDK_EINVAL : 0;
+}
+
 /* ZooKeeper session lost: nothing more may be sent (another scheduler may own the state now).
  * Exit non-zero and let the supervisor start us again; the state is consistent by design. */
 static void on_state_lost(void *ud, const char *why) {
@@ -355,10 +416,63 @@ static void on_state_lost(void *ud, const char *why) {
     sdk_loop_stop(r->loop);
 }
 
+/* Failing state writes (a full disk, an I/O error, ZooKeeper unreachable): nothing the service
+ * learns can be recorded, so nothing is acknowledged or launched (record before send) and
+ * /v1/health says why. Recover with backoff (1 s, 2 s, 4 s ... 16 s); the failed work is
+ * retried by its owners (Mesos resends unacknowledged updates, offers come again). The attempts
+ * are only forgiven by a real successful commit, so a disk that passes the recovery probe but
+ * still fails real writes also ends here: after store_retries attempts, exit 5 so a supervisor
+ * restarts the scheduler (which reloads whatever is durable). */
+#define STATE_EXIT_CODE 5
+static void store_watch(runner *r) {
+    sdk_store_health h;
+    sdk_store_get_health(r->store, &h);
+    uint64_t now = sdk_loop_now_ms(r->loop);
+    if (r->store_attempts && sdk_store_commits(r->store) != r->store_commits) {
+        printf("State writes work again (%s)\n", sdk_store_describe(r->store));
+        r->store_attempts = 0;
+    }
+    if (!h.failing) {
+        if (!r->store_attempts) r->store_next_ms = 0;
+        return;
+    }
+    if (!r->store_attempts && !r->store_next_ms) {
+        fprintf(stderr, "scheduler: state writes are failing: %s\n", h.why ? h.why : "?");
+        r->store_next_ms = now + 1000;
+    }
+    if (now < r->store_next_ms) return;
+    if (r->store_attempts >= r->store_retries) {
+        fprintf(stderr, "scheduler: state writes have failed for %.0f s and %d recovery attempt(s): %s\n"
+                        "scheduler: stopping (exit %d) so that a supervisor restarts the scheduler; "
+                        "the stored state is what was last written successfully\n",
+                h.failing_for_s, r->store_attempts, h.why ? h.why : "?", STATE_EXIT_CODE);
+        r->exit_code = STATE_EXIT_CODE;
+        if (r->client) sdk_mesos_client_stop(r->client);
+        sdk_loop_stop(r->loop);
+        return;
+    }
+    if (!r->store_attempts) r->store_commits = sdk_store_commits(r->store);
+    r->store_attempts++;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = sdk_store_recover(r->store, &e);
+    if (rc == 0)
+        printf("State store accepts writes again (recovery %d of %d); waiting for a write to succeed\n",
+               r->store_attempts, r->store_retries);
+    else if (rc != SDK_ESTATE)
+        fprintf(stderr, "scheduler: state recovery %d of %d failed: %s\n", r->store_attempts,
+                r->store_retries, e.n ? e.msgs[0] : "?");
+    sdk_errors_free(&e);
+    uint64_t backoff = 1000u << (r->store_attempts < 5 ? r->store_attempts : 4);
+    r->store_next_ms = now + (backoff > 16000 ? 16000 : backoff);
+}
+
 static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     (void)l;
     (void)id;
     runner *r = ud;
+    store_watch(r);
+    if (r->exit_code == STATE_EXIT_CODE) return;
     sdk_service_tick(r->svc);
     show(r);
     /* A big round of launches allocates and frees megabytes at once; hand the free pages back
@@ -395,6 +509,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     memset(&r, 0, sizeof r);
     sdk_errors_init(&r.notes);
     r.exit_code = 1;
+    r.store_retries = a->state_retries_set ? a->state_retries : SDK_ARGS_STATE_RETRIES;
     sdk_errors errs;
     sdk_errors_init(&errs);
     const char *workdir = a->workdir ? a->workdir : "sdk-work";
@@ -432,13 +547,15 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     int src;
     if (!strncmp(state_url, "zk://", 5)) {
         sdk_store_zk_options zo = {.service_name = spec->name, .loop = loop, .on_lost = on_state_lost,
-                                   .on_lost_ud = &r, .stats = &r.zk_stats};
+                                   .on_lost_ud = &r, .stats = &r.zk_stats,
+                                   .session_timeout_ms = a->zk_session_s * 1000,
+                                   .reset_state = a->reset_state};
         src = sdk_store_zk_open(state_url, &zo, &r.store, &errs);
     } else {
-        src = sdk_store_open_url(state_url, &r.store, &errs);
+        src = sdk_store_open_url_reset(state_url, a->reset_state, &r.store, &errs);
     }
-    if (src ||
-        sdk_state_open_new(r.store, spec->name, &r.state, &errs)) {
+    if (src || sdk_state_open_new(r.store, spec->name, &r.state, &errs) ||
+        (!a->reset_state && sdk_state_check_complete(r.state, &errs))) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }
@@ -476,7 +593,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         }
         sdk_errors_free(&bad);
     }
-    master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a->agents, argv0);
+    master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a, argv0);
     if (!master) goto out;
 
     sdk_loop_handle_signals(r.loop, NULL, NULL);
@@ -552,7 +669,12 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_http_server_opts ho = {.bind = api_bind, .token = token, .insecure = a->insecure_api,
                                .allowed_hosts = hosts,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
+    const sdk_plugin_descriptor *pd = as->inst ? sdk_plugin_instance_descriptor(as->inst) : NULL;
+    sdk_api_cosmos cosmos = {.options = as->options, .package_name = sdk_service_target_spec(r.svc)->name,
+                             .package_version = pd ? pd->version : NULL, .current = cosmos_current,
+                             .preview = cosmos_preview};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
+                          .cosmos = &cosmos,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
                           .update_ud = &r, .start_notes = &r.notes};
     int hrc = sdk_http_server_new(r.loop, &ho, &errs, &r.http); /* it copies the names */

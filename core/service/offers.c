@@ -319,6 +319,7 @@ static void record_launches(sdk_service *s, matched *m, size_t n, sdk_offer *off
     if (!rc) s->launch_bytes = sdk_state_txn_bytes(t) / n;
     sdk_errors e;
     sdk_errors_init(&e);
+    sdk_crash_point("before-record");
     if (!rc) rc = sdk_state_txn_commit(t, &e);
     sdk_state_txn_free(t);
     if (rc) {

@@ -326,6 +326,22 @@ static void do_status(scn *s, char **tok, size_t n) {
     send_status(s, t, st, has_check, code, ip);
 }
 
+static remembered *find_mem(scn *s, const char *task);
+
+/* `status-remembered TASK STATE`: a status update for the launch `remember` saw (a late or
+ * repeated update of a task's previous run, arriving after its relaunch). */
+static void do_status_remembered(scn *s, char **tok, size_t n) {
+    if (!need_service(s)) return;
+    if (n != 3) { fail(s, "usage: status-remembered TASK STATE"); return; }
+    remembered *m = find_mem(s, tok[1]);
+    if (!m || !m->task_id) { fail(s, "task %s was not remembered", tok[1]); return; }
+    sdk_sim_task *t = sdk_sim_task_find(&s->sim, m->task_id);
+    if (!t) { fail(s, "task id %s was never launched", m->task_id); return; }
+    sdk_tstate st;
+    if (!parse_state(tok[2], &st)) { fail(s, "unknown task state '%s'", tok[2]); return; }
+    send_status(s, t, st, false, 0, NULL);
+}
+
 /* Answers every live launched task: FINISH/ONCE goals finish, RUNNING goals run ready. */
 static void answer_launched(scn *s) {
     for (size_t i = 0; i < s->sim.n_tasks; i++) {
@@ -666,7 +682,7 @@ static void do_expect(scn *s, char **tok, size_t n) {
 
 /* ---- main loop ---- */
 static bool is_event(const char *c) {
-    return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "register") || !strcmp(c, "restart") ||
+    return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "status-remembered") || !strcmp(c, "register") || !strcmp(c, "restart") ||
            !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strncmp(c, "update", 6) || !strcmp(c, "start") ||
            !strcmp(c, "answer") || !strcmp(c, "answer-reconcile") || !strcmp(c, "start-uninstall") ||
            !strcmp(c, "continue-offers") || !strcmp(c, "events-done");
@@ -761,6 +777,7 @@ static int run_line(scn *s, char *line) {
         sdk_service_on_registered(s->svc, s->framework_id);
     } else if (!strcmp(c, "offers")) do_offers(s, tok, n);
     else if (!strcmp(c, "status")) do_status(s, tok, n);
+    else if (!strcmp(c, "status-remembered")) do_status_remembered(s, tok, n);
     else if (!strcmp(c, "answer")) { if (need_service(s)) answer_launched(s); }
     else if (!strcmp(c, "continue-offers")) { if (need_service(s)) sdk_service_continue_offers(s->svc); }
     else if (!strcmp(c, "defer-events")) { if (need_service(s)) sdk_service_defer_interest(s->svc, true); }

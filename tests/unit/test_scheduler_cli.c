@@ -36,7 +36,52 @@ static void test_help_documents_every_flag(void) {
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) CHECK_CONTAINS(out, flags[i]);
     free(out);
     CHECK_INT(run("--version", &out), 0);
-    CHECK_CONTAINS(out, "plugin ABI 1.0");
+    CHECK_CONTAINS(out, "plugin ABI 1.1");
+    free(out);
+}
+
+/* Package options: --help with a plugin lists them; -o takes nested names; values are checked
+ * against the option; a --spec gets its options from --options-schema (a config.json). */
+static void test_package_options(void) {
+    char *out;
+    CHECK_INT(run("--plugin plugins/hello/hello.so --help", &out), 0);
+    CHECK_CONTAINS(out, "Options of plugins/hello/hello.so");
+    CHECK_CONTAINS(out, "world.count (integer)");
+    CHECK_CONTAINS(out, "Number of World pods to run; an integer >= 0");
+    CHECK_CONTAINS(out, "default: \"2\", template variable WORLD_COUNT");
+    free(out);
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o world.count=3 --validate", &out), 0);
+    CHECK_CONTAINS(out, "world: 3 instances");
+    free(out);
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o world.cuont=3 --validate", &out), 1);
+    CHECK_CONTAINS(out, "-o 'world.cuont=3': world.cuont is not an option of this service");
+    free(out);
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o hello.cpus=lots --validate", &out), 1);
+    CHECK_CONTAINS(out, "hello.cpus: expected a number >= 0.01, found \"lots\"");
+    free(out);
+
+    const char *sh = check_shared_dir();
+    char *args = sdk_asprintf_new("--spec %s/examples/dcos-commons/svc.yml --env-file %s/examples/dcos-commons/svc.env "
+                                  "--options-schema tests/options/hello-config.json -o world.count=4 --validate", sh, sh);
+    CHECK_INT(run(args, &out), 0);
+    CHECK_CONTAINS(out, "world: 4 instances");
+    free(out);
+    free(args);
+    args = sdk_asprintf_new("--spec %s/examples/dcos-commons/svc.yml --env-file %s/examples/dcos-commons/svc.env "
+                            "--options-schema tests/options/hello-config.json -o world.count=51 -o mode=V2 --validate",
+                            sh, sh);
+    CHECK_INT(run(args, &out), 1);
+    CHECK_CONTAINS(out, "world.count: expected an integer >= 0 and <= 50, found \"51\"");
+    CHECK_CONTAINS(out, "mode: expected one of \"V0\", \"V1\", found \"V2\"");
+    free(out);
+    free(args);
+    CHECK_INT(run("--spec x.yml --options-schema tests/options/hello-config.json --help", &out), 0);
+    CHECK_CONTAINS(out, "service.name (string)");
+    CHECK_CONTAINS(out, "template variable FRAMEWORK_NAME");
+    CHECK_CONTAINS(out, "template variable HELLO_COUNT"); /* derived from hello.count */
+    free(out);
+    CHECK_INT(run("--spec x.yml --options-schema tests/options/missing.json --help", &out), 1);
+    CHECK_CONTAINS(out, "tests/options/missing.json");
     free(out);
 }
 
@@ -60,7 +105,7 @@ static void test_validate_hello(void) {
 static void test_bad_input(void) {
     char *out;
     CHECK_INT(run("--plugin plugins/hello/hello.so -o HELLO_COUNT=abc --validate", &out), 1);
-    CHECK_CONTAINS(out, "(built-in svc.yml):6:5: pods.hello.count: expected an integer, found 'abc'");
+    CHECK_CONTAINS(out, "hello.count: expected an integer >= 1, found \"abc\"");
     free(out);
     CHECK_INT(run("--plugin plugins/hello/hello.so -o HELLO_PLACEMENT=hostname:BOGUS --validate", &out), 1);
     CHECK_CONTAINS(out, "pods.hello.placement: invalid placement rule 'hostname:BOGUS'");
@@ -110,7 +155,7 @@ static void test_bad_input_writes_nothing(void) {
     char *args = sdk_asprintf_new("--plugin plugins/hello/hello.so -o HELLO_COUNT=abc --workdir %s/w", dir);
     char *out;
     CHECK_INT(run(args, &out), 1);
-    CHECK_CONTAINS(out, "pods.hello.count: expected an integer");
+    CHECK_CONTAINS(out, "hello.count: expected an integer >= 1, found \"abc\"");
     char *state = sdk_asprintf_new("%s/w", dir);
     CHECK_MSG(access(state, F_OK) != 0, "%s was created", state);
     free(state);
@@ -320,6 +365,7 @@ static void test_api_beyond_loopback(void) {
 int main(void) {
     RUN(test_help_documents_every_flag);
     RUN(test_validate_hello);
+    RUN(test_package_options);
     RUN(test_bad_input);
     RUN(test_bad_input_writes_nothing);
     RUN(test_every_upstream_example_validates);
