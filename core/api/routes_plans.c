@@ -289,6 +289,8 @@ static json_t *health_reasons_new(sdk_api *api, sdk_plan *const *plans, size_t n
     REASON("RUNNING (200): deploy plan is %s", deploy ? sdk_status_name(sdk_plan_status(deploy)) : "absent");
     REASON("RESTORING (321): %s", name_running(plans, n, "restor") ? "a restore plan is running" : "no restore plan is running");
     REASON("BACKING_UP (320): %s", name_running(plans, n, "back") ? "a backup plan is running" : "no backup plan is running");
+    for (size_t i = 0; api->start_notes && i < api->start_notes->n; i++) /* not a health state: why, if any */
+        REASON("CONFIGURATION: %s", api->start_notes->msgs[i]);
 #undef REASON
     return a;
 }

@@ -138,7 +138,9 @@ static int add_plugin_routes(sdk_api *api, sdk_errors *errs) {
         sdk_buf_init(&pat);
         for (int d = 1; d <= SDK_API_PLUGIN_MAX_DEPTH; d++) {
             sdk_buf_printf(&pat, "/{p%d}", d);
-            int rc = sdk_http_server_route(api->srv, methods[m], pat.data, h_plugin, api, errs);
+            /* a plugin's route may take a raw upload (HDFS's journal VERSION file) */
+            int rc = sdk_http_server_route_flags(api->srv, methods[m], pat.data, h_plugin, api,
+                                                 SDK_HTTP_ROUTE_RAW_BODY, errs);
             if (rc) {
                 sdk_buf_free(&pat);
                 return rc;
@@ -168,6 +170,7 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     api->events = o->events;
     api->loop = o->loop;
     api->agents = o->agents;
+    api->start_notes = o->start_notes;
     sdk_router_new(&api->sdk_routes);
     int rc = add_routes(api, sdk_api_plan_routes, sdk_api_n_plan_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_pod_routes, sdk_api_n_pod_routes, errs);

@@ -6,7 +6,8 @@
  * /v1/metrics (+ /prometheus), /metrics (Prometheus exposition format), /v2/debug/offers,
  * /v1/debug/reservations, /v1/debug/plans, /v1/debug/taskStatuses, /v1/events (operator
  * events as Server-Sent Events, routes_events.c), /v1/debug/tasks/{task}/sandbox (where a task's
- * sandbox is read, routes_sandbox.c). Any other path (up to
+ * sandbox is read, routes_sandbox.c), POST /v1/update (a live configuration update) and GET
+ * /v1/update (what was set aside at start, see routes_update.c). Any other path (up to
  * SDK_API_PLUGIN_MAX_DEPTH segments, methods GET POST PUT DELETE PATCH) is offered to the plugin
  * instance's routes; a plugin that suspends its response is answered later through a deferred
  * HTTP response, so a slow plugin never holds the loop.
@@ -70,6 +71,9 @@ typedef struct sdk_api_options {
     /* GET /v1/debug/tasks/{task}/sandbox tells where a task's sandbox is read from (borrowed;
      * NULL: the agent URL is unknown). */
     const struct sdk_agent_files *agents;
+    /* borrowed, may be NULL: stored configuration the scheduler set aside at start (GET
+     * /v1/update, and /v1/health?verbose=true) */
+    const sdk_errors *start_notes;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -102,6 +106,7 @@ struct sdk_api {
     sdk_loop *loop;
     struct sdk_api_events *sse; /* /v1/events clients (routes_events.c) */
     const struct sdk_agent_files *agents;
+    const sdk_errors *start_notes;
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {

@@ -79,6 +79,14 @@ static int set_state_retries(sdk_args *a, const char *const *v, char **err) {
     return 0;
 }
 
+static int set_api_host(sdk_args *a, const char *const *v, char **err) {
+    (void)err;
+    a->api_hosts = sdk_xrealloc(a->api_hosts, (a->n_api_hosts + 2) * sizeof *a->api_hosts);
+    a->api_hosts[a->n_api_hosts++] = v[0];
+    a->api_hosts[a->n_api_hosts] = NULL; /* NULL-terminated for sdk_http_server_opts */
+    return 0;
+}
+
 static int set_api_tls(sdk_args *a, const char *const *v, char **err) {
     (void)err;
     a->api_tls_cert = v[0];
@@ -150,6 +158,14 @@ static const arg_def ARGS[] = {
              "process environment"},
     {"--api-tls", NULL, NULL, "CERT KEY", CUSTOM(set_api_tls, 2), .section = S_RUN,
      .help = "serve the REST API over HTTPS with these PEM files"},
+    {"--insecure-api", NULL, "SDK_INSECURE_API", NULL, BOOL(insecure_api), .section = S_RUN,
+     .help = "allow --api on a non-loopback address without --api-token\n"
+             "(anyone reaching it may change the service; docs/security.md)"},
+    {"--api-host", NULL, "SDK_API_HOST", "NAME", CUSTOM(set_api_host, 1), .section = S_RUN,
+     .help = "a host name clients use to reach the REST API; requests naming\n"
+             "another one in Host or Origin are refused (DNS rebinding,\n"
+             "cross-site requests). Loopback names and IP addresses always\n"
+             "work; may be repeated"},
     {"--agents", NULL, "SDK_AGENTS", "N", INT(agents, 1, 1000), .section = S_RUN,
      .help = "agents of the local cluster when it is started (default 3)"},
     {"--agent-resources", NULL, NULL, "SPEC", CUSTOM(set_agent_resources, 1), .section = S_RUN,
@@ -401,5 +417,6 @@ void sdk_args_free(sdk_args *a) {
     free(a->options);
     free(a->env_files);
     free(a->agent_resources);
+    free(a->api_hosts);
     memset(a, 0, sizeof *a);
 }

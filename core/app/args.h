@@ -29,6 +29,9 @@ typedef struct sdk_args {
     const char *api_token_file;  /* --api-token FILE: bearer token required on every request */
     const char *api_tls_cert;    /* --api-tls CERT KEY: serve HTTPS with these PEM files */
     const char *api_tls_key;
+    bool insecure_api;       /* --insecure-api: serve a non-loopback --api without a token */
+    const char **api_hosts;  /* --api-host NAME (repeatable): names accepted in Host/Origin */
+    size_t n_api_hosts;
     int agents;              /* --agents N for the local cluster (default 3) */
     /* Passed to the local cluster when the scheduler starts it (docs/localcluster.md). */
     const char *secrets_dir;         /* --secrets-dir DIR */

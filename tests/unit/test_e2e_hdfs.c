@@ -38,13 +38,19 @@ static long http(const char *method, const char *url, const char *body, char **o
     sdk_buf_init(&b);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    struct curl_slist *h = NULL;
+    if (body) { /* the journal VERSION file, as the journal node's command sends it */
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        h = curl_slist_append(h, "Content-Type: application/octet-stream");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
     long code = 0;
     if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_cleanup(c);
+    curl_slist_free_all(h);
     if (out) *out = sdk_buf_take(&b);
     else sdk_buf_free(&b);
     return code;
