@@ -311,9 +311,9 @@ static void h_debug_task_statuses(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_debug_routes[] = {
-    {"GET", "/v2/debug/offers", h_debug_offers},
-    {"GET", "/v1/debug/reservations", h_debug_reservations},
-    {"GET", "/v1/debug/plans", h_debug_plans},
-    {"GET", "/v1/debug/taskStatuses", h_debug_task_statuses},
+    {"GET", "/v2/debug/offers", h_debug_offers, 0},
+    {"GET", "/v1/debug/reservations", h_debug_reservations, 0},
+    {"GET", "/v1/debug/plans", h_debug_plans, 0},
+    {"GET", "/v1/debug/taskStatuses", h_debug_task_statuses, 0},
 };
 const size_t sdk_api_n_debug_routes = sizeof sdk_api_debug_routes / sizeof sdk_api_debug_routes[0];

@@ -392,8 +392,8 @@ static void h_metrics_exposition(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_metrics_routes[] = {
-    {"GET", "/v1/metrics", h_metrics},
-    {"GET", "/v1/metrics/prometheus", h_metrics_prom},
-    {"GET", "/metrics", h_metrics_exposition},
+    {"GET", "/v1/metrics", h_metrics, 0},
+    {"GET", "/v1/metrics/prometheus", h_metrics_prom, 0},
+    {"GET", "/metrics", h_metrics_exposition, 0},
 };
 const size_t sdk_api_n_metrics_routes = sizeof sdk_api_metrics_routes / sizeof sdk_api_metrics_routes[0];

@@ -329,19 +329,19 @@ static void h_health(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_plan_routes[] = {
-    {"GET", "/v1/plans", h_plans},
-    {"GET", "/v1/plans/{plan}", h_plan},
-    {"POST", "/v1/plans/{plan}/start", h_start},
-    {"POST", "/v1/plans/{plan}/stop", h_stop},
-    {"POST", "/v1/plans/{plan}/continue", h_continue},
-    {"POST", "/v1/plans/{plan}/interrupt", h_interrupt},
-    {"POST", "/v1/plans/{plan}/forceComplete", h_force_complete},
-    {"POST", "/v1/plans/{plan}/restart", h_restart},
-    {"GET", "/v1/plan", h_plan},
-    {"POST", "/v1/plan/continue", h_continue},
-    {"POST", "/v1/plan/interrupt", h_interrupt},
-    {"POST", "/v1/plan/forceComplete", h_force_complete},
-    {"POST", "/v1/plan/restart", h_restart},
-    {"GET", "/v1/health", h_health},
+    {"GET", "/v1/plans", h_plans, 0},
+    {"GET", "/v1/plans/{plan}", h_plan, 0},
+    {"POST", "/v1/plans/{plan}/start", h_start, 0},
+    {"POST", "/v1/plans/{plan}/stop", h_stop, 0},
+    {"POST", "/v1/plans/{plan}/continue", h_continue, 0},
+    {"POST", "/v1/plans/{plan}/interrupt", h_interrupt, 0},
+    {"POST", "/v1/plans/{plan}/forceComplete", h_force_complete, 0},
+    {"POST", "/v1/plans/{plan}/restart", h_restart, 0},
+    {"GET", "/v1/plan", h_plan, 0},
+    {"POST", "/v1/plan/continue", h_continue, 0},
+    {"POST", "/v1/plan/interrupt", h_interrupt, 0},
+    {"POST", "/v1/plan/forceComplete", h_force_complete, 0},
+    {"POST", "/v1/plan/restart", h_restart, 0},
+    {"GET", "/v1/health", h_health, 0},
 };
 const size_t sdk_api_n_plan_routes = sizeof sdk_api_plan_routes / sizeof sdk_api_plan_routes[0];

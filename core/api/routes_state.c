@@ -370,19 +370,20 @@ static void h_refresh(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_state_routes[] = {
-    {"GET", "/v1/configurations", h_configs},
-    {"GET", "/v1/configurations/targetId", h_target_id},
-    {"GET", "/v1/configurations/target", h_target},
-    {"GET", "/v1/configurations/{id}", h_config},
-    {"GET", "/v1/state/frameworkId", h_framework_id},
-    {"GET", "/v1/state/properties", h_properties},
-    {"GET", "/v1/state/properties/{key}", h_property},
-    {"GET", "/v1/state/files", h_files},
-    {"GET", "/v1/state/files/{name}", h_file},
-    {"PUT", "/v1/state/files/{name}", h_put_file},
-    {"GET", "/v1/state/zone/tasks", h_zone_tasks},
-    {"GET", "/v1/state/zone/tasks/{task}", h_zone_task},
-    {"GET", "/v1/state/zone/{podType}/{ip}", h_zone_ip},
-    {"PUT", "/v1/state/refresh", h_refresh},
+    {"GET", "/v1/configurations", h_configs, 0},
+    {"GET", "/v1/configurations/targetId", h_target_id, 0},
+    {"GET", "/v1/configurations/target", h_target, 0},
+    {"GET", "/v1/configurations/{id}", h_config, 0},
+    {"GET", "/v1/state/frameworkId", h_framework_id, 0},
+    {"GET", "/v1/state/properties", h_properties, 0},
+    {"GET", "/v1/state/properties/{key}", h_property, 0},
+    {"GET", "/v1/state/files", h_files, 0},
+    {"GET", "/v1/state/files/{name}", h_file, 0},
+    /* upstream's upload is multipart/form-data (curl -F); a PUT cannot come cross-site */
+    {"PUT", "/v1/state/files/{name}", h_put_file, SDK_HTTP_ROUTE_RAW_BODY},
+    {"GET", "/v1/state/zone/tasks", h_zone_tasks, 0},
+    {"GET", "/v1/state/zone/tasks/{task}", h_zone_task, 0},
+    {"GET", "/v1/state/zone/{podType}/{ip}", h_zone_ip, 0},
+    {"PUT", "/v1/state/refresh", h_refresh, 0},
 };
 const size_t sdk_api_n_state_routes = sizeof sdk_api_state_routes / sizeof sdk_api_state_routes[0];

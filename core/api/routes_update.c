@@ -80,7 +80,7 @@ static void h_update_status(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_update_routes[] = {
-    {"POST", "/v1/update", h_update},
-    {"GET", "/v1/update", h_update_status},
+    {"POST", "/v1/update", h_update, 0},
+    {"GET", "/v1/update", h_update_status, 0},
 };
 const size_t sdk_api_n_update_routes = sizeof sdk_api_update_routes / sizeof sdk_api_update_routes[0];

@@ -122,7 +122,7 @@ static void h_plugin(sdk_http_req *req, void *ud) {
 
 static int add_routes(sdk_api *api, const sdk_api_route *r, size_t n, sdk_errors *errs) {
     for (size_t i = 0; i < n; i++) {
-        int rc = sdk_http_server_route(api->srv, r[i].method, r[i].pattern, r[i].h, api, errs);
+        int rc = sdk_http_server_route_flags(api->srv, r[i].method, r[i].pattern, r[i].h, api, r[i].flags, errs);
         if (!rc) rc = sdk_router_add(api->sdk_routes, r[i].method, r[i].pattern, (void *)&r[i], errs);
         if (rc) return rc;
     }

@@ -132,6 +132,7 @@ void sdk_api_respond_empty(sdk_http_req *req, int status);
 typedef struct sdk_api_route {
     const char *method, *pattern;
     sdk_http_handler h;
+    unsigned flags; /* SDK_HTTP_ROUTE_* (server.h); 0: a JSON body or none */
 } sdk_api_route;
 /* Route tables of each routes_*.c file (handlers get the sdk_api as ud). */
 extern const sdk_api_route sdk_api_plan_routes[];

@@ -683,7 +683,9 @@ static enum MHD_Result first_call(sdk_http_req *req, const char *version) {
         /* Only a body is judged: "curl -d ''" labels an empty one as a form, and a cross-site
          * page sending none is refused by the Origin check above. */
         bool body = te || (cl && strtoull(cl, NULL, 10) > 0);
-        if (body && (!ct || content_type_cross_site(ct) || (!raw_ok && !content_type_is_json(ct)))) {
+        /* POST is the one mutating method a page may send cross-site without a preflight */
+        bool page_sendable = !strcmp(req->method, "POST") && ct && content_type_cross_site(ct);
+        if (body && (!ct || page_sendable || (!raw_ok && !content_type_is_json(ct)))) {
             snprintf(msg, sizeof msg,
                      raw_ok ? "Unsupported media type: %s %s takes a body of a type web pages cannot send "
                               "cross-site, e.g. 'Content-Type: application/octet-stream' or "

@@ -31,8 +31,10 @@
  *    (application/json or application/<x>+json), else 415: a browser cannot send that
  *    cross-site without a CORS preflight, which this server never grants. Requests without a
  *    body (the dcos CLI's plan stop/continue, pod restart) need none. A route added with
- *    SDK_HTTP_ROUTE_RAW_BODY takes other types too, except the ones a page may send cross-site
- *    without a preflight (text/plain, application/x-www-form-urlencoded, multipart/form-data).
+ *    SDK_HTTP_ROUTE_RAW_BODY takes other types too, except, on a POST, the ones a page may send
+ *    cross-site without a preflight (text/plain, application/x-www-form-urlencoded,
+ *    multipart/form-data); PUT, DELETE and PATCH always need a preflight, so a route of those
+ *    may take a multipart upload (PUT /v1/state/files/{name}, as upstream's curl -F).
  */
 #ifndef SDK_API_SERVER_H
 #define SDK_API_SERVER_H

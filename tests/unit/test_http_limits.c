@@ -44,6 +44,7 @@ static bool env_up(env *e, const sdk_http_server_opts *o) {
         static const char *const methods[] = {"GET", "POST", "PUT", "DELETE"};
         for (size_t i = 0; i < 4; i++) CHECK_INT(sdk_http_server_route(e->s, methods[i], "/v1/x", h_ok, NULL, &errs), 0);
         CHECK_INT(sdk_http_server_route_flags(e->s, "PUT", "/v1/raw", h_ok, NULL, SDK_HTTP_ROUTE_RAW_BODY, &errs), 0);
+        CHECK_INT(sdk_http_server_route_flags(e->s, "POST", "/v1/raw", h_ok, NULL, SDK_HTTP_ROUTE_RAW_BODY, &errs), 0);
     }
     sdk_errors_free(&errs);
     return rc == 0;
@@ -300,11 +301,16 @@ static void test_json_only_mutations(void) {
         {"POST", NULL, "{}", 415, NULL},                   /* a body must say what it is */
         {"PUT", "application/jsonx", "{}", 415, NULL},
         {"GET", "text/plain", NULL, 200, NULL},            /* reads are not concerned */
-        /* a raw-body route: any type a page cannot send cross-site unasked */
+        /* a raw-body route: any type a page cannot send cross-site unasked. A page may POST
+         * the safelisted types to another site, never PUT them (that needs a preflight) */
         {"PUT", "application/octet-stream", "namespaceID=7", 200, "/v1/raw"},
         {"PUT", "application/json", "{}", 200, "/v1/raw"},
-        {"PUT", "text/plain", "namespaceID=7", 415, "/v1/raw"},
-        {"PUT", "application/x-www-form-urlencoded", "a=1", 415, "/v1/raw"},
+        {"PUT", "text/plain", "namespaceID=7", 200, "/v1/raw"},
+        {"PUT", "multipart/form-data; boundary=x", "x", 200, "/v1/raw"}, /* curl -F, as upstream's file upload */
+        {"POST", "application/octet-stream", "namespaceID=7", 200, "/v1/raw"},
+        {"POST", "text/plain", "namespaceID=7", 415, "/v1/raw"},
+        {"POST", "application/x-www-form-urlencoded", "a=1", 415, "/v1/raw"},
+        {"POST", "multipart/form-data; boundary=x", "x", 415, "/v1/raw"},
         {"PUT", NULL, "a=1", 415, "/v1/raw"},
         {"PUT", "application/octet-stream", "x", 415, NULL}, /* /v1/x takes JSON only */
     };
