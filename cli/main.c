@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "cli/sdkctl.h"
+#include "core/app/version.h"
 #include "core/util/str.h"
 
 /* One line of help: "group sub" (sub may be NULL for a group without subcommands). */
@@ -62,6 +63,7 @@ static const char GLOBAL_HELP[] =
     "  --cacert FILE    CA bundle for an https URL (env SDK_CACERT)\n"
     "  --json           print the scheduler's JSON as received, for scripts\n"
     "  -h, --help       this help; `sdkctl COMMAND --help` for one command\n"
+    "  --version        print the sdkctl version, git commit and plugin ABI version\n"
     "Exit status: 0 ok, 1 the scheduler refused or failed the request, 2 usage error or scheduler\n"
     "unreachable.\n";
 
@@ -191,6 +193,10 @@ int main(int argc, char **argv) {
         fputs("sdkctl: missing command\n", stderr);
         print_help(stderr);
         return SDKCTL_EXIT_USAGE;
+    }
+    if (!strcmp(av[0], "--version") || !strcmp(av[0], "version")) {
+        sdk_version_print(stdout, "sdkctl");
+        return 0;
     }
     if (!strcmp(av[0], "-h") || !strcmp(av[0], "--help") || !strcmp(av[0], "help")) {
         if (n > 1 && sdkctl_print_usage(av[1], true, stdout)) return 0;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/app/version.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
@@ -41,7 +42,8 @@ static void usage(FILE *f) {
             "  --ignore-networks        run a task that asks for a named (virtual) network on the host network\n"
             "                           (with a warning) instead of failing it\n"
             "  --ignore-uris            fetch no URI (offline use): tasks start without their CommandInfo.uris,\n"
-            "                           with a warning, instead of fetching them\n",
+            "                           with a warning, instead of fetching them\n"
+            "  --version                print the version, git commit and plugin ABI version\n",
             DEFAULT_RESOURCES);
 }
 
@@ -70,7 +72,7 @@ int main(int argc, char **argv) {
         {"status-retry-seconds", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
         {"secrets-dir", required_argument, 0, 'S'},   {"ignore-images", no_argument, 0, 'I'},
         {"ignore-networks", no_argument, 0, 'N'},     {"ignore-uris", no_argument, 0, 'U'},
-        {0, 0, 0, 0}};
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     int ch;
     char *end;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -129,6 +131,7 @@ int main(int argc, char **argv) {
         case 'N': c.opt.ignore_networks = true; break;
         case 'U': c.opt.ignore_uris = true; break;
         case 'h': usage(stdout); exit_code = 0; goto bad_flags;
+        case 'V': sdk_version_print(stdout, "localcluster"); exit_code = 0; goto bad_flags;
         default: usage(stderr); goto bad_flags;
         }
     }

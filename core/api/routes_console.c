@@ -243,11 +243,11 @@ static void h_task_log(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_console_routes[] = {
-    {"GET", "/", h_file},
-    {"GET", "/console/{file}", h_file},
-    {"GET", "/v1/console/overview", h_overview},
-    {"GET", "/v1/console/events", h_events},
-    {"GET", "/v1/console/variables", h_variables},
-    {"GET", "/v1/debug/tasks/{task}/log", h_task_log},
+    {"GET", "/", h_file, 0},
+    {"GET", "/console/{file}", h_file, 0},
+    {"GET", "/v1/console/overview", h_overview, 0},
+    {"GET", "/v1/console/events", h_events, 0},
+    {"GET", "/v1/console/variables", h_variables, 0},
+    {"GET", "/v1/debug/tasks/{task}/log", h_task_log, 0},
 };
 const size_t sdk_api_n_console_routes = sizeof sdk_api_console_routes / sizeof sdk_api_console_routes[0];

@@ -293,9 +293,9 @@ static void h_update(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_cosmos_routes[] = {
-    {"POST", "/cosmos/service/describe", h_describe},
-    {"POST", "/cosmos/service/update", h_update},
-    {"POST", "/service/describe", h_describe},
-    {"POST", "/service/update", h_update},
+    {"POST", "/cosmos/service/describe", h_describe, 0},
+    {"POST", "/cosmos/service/update", h_update, 0},
+    {"POST", "/service/describe", h_describe, 0},
+    {"POST", "/service/update", h_update, 0},
 };
 const size_t sdk_api_n_cosmos_routes = sizeof sdk_api_cosmos_routes / sizeof sdk_api_cosmos_routes[0];

@@ -176,6 +176,6 @@ void sdk_api_events_free(sdk_api *api) {
 }
 
 const sdk_api_route sdk_api_event_routes[] = {
-    {"GET", "/v1/events", h_events},
+    {"GET", "/v1/events", h_events, 0},
 };
 const size_t sdk_api_n_event_routes = sizeof sdk_api_event_routes / sizeof sdk_api_event_routes[0];

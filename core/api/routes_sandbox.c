@@ -28,6 +28,6 @@ static void h_sandbox(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_sandbox_routes[] = {
-    {"GET", "/v1/debug/tasks/{task}/sandbox", h_sandbox},
+    {"GET", "/v1/debug/tasks/{task}/sandbox", h_sandbox, 0},
 };
 const size_t sdk_api_n_sandbox_routes = sizeof sdk_api_sandbox_routes / sizeof sdk_api_sandbox_routes[0];

@@ -3,10 +3,13 @@
  *
  * Routes (shapes, texts and codes of §6): /v1/plans..., the deprecated /v1/plan aliases of the
  * deploy plan, /v1/health, /v1/pod..., /v1/endpoints..., /v1/configurations..., /v1/state/...,
- * /v1/metrics (+ /prometheus), /v2/debug/offers, /v1/debug/reservations, /v1/events (operator
+ * /v1/metrics (+ /prometheus), /metrics (Prometheus exposition format), /v2/debug/offers,
+ * /v1/debug/reservations, /v1/debug/plans, /v1/debug/taskStatuses, /v1/events (operator
  * events as Server-Sent Events, routes_events.c), /v1/debug/tasks/{task}/sandbox (where a task's
- * sandbox is read, routes_sandbox.c), the web console (routes_console.c: its files at / and
- * /console/{file}, /v1/console/overview|events|variables, /v1/debug/tasks/{task}/log). Any other path (up to
+ * sandbox is read, routes_sandbox.c), POST /v1/update (a live configuration update) and GET
+ * /v1/update (what was set aside at start, see routes_update.c), the web console
+ * (routes_console.c: its files at / and /console/{file}, /v1/console/overview|events|variables,
+ * /v1/debug/tasks/{task}/log). Any other path (up to
  * SDK_API_PLUGIN_MAX_DEPTH segments, methods GET POST PUT DELETE PATCH) is offered to the plugin
  * instance's routes; a plugin that suspends its response is answered later through a deferred
  * HTTP response, so a slow plugin never holds the loop.
@@ -76,6 +79,9 @@ typedef struct sdk_api_options {
     const struct sdk_agent_files *agents;
     /* Shown on the web console's overview (routes_console.c); borrowed, NULL: unknown. */
     const char *master_url, *state_url;
+    /* borrowed, may be NULL: stored configuration the scheduler set aside at start (GET
+     * /v1/update, and /v1/health?verbose=true) */
+    const sdk_errors *start_notes;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -109,6 +115,7 @@ struct sdk_api {
     struct sdk_api_events *sse; /* /v1/events clients (routes_events.c) */
     const struct sdk_agent_files *agents;
     char *master_url, *state_url; /* for the web console's overview */
+    const sdk_errors *start_notes;
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {
@@ -134,6 +141,7 @@ void sdk_api_respond_empty(sdk_http_req *req, int status);
 typedef struct sdk_api_route {
     const char *method, *pattern;
     sdk_http_handler h;
+    unsigned flags; /* SDK_HTTP_ROUTE_* (server.h); 0: a JSON body or none */
 } sdk_api_route;
 /* Route tables of each routes_*.c file (handlers get the sdk_api as ud). */
 extern const sdk_api_route sdk_api_plan_routes[];
@@ -146,6 +154,10 @@ extern const sdk_api_route sdk_api_update_routes[];
 extern const size_t sdk_api_n_update_routes;
 extern const sdk_api_route sdk_api_cosmos_routes[];
 extern const size_t sdk_api_n_cosmos_routes;
+extern const sdk_api_route sdk_api_metrics_routes[];
+extern const size_t sdk_api_n_metrics_routes;
+extern const sdk_api_route sdk_api_debug_routes[];
+extern const size_t sdk_api_n_debug_routes;
 extern const sdk_api_route sdk_api_event_routes[];
 extern const size_t sdk_api_n_event_routes;
 extern const sdk_api_route sdk_api_sandbox_routes[];

@@ -1,5 +1,8 @@
 /* Command line of the `scheduler` program. Parsing never exits the process: it fills
- * sdk_args or an error message, and main() decides what to print. */
+ * sdk_args or an error message, and main() decides what to print.
+ *
+ * Every flag is one row of the table in args.c (flag, environment variable, value, field, help);
+ * a new flag is a new field here and a new row there. */
 #ifndef SDK_APP_ARGS_H
 #define SDK_APP_ARGS_H
 #include <stdbool.h>
@@ -26,6 +29,9 @@ typedef struct sdk_args {
     const char *api_token_file;  /* --api-token FILE: bearer token required on every request */
     const char *api_tls_cert;    /* --api-tls CERT KEY: serve HTTPS with these PEM files */
     const char *api_tls_key;
+    bool insecure_api;       /* --insecure-api: serve a non-loopback --api without a token */
+    const char **api_hosts;  /* --api-host NAME (repeatable): names accepted in Host/Origin */
+    size_t n_api_hosts;
     int agents;              /* --agents N for the local cluster (default 3) */
     /* Passed to the local cluster when the scheduler starts it (docs/localcluster.md). */
     const char *secrets_dir;         /* --secrets-dir DIR */
@@ -46,9 +52,18 @@ typedef struct sdk_args {
 
 #define SDK_ARGS_STATE_RETRIES 6
 
-/* Parses argv. Returns 0, or SDK_EINVAL with a message in *err (new string). */
+/* SDK_LOG when the variable is unset or empty: the terminal shows the --validate summary or the
+ * deploy progress, so the log keeps to warnings. --help prints this. */
+#define SDK_ARGS_DEFAULT_LOG "warn"
+
+/* Parses argv, then the environment variables of the flags argv did not give (the flag wins),
+ * and checks SDK_LOG. Values are borrowed from argv and the environment (do not change either
+ * while *out is used). Returns 0, or SDK_EINVAL with a message naming the flag or variable in
+ * *err (new string). */
 int sdk_args_parse(int argc, char **argv, sdk_args *out, char **err);
 void sdk_args_free(sdk_args *a);
-/* The --help text. */
+/* The --help text, on stdout. */
 void sdk_args_print_help(const char *prog);
+/* Sets the log level from SDK_LOG, or SDK_ARGS_DEFAULT_LOG when it is unset or empty. */
+void sdk_args_apply_log_level(void);
 #endif

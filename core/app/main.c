@@ -4,6 +4,7 @@
 #include "core/mapping/preview.h"
 #include "core/app/run.h"
 #include "core/app/summary.h"
+#include "core/app/version.h"
 #include "core/service/assemble.h"
 #include "core/sim/scenario.h"
 #include "core/state/dump.h"
@@ -108,7 +109,7 @@ int main(int argc, char **argv) {
         return hrc;
     }
     if (a.version) {
-        printf("stateful-sdk scheduler, plugin ABI %d.%d\n", SDK_PLUGIN_ABI_MAJOR, SDK_PLUGIN_ABI_MINOR);
+        sdk_version_print(stdout, "scheduler");
         sdk_args_free(&a);
         return 0;
     }
@@ -117,7 +118,7 @@ int main(int argc, char **argv) {
     sdk_errors_init(&errs);
     sdk_spec_set_max_pods(a.max_pods); /* before any spec is parsed */
     if (a.state_cmd) {
-        if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+        sdk_args_apply_log_level();
         char *url = a.state ? sdk_xstrdup(a.state)
                             : sdk_asprintf_new("file:%s/state", a.workdir ? a.workdir : "./sdk-work");
         size_t n = 0;
@@ -131,7 +132,7 @@ int main(int argc, char **argv) {
         return rc;
     }
     if (a.scenario) {
-        if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+        sdk_args_apply_log_level();
         rc = sdk_scenario_run_file(a.scenario, a.plugin, getenv("SDK_SCENARIO_TRACE") ? stderr : NULL, &errs);
         if (rc) rc = report(a.scenario, &errs);
         else printf("%s: every expectation held\n", a.scenario);
@@ -141,7 +142,7 @@ int main(int argc, char **argv) {
     }
     /* The terminal shows a summary (--validate) or the deploy progress (running): keep the log
      * to warnings unless SDK_LOG asks for more. */
-    if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+    sdk_args_apply_log_level();
     sdk_kv *env = NULL;
     size_t n_env = 0;
     env_file *files = NULL;

@@ -1,5 +1,6 @@
 #include "core/app/run.h"
 #include "core/mapping/mapping.h"
+#include "core/mapping/task.h" /* sdk_mapping_scheduler_host_new */
 #include "core/api/console.h"
 #include "core/api/sdk_api.h"
 #include "core/api/server.h"
@@ -54,6 +55,7 @@ typedef struct runner {
     const sdk_assembly_input *in;
     sdk_kv *live;        /* options of accepted live updates, in order */
     size_t n_live;
+    sdk_errors notes;    /* stored configuration set aside at start: logged, and on GET /v1/update */
     pid_t cluster_pid;   /* local cluster we started (stopped at exit); 0 otherwise */
     int exit_code;
     uint64_t continue_id; /* pending timer for the next round of held offers; 0 = none */
@@ -341,6 +343,10 @@ static int load_live(runner *r, sdk_errors *errs) {
 /* POST /v1/update */
 static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs) {
     runner *r = ud;
+    if (sdk_options_check_known(r->as, r->in, opts, n, "options of the update", errs)) { /* nothing stored */
+        *bad_input = true;
+        return SDK_EINVAL;
+    }
     /* the new options on top of the ones already applied live */
     sdk_kv *all = sdk_xcalloc(r->n_live + n + 1, sizeof *all);
     if (r->n_live) memcpy(all, r->live, r->n_live * sizeof *all);
@@ -538,6 +544,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
             sdk_loop *loop, sdk_live_backend *backend) {
     runner r;
     memset(&r, 0, sizeof r);
+    sdk_errors_init(&r.notes);
     r.exit_code = 1;
     r.store_retries = a->state_retries_set ? a->state_retries : SDK_ARGS_STATE_RETRIES;
     sdk_errors errs;
@@ -553,6 +560,11 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
 
     /* REST API credentials before anything starts: a bad file changes nothing. */
     if (a->api_token_file && read_token(a->api_token_file, &token)) goto out;
+    const char *api_bind = a->api ? a->api : "127.0.0.1:8080";
+    if (sdk_http_bind_check(api_bind, token != NULL, a->insecure_api, &errs)) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
+        goto out;
+    }
     if (a->api_tls_cert && (access(a->api_tls_cert, R_OK) || access(a->api_tls_key, R_OK))) {
         const char *bad = access(a->api_tls_cert, R_OK) ? a->api_tls_cert : a->api_tls_key;
         fprintf(stderr, "scheduler: --api-tls: cannot read %s: %s\n", bad, strerror(errno));
@@ -594,13 +606,29 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     }
     if (r.n_live) {
         sdk_spec *updated = NULL;
-        if (sdk_assembly_rebuild_new(as, in, r.live, r.n_live, &updated, &errs)) {
-            for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: with the stored update options: %s\n", errs.msgs[i]);
-            goto out;
+        sdk_errors bad;
+        sdk_errors_init(&bad);
+        if (sdk_assembly_rebuild_new(as, in, r.live, r.n_live, &updated, &bad)) {
+            /* Stored by an older build, or no longer valid (a lowered limit, a changed plugin):
+             * they never become the target. The service runs with the command line's
+             * configuration, which is what they were last applied on top of, until an update
+             * that validates replaces them. */
+            for (size_t i = 0; i < bad.n; i++) {
+                fprintf(stderr, "scheduler: stored update options set aside: %s\n", bad.msgs[i]);
+                sdk_errors_addf(&r.notes, "stored update options set aside: %s", bad.msgs[i]);
+            }
+            sdk_errors_addf(&r.notes, "running with the command line's options; a valid POST /v1/update replaces "
+                                      "the stored ones");
+            for (size_t i = 0; i < r.n_live; i++) { free(r.live[i].key); free(r.live[i].value); }
+            free(r.live);
+            r.live = NULL;
+            r.n_live = 0;
+        } else {
+            sdk_spec_free(spec);
+            spec = updated;
+            printf("Applied %zu option(s) from earlier live updates (they win over -o)\n", r.n_live);
         }
-        sdk_spec_free(spec);
-        spec = updated;
-        printf("Applied %zu option(s) from earlier live updates (they win over -o)\n", r.n_live);
+        sdk_errors_free(&bad);
     }
     master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a, argv0);
     if (!master) goto out;
@@ -669,10 +697,21 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }
+    const sdk_errors *set_aside = sdk_service_start_notes(r.svc);
+    for (size_t i = 0; i < set_aside->n; i++) {
+        fprintf(stderr, "scheduler: %s\n", set_aside->msgs[i]);
+        sdk_errors_addf(&r.notes, "%s", set_aside->msgs[i]);
+    }
     sdk_service_defer_interest(r.svc, true); /* settled once per run of Mesos events */
     sdk_service_hold_offers(r.svc, true);    /* capped rounds continue from a 0 ms timer */
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
-    sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
+    /* the names clients use: --api-host, and the one tasks and the fetcher are given */
+    char *sched_host = sdk_mapping_scheduler_host_new(sdk_service_target_spec(r.svc)->name, as->vars, as->n_vars);
+    const char **hosts = sdk_xcalloc(a->n_api_hosts + 2, sizeof *hosts);
+    if (a->n_api_hosts) memcpy(hosts, a->api_hosts, a->n_api_hosts * sizeof *hosts);
+    hosts[a->n_api_hosts] = sched_host;
+    sdk_http_server_opts ho = {.bind = api_bind, .token = token, .insecure = a->insecure_api,
+                               .allowed_hosts = hosts,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key,
                                .open_path = sdk_console_open_path};
     const sdk_plugin_descriptor *pd = as->inst ? sdk_plugin_instance_descriptor(as->inst) : NULL;
@@ -684,8 +723,11 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
                           .events = r.events, .loop = r.loop, .agents = r.files,
                           .master_url = master, .state_url = state_url,
-                          .update_ud = &r};
-    if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
+                          .update_ud = &r, .start_notes = &r.notes};
+    int hrc = sdk_http_server_new(r.loop, &ho, &errs, &r.http); /* it copies the names */
+    free(hosts);
+    free(sched_host);
+    if (hrc || sdk_api_new(r.http, &ao, &r.api, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
         fprintf(stderr, "scheduler: choose another address with --api 127.0.0.1:PORT (port 0 picks a free one)\n");
         goto out;
@@ -734,6 +776,7 @@ out:
     sdk_spec_free(spec);
     for (size_t i = 0; i < r.n_live; i++) { free(r.live[i].key); free(r.live[i].value); }
     free(r.live);
+    sdk_errors_free(&r.notes);
     for (size_t i = 0; i < n_roles; i++) free(roles[i]);
     free(roles);
     free(master);

@@ -117,6 +117,12 @@ static char *scheduler_host_new(const char *name, const char *marathon, const ch
     return sdk_buf_take(&b);
 }
 
+char *sdk_mapping_scheduler_host_new(const char *service, const sdk_kv *sched_env, size_t n_sched_env) {
+    sdk_mapping_task_input q = {.sched_env = sched_env, .n_sched_env = n_sched_env};
+    return scheduler_host_new(service ? service : "", env_or(&q, "MARATHON_NAME", "marathon"),
+                              env_or(&q, "SERVICE_TLD", "autoip.dcos.thisdcos.directory"));
+}
+
 /* Task env in §2.4 order. for_check: without CONFIG_TEMPLATE_* and plan parameters (§1.9). */
 static void build_env(const sdk_mapping_task_input *q, const char *task_name, bool for_check, kvlist *env) {
     const sdk_spec *spec = q->spec;
@@ -140,7 +146,7 @@ static void build_env(const sdk_mapping_task_input *q, const char *task_name, bo
     sdk_buf_printf(&vip, ".%s", env_or(q, "VIP_TLD", "l4lb.thisdcos.directory"));
     kv_set(env, "FRAMEWORK_VIP_HOST", vip.data);
     sdk_buf_free(&vip);
-    char *sched = scheduler_host_new(svc, env_or(q, "MARATHON_NAME", "marathon"), tld);
+    char *sched = sdk_mapping_scheduler_host_new(svc, q->sched_env, q->n_sched_env);
     kv_set(env, "SCHEDULER_API_HOSTNAME", sched);
     kv_set(env, "SCHEDULER_API_PORT", env_or(q, "PORT_API", "8080"));
     const sdk_placement_rule *rule = q->placement;
@@ -278,8 +284,7 @@ void sdk_mapping_task_desc_build(const sdk_mapping_task_input *q, sdk_task_desc 
         out->uris[out->n_uris++].extract = true;
     }
     if (t->n_configs) {
-        const char *tld = env_or(q, "SERVICE_TLD", "autoip.dcos.thisdcos.directory");
-        char *sched = scheduler_host_new(q->spec->name ? q->spec->name : "", env_or(q, "MARATHON_NAME", "marathon"), tld);
+        char *sched = sdk_mapping_scheduler_host_new(q->spec->name, q->sched_env, q->n_sched_env);
         for (size_t i = 0; i < t->n_configs; i++) {
             sdk_uri *u = &out->uris[out->n_uris++];
             u->value = sdk_asprintf_new("http://%s:%s/v1/artifacts/template/%s/%s/%s/%s", sched,

@@ -36,5 +36,10 @@ void sdk_mapping_task_desc_build(const sdk_mapping_task_input *in, sdk_task_desc
 
 /* svc' of §3.2: the service name with a leading '/' dropped and other '/' -> '.'. New string. */
 char *sdk_mapping_service_id_new(const char *name);
+/* SCHEDULER_API_HOSTNAME as tasks are given it: the name by which tasks (HDFS's journal hand-off)
+ * and the Mesos fetcher (config templates) reach the scheduler's REST API, from the service name
+ * and the scheduler's MARATHON_NAME and SERVICE_TLD (sched_env; defaults when absent). The REST
+ * API accepts it in Host. New string. */
+char *sdk_mapping_scheduler_host_new(const char *service, const sdk_kv *sched_env, size_t n_sched_env);
 
 #endif

@@ -315,6 +315,24 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
             return SDK_ECORRUPT;
         }
     }
+    /* A stored target that no longer validates on its own (stored by an older build, or over a
+     * lowered --max-pods) is never built from - its plans alone could exhaust memory: the
+     * candidate, which passed every check, is validated as a first target and replaces it. */
+    bool set_aside = false;
+    sdk_errors own;
+    sdk_errors_init(&own);
+    bool own_fatal = false;
+    if (old) sdk_spec_validate_update(NULL, old, false, &own, &own_fatal);
+    if (sdk_errors_any(&own)) {
+        for (size_t i = 0; i < own.n; i++) {
+            SDK_WARN("config", "stored target configuration %s set aside: %s", old_id, own.msgs[i]);
+            sdk_errors_addf(&s->start_notes, "stored target configuration %s set aside: %s", old_id, own.msgs[i]);
+        }
+        sdk_spec_free(old);
+        old = NULL;
+        set_aside = true;
+    }
+    sdk_errors_free(&own);
     void *flag = NULL;
     size_t flag_len = 0;
     bool deploy_completed =
@@ -360,6 +378,9 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
             free(old_id);
             return rc;
         }
+        if (set_aside)
+            sdk_errors_addf(&s->start_notes, "the configuration of the current options is the target now (%s)",
+                            s->target_id);
     }
     return 0;
 }
@@ -511,6 +532,7 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     sdk_strmap_init(&s->waiting_by);
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);
+    sdk_errors_init(&s->start_notes);
     s->env = sdk_kv_copy_new(o->env, o->n_env);
     s->n_env = o->n_env;
     s->backoff = sdk_backoff_new(&o->backoff);
@@ -625,6 +647,7 @@ void sdk_service_free(sdk_service *s) {
         }
     sdk_strmap_free(&s->failed_since);
     sdk_errors_free(&s->config_errors);
+    sdk_errors_free(&s->start_notes);
     free(s);
 }
 
@@ -692,6 +715,7 @@ int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs) 
 }
 
 const sdk_errors *sdk_service_config_errors(const sdk_service *s) { return &s->config_errors; }
+const sdk_errors *sdk_service_start_notes(const sdk_service *s) { return &s->start_notes; }
 
 /* ------------------------------------------------------------------- queries ---- */
 const sdk_spec *sdk_service_target_spec(const sdk_service *s) { return s->target; }

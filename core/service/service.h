@@ -173,6 +173,11 @@ void sdk_service_tick(sdk_service *s);
 int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs);
 /* Errors of the last refused update (empty when the target is current). */
 const sdk_errors *sdk_service_config_errors(const sdk_service *s);
+/* What sdk_service_new set aside: a stored target configuration that no longer validates on its
+ * own (sdk_spec_validate_update with no previous target: e.g. one stored by an older build, or
+ * over a lowered --max-pods) is never built from; the candidate becomes the target instead, and
+ * each message here says why. Empty when nothing was. */
+const sdk_errors *sdk_service_start_notes(const sdk_service *s);
 
 /* ---- pod operations (sdk-behaviour.md §9.2, §9.5) ---- */
 typedef enum {

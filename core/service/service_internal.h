@@ -44,6 +44,7 @@ struct sdk_service {
     char *role;
     char *framework_id;
     sdk_errors config_errors;   /* rejected update: shown on the deploy plan */
+    sdk_errors start_notes;     /* a stored target set aside at start (sdk_service_start_notes) */
     bool update_type_recorded;  /* property last-completed-update-type exists */
     svc_config *configs;        /* cache of other stored configurations */
     size_t n_configs;
