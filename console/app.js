@@ -111,6 +111,7 @@ function selectTab(tab, focus) {
   }
   if (focus) tab.focus();
   const view = tab.id.slice(4);
+  if (stale.delete(view)) schedule(view);
   history.replaceState(null, '', `#${view}`);
   if (view === 'config' && !configLoaded) loadConfig();
 }
@@ -127,7 +128,11 @@ tabs.forEach((t, i) => {
 // ---- redraws, coalesced: many events in a burst give one fetch per view ------------------------
 const pending = new Map();
 const drawers = {overview: drawOverview, plans: drawPlans, pods: drawPods, events: drawEvents};
+// The pod view costs a request per pod instance: while hidden it is only marked stale, and drawn
+// when its tab is selected.
+const stale = new Set();
 function schedule(what) {
+  if (what === 'pods' && $('#view-pods').hidden) { stale.add(what); return; }
   if (pending.has(what)) return;
   pending.set(what, setTimeout(async () => {
     pending.delete(what);
