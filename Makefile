@@ -159,7 +159,7 @@ $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz
 
 # Each target's run is a small executable (build-fuzz/check/fuzz_<t>, calling
 # tests/fuzz/run-target.sh) so that scripts/run-tests.sh runs and adds them up like test binaries.
-$(BUILD)/check/fuzz_%:
+$(FUZZ_BUILD)/check/fuzz_%:
 	@mkdir -p $(dir $@)
 	@printf '#!/bin/sh\nexec bash tests/fuzz/run-target.sh %s\n' '$*' > $@ && chmod +x $@
 
