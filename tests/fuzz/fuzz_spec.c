@@ -3,7 +3,8 @@
  *
  * Input: "<env-file text>%%\n<template>" (the env part in core/spec/envfile.h's KEY=VALUE
  * format; a bad env part is ignored), or just "<template>" when there is no "%%" line.
- * Rendering is lenient (a missing {{X}} is empty), as --lenient-render.
+ * The template is rendered strict once (missing-variable reports), then loaded lenient (a
+ * missing {{X}} is empty, as --lenient-render) so that more inputs reach the parser.
  *
  * Besides "no crash, no leak, no UB" it checks the invariants the scheduler relies on when it
  * stores a configuration and reads it back at the next start; breaking one aborts:
@@ -22,6 +23,7 @@
 
 #include "core/service/assemble.h"
 #include "core/spec/envfile.h"
+#include "core/spec/mustache.h"
 #include "core/spec/spec.h"
 #include "core/spec/spec_load.h"
 #include "core/util/log.h"
@@ -84,6 +86,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         sdk_errors_free(&e);
         sdk_errors_init(&e);
     }
+    /* Strict rendering alone (its missing-variable reports), then the lenient load. */
+    char *strict_out = NULL;
+    if (sdk_mustache_render_new(tmpl, vars, n_vars, true, &strict_out, &e) == 0 && !strict_out)
+        fail("strict render returned 0 without text", NULL, NULL);
+    free(strict_out);
+    sdk_errors_free(&e);
+    sdk_errors_init(&e);
     sdk_spec *spec = NULL;
     if (sdk_spec_load_new(tmpl, "fuzz.yml", NULL, vars, n_vars, false, &spec, &e) == 0) {
         if (!spec) fail("load returned 0 without a spec", NULL, NULL);
