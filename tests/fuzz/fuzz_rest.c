@@ -13,7 +13,7 @@
  * POST /v1/plans/<plan>/start (parameters), POST /v1/pod/<pod>/pause|resume (task names).
  *
  * Nothing may crash, leak, hang or hit UB; every answer must have a status in 100..599 and a
- * JSON content answer (status 200) for the JSON routes must not be empty.
+ * NUL-terminated body.
  *
  * Build: `make fuzz-build` (libFuzzer binary and replay driver, see tests/fuzz/replay.c).
  * FUZZ_VERBOSE=1 in the environment prints each request's status and answer (to write seeds). */
