@@ -49,7 +49,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIBSDK   := $(BUILD)/libsdk.a
 
-.PHONY: all test asan check bench clean install deps new-plugin FORCE
+.PHONY: all test asan check bench clean install deps new-plugin FORCE fuzz fuzz-check fuzz-build fuzz-bins fuzz-clang
 .SECONDARY:
 
 all: $(BIN)/scheduler $(if $(LOCAL_SRC),$(BIN)/localcluster) $(if $(CLI_SRC),$(BIN)/sdkctl) $(PLUGIN_SO)
@@ -142,9 +142,64 @@ test: all $(TEST_BIN) $(FIXTURE_SO) $(STANDIN_BIN)
 check:
 	$(MAKE) test
 	$(MAKE) asan
+	$(MAKE) fuzz-check
 
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/bin SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" OPT=-O1 test
+
+# --- fuzzing (tests/fuzz/) ----------------------------------------------------------------------
+# libFuzzer harnesses tests/fuzz/fuzz_<t>.c, built with clang (libFuzzer is clang's) against a
+# clang build of the library with ASan + UBSan + coverage in build-fuzz/:
+#   build-fuzz/fuzz/fuzz_<t>    the fuzzer (-fsanitize=fuzzer)
+#   build-fuzz/fuzz/replay_<t>  the same harness with tests/fuzz/replay.c: runs given files once
+# `make fuzz` fuzzes every target FUZZ_SECONDS (default 300) each, one after the other; `make
+# fuzz-check` (the last part of `make check`) replays tests/fuzz/corpus/<t>/ and every crash
+# reproducer in tests/fuzz/regressions/<t>/, then fuzzes each target FUZZ_CHECK_SECONDS (default
+# 20) each; both print a "fuzz_<t>: N passed, N failed" line per target and the total.
+# Without clang they fail (install it with scripts/install-deps.sh); they never skip.
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang (unlike gcc) warns where the scheduler sets deprecated proto fields on purpose
+# (FrameworkInfo.role, for masters that predate roles).
+FUZZ_WARN    := -Wno-deprecated-declarations
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 20
+
+fuzz-clang:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "fuzz: $(FUZZ_CC) not found: the fuzz harnesses need clang (bash scripts/install-deps.sh installs it)" >&2; exit 1; }
+
+fuzz-build: fuzz-clang
+	$(MAKE) BUILD=$(FUZZ_BUILD) BIN=$(FUZZ_BUILD)/bin CC=$(FUZZ_CC) OPT=-O1 \
+	  SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link $(FUZZ_WARN)" fuzz-bins
+
+# (run by fuzz-build, with BUILD=build-fuzz and clang)
+fuzz-bins: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz_$(t) $(BUILD)/fuzz/replay_$(t))
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+$(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Each target's run is a small executable (build-fuzz/check/fuzz_<t>, calling
+# tests/fuzz/run-target.sh) so that scripts/run-tests.sh runs and adds them up like test binaries.
+$(FUZZ_BUILD)/check/fuzz_%:
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nexec bash tests/fuzz/run-target.sh %s\n' '$*' > $@ && chmod +x $@
+
+FUZZ_CHECK_BIN := $(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/check/fuzz_$(t))
+
+fuzz: fuzz-build $(FUZZ_CHECK_BIN)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + 600)) \
+	  bash scripts/run-tests.sh $(FUZZ_CHECK_BIN)
+
+fuzz-check: fuzz-build $(FUZZ_CHECK_BIN)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) TEST_TIMEOUT=$$(($(FUZZ_CHECK_SECONDS) + 300)) \
+	  bash scripts/run-tests.sh $(FUZZ_CHECK_BIN)
 
 # --- benchmarks ------------------------------------------------------------------------------
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSDK)
@@ -168,6 +223,6 @@ new-plugin:
 	@bash scripts/new-plugin.sh "$(NAME)" "$(if $(DIR),$(DIR),plugins/$(NAME))"
 
 clean:
-	rm -rf build build-asan bin $(PLUGIN_SO) $(PLUGIN_SO:.so=.d)
+	rm -rf build build-asan build-fuzz bin $(PLUGIN_SO) $(PLUGIN_SO:.so=.d)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@ pkgs=(
   libzookeeper-mt-dev zlib1g-dev
   zookeeper default-jre-headless
   wrk curl openssl
+  clang libclang-rt-14-dev
   nodejs npm chromium
 )
 [ "${SDK_DEPS_MINIMAL:-0}" = 1 ] && pkgs=(build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
@@ -38,5 +39,6 @@ SUDO=""
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
-# zookeeper's postinst wants a JRE; --no-install-recommends keeps the footprint small.
+# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes for `make fuzz`) is only a Recommends
+# of clang, hence listed. zookeeper's postinst wants a JRE; --no-install-recommends keeps the footprint small.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -99,6 +99,10 @@ struct sdk_http_req {
     sdk_http_close_cb close_cb;
     void *close_ud;
     struct sdk_http_req *prev, *next;
+    /* In-process request (sdk_http_server_call_local): conn is NULL, no headers, and the query
+     * arguments are these (borrowed from the caller). */
+    const sdk_kv *lq;
+    size_t n_lq;
 };
 
 struct sdk_http_server {
@@ -601,29 +605,38 @@ static enum MHD_Result finish_or_park(sdk_http_req *req) {
     return queue_text(req->conn, 500, "");
 }
 
-static enum MHD_Result dispatch(sdk_http_req *req) {
+/* Routes req and runs its handler. Returns the framework's own answer (413, 404, 405), which the
+ * handler never saw, or NULL when the handler ran (its answer, if any, is in req). Shared by MHD
+ * requests and in-process ones, so both get the same answers. */
+static sdk_http_response *route_and_handle(sdk_http_req *req) {
     sdk_http_server *s = req->s;
     if (req->cr) req->cr->busy = true; /* complete: the slow-request deadline no longer applies */
     if (req->too_big) {
-        req->state = RQ_SENT;
         char msg[96];
         snprintf(msg, sizeof msg, "Request body is larger than the limit of %zu bytes", s->max_body);
-        return queue_text(req->conn, 413, msg);
+        return sdk_http_response_new(413, TEXT_PLAIN, msg, strlen(msg));
     }
-    if (req->match.status == 404) { /* matched by first_call */
-        req->state = RQ_SENT;
-        return queue_text(req->conn, 404, "Not found");
-    }
+    /* an MHD request was routed by first_call; an in-process one (sdk_http_server_call_local) here */
+    if (!req->match.status) sdk_router_match(s->router, req->method, req->path, &req->match);
+    if (req->match.status == 404) return sdk_http_response_new(404, TEXT_PLAIN, "Not found", 9);
     if (req->match.status == 405) {
         sdk_http_response *r = sdk_http_response_new(405, TEXT_PLAIN, "Method not allowed", 18);
         sdk_http_response_header(r, MHD_HTTP_HEADER_ALLOW, req->match.allow);
-        req->state = RQ_SENT;
-        return queue_response(req->conn, r);
+        return r;
     }
     route_entry *re = req->match.target;
     req->state = RQ_HANDLING;
     re->h(req, re->ud);
     if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) s->epoch++; /* it may have changed state */
+    return NULL;
+}
+
+static enum MHD_Result dispatch(sdk_http_req *req) {
+    sdk_http_response *r = route_and_handle(req);
+    if (r) {
+        req->state = RQ_SENT;
+        return queue_response(req->conn, r);
+    }
     return finish_or_park(req);
 }
 
@@ -709,6 +722,16 @@ static enum MHD_Result first_call(sdk_http_req *req, const char *version) {
     return MHD_YES;
 }
 
+/* Frees a request that is no longer on the server's list. */
+static void req_free(sdk_http_req *req) {
+    sdk_http_response_free(req->resp);
+    sdk_route_match_clear(&req->match);
+    sdk_buf_free(&req->body);
+    sdk_buf_free(&req->sbuf);
+    free(req->stream_ct);
+    free(req);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                  const char *version, const char *upload_data, size_t *upload_data_size,
                                  void **con_cls) {
@@ -764,12 +787,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     if (req->prev) req->prev->next = req->next;
     else s->reqs = req->next;
     if (req->next) req->next->prev = req->prev;
-    sdk_http_response_free(req->resp);
-    sdk_route_match_clear(&req->match);
-    sdk_buf_free(&req->body);
-    sdk_buf_free(&req->sbuf);
-    free(req->stream_ct);
-    free(req);
+    req_free(req);
 }
 
 /* ---------------------------------------------------------------- public request API */
@@ -783,6 +801,11 @@ const char *sdk_http_req_param(const sdk_http_req *req, const char *name) {
 }
 
 const char *sdk_http_req_query(const sdk_http_req *req, const char *name) {
+    if (!req->conn) { /* in-process: the first argument of that name, as MHD answers */
+        for (size_t i = 0; i < req->n_lq; i++)
+            if (!strcmp(req->lq[i].key, name)) return req->lq[i].value ? req->lq[i].value : "";
+        return NULL;
+    }
     const char *v = NULL;
     size_t vlen = 0;
     if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v, &vlen) != MHD_YES)
@@ -809,12 +832,19 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 
 size_t sdk_http_req_query_all(const sdk_http_req *req, sdk_kv **out) {
     qcollect q = {0};
+    if (!req->conn) {
+        for (size_t i = 0; i < req->n_lq; i++)
+            collect_arg(&q, MHD_GET_ARGUMENT_KIND, req->lq[i].key, req->lq[i].value);
+        *out = q.v;
+        return q.n;
+    }
     MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
     *out = q.v;
     return q.n;
 }
 
 const char *sdk_http_req_header(const sdk_http_req *req, const char *name) {
+    if (!req->conn) return NULL; /* in-process requests have no headers */
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
@@ -1054,6 +1084,50 @@ fail:
 }
 
 uint16_t sdk_http_server_port(const sdk_http_server *s) { return s->port; }
+
+int sdk_http_server_call_local(sdk_http_server *s, const char *method, const char *path, const sdk_kv *query,
+                               size_t n_query, const void *body, size_t len, int *status, char **resp_body,
+                               size_t *resp_len) {
+    sdk_http_req *req = sdk_xcalloc(1, sizeof *req);
+    req->s = s;
+    req->method = method;
+    req->path = path;
+    req->lq = query;
+    req->n_lq = n_query;
+    sdk_buf_init(&req->body);
+    sdk_buf_init(&req->sbuf);
+    if (len > s->max_body) req->too_big = true;
+    else if (len) sdk_buf_append(&req->body, body, len);
+    int rc = 0;
+    sdk_http_response *r = route_and_handle(req);
+    if (!r) r = req->resp, req->resp = NULL;
+    sdk_buf out;
+    sdk_buf_init(&out);
+    if (r) {
+        *status = r->status;
+        if (r->blob) sdk_buf_append(&out, r->gzip ? r->blob->gz : r->blob->data, r->len);
+        else sdk_buf_append(&out, r->body, r->len);
+        sdk_http_response_free(r);
+    } else if (req->stream_started) {
+        *status = req->stream_status;
+        sdk_buf_append(&out, req->sbuf.data, req->sbuf.len);
+    } else if (req->state == RQ_DEFERRED) {
+        *status = 0;
+        rc = SDK_ESTATE;
+    } else {
+        SDK_ERROR("http", "%s %s: the handler for %s neither answered nor deferred the request", method, path,
+                  req->match.pattern ? req->match.pattern : "?");
+        *status = 500;
+    }
+    /* An unfinished answer is abandoned as when a client goes away (on_completed). */
+    bool unfinished = req->state == RQ_DEFERRED || (req->stream_started && !req->stream_ended);
+    if (unfinished && req->close_cb) req->close_cb(req, req->close_ud);
+    req_free(req);
+    if (resp_len) *resp_len = out.len;
+    if (resp_body) *resp_body = sdk_buf_take(&out);
+    else sdk_buf_free(&out);
+    return rc;
+}
 uint64_t sdk_http_server_epoch(const sdk_http_server *s) { return s->epoch; }
 
 int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,

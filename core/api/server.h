@@ -120,6 +120,17 @@ int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pa
 int sdk_http_server_route_flags(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
                                 void *ud, unsigned flags, sdk_errors *errs);
 
+/* Runs the request `method` `path` (percent-decoded, no query string) with query arguments
+ * query[0..n_query) (borrowed; NULL values read as "") and `body` in process, on the calling
+ * thread (the loop thread), without a connection: for tests and fuzzing. It has no headers (so
+ * no token check, no gzip) and otherwise gets the answers a client would: 413 over max_body,
+ * 404, 405, or the handler's. Returns 0 with *status and, when asked, *resp_body (new, NUL-
+ * terminated, free()) and *resp_len; a handler that defers gets SDK_ESTATE (*status 0): the
+ * request is abandoned at once, as when a client goes away (its close callback runs). */
+int sdk_http_server_call_local(sdk_http_server *s, const char *method, const char *path, const sdk_kv *query,
+                               size_t n_query, const void *body, size_t len, int *status, char **resp_body,
+                               size_t *resp_len);
+
 /* ---- request accessors: strings are owned by the request and valid until it is answered ---- */
 const char *sdk_http_req_method(const sdk_http_req *req);
 const char *sdk_http_req_path(const sdk_http_req *req);       /* percent-decoded, without the query */

@@ -301,7 +301,10 @@ static int store_new_target(sdk_service *s, sdk_spec *cand, sdk_spec *old, char 
 static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs) {
     char *old_id = NULL;
     int rc = sdk_state_config_target_get_new(s->state, &old_id, errs);
-    if (rc && rc != SDK_ENOENT) return rc;
+    if (rc && rc != SDK_ENOENT) { /* unreadable target id (corrupt, store error): cand is ours to free */
+        sdk_spec_free(cand);
+        return rc;
+    }
     sdk_spec *old = NULL;
     if (old_id) {
         char *json = NULL;

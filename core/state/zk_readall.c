@@ -386,7 +386,9 @@ static int take_node(readall *a, rd *r, rnode *nd, char **err) {
             for (int32_t k = 0; k < count && !r->bad; k++) {
                 size_t len;
                 const char *name = get_bytes(r, &len);
-                if (r->bad || !name || !len) {
+                /* A znode name is never empty and has no NUL or '/' (the copies below rely on
+                 * the first two, the paths built from it on the last). */
+                if (r->bad || !name || !len || memchr(name, 0, len) || memchr(name, '/', len)) {
                     r->bad = true;
                     break;
                 }

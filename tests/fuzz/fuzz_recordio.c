@@ -1,13 +1,17 @@
-/* libFuzzer harness for the RecordIO decoder and the JSON -> Event/Call path behind it.
+/* libFuzzer harness for the RecordIO decoder and the Event/Call decoding behind it.
  *
  * The first input byte picks how the rest is split into feeds (so record/feed boundaries are
- * fuzzed too); every record that comes out is parsed as a JSON Event and a JSON Call and, if
- * that works, dumped back. Nothing may crash, leak or read out of bounds.
+ * fuzzed too); every record that comes out is decoded as a protobuf Event (what the Mesos
+ * client does with each record of the subscription stream, core/mesos/client.c on_record) and
+ * parsed as a JSON Event and a JSON Call; whatever decodes is dumped back to JSON, and the
+ * resources and attributes of an OFFERS event go through the converters the offer path uses
+ * (mesos/resources_pb.h). Nothing may crash, leak or read out of bounds.
  *
- * With libFuzzer:  clang -fsanitize=fuzzer,address,undefined -DSDK_LIBFUZZER -I. -Ibuild/gen \
- *                  tests/fuzz/fuzz_recordio.c build/libsdk.a -lprotobuf-c -ljansson -lm
- * Without:         cc -I. -Ibuild/gen tests/fuzz/fuzz_recordio.c build/libsdk.a -lprotobuf-c -ljansson -lm
- *                  ./a.out file...   (replays each file once; prints one line per file)
+ * Build: `make fuzz-build` makes build-fuzz/fuzz/fuzz_recordio (libFuzzer) and
+ * build-fuzz/fuzz/replay_recordio (this file + tests/fuzz/replay.c: runs the given files once
+ * each). By hand, without libFuzzer:
+ *   cc -I. -Ibuild/gen tests/fuzz/fuzz_recordio.c tests/fuzz/replay.c build/libsdk.a \
+ *      -lprotobuf-c -ljansson -lm && ./a.out file...
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,10 +21,33 @@
 #include "mesos/pbjson.h"
 #include "mesos/proto/scheduler.pb-c.h"
 #include "mesos/recordio.h"
+#include "mesos/resources_pb.h"
+
+/* What the scheduler reads out of an event: offers' resources and attributes. */
+static void exercise_event(const Mesos__V1__Scheduler__Event *ev) {
+    if (!ev->offers) return;
+    for (size_t i = 0; i < ev->offers->n_offers; i++) {
+        const Mesos__V1__Offer *o = ev->offers->offers[i];
+        sdk_resources rs;
+        sdk_resources_init(&rs);
+        sdk_errors e;
+        sdk_errors_init(&e);
+        (void)sdk_resources_from_pb(&rs, o->resources, o->n_resources, &e);
+        sdk_resources_free(&rs);
+        sdk_errors_free(&e);
+        free(sdk_attributes_to_string_new(o->attributes, o->n_attributes));
+    }
+}
 
 static int on_record(const char *data, size_t len, void *arg) {
     size_t *count = arg;
     (*count)++;
+    Mesos__V1__Scheduler__Event *pb = mesos__v1__scheduler__event__unpack(NULL, len, (const uint8_t *)data);
+    if (pb) {
+        exercise_event(pb);
+        free(sdk_pbjson_dumps_new(&pb->base));
+        mesos__v1__scheduler__event__free_unpacked(pb, NULL);
+    }
     const ProtobufCMessageDescriptor *descs[] = {&mesos__v1__scheduler__event__descriptor,
                                                  &mesos__v1__scheduler__call__descriptor};
     for (size_t i = 0; i < 2; i++) {
@@ -30,6 +57,7 @@ static int on_record(const char *data, size_t len, void *arg) {
         if (sdk_pbjson_parse_new(descs[i], data, len, &m, &e) == 0) {
             char *s = sdk_pbjson_dumps_new(m);
             free(s);
+            if (i == 0) exercise_event((const Mesos__V1__Scheduler__Event *)m);
             sdk_pbjson_message_free(m);
         }
         sdk_errors_free(&e);
@@ -54,32 +82,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sdk_recordio_decoder_free(&d);
     return 0;
 }
-
-#ifndef SDK_LIBFUZZER
-int main(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        if (!f) {
-            fprintf(stderr, "%s: cannot open\n", argv[i]);
-            return 1;
-        }
-        uint8_t *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-            if (len == cap) {
-                cap = cap ? cap * 2 : 65536;
-                buf = realloc(buf, cap);
-                if (!buf) return 1;
-            }
-            size_t n = fread(buf + len, 1, cap - len, f);
-            if (n == 0) break;
-            len += n;
-        }
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, len);
-        printf("%s: %zu bytes ok\n", argv[i], len);
-        free(buf);
-    }
-    return 0;
-}
-#endif

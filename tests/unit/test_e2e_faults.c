@@ -304,6 +304,9 @@ static void test_zk_connection_loss(void) {
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     zoo_set_debug_level((ZooLogLevel)0);
+    /* These tests kill a task and wait for its relaunch; the crash-loop backoff (on by default:
+     * 60 s before that relaunch) has its own scenarios (tests/scenarios/events_crash_loop.scn). */
+    setenv("ENABLE_BACKOFF", "false", 1);
     RUN(test_zk_connection_loss);
     RUN(test_disk_full);
     return check_summary("test_e2e_faults");

@@ -184,7 +184,7 @@ static int sse_connect(sse_world *w, const char *extra, int rcvbuf) {
         close(fd);
         return -1;
     }
-    char *req = sdk_asprintf_new("GET /v1/events HTTP/1.1\r\nHost: x\r\n%s\r\n", extra ? extra : "");
+    char *req = sdk_asprintf_new("GET /v1/events HTTP/1.1\r\nHost: localhost\r\n%s\r\n", extra ? extra : "");
     ssize_t n = write(fd, req, strlen(req));
     (void)n;
     free(req);
