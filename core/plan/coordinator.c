@@ -116,25 +116,22 @@ int sdk_plan_health_code(sdk_plan *const *plans, size_t n, sdk_plan *deploy, sdk
     for (size_t i = 0; i < n; i++)
         if (sdk_plan_error_count(plans[i]) > 0) return 500;
     if (!has_framework_id) return 318;
+    /* one pass over each plan's steps for all of its questions (this answers every health poll) */
+#define HAS(mask, st) (((mask) >> (st)) & 1u)
     if (deploy) {
-        if (sdk_plan_has_step_status(deploy, SDK_STATUS_DELAYED)) return 208;
-        if (sdk_plan_has_step_status(deploy, SDK_STATUS_PENDING) ||
-            sdk_plan_has_step_status(deploy, SDK_STATUS_PREPARED))
-            return 204;
-        if (sdk_plan_has_step_status(deploy, SDK_STATUS_STARTING) ||
-            sdk_plan_has_step_status(deploy, SDK_STATUS_STARTED))
-            return 202;
+        unsigned m = sdk_plan_step_status_mask(deploy);
+        if (HAS(m, SDK_STATUS_DELAYED)) return 208;
+        if (HAS(m, SDK_STATUS_PENDING) || HAS(m, SDK_STATUS_PREPARED)) return 204;
+        if (HAS(m, SDK_STATUS_STARTING) || HAS(m, SDK_STATUS_STARTED)) return 202;
         if (any_interrupted(deploy)) return 207;
     }
     if (recovery && sdk_plan_status(recovery) != SDK_STATUS_COMPLETE) {
-        if (sdk_plan_has_step_status(recovery, SDK_STATUS_DELAYED)) return 208;
-        if (sdk_plan_has_step_status(recovery, SDK_STATUS_PENDING) ||
-            sdk_plan_has_step_status(recovery, SDK_STATUS_PREPARED))
-            return 203;
-        if (sdk_plan_has_step_status(recovery, SDK_STATUS_STARTING) ||
-            sdk_plan_has_step_status(recovery, SDK_STATUS_STARTED))
-            return 205;
+        unsigned m = sdk_plan_step_status_mask(recovery);
+        if (HAS(m, SDK_STATUS_DELAYED)) return 208;
+        if (HAS(m, SDK_STATUS_PENDING) || HAS(m, SDK_STATUS_PREPARED)) return 203;
+        if (HAS(m, SDK_STATUS_STARTING) || HAS(m, SDK_STATUS_STARTED)) return 205;
     }
+#undef HAS
     if (deploy && sdk_plan_status(deploy) == SDK_STATUS_COMPLETE) {
         for (size_t i = 0; i < n; i++)
             if (strstr(plans[i]->name, "restor") && sdk_status_is_running(sdk_plan_status(plans[i]))) return 321;

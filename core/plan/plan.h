@@ -242,6 +242,9 @@ bool sdk_plan_is_interrupted(const sdk_plan *p);
 size_t sdk_plan_error_count(const sdk_plan *p);
 /* True when some step of the plan has the given (non-display) step status. */
 bool sdk_plan_has_step_status(sdk_plan *p, sdk_status s);
+/* Every step status present in p, as bits (1u << status): one pass for several
+ * sdk_plan_has_step_status questions (the health code asks up to five per plan). */
+unsigned sdk_plan_step_status_mask(sdk_plan *p);
 
 /* ------------------------------------------------------ step state machine (§4.2) ---- */
 typedef struct sdk_launched {
