@@ -54,9 +54,19 @@ int sdk_plan_candidates_new(sdk_plan *const *plans, size_t n, sdk_candidate **ou
     for (size_t i = 0; i < n; i++) total += plan_step_count(plans[i]);
     /* One index of every in-flight step, tagged with its plan; each plan ignores its own. Steps
      * chosen this cycle join it (owner SIZE_MAX) and bind every plan after them. */
+    /* Plan i's entries are read only by the other plans' candidates: with at most one plan that
+     * has steps (a deploy with empty recovery and decommission plans), nobody reads them, and
+     * indexing every in-flight step per call cost a hash insertion per step of a 10,000-pod
+     * deploy. later[i]: some plan after i has steps (only those read what plan i chooses). */
+    size_t with_steps = 0;
+    bool *later = sdk_xcalloc(n + 1, sizeof *later);
+    for (size_t i = n; i-- > 0;) {
+        later[i] = with_steps > 0;
+        with_steps += plan_step_count(plans[i]) > 0;
+    }
     sdk_dirty dirty;
     sdk_dirty_init(&dirty);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && with_steps > 1; i++)
         for (size_t a = 0; a < plans[i]->n_phases; a++)
             for (size_t b = 0; b < plans[i]->phases[a]->n_steps; b++) {
                 sdk_step *s = plans[i]->phases[a]->steps[b];
@@ -87,11 +97,12 @@ int sdk_plan_candidates_new(sdk_plan *const *plans, size_t n, sdk_candidate **ou
             chosen[n_chosen++] = cands[c];
             if (s->pod_instance) sdk_strmap_put(&mine_inst, s->pod_instance, s);
         }
-        for (size_t k = first; k < n_chosen; k++) {
+        for (size_t k = first; k < n_chosen && later[i]; k++) {
             sdk_dirty_add(&earlier, chosen[k].step, SIZE_MAX);
             sdk_dirty_add(&dirty, chosen[k].step, SIZE_MAX);
         }
     }
+    free(later);
     sdk_dirty_free(&dirty);
     sdk_dirty_free(&earlier);
     sdk_strmap_free(&mine_inst);

@@ -651,6 +651,31 @@ unsigned sdk_plan_step_status_mask(sdk_plan *p) {
     return mask;
 }
 
+static bool step_open(sdk_step *st) {
+    step_refresh_delay(st);
+    return st->status != SDK_STATUS_COMPLETE;
+}
+
+bool sdk_plan_has_open_step(sdk_plan *p) {
+    size_t hp = p->open_phase, hs = p->open_step;
+    if (hp >= p->n_phases) hp = hs = 0;
+    /* from the hint to the end, then from the start up to the hint */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t from = pass ? 0 : hp, to = pass ? hp + 1 : p->n_phases;
+        for (size_t i = from; i < to && i < p->n_phases; i++) {
+            sdk_phase *ph = p->phases[i];
+            size_t j0 = !pass && i == hp ? hs : 0, j1 = pass && i == hp ? hs : ph->n_steps;
+            for (size_t j = j0; j < j1 && j < ph->n_steps; j++) {
+                if (!step_open(ph->steps[j])) continue;
+                p->open_phase = i;
+                p->open_step = j;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool sdk_plan_has_step_status(sdk_plan *p, sdk_status s) {
     for (size_t i = 0; i < p->n_phases; i++)
         for (size_t j = 0; j < p->phases[i]->n_steps; j++) {
