@@ -368,8 +368,29 @@ static void plan_params(const sdk_plan *p, const sdk_kv **kv, size_t *n) {
 /* Evaluates one candidate step against what is left of the offers. A match is appended to
  * *m (recorded and sent at the end of the cycle); what it uses is taken from its offer and its
  * tasks join the placement view, so that the next steps see both. True on a match. */
+/* order[] holds the offers sorted by (launches this cycle, index): the fewest launches first,
+ * untouched ones in offer order, so that pods spread over agents before any agent takes a second
+ * one. After a launch on order[pos] it moves to its new place (O(distance), not a sort per step). */
+static void order_after_launch(size_t *order, size_t n, size_t pos, const offer_ops *pend) {
+    size_t oi = order[pos];
+    while (pos + 1 < n && (pend[order[pos + 1]].launches < pend[oi].launches ||
+                           (pend[order[pos + 1]].launches == pend[oi].launches && order[pos + 1] < oi))) {
+        order[pos] = order[pos + 1];
+        pos++;
+    }
+    order[pos] = oi;
+}
+
+/* Moves the outcomes of an evaluation into the offer log. */
+static void log_outcomes(sdk_service *s, const sdk_step *st, sdk_eval_result *res) {
+    for (size_t i = 0; i < res->n_outcomes; i++) log_outcome(s, st, &res->outcomes[i]);
+    free(res->outcomes); /* emptied by log_outcome; sized for every offer, kept no longer */
+    res->outcomes = NULL;
+    res->n_outcomes = 0;
+}
+
 static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *offers, offer_ops *pend,
-                          size_t n_offers, sdk_placement_view **view, matched **m, size_t *n_m) {
+                          size_t *order, size_t n_offers, sdk_placement_view **view, matched **m, size_t *n_m) {
     sdk_step *st = c->step;
     if (st->status != SDK_STATUS_PENDING && st->status != SDK_STATUS_PREPARED) return false;
     /* Recovery relaunches the configuration the pod already runs; everything else the target. */
@@ -429,40 +450,38 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     /* only a rule reads the view (the evaluator parses pod->placement when rule is NULL) */
     if (!*view && (rule || (pod->placement && *pod->placement))) *view = view_new(s, *m, *n_m, offers);
     req.view = *view;
-    /* Offers with the fewest launches of this cycle first (untouched ones in offer order), so
-     * that pods spread over agents before any agent takes a second one. */
-    sdk_offer *avail = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *avail);
-    size_t *map = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *map);
-    size_t n_avail = 0;
-    for (size_t i = 0; i < n_offers; i++) map[n_avail++] = i;
-    for (size_t i = 1; i < n_avail; i++) { /* stable insertion sort: nearly sorted, ~50 offers */
-        size_t m = map[i], j = i;
-        while (j > 0 && pend[map[j - 1]].launches > pend[m].launches) {
-            map[j] = map[j - 1];
-            j--;
-        }
-        map[j] = m;
-    }
-    for (size_t i = 0; i < n_avail; i++) avail[i] = offers[map[i]];
+    /* The offers in order[] order (see order_after_launch). The first usually fits: it is tried
+     * alone, and only when it does not are the others copied out and tried after it (the same
+     * offers in the same order, so the same outcome): a step that fits costs one offer, not a
+     * copy and a sort of all of them. */
     sdk_eval_result res;
     memset(&res, 0, sizeof res);
     bool launched = false;
     sdk_errors e;
     sdk_errors_init(&e);
-    int rc = n_avail ? sdk_offer_evaluate(&req, avail, n_avail, &res, &e) : 0;
+    size_t base = 0; /* position in order[] of res's first offer */
+    int rc = n_offers ? sdk_offer_evaluate(&req, &offers[order[0]], 1, &res, &e) : 0;
+    if (!rc && n_offers > 1 && !res.matched) {
+        log_outcomes(s, st, &res);
+        sdk_eval_result_free(&res);
+        memset(&res, 0, sizeof res);
+        sdk_offer *avail = sdk_xcalloc(n_offers - 1, sizeof *avail);
+        for (size_t i = 1; i < n_offers; i++) avail[i - 1] = offers[order[i]];
+        rc = sdk_offer_evaluate(&req, avail, n_offers - 1, &res, &e);
+        free(avail);
+        base = 1;
+    }
     if (rc) {
         sdk_step_set_error(st, e.n ? e.msgs[0] : "offer evaluation failed");
     } else {
-        for (size_t i = 0; i < res.n_outcomes; i++) log_outcome(s, st, &res.outcomes[i]);
-        free(res.outcomes); /* emptied by log_outcome; sized for every offer, kept no longer */
-        res.outcomes = NULL;
-        res.n_outcomes = 0;
+        log_outcomes(s, st, &res);
         if (res.matched) {
-            size_t oi = map[res.offer_index];
+            size_t oi = order[base + res.offer_index];
             svc_apply_overrides(s, st, &res);
             svc_apply_pause(s, &res);
             launched = true;
             pend[oi].launches++;
+            order_after_launch(order, n_offers, base + res.offer_index, pend);
             sdk_resources_free(&offers[oi].resources);
             offers[oi].resources = res.remaining;
             memset(&res.remaining, 0, sizeof res.remaining);
@@ -482,8 +501,6 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     sdk_errors_free(&e);
     sdk_eval_result_free(&res);
     sdk_placement_rule_free(rule);
-    free(avail);
-    free(map);
     free(recs);
     free(names);
     return launched;
@@ -765,13 +782,16 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     if (budget && s->launch_bytes && budget / s->launch_bytes < cap)
         cap = budget / s->launch_bytes ? budget / s->launch_bytes : 1;
     sdk_placement_view *view = NULL; /* built on first need (view_new) */
+    size_t *order = sdk_xcalloc(n ? n : 1, sizeof *order); /* no launch yet: offer order */
+    for (size_t i = 0; i < n; i++) order[i] = i;
     matched *m = NULL;
     size_t n_m = 0;
     bool capped = false;
     for (size_t i = 0; i < nc && !capped; i++)
-        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, n, &view, &m, &n_m))
+        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, order, n, &view, &m, &n_m))
             capped = n_m >= cap;
     sdk_placement_view_free(view);
+    free(order);
     free(c);
     record_launches(s, m, n_m, offers, pend, n);
     free(m);
