@@ -1,5 +1,5 @@
-/* What the benchmarks share (a header, not a .c file under bench/, so that it builds no binary of its own;
- * include it after tests/unit/e2e_support.c):
+/* What the benchmarks share (a header, not a .c file under bench/, so that it builds no binary
+ * of its own; include it after tests/unit/e2e_support.c):
  *  - bench_row: one measured figure for the `make bench` table (bench/report/report.c owns the
  *    targets, so a figure's target is written in one place);
  *  - bench_alive: a process the benchmark started has not exited (a benchmark fails loudly
@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "core/util/str.h"
 
 /* Appends {"figure","value","unit","command"} as one JSON line to $SDK_BENCH_RESULTS (set by
  * `make bench`; nothing when unset, so a benchmark run by hand only prints). */
