@@ -194,8 +194,18 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSDK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: all $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+# The table of figures and targets (bench/report/report.c), not a benchmark itself.
+$(BUILD)/bench-report: $(BUILD)/obj/bench/report/report.o $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Every benchmark runs (a failed one does not stop the others); each appends what it measured
+# to rows.jsonl, and the table of every figure with its target ends the output and goes to
+# $(BUILD)/bench/results.json. Exit status 1 when a benchmark failed.
+bench: all $(BENCH_BIN) $(BUILD)/bench-report
+	@rm -f $(BUILD)/bench/rows.jsonl; fail=0; \
+	for b in $(BENCH_BIN); do echo "== $$b"; SDK_BENCH_RESULTS=$(BUILD)/bench/rows.jsonl $$b || { echo "== $$b FAILED"; fail=1; }; done; \
+	$(BUILD)/bench-report $(BUILD)/bench/rows.jsonl $(BUILD)/bench/results.json || fail=1; exit $$fail
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/stateful-sdk $(DESTDIR)$(PREFIX)/lib/pkgconfig
