@@ -1,4 +1,5 @@
 #include "core/app/args.h"
+#include "core/plugin/resolve.h"
 #include "core/util/str.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -6,14 +7,17 @@
 #include <string.h>
 
 void sdk_args_print_help(const char *prog) {
-    printf("Usage: %s --plugin PATH [options]\n"
+    printf("Usage: %s --plugin PATH|NAME [options]\n"
            "       %s --spec FILE [options]\n"
            "\n"
            "Runs one stateful service on Apache Mesos: the scheduler core plus the service plugin\n"
            "PATH (a shared object built against abi/sdk_plugin.h, e.g. plugins/hello/hello.so).\n"
            "\n"
            "Service definition:\n"
-           "  --plugin PATH        the service plugin to load (required unless --spec is given)\n"
+           "  --plugin PATH|NAME   the service plugin to load (required unless --spec is given):\n"
+           "                       a .so file, or a name such as 'hello' looked up in this\n"
+           "                       binary's PREFIX/lib/stateful-sdk/plugins/NAME.so, a source\n"
+           "                       checkout's plugins/NAME/NAME.so, then /usr/local and /usr\n"
            "  --spec FILE          a svc.yml template to use instead of the plugin's built-in one;\n"
            "                       config templates are read relative to FILE's directory\n"
            "  --env-file FILE      KEY=VALUE lines (as in dcos-commons .env files) used to render the\n"
@@ -175,10 +179,20 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
                            "or --spec FILE to run a plain svc.yml without a plugin");
         return SDK_EINVAL;
     }
+    if (a->plugin && !a->help && !a->version) {
+        sdk_errors errs;
+        sdk_errors_init(&errs);
+        int rc = sdk_plugin_resolve_new(a->plugin, NULL, &a->plugin_resolved, &errs);
+        if (rc) *err = sdk_xstrdup(errs.msgs[0]);
+        else a->plugin = a->plugin_resolved;
+        sdk_errors_free(&errs);
+        if (rc) return rc;
+    }
     return 0;
 }
 
 void sdk_args_free(sdk_args *a) {
+    free(a->plugin_resolved);
     for (size_t i = 0; i < a->n_options; i++) {
         free(a->options[i].key);
         free(a->options[i].value);

@@ -7,7 +7,8 @@
 #include "core/spec/spec.h"
 
 typedef struct sdk_args {
-    const char *plugin;      /* --plugin PATH (required unless --help/--version) */
+    const char *plugin;      /* --plugin PATH or NAME, resolved to a file (core/plugin/resolve.h) */
+    char *plugin_resolved;   /* owned: the file a plugin NAME resolved to (a->plugin points at it) */
     const char *spec;        /* --spec FILE: a svc.yml template used instead of the plugin's */
     const char **env_files;  /* --env-file FILE (repeatable): KEY=VALUE lines */
     size_t n_env_files;
@@ -31,7 +32,8 @@ typedef struct sdk_args {
     const char *state_file;  /* the FILE of "state restore FILE" */
 } sdk_args;
 
-/* Parses argv. Returns 0, or SDK_EINVAL with a message in *err (new string). */
+/* Parses argv and resolves a plugin NAME to its file. Returns 0, or SDK_EINVAL (bad argument) or
+ * SDK_ENOENT (no plugin of that name) with a message in *err (new string). */
 int sdk_args_parse(int argc, char **argv, sdk_args *out, char **err);
 void sdk_args_free(sdk_args *a);
 /* The --help text. */
