@@ -174,7 +174,14 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
             return SDK_EINVAL;
         }
     }
-    if (!a->help && !a->version && !a->state_cmd && !a->plugin && !a->spec) {
+    /* A scenario names its service itself (`plugin [PATH]` or `spec SVC.YML [ENV]`); a --spec
+     * given with it would be silently unused. */
+    if (a->scenario && a->spec && !a->help) {
+        *err = sdk_xstrdup("--spec is not used with --scenario: name the spec inside the scenario "
+                           "('spec SVC.YML [ENV]' as its first line, see docs/scenarios.md)");
+        return SDK_EINVAL;
+    }
+    if (!a->help && !a->version && !a->state_cmd && !a->scenario && !a->plugin && !a->spec) {
         *err = sdk_xstrdup("--plugin PATH is required (for example: --plugin plugins/hello/hello.so), "
                            "or --spec FILE to run a plain svc.yml without a plugin");
         return SDK_EINVAL;

@@ -3,7 +3,8 @@
  *    must exit 0;
  *  - a block opened with "```console runnable" is a transcript: each "$ COMMAND" line is run and
  *    the lines after it (up to the next "$ " line) must be its output, stdout and stderr
- *    together; a line holding only "…" stands for any number of lines;
+ *    together; a line holding only "…" stands for any number of lines; a command continues on
+ *    lines after a trailing '\', each shown with the shell's "> " prompt;
  *  - an optional "timeout=S" after "runnable" bounds the block (default 60 s).
  * Each block runs in its own temporary directory that links the checkout's bin/ ($SDK_BIN_DIR),
  * plugins/, examples/, tests/, templates/, scripts/, abi/ and Makefile, so paths read as in a
@@ -110,12 +111,14 @@ static char **split_lines_new(char *text, size_t *n) {
     return v;
 }
 
+/* The commands of one block share one sandbox, in order, as in a terminal. */
 static void run_console(const char *file, int line0, char **lines, size_t n, int timeout_s) {
+    char *dir = sandbox_new();
     size_t i = 0;
     while (i < n) {
         if (strncmp(lines[i], "$ ", 2)) {
             CHECK_MSG(0, "%s:%d: a console block must start each command with '$ '", file, line0 + (int)i);
-            return;
+            break;
         }
         size_t cmd_line = i;
         sdk_buf cmd;
@@ -124,12 +127,12 @@ static void run_console(const char *file, int line0, char **lines, size_t n, int
         /* continuation lines of a command end with '\' */
         while (cmd.len && cmd.data[cmd.len - 1] == '\\' && i + 1 < n) {
             sdk_buf_putc(&cmd, '\n');
-            sdk_buf_puts(&cmd, lines[++i]);
+            const char *cont = lines[++i];
+            sdk_buf_puts(&cmd, sdk_str_starts(cont, "> ") ? cont + 2 : cont); /* the shell's PS2 */
         }
         i++;
         size_t w0 = i;
         while (i < n && strncmp(lines[i], "$ ", 2)) i++;
-        char *dir = sandbox_new();
         char *out = NULL;
         if (dir) run_in(dir, cmd.data, timeout_s, false, &out);
         size_t ng = 0;
@@ -143,9 +146,9 @@ static void run_console(const char *file, int line0, char **lines, size_t n, int
         blocks_run++;
         free(got);
         free(out);
-        if (dir) { rm_rf(dir); free(dir); }
         sdk_buf_free(&cmd);
     }
+    if (dir) { rm_rf(dir); free(dir); }
 }
 
 static void check_file(const char *file) {
