@@ -118,7 +118,9 @@ static void show_json(sdk_buf *b, json_t *j, int ind, unsigned flags) {
         sdk_buf_puts(b, "{\n");
         json_object_foreach(j, k, v) {
             if (volatile_key(k)) continue;
-            char *ks = json_dumps(json_string(k), JSON_ENCODE_ANY);
+            json_t *kj = json_string(k);
+            char *ks = json_dumps(kj, JSON_ENCODE_ANY);
+            json_decref(kj);
             sdk_buf_printf(b, "%*s%s: ", ind + 2, "", ks);
             free(ks);
             show_json(b, v, ind + 2, flags);
