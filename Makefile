@@ -31,6 +31,8 @@ LIB_SRC  := $(wildcard mesos/*.c) $(filter-out core/app/%,$(wildcard core/*/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(PB_C))
 APP_SRC  := $(wildcard core/app/*.c)
 APP_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
+# core/app/version.o carries the git commit; the local cluster and sdkctl link it too.
+VERSION_OBJ := $(BUILD)/obj/core/app/version.o
 LOCAL_SRC := $(wildcard local/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 PLUGINS  := $(filter-out common,$(notdir $(wildcard plugins/*))) # plugins/common: shared headers
@@ -47,7 +49,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIBSDK   := $(BUILD)/libsdk.a
 
-.PHONY: all test asan check bench clean install deps new-plugin deb
+.PHONY: all test asan check bench clean install deps new-plugin deb FORCE
 .SECONDARY:
 
 all: $(BIN)/scheduler $(if $(LOCAL_SRC),$(BIN)/localcluster) $(if $(CLI_SRC),$(BIN)/sdkctl) $(PLUGIN_SO)
@@ -64,6 +66,20 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
 
+# The git commit of this checkout for --version. The header is rewritten only when the text
+# changes, so a new commit recompiles version.o alone (and relinks the three programs). Outside a
+# git checkout of this tree (a tarball, even one unpacked inside another repository) it is "unknown".
+GIT_COMMIT_H := $(BUILD)/gen/sdk_git_commit.h
+$(GIT_COMMIT_H): FORCE
+	@mkdir -p $(dir $@)
+	@c=unknown; \
+	 if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(pwd -P)" ]; then \
+	   c=$$(git describe --always --dirty 2>/dev/null || echo unknown); fi; \
+	 printf '#define SDK_GIT_COMMIT "%s"\n' "$$c" > $@.tmp; \
+	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(VERSION_OBJ): $(GIT_COMMIT_H)
+FORCE:
+
 # Every object may include generated headers.
 $(BUILD)/obj/%.o: %.c | $(PB_H)
 	@mkdir -p $(dir $@)
@@ -77,11 +93,11 @@ $(BIN)/scheduler: $(APP_OBJ) $(LIBSDK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)
 
-$(BIN)/localcluster: $(patsubst %.c,$(BUILD)/obj/%.o,$(LOCAL_SRC)) $(LIBSDK)
+$(BIN)/localcluster: $(patsubst %.c,$(BUILD)/obj/%.o,$(LOCAL_SRC)) $(VERSION_OBJ) $(LIBSDK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BIN)/sdkctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC)) $(LIBSDK)
+$(BIN)/sdkctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC)) $(VERSION_OBJ) $(LIBSDK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -92,7 +108,7 @@ plugins/$(1)/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.h) 
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
 
-$(BUILD)/fixtures/%.so: tests/abi/%.c abi/sdk_plugin.h
+$(BUILD)/fixtures/%.so: tests/abi/%.c abi/sdk_plugin.h tests/abi/sdk_plugin_1_0.h
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) $(SAN) $(PLUGIN_LDFLAGS) $(SAN) -o $@ $<
 

@@ -1,4 +1,4 @@
-/* sdk_plugin.h — the Stateful SDK plugin ABI, version 1.0.
+/* sdk_plugin.h — the Stateful SDK plugin ABI, version 1.1.
  *
  * This is the ONLY header a service plugin includes. It needs nothing but <stddef.h>, <stdint.h>
  * and <stdbool.h>; a plugin builds with `cc -shared -fPIC -fvisibility=hidden -I<this dir>` and
@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define SDK_PLUGIN_ABI_MAJOR 1
-#define SDK_PLUGIN_ABI_MINOR 0
+#define SDK_PLUGIN_ABI_MINOR 1
 
 #if defined(__GNUC__) || defined(__clang__)
 #define SDK_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -109,6 +109,33 @@ typedef struct sdk_plugin_option {
     const char *default_value; /* never NULL; "" allowed */
     const char *description;   /* one line for `scheduler --plugin x.so --help` */
 } sdk_plugin_option;
+
+/* Type of a package option (ABI 1.1), as JSON schema names it in a dcos-commons config.json. */
+typedef enum sdk_plugin_option_type {
+    SDK_PLUGIN_OPTION_STRING = 0,  /* "string" */
+    SDK_PLUGIN_OPTION_INTEGER = 1, /* "integer": decimal digits, optional sign */
+    SDK_PLUGIN_OPTION_NUMBER = 2,  /* "number": a decimal number */
+    SDK_PLUGIN_OPTION_BOOLEAN = 3, /* "boolean": true or false */
+} sdk_plugin_option_type;
+
+/* One package option (ABI 1.1): a leaf of the service's nested options, as a dcos-commons
+ * package's config.json declares it, and the template variable it feeds (the mapping its
+ * marathon.json.mustache makes, e.g. hello.count -> HELLO_COUNT). The scheduler validates every
+ * value against it (type, minimum/maximum, enum) before rendering, lists it in --help, shows it
+ * in the Cosmos-compatible describe and accepts it as `-o hello.count=3` and in nested JSON on
+ * POST /cosmos/service/update. A frozen table: never grows. All strings constant, owned by the
+ * plugin. */
+typedef struct sdk_plugin_option_schema {
+    const char *path;          /* dotted nested name, e.g. "hello.count"; segments [a-z0-9_-]+ */
+    const char *variable;      /* template variable it feeds, e.g. "HELLO_COUNT" */
+    sdk_plugin_option_type type;
+    uint32_t reserved;         /* 0 */
+    const char *default_value; /* as text ("1", "0.1", "true", "hostname:UNIQUE"); never NULL */
+    const char *description;   /* one line for --help and describe */
+    const char *minimum;       /* INTEGER/NUMBER: inclusive bounds as text, NULL for none */
+    const char *maximum;
+    const char *enum_values;   /* allowed values separated by '|' ("V0|V1"), NULL for any */
+} sdk_plugin_option_schema;
 
 /* HTTP route handler. Called on the loop thread for a request matching the route. Before it
  * returns it either completes `resp` (response_set_*), or calls response_suspend(resp) and later
@@ -409,6 +436,14 @@ typedef struct sdk_plugin_descriptor {
                      sdk_plugin_errors *reason);
     /* Observes every task status the scheduler receives (after it was recorded). */
     void (*task_status)(void *state, const sdk_plugin_task_status *status);
+
+    /* -- ABI 1.1 -- */
+    /* The package options (see sdk_plugin_option_schema). When present they describe the
+     * service's options; `options` above may stay for 1.0 schedulers. A variable named here gets
+     * the option's default (defaults < scheduler environment < -o). */
+    const sdk_plugin_option_schema *option_schema;
+    uint32_t n_option_schema;
+    uint32_t reserved2; /* 0 */
 
     /* New hooks go here, at the end, in later minor versions. */
 } sdk_plugin_descriptor;

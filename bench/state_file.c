@@ -155,7 +155,12 @@ int main(int argc, char **argv) {
     char name[80];
     snprintf(name, sizeof name, "open: replay %lld-byte log", logb);
     printf("| %-40s | %10.1f |\n", name, reopen_log * 1e3);
-    if (argc <= 1) rmdir(dir);
+    if (argc <= 1) {
+        rmdir(dir);
+        char *m = sdk_asprintf_new("%s.sdk-state", dir); /* the file store's marker (store.h) */
+        unlink(m);
+        free(m);
+    }
     sdk_errors_free(&errs);
     return 0;
 }

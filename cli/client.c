@@ -58,8 +58,11 @@ int sdkctl_request(const sdkctl_ctx *c, const char *method, const char *path, co
     CURLcode res = curl_easy_perform(e);
     int rc = 0;
     if (res != CURLE_OK) {
-        fprintf(stderr, "sdkctl: cannot reach the scheduler at %s: %s (is it running? set --url or SDK_URL)\n",
-                c->url, errbuf[0] ? errbuf : curl_easy_strerror(res));
+        if (c->peer)
+            fprintf(stderr, "sdkctl: cannot reach %s at %s: %s\n", c->peer, c->url, errbuf[0] ? errbuf : curl_easy_strerror(res));
+        else
+            fprintf(stderr, "sdkctl: cannot reach the scheduler at %s: %s (is it running? set --url or SDK_URL)\n",
+                    c->url, errbuf[0] ? errbuf : curl_easy_strerror(res));
         rc = SDKCTL_EXIT_USAGE;
     } else {
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);

@@ -14,26 +14,8 @@
 
 /* ---- argument parsing ---------------------------------------------------------------------- */
 
-/* A command's flags: short and long spellings, whether it takes a value. */
-typedef struct flag_spec {
-    const char *shortf, *longf;
-    bool has_val;
-} flag_spec;
-
-#define MAX_VALS 64
-#define MAX_POS 8
-
-typedef struct parsed {
-    const char *pos[MAX_POS];
-    int npos;
-    int count[4];                   /* per flag spec: times given */
-    const char *vals[4][MAX_VALS];  /* per flag spec: values in order */
-} parsed;
-
-/* Splits argv (after the subcommand) into positionals and the flags of specs (at most 4);
- * "--" ends the flags. Accepts "-p V", "-pV", "--params V" and "--params=V". On a bad flag or
- * too many values prints a usage error for cmd and returns SDKCTL_EXIT_USAGE. */
-static int parse_args(const char *cmd, int argc, char **argv, const flag_spec *specs, int nspecs, parsed *p) {
+/* sdkctl.h describes these. */
+int sdkctl_parse_args(const char *cmd, int argc, char **argv, const sdkctl_flag_spec *specs, int nspecs, sdkctl_args *p) {
     memset(p, 0, sizeof *p);
     bool flags_done = false;
     for (int i = 0; i < argc; i++) {
@@ -50,7 +32,7 @@ static int parse_args(const char *cmd, int argc, char **argv, const flag_spec *s
         int hit = -1;
         const char *val = NULL;
         for (int k = 0; k < nspecs && hit < 0; k++) {
-            const flag_spec *s = &specs[k];
+            const sdkctl_flag_spec *s = &specs[k];
             size_t ll = strlen(s->longf);
             if (!strcmp(a, s->longf) || (s->shortf && !strcmp(a, s->shortf))) {
                 hit = k;
@@ -75,7 +57,7 @@ static int parse_args(const char *cmd, int argc, char **argv, const flag_spec *s
 
 /* Checks the positional count is within [min, max]; names the first missing one, the word at
  * that index in the space-separated `names`. */
-static int want_pos(const char *cmd, const parsed *p, int min, int max, const char *names) {
+int sdkctl_want_pos(const char *cmd, const sdkctl_args *p, int min, int max, const char *names) {
     if (p->npos < min) {
         const char *w = names ? names : "";
         for (int i = 0; i < p->npos && *w; i++) {
@@ -367,17 +349,17 @@ int sdkctl_cmd_plan(const sdkctl_ctx *c, int argc, char **argv) {
     if (argc < 1) return sdkctl_usage_error("plan", "missing subcommand");
     const char *sub = argv[0];
     static const char plan_phase_step[] = "PLAN PHASE STEP";
-    parsed p;
+    sdkctl_args p;
     int rc;
     if (!strcmp(sub, "list")) {
-        if ((rc = parse_args("plan list", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("plan list", &p, 0, 0, plan_phase_step))) return rc;
+        if ((rc = sdkctl_parse_args("plan list", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("plan list", &p, 0, 0, plan_phase_step))) return rc;
         return get_and_print(c, "/v1/plans", NULL);
     }
     if (!strcmp(sub, "show") || !strcmp(sub, "status")) {
-        static const flag_spec fs[] = {{NULL, "--watch", false}, {NULL, "--interval", true}};
-        if ((rc = parse_args("plan show", argc - 1, argv + 1, fs, 2, &p))) return rc;
-        if ((rc = want_pos("plan show", &p, 0, 1, plan_phase_step))) return rc;
+        static const sdkctl_flag_spec fs[] = {{NULL, "--watch", false}, {NULL, "--interval", true}};
+        if ((rc = sdkctl_parse_args("plan show", argc - 1, argv + 1, fs, 2, &p))) return rc;
+        if ((rc = sdkctl_want_pos("plan show", &p, 0, 1, plan_phase_step))) return rc;
         const char *plan = p.npos ? p.pos[0] : "deploy";
         long ms = 1000;
         if (p.count[1] && (rc = parse_interval("plan show", p.vals[1][p.count[1] - 1], &ms))) return rc;
@@ -385,14 +367,14 @@ int sdkctl_cmd_plan(const sdkctl_ctx *c, int argc, char **argv) {
         return p.count[0] ? plan_watch(c, plan, ms) : plan_show(c, plan);
     }
     if (!strcmp(sub, "start")) {
-        static const flag_spec fs[] = {{"-p", "--params", true}};
-        if ((rc = parse_args("plan start", argc - 1, argv + 1, fs, 1, &p))) return rc;
-        if ((rc = want_pos("plan start", &p, 1, 1, plan_phase_step))) return rc;
+        static const sdkctl_flag_spec fs[] = {{"-p", "--params", true}};
+        if ((rc = sdkctl_parse_args("plan start", argc - 1, argv + 1, fs, 1, &p))) return rc;
+        if ((rc = sdkctl_want_pos("plan start", &p, 1, 1, plan_phase_step))) return rc;
         return plan_start(c, p.pos[0], p.vals[0], p.count[0]);
     }
     if (!strcmp(sub, "stop")) {
-        if ((rc = parse_args("plan stop", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("plan stop", &p, 1, 1, plan_phase_step))) return rc;
+        if ((rc = sdkctl_parse_args("plan stop", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("plan stop", &p, 1, 1, plan_phase_step))) return rc;
         char *path = plan_path_new(p.pos[0], "stop", NULL, NULL);
         char *ok = sdk_asprintf_new("Plan %s has been stopped.", p.pos[0]);
         char *fail = sdk_asprintf_new("Plan %s could not be stopped.", p.pos[0]);
@@ -405,20 +387,20 @@ int sdkctl_cmd_plan(const sdkctl_ctx *c, int argc, char **argv) {
     if (!strcmp(sub, "pause") || !strcmp(sub, "interrupt") || !strcmp(sub, "resume") || !strcmp(sub, "continue")) {
         bool pause = !strcmp(sub, "pause") || !strcmp(sub, "interrupt");
         const char *cmd = pause ? "plan pause" : "plan resume";
-        if ((rc = parse_args(cmd, argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos(cmd, &p, 0, 2, plan_phase_step))) return rc;
+        if ((rc = sdkctl_parse_args(cmd, argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos(cmd, &p, 0, 2, plan_phase_step))) return rc;
         return plan_element_cmd(c, pause ? "interrupt" : "continue", pause ? "paused" : "resumed",
                                 p.npos ? p.pos[0] : "deploy", p.npos > 1 ? p.pos[1] : NULL, NULL);
     }
     if (!strcmp(sub, "force-restart") || !strcmp(sub, "restart")) {
-        if ((rc = parse_args("plan force-restart", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("plan force-restart", &p, 1, 3, plan_phase_step))) return rc;
+        if ((rc = sdkctl_parse_args("plan force-restart", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("plan force-restart", &p, 1, 3, plan_phase_step))) return rc;
         return plan_element_cmd(c, "restart", "restarted", p.pos[0], p.npos > 1 ? p.pos[1] : NULL,
                                 p.npos > 2 ? p.pos[2] : NULL);
     }
     if (!strcmp(sub, "force-complete") || !strcmp(sub, "force")) {
-        if ((rc = parse_args("plan force-complete", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("plan force-complete", &p, 3, 3, plan_phase_step))) return rc;
+        if ((rc = sdkctl_parse_args("plan force-complete", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("plan force-complete", &p, 3, 3, plan_phase_step))) return rc;
         return plan_element_cmd(c, "forceComplete", "forced to complete", p.pos[0], p.pos[1], p.pos[2]);
     }
     return sdkctl_usage_error("plan", "unknown subcommand '%s'", sub);
@@ -494,21 +476,21 @@ int sdkctl_cmd_pod(const sdkctl_ctx *c, int argc, char **argv) {
     if (argc < 1) return sdkctl_usage_error("pod", "missing subcommand");
     const char *sub = argv[0];
     static const char pod_names[] = "POD";
-    parsed p;
+    sdkctl_args p;
     int rc;
     if (!strcmp(sub, "list")) {
-        if ((rc = parse_args("pod list", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("pod list", &p, 0, 0, pod_names))) return rc;
+        if ((rc = sdkctl_parse_args("pod list", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("pod list", &p, 0, 0, pod_names))) return rc;
         return get_and_print(c, "/v1/pod", NULL);
     }
     if (!strcmp(sub, "status")) {
-        if ((rc = parse_args("pod status", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("pod status", &p, 0, 1, pod_names))) return rc;
+        if ((rc = sdkctl_parse_args("pod status", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("pod status", &p, 0, 1, pod_names))) return rc;
         return pod_status(c, p.npos ? p.pos[0] : NULL);
     }
     if (!strcmp(sub, "info")) {
-        if ((rc = parse_args("pod info", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("pod info", &p, 1, 1, pod_names))) return rc;
+        if ((rc = sdkctl_parse_args("pod info", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("pod info", &p, 1, 1, pod_names))) return rc;
         char *path = pod_path_new(p.pos[0], "info");
         rc = get_and_print(c, path, NULL);
         free(path);
@@ -525,9 +507,9 @@ int sdkctl_cmd_pod(const sdkctl_ctx *c, int argc, char **argv) {
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         if (strcmp(sub, ops[i].sub)) continue;
-        static const flag_spec fs[] = {{"-t", "--task", true}};
-        if ((rc = parse_args(ops[i].cmd, argc - 1, argv + 1, fs, ops[i].tasks ? 1 : 0, &p))) return rc;
-        if ((rc = want_pos(ops[i].cmd, &p, 1, 1, pod_names))) return rc;
+        static const sdkctl_flag_spec fs[] = {{"-t", "--task", true}};
+        if ((rc = sdkctl_parse_args(ops[i].cmd, argc - 1, argv + 1, fs, ops[i].tasks ? 1 : 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos(ops[i].cmd, &p, 1, 1, pod_names))) return rc;
         return pod_command(c, ops[i].sub, ops[i].doing, p.pos[0], p.vals[0], p.count[0]);
     }
     return sdkctl_usage_error("pod", "unknown subcommand '%s'", sub);
@@ -537,10 +519,10 @@ int sdkctl_cmd_pod(const sdkctl_ctx *c, int argc, char **argv) {
 
 int sdkctl_cmd_endpoints(const sdkctl_ctx *c, int argc, char **argv) {
     static const char names[] = "NAME";
-    parsed p;
+    sdkctl_args p;
     int rc;
-    if ((rc = parse_args("endpoints", argc, argv, NULL, 0, &p))) return rc;
-    if ((rc = want_pos("endpoints", &p, 0, 1, names))) return rc;
+    if ((rc = sdkctl_parse_args("endpoints", argc, argv, NULL, 0, &p))) return rc;
+    if ((rc = sdkctl_want_pos("endpoints", &p, 0, 1, names))) return rc;
     if (!p.npos) return get_and_print(c, "/v1/endpoints", NULL);
     char *ep = sdkctl_escape_new(p.pos[0]);
     char *path = sdk_asprintf_new("/v1/endpoints/%s", ep);
@@ -556,7 +538,7 @@ int sdkctl_cmd_config(const sdkctl_ctx *c, int argc, char **argv) {
     if (argc < 1) return sdkctl_usage_error("config", "missing subcommand");
     const char *sub = argv[0];
     static const char names[] = "ID";
-    parsed p;
+    sdkctl_args p;
     int rc;
     const char *cmd = !strcmp(sub, "list")        ? "config list"
                       : !strcmp(sub, "show")      ? "config show"
@@ -565,9 +547,9 @@ int sdkctl_cmd_config(const sdkctl_ctx *c, int argc, char **argv) {
                       : !strcmp(sub, "target_id") ? "config target-id"
                                                   : NULL;
     if (!cmd) return sdkctl_usage_error("config", "unknown subcommand '%s'", sub);
-    if ((rc = parse_args(cmd, argc - 1, argv + 1, NULL, 0, &p))) return rc;
+    if ((rc = sdkctl_parse_args(cmd, argc - 1, argv + 1, NULL, 0, &p))) return rc;
     bool show = !strcmp(cmd, "config show");
-    if ((rc = want_pos(cmd, &p, show ? 1 : 0, show ? 1 : 0, names))) return rc;
+    if ((rc = sdkctl_want_pos(cmd, &p, show ? 1 : 0, show ? 1 : 0, names))) return rc;
     if (!strcmp(cmd, "config list")) return get_and_print(c, "/v1/configurations", NULL);
     if (!strcmp(cmd, "config target")) return get_and_print(c, "/v1/configurations/target", "no target configuration is stored yet");
     if (!strcmp(cmd, "config target-id"))
@@ -596,21 +578,21 @@ int sdkctl_cmd_state(const sdkctl_ctx *c, int argc, char **argv) {
     if (argc < 1) return sdkctl_usage_error("state", "missing subcommand");
     const char *sub = argv[0];
     static const char names[] = "KEY";
-    parsed p;
+    sdkctl_args p;
     int rc;
     if (!strcmp(sub, "framework-id") || !strcmp(sub, "framework_id")) {
-        if ((rc = parse_args("state framework-id", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("state framework-id", &p, 0, 0, names))) return rc;
+        if ((rc = sdkctl_parse_args("state framework-id", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("state framework-id", &p, 0, 0, names))) return rc;
         return get_single_id(c, "/v1/state/frameworkId", NULL);
     }
     if (!strcmp(sub, "properties")) {
-        if ((rc = parse_args("state properties", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("state properties", &p, 0, 0, names))) return rc;
+        if ((rc = sdkctl_parse_args("state properties", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("state properties", &p, 0, 0, names))) return rc;
         return get_and_print(c, "/v1/state/properties", NULL);
     }
     if (!strcmp(sub, "property")) {
-        if ((rc = parse_args("state property", argc - 1, argv + 1, NULL, 0, &p))) return rc;
-        if ((rc = want_pos("state property", &p, 1, 1, names))) return rc;
+        if ((rc = sdkctl_parse_args("state property", argc - 1, argv + 1, NULL, 0, &p))) return rc;
+        if ((rc = sdkctl_want_pos("state property", &p, 1, 1, names))) return rc;
         char *ep = sdkctl_escape_new(p.pos[0]);
         char *path = sdk_asprintf_new("/v1/state/properties/%s", ep);
         sdkctl_resp r;
@@ -635,13 +617,13 @@ int sdkctl_cmd_state(const sdkctl_ctx *c, int argc, char **argv) {
 int sdkctl_cmd_debug(const sdkctl_ctx *c, int argc, char **argv) {
     if (argc < 1) return sdkctl_usage_error("debug", "missing subcommand");
     const char *sub = argv[0];
-    parsed p;
+    sdkctl_args p;
     int rc;
     const char *path = !strcmp(sub, "offers") ? "/v2/debug/offers" : !strcmp(sub, "reservations") ? "/v1/debug/reservations" : NULL;
     if (!path) return sdkctl_usage_error("debug", "unknown subcommand '%s'", sub);
     char *cmd = sdk_asprintf_new("debug %s", sub);
-    rc = parse_args(cmd, argc - 1, argv + 1, NULL, 0, &p);
-    if (!rc) rc = want_pos(cmd, &p, 0, 0, NULL);
+    rc = sdkctl_parse_args(cmd, argc - 1, argv + 1, NULL, 0, &p);
+    if (!rc) rc = sdkctl_want_pos(cmd, &p, 0, 0, NULL);
     free(cmd);
     return rc ? rc : get_and_print(c, path, NULL);
 }
@@ -721,19 +703,119 @@ out:
     return rc;
 }
 
+/* The package options path (POST /cosmos/service/update, nested options as in a package's
+ * config.json), taken for --dry-run and for options files holding nested objects. A dry run
+ * prints the option changes and the pods that would restart, launch or go; nothing is applied. */
+static int update_start_cosmos(const sdkctl_ctx *c, const char *file, bool dry_run) {
+    json_error_t jerr;
+    json_t *j = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(j)) {
+        if (j) fprintf(stderr, "sdkctl update start: %s must hold a JSON object of options\n", file);
+        else
+            fprintf(stderr, "sdkctl update start: cannot use options file %s: %s (line %d, column %d)\n", file,
+                    jerr.text, jerr.line, jerr.column);
+        json_decref(j);
+        return SDKCTL_EXIT_USAGE;
+    }
+    json_t *req = json_pack("{s:o, s:b}", "options", j, "replace", 0);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    const char *path = dry_run ? "/cosmos/service/update?dryRun=true" : "/cosmos/service/update";
+    sdkctl_resp r;
+    int rc = sdkctl_request(c, "POST", path, body, &r);
+    free(body);
+    if (rc) return rc;
+    if (!ok_status(r.status)) {
+        rc = sdkctl_report_http_error(&r, "POST", path, NULL);
+        const json_t *errs = json_object_get(json_object_get(r.json, "data"), "errors");
+        for (size_t i = 0; i < json_array_size(errs); i++)
+            fprintf(stderr, "  - %s\n", json_string_value(json_array_get(errs, i)));
+    } else if (c->json) {
+        sdkctl_print_body(&r);
+    } else if (dry_run) {
+        const json_t *diff = json_object_get(r.json, "optionsDiff");
+        printf("Dry run: nothing was applied.\nOption changes:%s\n", json_array_size(diff) ? "" : " none");
+        for (size_t i = 0; i < json_array_size(diff); i++) {
+            const json_t *d = json_array_get(diff, i);
+            const char *from = json_string_value(json_object_get(d, "from"));
+            printf("  %s: %s%s%s -> \"%s\"\n", json_string_value(json_object_get(d, "option")), from ? "\"" : "",
+                   from ? from : "(unset)", from ? "\"" : "", json_string_value(json_object_get(d, "to")));
+        }
+        static const char *const lists[][2] = {{"podsToRestart", "Pods that would restart"},
+                                               {"podsToLaunch", "Pods that would launch"},
+                                               {"podsToDecommission", "Pods that would be decommissioned"}};
+        for (size_t k = 0; k < 3; k++) {
+            const json_t *a = json_object_get(r.json, lists[k][0]);
+            printf("%s:%s", lists[k][1], json_array_size(a) ? "" : " none");
+            for (size_t i = 0; i < json_array_size(a); i++)
+                printf("%s%s", i ? ", " : " ", json_string_value(json_array_get(a, i)));
+            printf("\n");
+        }
+        const json_t *errs = json_object_get(r.json, "errors");
+        if (json_array_size(errs)) {
+            printf("The update would be refused:\n");
+            for (size_t i = 0; i < json_array_size(errs); i++)
+                printf("  - %s\n", json_string_value(json_array_get(errs, i)));
+            rc = SDKCTL_EXIT_SERVER;
+        }
+    } else {
+        printf("The update has been accepted.\nFollow it with: sdkctl update status --watch\n");
+    }
+    sdkctl_resp_free(&r);
+    return rc;
+}
+
+/* True when the options file holds nested objects (package options, not flat variables). */
+static bool options_file_nested(const char *file) {
+    json_t *j = json_load_file(file, 0, NULL);
+    bool nested = false;
+    const char *k;
+    json_t *v;
+    if (json_is_object(j)) json_object_foreach(j, k, v) nested = nested || json_is_object(v);
+    json_decref(j);
+    return nested;
+}
+
+/* sdkctl describe: the service's options as Cosmos' describe shows them. */
+int sdkctl_cmd_describe(const sdkctl_ctx *c, int argc, char **argv) {
+    (void)argv;
+    if (argc > 0) return sdkctl_usage_error("describe", "takes no arguments");
+    sdkctl_resp r;
+    int rc = sdkctl_request(c, "POST", "/cosmos/service/describe", "{}", &r);
+    if (rc) return rc;
+    if (!ok_status(r.status)) {
+        rc = sdkctl_report_http_error(&r, "POST", "/cosmos/service/describe", NULL);
+    } else if (c->json) {
+        sdkctl_print_body(&r);
+    } else {
+        const json_t *pkg = json_object_get(r.json, "package");
+        printf("Package %s %s\n", json_string_value(json_object_get(pkg, "name")),
+               json_string_value(json_object_get(pkg, "version")));
+        char *res = json_dumps(json_object_get(r.json, "resolvedOptions"), JSON_INDENT(2) | JSON_SORT_KEYS);
+        char *usr = json_dumps(json_object_get(r.json, "userProvidedOptions"), JSON_INDENT(2) | JSON_SORT_KEYS);
+        printf("Resolved options:\n%s\nUser-provided options:\n%s\n", res ? res : "{}", usr ? usr : "{}");
+        free(res);
+        free(usr);
+    }
+    sdkctl_resp_free(&r);
+    return rc;
+}
+
 /* update pause|resume|force-complete|force-restart|status are the plan commands on "deploy"
  * (an `update` plan runs under the name deploy, sdk-behaviour.md §4.7). */
 int sdkctl_cmd_update(const sdkctl_ctx *c, int argc, char **argv) {
     if (argc < 1) return sdkctl_usage_error("update", "missing subcommand");
     const char *sub = argv[0];
-    parsed p;
+    sdkctl_args p;
     int rc;
     if (!strcmp(sub, "start")) {
-        static const flag_spec fs[] = {{NULL, "--options", true}};
-        if ((rc = parse_args("update start", argc - 1, argv + 1, fs, 1, &p))) return rc;
-        if ((rc = want_pos("update start", &p, 0, 0, NULL))) return rc;
+        static const sdkctl_flag_spec fs[] = {{NULL, "--options", true}, {NULL, "--dry-run", false}};
+        if ((rc = sdkctl_parse_args("update start", argc - 1, argv + 1, fs, 2, &p))) return rc;
+        if ((rc = sdkctl_want_pos("update start", &p, 0, 0, NULL))) return rc;
         if (!p.count[0]) return sdkctl_usage_error("update start", "missing --options FILE");
-        return update_start(c, p.vals[0][p.count[0] - 1]);
+        const char *file = p.vals[0][p.count[0] - 1];
+        if (p.count[1] || options_file_nested(file)) return update_start_cosmos(c, file, p.count[1] > 0);
+        return update_start(c, file);
     }
     static const char *const map[][2] = {{"status", "show"},   {"show", "show"},
                                          {"pause", "pause"},   {"resume", "resume"},

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "cli/sdkctl.h"
+#include "core/app/version.h"
 #include "core/util/str.h"
 
 /* One line of help: "group sub" (sub may be NULL for a group without subcommands). */
@@ -39,9 +40,14 @@ static const usage_line USAGE[] = {
     {"state", "framework-id", "", "print the Mesos framework ID"},
     {"state", "properties", "", "list the state property keys"},
     {"state", "property", "KEY", "print one state property's raw value"},
+    {"task", "log", "TASK [--stderr] [--follow] [--lines N]",
+     "print the last N (default 10) lines of a task's stdout (or stderr) from its agent; --follow keeps printing"},
     {"debug", "offers", "", "show the recent offer evaluations"},
     {"debug", "reservations", "", "show the resources reserved per agent"},
-    {"update", "start", "--options FILE", "apply new options (a JSON object KEY -> VALUE) without a restart"},
+    {"describe", NULL, "", "the service's package options: resolved and user-provided"},
+    {"update", "start", "--options FILE [--dry-run]", "apply new options (KEY -> VALUE, or nested package options) "
+                                                       "without a restart; --dry-run shows the changes and the pods "
+                                                       "that would restart, applying nothing"},
     {"update", "status", "[--watch]", "show the deploy plan, which carries the update (= plan show deploy)"},
     {"update", "pause", "[PHASE]", "pause the update (= plan pause deploy)"},
     {"update", "resume", "[PHASE]", "resume the update (= plan resume deploy)"},
@@ -57,6 +63,7 @@ static const char GLOBAL_HELP[] =
     "  --cacert FILE    CA bundle for an https URL (env SDK_CACERT)\n"
     "  --json           print the scheduler's JSON as received, for scripts\n"
     "  -h, --help       this help; `sdkctl COMMAND --help` for one command\n"
+    "  --version        print the sdkctl version, git commit and plugin ABI version\n"
     "Exit status: 0 ok, 1 the scheduler refused or failed the request, 2 usage error or scheduler\n"
     "unreachable.\n";
 
@@ -126,7 +133,8 @@ static const struct {
 } GROUPS[] = {
     {"plan", sdkctl_cmd_plan},     {"pod", sdkctl_cmd_pod},     {"pods", sdkctl_cmd_pod},
     {"endpoints", sdkctl_cmd_endpoints}, {"config", sdkctl_cmd_config}, {"state", sdkctl_cmd_state},
-    {"debug", sdkctl_cmd_debug},   {"update", sdkctl_cmd_update},
+    {"debug", sdkctl_cmd_debug},   {"update", sdkctl_cmd_update}, {"describe", sdkctl_cmd_describe},
+    {"task", sdkctl_cmd_task},
 };
 
 /* Removes the global options from argv (in place, up to a "--"), filling c. Returns 0 or
@@ -185,6 +193,10 @@ int main(int argc, char **argv) {
         fputs("sdkctl: missing command\n", stderr);
         print_help(stderr);
         return SDKCTL_EXIT_USAGE;
+    }
+    if (!strcmp(av[0], "--version") || !strcmp(av[0], "version")) {
+        sdk_version_print(stdout, "sdkctl");
+        return 0;
     }
     if (!strcmp(av[0], "-h") || !strcmp(av[0], "--help") || !strcmp(av[0], "help")) {
         if (n > 1 && sdkctl_print_usage(av[1], true, stdout)) return 0;

@@ -23,6 +23,7 @@ enum { SDKCTL_OK = 0, SDKCTL_EXIT_SERVER = 1, SDKCTL_EXIT_USAGE = 2 };
 /* Settings shared by every command, filled by main() from the global options and environment. */
 typedef struct sdkctl_ctx {
     const char *url;    /* base URL without a trailing slash (may carry a path prefix) */
+    const char *peer;   /* who answers at url, for errors; NULL: "the scheduler" */
     const char *token;  /* NULL: no Authorization header */
     const char *cacert; /* NULL: curl's default CA bundle */
     bool json;          /* --json: print the server's bodies verbatim */
@@ -65,6 +66,31 @@ char *sdkctl_instance_tree_new(const json_t *instance);
 char *sdkctl_progress_line_new(const char *plan, const json_t *plan_json);
 
 /* ---- commands.c ---- */
+/* Argument parsing shared by the commands. */
+typedef struct sdkctl_flag_spec {
+    const char *shortf, *longf;
+    bool has_val;
+} sdkctl_flag_spec;
+
+#define MAX_VALS 64
+#define MAX_POS 8
+
+typedef struct sdkctl_args {
+    const char *pos[MAX_POS];
+    int npos;
+    int count[4];                   /* per flag spec: times given */
+    const char *vals[4][MAX_VALS];  /* per flag spec: values in order */
+} sdkctl_args;
+
+/* Splits argv (after the subcommand) into positionals and the flags of specs (at most 4);
+ * "--" ends the flags. Accepts "-p V", "-pV", "--params V" and "--params=V". On a bad flag or
+ * too many values prints a usage error for cmd and returns SDKCTL_EXIT_USAGE. */
+int sdkctl_parse_args(const char *cmd, int argc, char **argv, const sdkctl_flag_spec *specs, int nspecs,
+                      sdkctl_args *p);
+/* Checks the positional count is within [min, max]; names the first missing one, the word at
+ * that index in the space-separated `names`. */
+int sdkctl_want_pos(const char *cmd, const sdkctl_args *p, int min, int max, const char *names);
+
 /* Each runs one command group with the arguments after its name (argv[0] is the subcommand) and
  * returns the exit code. */
 int sdkctl_cmd_plan(const sdkctl_ctx *c, int argc, char **argv);
@@ -74,6 +100,9 @@ int sdkctl_cmd_config(const sdkctl_ctx *c, int argc, char **argv);
 int sdkctl_cmd_state(const sdkctl_ctx *c, int argc, char **argv);
 int sdkctl_cmd_debug(const sdkctl_ctx *c, int argc, char **argv);
 int sdkctl_cmd_update(const sdkctl_ctx *c, int argc, char **argv);
+int sdkctl_cmd_describe(const sdkctl_ctx *c, int argc, char **argv);
+/* ---- tasklog.c ---- */
+int sdkctl_cmd_task(const sdkctl_ctx *c, int argc, char **argv);
 
 /* ---- main.c ---- */
 /* Prints "sdkctl CMD: <msg>" and the usage of CMD to stderr. Returns SDKCTL_EXIT_USAGE. */

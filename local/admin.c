@@ -2,6 +2,7 @@
  * docs/localcluster.md). Not part of any Mesos API. */
 #include <jansson.h>
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,21 @@ static json_t *state_json(lc_cluster *c) {
         if (t->forwarded_state >= 0) json_object_set_new(jt, "status_update_state", json_string(state_name(t->forwarded_state)));
         json_object_set_new(jt, "sandbox", json_string(t->sandbox));
         json_object_set_new(jt, "executor_sandbox", json_string(t->ex->sandbox));
-        json_object_set_new(jt, "pid", json_integer(t->pid));
+        /* pid: the command's process (0 until it runs); pgid: its supervisor, the task's group */
+        json_object_set_new(jt, "pid", json_integer(t->cmd_pid));
+        json_object_set_new(jt, "pgid", json_integer(t->pid));
+        if (t->info->n_limits) {
+            /* TaskInfo.limits as given (reported, not enforced); an unlimited value (+Infinity,
+             * which JSON cannot hold) is the string "infinity". */
+            json_t *lim = json_object();
+            for (size_t i = 0; i < t->info->n_limits; i++) {
+                const Mesos__V1__TaskInfo__LimitsEntry *le = t->info->limits[i];
+                if (!le->key) continue;
+                double v = le->value ? le->value->value : 0;
+                json_object_set_new(lim, le->key, isinf(v) && v > 0 ? json_string("infinity") : json_real(v));
+            }
+            json_object_set_new(jt, "limits", lim);
+        }
         size_t pending = 0;
         for (lc_update *u = t->updates; u; u = u->next) pending++;
         json_object_set_new(jt, "unacknowledged_updates", json_integer((json_int_t)pending));

@@ -1,9 +1,12 @@
 #include <arpa/inet.h>
 /* The agents' side: default-executor semantics (mesos-v1-protocol.md §6.2, §6.3).
  *
- * Executors are sandboxes plus charged resources; each task is a process group running
- * `/bin/sh -c <command>` (or argv when shell=false) in its own sandbox, watched through a
- * pidfd on the loop (never a blocking wait, except to reap a child just sent SIGKILL).
+ * Executors are sandboxes plus charged resources; each task is a process group led by its
+ * supervisor (local/launch.h), which sets up the container (local/container.c) and runs
+ * `/bin/sh -c <command>` (or argv when shell=false) in the task's sandbox; the supervisor is
+ * watched through a pidfd and its status pipe on the loop (never a blocking wait, except to
+ * reap a child just sent SIGKILL). TASK_RUNNING is sent when the supervisor reports the
+ * command started; a launch failure it reports ends the task TASK_FAILED.
  * In --simulate-tasks mode no process exists: STARTING then RUNNING at once, checks pass,
  * kills finish immediately as TASK_KILLED, and no sandbox or volume directory is made.
  *
@@ -16,21 +19,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
+#include "local/launch.h"
 #include "local/lc.h"
 
 #define MOD "localcluster"
 #define MAX_RETRY_MS (600u * 1000u)
-
-extern char **environ;
 
 static void *pb_new(const ProtobufCMessageDescriptor *d) {
     void *m = sdk_xmalloc(d->sizeof_message);
@@ -247,6 +247,7 @@ static void task_release(lc_task *t) { task_release_q(t, true); }
 
 static void task_free(lc_task *t) {
     lc_cluster *c = t->c;
+    lc_files_task_gone(t);
     if (t->retry_timer) sdk_loop_timer_cancel(c->loop, t->retry_timer);
     if (t->kill_timer) sdk_loop_timer_cancel(c->loop, t->kill_timer);
     if (t->max_timer) sdk_loop_timer_cancel(c->loop, t->max_timer);
@@ -266,11 +267,18 @@ static void task_free(lc_task *t) {
     free(t->id);
     free(t->fw_id);
     free(t->role);
+    if (t->status_fd >= 0) {
+        sdk_loop_unwatch_fd(c->loop, t->status_fd);
+        close(t->status_fd);
+    }
+    free(t->launch_error);
     free(t->sandbox);
     free(t->container_id);
     executor_unref(t->ex);
     free(t);
 }
+
+static void group_done(lc_cluster *c, pid_t pid);
 
 static void stop_check(lc_check *k, lc_cluster *c) {
     if (k->timer) sdk_loop_timer_cancel(c->loop, k->timer);
@@ -281,6 +289,7 @@ static void stop_check(lc_check *k, lc_cluster *c) {
         sdk_loop_unwatch_fd(c->loop, k->pidfd);
         close(k->pidfd);
         waitpid(k->pid, NULL, 0);
+        group_done(c, k->pid);
         k->pid = 0;
     }
 }
@@ -288,7 +297,7 @@ static void stop_check(lc_check *k, lc_cluster *c) {
 /* An agent- or executor-sourced update (with uuid). healthy: -1 unset, 0/1. */
 /* The address of the agent's "container": its hostname when that is an IPv4 address (agents are
  * 127.0.0.N by default), else loopback. Schedulers read it from TaskStatus (replace_address). */
-static const char *agent_ip(const lc_agent *a) {
+const char *lc_agent_ip(const lc_agent *a) {
     struct in_addr in;
     return a->hostname && inet_pton(AF_INET, a->hostname, &in) == 1 ? a->hostname : "127.0.0.1";
 }
@@ -312,7 +321,7 @@ static void task_update_from(lc_task *t, int source, int state, int reason, cons
     if (state == MESOS__V1__TASK_STATE__TASK_RUNNING || state == MESOS__V1__TASK_STATE__TASK_STARTING) {
         Mesos__V1__NetworkInfo *ni = pb_new(&mesos__v1__network_info__descriptor);
         Mesos__V1__NetworkInfo__IPAddress *ip = pb_new(&mesos__v1__network_info__ipaddress__descriptor);
-        ip->ip_address = sdk_xstrdup(agent_ip(t->agent));
+        ip->ip_address = sdk_xstrdup(lc_agent_ip(t->agent));
         ni->n_ip_addresses = 1;
         ni->ip_addresses = sdk_xcalloc(1, sizeof *ni->ip_addresses);
         ni->ip_addresses[0] = ip;
@@ -372,116 +381,88 @@ void lc_resend_updates(lc_cluster *c, lc_framework *fw) {
 
 /* ------------------------------------------------------------------ processes */
 
-static void env_set(char ***env, size_t *n, const char *name, const char *value) {
-    size_t nl = strlen(name);
-    for (size_t i = 0; i < *n; i++)
-        if (!strncmp((*env)[i], name, nl) && (*env)[i][nl] == '=') {
-            free((*env)[i]);
-            (*env)[i] = sdk_asprintf_new("%s=%s", name, value);
-            return;
-        }
-    *env = sdk_xrealloc(*env, (*n + 2) * sizeof **env);
-    (*env)[(*n)++] = sdk_asprintf_new("%s=%s", name, value);
-    (*env)[*n] = NULL;
-}
-
-static char **task_env_new(const lc_task *t, const Mesos__V1__CommandInfo *cmd) {
-    size_t n = 0;
-    char **env = sdk_xcalloc(1, sizeof *env);
-    for (char **e = environ; *e; e++) {
-        env = sdk_xrealloc(env, (n + 2) * sizeof *env);
-        env[n++] = sdk_xstrdup(*e);
-        env[n] = NULL;
-    }
-    env_set(&env, &n, "MESOS_SANDBOX", t->sandbox);
-    env_set(&env, &n, "MESOS_DIRECTORY", t->ex->sandbox);
-    env_set(&env, &n, "MESOS_CONTAINER_IP", agent_ip(t->agent));
-    env_set(&env, &n, "MESOS_ALLOCATION_ROLE", t->role);
-    env_set(&env, &n, "MESOS_FRAMEWORK_ID", t->fw_id);
-    env_set(&env, &n, "MESOS_EXECUTOR_ID", t->ex->id);
-    env_set(&env, &n, "MESOS_SLAVE_ID", t->agent->id);
-    env_set(&env, &n, "MESOS_AGENT_ID", t->agent->id);
-    env_set(&env, &n, "MESOS_TASK_ID", t->id);
-    env_set(&env, &n, "MESOS_CHECKPOINT", "1");
-    env_set(&env, &n, "HOST", t->agent->hostname);
-    const Mesos__V1__CommandInfo *sources[2] = {t->info->command, cmd != t->info->command ? cmd : NULL};
-    for (int s = 0; s < 2; s++) {
-        const Mesos__V1__CommandInfo *ci = sources[s];
-        if (!ci || !ci->environment) continue;
-        for (size_t i = 0; i < ci->environment->n_variables; i++) {
-            const Mesos__V1__Environment__Variable *v = ci->environment->variables[i];
-            if (v->value) env_set(&env, &n, v->name, v->value);
-            else if (v->secret && v->secret->value) {
-                char *val = sdk_xstrndup((const char *)v->secret->value->data.data, v->secret->value->data.len);
-                env_set(&env, &n, v->name, val);
-                free(val);
-            }
-        }
-    }
-    return env;
-}
-
-static void env_free(char **env) {
-    for (char **e = env; *e; e++) free(*e);
-    free(env);
-}
-
-/* Forks a process group running cmd in the task sandbox. Returns the pid (>0) and a pidfd,
- * or -1. out_name: file name prefix in the sandbox for stdout/stderr, NULL = /dev/null. */
-static pid_t spawn(const lc_task *t, const Mesos__V1__CommandInfo *cmd, const char *out_name, int *pidfd) {
-    char **env = task_env_new(t, cmd);
-    char *out = out_name ? sdk_asprintf_new("%s/%s", t->sandbox, out_name) : sdk_xstrdup("/dev/null");
-    char *err = out_name ? sdk_asprintf_new("%s/stderr", t->sandbox) : sdk_xstrdup("/dev/null");
-    bool shell = !cmd->has_shell || cmd->shell;
-    char **argv;
-    size_t argc = 0;
-    if (shell) {
-        argv = sdk_xcalloc(4, sizeof *argv);
-        argv[0] = "sh";
-        argv[1] = "-c";
-        argv[2] = cmd->value ? cmd->value : "";
-    } else {
-        argv = sdk_xcalloc(cmd->n_arguments + 2, sizeof *argv);
-        for (size_t i = 0; i < cmd->n_arguments; i++) argv[argc++] = cmd->arguments[i];
-        if (!argc) argv[argc++] = cmd->value;
-    }
-    const char *path = shell ? "/bin/sh" : cmd->value;
-    pid_t pid = fork();
-    if (pid == 0) {
-        setsid();
-        /* A crashed local cluster must not leave task processes behind. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        if (chdir(t->sandbox) != 0) _exit(127);
-        int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644), e = open(err, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int in = open("/dev/null", O_RDONLY);
-        if (o >= 0) dup2(o, 1);
-        if (e >= 0) dup2(e, 2);
-        if (in >= 0) dup2(in, 0);
-        for (int fd = 3; fd < 1024; fd++) close(fd);
-        execve(path, argv, env);
-        _exit(127);
-    }
-    free(argv);
-    free(out);
-    free(err);
-    env_free(env);
-    if (pid < 0) return -1;
-    *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (*pidfd < 0) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+/* Starts a supervisor (local/launch.h) running cmd for t: the task itself when setup (its
+ * container is set up, stdout/stderr in the sandbox, a status pipe in *status_fd), else a check
+ * (output discarded, status_fd NULL). Returns the supervisor's pid (its process group) and a
+ * pidfd, or -1 with *msg (new string) saying why the task cannot be launched. */
+static pid_t spawn(lc_task *t, const Mesos__V1__CommandInfo *cmd, bool setup, int *pidfd, int *status_fd, char **msg) {
+    lc_launch_spec spec;
+    *msg = NULL;
+    if (lc_container_spec(t, cmd, setup ? "stdout" : NULL, setup, &spec, msg) != 0) return -1;
+    int sp[2] = {-1, -1};
+    if (status_fd && pipe2(sp, O_CLOEXEC | O_NONBLOCK) != 0) {
+        lc_launch_spec_free(&spec);
+        *msg = sdk_asprintf_new("cannot create a pipe: %s", strerror(errno));
         return -1;
     }
+    pid_t pid = lc_launch(&spec, sp[1], pidfd);
+    lc_launch_spec_free(&spec);
+    if (sp[1] >= 0) close(sp[1]);
+    if (pid < 0) {
+        if (sp[0] >= 0) close(sp[0]);
+        *msg = sdk_xstrdup("Failed to launch the task process");
+        return -1;
+    }
+    lc_procs_add(t->c, pid);
+    if (status_fd) *status_fd = sp[0];
     return pid;
+}
+
+/* Kills what is left of a reaped supervisor's process group and forgets its record. */
+static void group_done(lc_cluster *c, pid_t pid) {
+    kill(-pid, SIGKILL);
+    lc_procs_remove(c, pid);
 }
 
 static void group_policy(lc_task *t) {
     for (lc_task *s = t->c->tasks; s; s = s->next)
         if (s != t && s->group == t->group && !lc_state_is_terminal(s->state) && !s->killing) lc_task_kill(s, 3000, -1);
+}
+
+static void setup_checks(lc_task *t);
+
+static void status_close(lc_task *t) {
+    if (t->status_fd < 0) return;
+    sdk_loop_unwatch_fd(t->c->loop, t->status_fd);
+    close(t->status_fd);
+    t->status_fd = -1;
+}
+
+/* Reads what the supervisor reported so far (local/launch.h): "R" -> TASK_RUNNING once the
+ * command runs (and its checks start), "E <message>" -> the launch failed (reported when the
+ * supervisor exits). Both are single writes shorter than PIPE_BUF, so they arrive whole. */
+static void status_drain(lc_task *t) {
+    char buf[4097];
+    while (t->status_fd >= 0) {
+        ssize_t n = read(t->status_fd, buf, sizeof buf - 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return;
+        if (n <= 0) {
+            status_close(t);
+            return;
+        }
+        buf[n] = 0;
+        for (char *line = buf, *nl; *line; line = nl) {
+            nl = line + strcspn(line, "\n");
+            if (*nl) *nl++ = 0;
+            if (line[0] == 'R' && !t->running_sent) {
+                t->running_sent = true;
+                t->cmd_pid = (pid_t)atoi(line + 1);
+                if (!t->killing && !lc_state_is_terminal(t->state)) {
+                    task_update(t, MESOS__V1__TASK_STATE__TASK_RUNNING, -1, NULL, -1);
+                    setup_checks(t);
+                }
+            } else if (line[0] == 'E' && line[1] == ' ') {
+                free(t->launch_error);
+                t->launch_error = sdk_xstrdup(line + 2);
+            }
+        }
+    }
+}
+
+static void on_status(sdk_loop *l, int fd, int events, void *ud) {
+    (void)l, (void)fd, (void)events;
+    status_drain(ud);
 }
 
 static void on_task_exit(sdk_loop *l, int fd, int events, void *ud) {
@@ -494,9 +475,18 @@ static void on_task_exit(sdk_loop *l, int fd, int events, void *ud) {
     close(fd);
     t->pid = 0;
     t->pidfd = -1;
+    status_drain(t); /* the supervisor is gone: everything it wrote is there, then EOF */
+    t->cmd_pid = 0;
+    status_close(t);
     int state, reason = -1, healthy = -1;
     char *msg = NULL;
-    if (t->max_time_killed) {
+    if (t->launch_error && !t->killing && !t->max_time_killed) {
+        /* as a Mesos agent whose containerizer failed to launch the container */
+        state = MESOS__V1__TASK_STATE__TASK_FAILED;
+        reason = MESOS__V1__TASK_STATUS__REASON__REASON_CONTAINER_LAUNCH_FAILED;
+        msg = sdk_asprintf_new("Failed to launch container: %s", t->launch_error);
+        SDK_WARN(MOD, "task %s: %s", t->id, msg);
+    } else if (t->max_time_killed) {
         state = MESOS__V1__TASK_STATE__TASK_FAILED;
         reason = MESOS__V1__TASK_STATUS__REASON__REASON_MAX_COMPLETION_TIME_REACHED;
         msg = sdk_xstrdup("Task exceeded its maximum completion time");
@@ -514,7 +504,7 @@ static void on_task_exit(sdk_loop *l, int fd, int events, void *ud) {
         msg = WIFEXITED(st) ? sdk_asprintf_new("Command exited with status %d", WEXITSTATUS(st))
                             : sdk_asprintf_new("Command terminated with signal %s", strsignal(WTERMSIG(st)));
     }
-    kill(-r, SIGKILL); /* leftovers of the group */
+    group_done(t->c, r); /* leftovers of the group */
     task_update(t, state, reason, msg, healthy);
     free(msg);
     if (state == MESOS__V1__TASK_STATE__TASK_FAILED || state == MESOS__V1__TASK_STATE__TASK_KILLED) group_policy(t);
@@ -570,7 +560,7 @@ static void on_check_exit(sdk_loop *l, int fd, int events, void *ud) {
     if (waitpid(k->pid, &st, WNOHANG) == 0) return;
     sdk_loop_unwatch_fd(l, fd);
     close(fd);
-    kill(-k->pid, SIGKILL);
+    group_done(k->task->c, k->pid);
     k->pid = 0;
     if (k->timeout_timer) sdk_loop_timer_cancel(l, k->timeout_timer);
     k->timeout_timer = 0;
@@ -587,6 +577,7 @@ static void on_check_timeout(sdk_loop *l, uint64_t id, void *ud) {
         sdk_loop_unwatch_fd(l, k->pidfd);
         close(k->pidfd);
         waitpid(k->pid, NULL, 0);
+        group_done(k->task->c, k->pid);
         k->pid = 0;
     }
     check_result(k, false, true, -1);
@@ -606,8 +597,11 @@ static void on_check_timer(sdk_loop *l, uint64_t id, void *ud) {
     const Mesos__V1__CommandInfo *src = k->health ? t->info->health_check->command : t->info->check->command->command;
     ci = *src;
     int pidfd;
-    pid_t pid = spawn(t, &ci, NULL, &pidfd);
+    char *msg;
+    pid_t pid = spawn(t, &ci, false, &pidfd, NULL, &msg);
     if (pid < 0) {
+        SDK_WARN(MOD, "task %s: cannot run its %s: %s", t->id, k->health ? "health check" : "check", msg);
+        free(msg);
         check_result(k, false, false, 127);
         return;
     }
@@ -690,6 +684,7 @@ void lc_task_launch(lc_cluster *c, lc_framework *fw, lc_agent *a, lc_executor *e
     t->state = MESOS__V1__TASK_STATE__TASK_STAGING;
     t->healthy = -1;
     t->pidfd = -1;
+    t->status_fd = -1;
     t->kill_reason = -1;
     t->health.pidfd = t->check.pidfd = -1;
     char uuid[SDK_UUID_STRLEN + 1];
@@ -734,19 +729,24 @@ void lc_task_launch(lc_cluster *c, lc_framework *fw, lc_agent *a, lc_executor *e
         }
     Mesos__V1__CommandInfo empty = MESOS__V1__COMMAND_INFO__INIT;
     const Mesos__V1__CommandInfo *cmd = t->info->command ? t->info->command : &empty;
-    int pidfd;
-    pid_t pid = (cmd->value || cmd->n_arguments) ? spawn(t, cmd, "stdout", &pidfd) : -1;
+    int pidfd, status_fd = -1;
+    char *msg = NULL;
+    pid_t pid = (cmd->value || cmd->n_arguments) ? spawn(t, cmd, true, &pidfd, &status_fd, &msg) : -1;
     if (pid < 0) {
-        task_update(t, MESOS__V1__TASK_STATE__TASK_FAILED, MESOS__V1__TASK_STATUS__REASON__REASON_CONTAINER_LAUNCH_FAILED,
-                    cmd->value ? "Failed to launch the task process" : "Task has no command to run", -1);
+        char *m = msg ? sdk_asprintf_new("Failed to launch container: %s", msg) : sdk_xstrdup("Task has no command to run");
+        SDK_WARN(MOD, "task %s: %s", t->id, m);
+        task_update(t, MESOS__V1__TASK_STATE__TASK_FAILED, MESOS__V1__TASK_STATUS__REASON__REASON_CONTAINER_LAUNCH_FAILED, m, -1);
+        free(m);
+        free(msg);
         group_policy(t);
         return;
     }
     t->pid = pid;
     t->pidfd = pidfd;
+    t->status_fd = status_fd;
     sdk_loop_watch_fd(c->loop, pidfd, SDK_LOOP_READ, on_task_exit, t);
-    task_update(t, MESOS__V1__TASK_STATE__TASK_RUNNING, -1, NULL, -1);
-    setup_checks(t);
+    /* TASK_RUNNING (and the checks) when the supervisor reports the command started */
+    sdk_loop_watch_fd(c->loop, status_fd, SDK_LOOP_READ, on_status, t);
     if (t->info->max_completion_time)
         sdk_loop_timer_add(c->loop, (uint64_t)(t->info->max_completion_time->nanoseconds / 1000000), on_max_time, t,
                            &t->max_timer);
@@ -798,6 +798,7 @@ static void task_reap_now(lc_task *t) {
         sdk_loop_unwatch_fd(t->c->loop, t->pidfd);
         close(t->pidfd);
         waitpid(t->pid, NULL, 0);
+        group_done(t->c, t->pid);
         t->pid = 0;
         t->pidfd = -1;
     }

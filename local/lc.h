@@ -10,8 +10,11 @@
  * DYNAMIC reservation or a persistence id; they are saved to <workdir>/state.json.
  *
  * Module map: master.c (HTTP endpoint, calls, frameworks, events, allocator, ACCEPT),
- * agent.c (executors, task processes, checks, status updates), state.c (spec parsing,
- * persistence), admin.c (/localcluster/ fault injection and state), main.c (flags).
+ * agent.c (executors, task processes, checks, status updates), container.c (TaskInfo ->
+ * launch spec: env, secrets, volumes, rlimits, URIs, what is refused), launch.c (the task's
+ * supervisor process), procs.c (records of task process groups; cleanup after a kill -9),
+ * state.c (spec parsing, persistence), admin.c (/localcluster/ fault injection and state),
+ * main.c (flags).
  */
 #ifndef LC_LC_H
 #define LC_LC_H
@@ -54,6 +57,7 @@ typedef struct lc_agent {
     size_t n_attrs;
     char *zone, *region; /* from the zone/region attributes: Offer.domain */
     bool stopped, gone, draining, drain_mark_gone;
+    struct lc_files_agent *files; /* its own HTTP port: /state, /files/... (files.c) */
 } lc_agent;
 
 typedef struct lc_offer {
@@ -140,8 +144,12 @@ struct lc_task {
     int forwarded_state;     /* status_update_state, -1 = none yet */
     bool terminal_released;  /* resources given back */
     char *sandbox, *container_id;
-    pid_t pid;
+    pid_t pid;   /* the task's supervisor (local/launch.h): its process group and session id */
     int pidfd;
+    int status_fd;      /* read end of the supervisor's status pipe, -1 when closed */
+    bool running_sent;  /* the supervisor reported the command started ("R") */
+    pid_t cmd_pid;      /* the command's process (from "R"), 0 before */
+    char *launch_error; /* the supervisor's "E" message: the launch failed */
     bool killing, health_killed, max_time_killed;
     int kill_reason; /* reason for the final update of a requested kill, -1 none */
     uint64_t kill_timer, max_timer;
@@ -163,6 +171,10 @@ typedef struct lc_options {
     char **agent_attributes;
     size_t n_agent_attributes;
     bool simulate;
+    char *secrets_dir;    /* --secrets-dir, absolute (realpath), or NULL */
+    bool ignore_images;   /* --ignore-images: run image tasks' commands on the host */
+    bool ignore_networks; /* --ignore-networks: run tasks on named networks on the host network */
+    bool ignore_uris;     /* --ignore-uris: fetch nothing (offline use), tasks run without their URIs */
     double heartbeat_s;
     uint64_t allocation_ms;
     uint64_t retry_ms; /* first status-update retry */
@@ -246,9 +258,39 @@ void lc_agent_tasks_lost(lc_agent *a, bool agent_sourced, int reason);
 void lc_agent_kill_all(lc_agent *a, int64_t grace_ms, int reason);
 void lc_agent_free_all(lc_cluster *c);
 bool lc_state_is_terminal(int state);
+
+/* The agent's endpoints (files.c): /state, /files/browse, /files/read on a port of its own.
+ * start: 0 or the listener's error; port: 0 when not started; task_gone: a task record is
+ * about to be freed (its sandbox stays listed under completed_executors for a while). */
+int lc_files_agent_start(lc_agent *a, sdk_errors *errs);
+void lc_files_agent_stop(lc_agent *a);
+uint16_t lc_files_agent_port(const lc_agent *a);
+void lc_files_task_gone(const lc_task *t);
 /* Sends sig to the task's process group (fault injection). 0, or SDK_ESTATE when the task
  * has no process (simulated or already exited), SDK_EIO if kill(2) failed. */
 int lc_task_signal(lc_task *t, int sig);
+
+/* The IP a task of agent a sees as its container IP (MESOS_CONTAINER_IP, TaskStatus). */
+const char *lc_agent_ip(const lc_agent *a);
+
+/* ---- container.c ---- */
+struct lc_launch_spec;
+/* Fills s (see local/launch.h) to run cmd for task t in its sandbox, stdout to out_name in the
+ * sandbox (NULL: /dev/null, stderr too). setup: the task itself (not a check): also the
+ * container's rlimits, SECRET files, host-path links and URIs, after refusing what the local
+ * cluster cannot run (images, named networks, Docker/CSI volumes). Returns 0, or -1 with *msg
+ * (new string, names the TaskInfo field) for TASK_FAILED; s is then empty. */
+int lc_container_spec(const lc_task *t, const Mesos__V1__CommandInfo *cmd, const char *out_name, bool setup,
+                      struct lc_launch_spec *s, char **msg);
+
+/* ---- procs.c ---- */
+/* Records the supervisor pgid (started by this process) in <workdir>/procs, so that a later
+ * local cluster can kill what survives a kill -9; lc_procs_remove once it is reaped. */
+void lc_procs_add(lc_cluster *c, pid_t pgid);
+void lc_procs_remove(lc_cluster *c, pid_t pgid);
+/* At start: kills every process still in a recorded group/session of an earlier run on this
+ * boot, forgets the records. Returns the number of processes killed. */
+int lc_procs_cleanup(lc_cluster *c);
 
 /* ---- state.c ---- */
 /* Parses "cpus:4;mem:8192;ports:[1-2];cpus(role):2" into rs (static reservations for role != *). */

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/app/version.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
@@ -33,7 +35,15 @@ static void usage(FILE *f) {
             "                           no sandbox or volume directories either (volumes are bookkeeping)\n"
             "  --heartbeat-seconds S    heartbeat interval (default 15, as Mesos)\n"
             "  --allocation-interval-ms MS  allocation cycle (default 1000, as Mesos)\n"
-            "  --status-retry-seconds S first retry of an unacknowledged status update (default 10, as Mesos)\n",
+            "  --status-retry-seconds S first retry of an unacknowledged status update (default 10, as Mesos)\n"
+            "  --secrets-dir DIR        resolve secret references: secret 'a/b' is the file DIR/a/b (key k: DIR/a/b/k)\n"
+            "  --ignore-images          run the command of a task with a container image on the host (with a warning)\n"
+            "                           instead of failing it\n"
+            "  --ignore-networks        run a task that asks for a named (virtual) network on the host network\n"
+            "                           (with a warning) instead of failing it\n"
+            "  --ignore-uris            fetch no URI (offline use): tasks start without their CommandInfo.uris,\n"
+            "                           with a warning, instead of fetching them\n"
+            "  --version                print the version, git commit and plugin ABI version\n",
             DEFAULT_RESOURCES);
 }
 
@@ -60,7 +70,9 @@ int main(int argc, char **argv) {
         {"hostname", required_argument, 0, 'H'},      {"simulate-tasks", no_argument, 0, 's'},
         {"heartbeat-seconds", required_argument, 0, 'B'}, {"allocation-interval-ms", required_argument, 0, 'A'},
         {"status-retry-seconds", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"secrets-dir", required_argument, 0, 'S'},   {"ignore-images", no_argument, 0, 'I'},
+        {"ignore-networks", no_argument, 0, 'N'},     {"ignore-uris", no_argument, 0, 'U'},
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     int ch;
     char *end;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -102,7 +114,24 @@ int main(int argc, char **argv) {
             c.opt.retry_ms = (uint64_t)(s * 1000);
             break;
         }
+        case 'S': {
+            /* Absolute and symlink-free, so a resolved secret can be checked to stay inside. */
+            char *real = realpath(optarg, NULL);
+            struct stat sb;
+            if (!real || stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+                fprintf(stderr, "localcluster: --secrets-dir %s: %s\n", optarg, real ? "not a directory" : strerror(errno));
+                free(real);
+                goto bad_flags;
+            }
+            free(c.opt.secrets_dir);
+            c.opt.secrets_dir = real;
+            break;
+        }
+        case 'I': c.opt.ignore_images = true; break;
+        case 'N': c.opt.ignore_networks = true; break;
+        case 'U': c.opt.ignore_uris = true; break;
         case 'h': usage(stdout); exit_code = 0; goto bad_flags;
+        case 'V': sdk_version_print(stdout, "localcluster"); exit_code = 0; goto bad_flags;
         default: usage(stderr); goto bad_flags;
         }
     }
@@ -136,6 +165,8 @@ int main(int argc, char **argv) {
         goto bad_flags;
     }
     free(lockp);
+    /* Whatever a local cluster killed with -9 left running on this work dir dies now. */
+    lc_procs_cleanup(&c);
     signal(SIGPIPE, SIG_IGN);
     sdk_uuid_generate(c.master_id);
 
@@ -158,6 +189,19 @@ int main(int argc, char **argv) {
         if (lc_parse_resources(rs, &a->total, &errs) != 0) {
             sdk_errors_print(&errs, "localcluster: --agent-resources");
             goto out;
+        }
+        /* MOUNT disks: a relative root is the agent's own directory under the work dir
+         * (<workdir>/mounts/<agent index>/<root>); roots are made when missing (a Mesos agent
+         * would refuse to start instead: here they stand for disks that are not there). */
+        for (size_t k = 0; k < a->total.n; k++) {
+            sdk_resource *r = &a->total.v[k];
+            if (r->disk_source != SDK_DISK_MOUNT || !r->disk_source_root) continue;
+            if (r->disk_source_root[0] != '/') {
+                char *abs_root = sdk_asprintf_new("%s/mounts/%zu/%s", c.opt.workdir, i, r->disk_source_root);
+                free(r->disk_source_root);
+                r->disk_source_root = abs_root;
+            }
+            lc_mkdirs(r->disk_source_root);
         }
         if (c.opt.n_agent_attributes) {
             const char *as = c.opt.agent_attributes[i < c.opt.n_agent_attributes ? i : c.opt.n_agent_attributes - 1];
@@ -223,6 +267,7 @@ out:
     free(c.opt.workdir);
     free(c.opt.hostname);
     free(c.opt.bind);
+    free(c.opt.secrets_dir);
     close(lockfd);
     return rc;
 bad_flags:
@@ -233,5 +278,6 @@ bad_flags:
     free(c.opt.workdir);
     free(c.opt.hostname);
     free(c.opt.bind);
+    free(c.opt.secrets_dir);
     return exit_code;
 }

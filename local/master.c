@@ -500,7 +500,7 @@ static Mesos__V1__Offer *offer_pb_new(lc_cluster *c, const lc_offer *o) {
     p->url->address = pb_new(&mesos__v1__address__descriptor);
     p->url->address->hostname = sdk_xstrdup(o->agent->hostname);
     p->url->address->ip = sdk_xstrdup("127.0.0.1");
-    p->url->address->port = 5051;
+    p->url->address->port = lc_files_agent_port(o->agent) ? lc_files_agent_port(o->agent) : 5051;
     p->url->path = sdk_xstrdup("/slave(1)");
     sdk_resources tagged;
     sdk_resources_copy(&tagged, &o->res);
@@ -875,6 +875,8 @@ static int op_destroy(lc_cluster *c, lc_agent *a, const char *role, Mesos__V1__O
         for (size_t i = 0; i < consumed.n; i++) {
             char *p = lc_volume_path_new(c, &consumed.v[i]);
             lc_rmtree(p);
+            /* a MOUNT disk's root stays (the disk is still there), only its data goes */
+            if (consumed.v[i].disk_source == SDK_DISK_MOUNT) lc_mkdirs(p);
             free(p);
         }
     sdk_resources_free(&produced);
@@ -1687,6 +1689,8 @@ int lc_cluster_start(lc_cluster *c, sdk_errors *errs) {
     int rc = lc_http_new(c->loop, c->opt.bind, on_request, c, &c->http, errs);
     if (rc) return rc;
     c->port = lc_http_port(c->http);
+    for (size_t i = 0; i < c->n_agents; i++) /* each agent's /state and /files (files.c) */
+        if ((rc = lc_files_agent_start(c->agents[i], errs))) return rc;
     sdk_loop_timer_every(c->loop, c->opt.allocation_ms, on_alloc_tick, c, &c->alloc_timer);
     sdk_loop_timer_every(c->loop, (uint64_t)(c->opt.heartbeat_s * 1000), on_heartbeat, c, &c->hb_timer);
     return 0;
@@ -1704,6 +1708,7 @@ void lc_cluster_stop(lc_cluster *c) {
         offer_free(o);
     }
     lc_agent_free_all(c);
+    for (size_t i = 0; i < c->n_agents; i++) lc_files_agent_stop(c->agents[i]);
     while (c->frameworks) {
         lc_framework *fw = c->frameworks;
         c->frameworks = fw->next;

@@ -95,7 +95,56 @@ bad:
     return SDK_EINVAL;
 }
 
+/* The JSON form of a Mesos agent's --resources: an array of Resource objects, the only form
+ * that can declare disk sources (MOUNT/PATH with a root, and a profile). */
+static int parse_resources_json(const char *spec, sdk_resources *rs, sdk_errors *errs) {
+    json_error_t je;
+    json_t *arr = json_loads(spec, 0, &je);
+    if (!json_is_array(arr)) {
+        if (arr) sdk_errors_addf(errs, "resources: a JSON resource list must be an array of Resource objects");
+        else sdk_errors_addf(errs, "resources: invalid JSON: %s (line %d, column %d)", je.text, je.line, je.column);
+        json_decref(arr);
+        return SDK_EINVAL;
+    }
+    sdk_resources tmp;
+    sdk_resources_init(&tmp);
+    int rc = 0;
+    size_t i;
+    json_t *item;
+    json_array_foreach(arr, i, item) {
+        ProtobufCMessage *m = NULL;
+        sdk_errors one;
+        sdk_errors_init(&one);
+        sdk_resource r;
+        if (sdk_pbjson_to_message_new(&mesos__v1__resource__descriptor, item, &m, &one) != 0 ||
+            sdk_resource_from_pb(&r, (Mesos__V1__Resource *)m, &one) != 0) {
+            sdk_errors_addf(errs, "resources[%zu]: %s", i, one.n ? one.msgs[0] : "not a Resource");
+            rc = SDK_EINVAL;
+        } else {
+            if (r.disk_source == SDK_DISK_MOUNT && !r.disk_source_root) {
+                sdk_errors_addf(errs, "resources[%zu]: a MOUNT disk needs disk.source.mount.root", i);
+                rc = SDK_EINVAL;
+            } else if (r.persistence_id || r.allocation_role ||
+                       (r.n_reservations && r.reservations[r.n_reservations - 1].type != SDK_RESV_STATIC)) {
+                sdk_errors_addf(errs, "resources[%zu]: an agent's resources are unreserved or statically reserved, "
+                                      "without volumes or allocation info", i);
+                rc = SDK_EINVAL;
+            } else sdk_resources_add(&tmp, &r);
+            sdk_resource_free_contents(&r);
+        }
+        sdk_errors_free(&one);
+        sdk_pbjson_message_free(m);
+    }
+    json_decref(arr);
+    if (rc == 0) sdk_resources_add_all(rs, &tmp);
+    sdk_resources_free(&tmp);
+    return rc;
+}
+
 int lc_parse_resources(const char *spec, sdk_resources *rs, sdk_errors *errs) {
+    const char *p = spec;
+    while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+    if (*p == '[') return parse_resources_json(p, rs, errs);
     char *copy = sdk_xstrdup(spec);
     sdk_resources tmp;
     sdk_resources_init(&tmp);
@@ -165,6 +214,9 @@ bool lc_is_checkpointed(const sdk_resource *r) {
 }
 
 char *lc_volume_path_new(const lc_cluster *c, const sdk_resource *v) {
+    /* A volume on a MOUNT disk is the mount root itself (apache/mesos src/slave/paths.cpp,
+     * getPersistentVolumePath); on PATH or the agent's root disk, a directory per volume. */
+    if (v->disk_source == SDK_DISK_MOUNT && v->disk_source_root) return sdk_xstrdup(v->disk_source_root);
     char *role = sdk_xstrdup(sdk_resource_role(v));
     for (char *p = role; *p; p++)
         if (*p == '/') *p = ' ';

@@ -1,4 +1,5 @@
 /* /v1/plans..., the deprecated /v1/plan aliases and /v1/health (sdk-behaviour.md §4.5, §6.1, §6.7). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,19 +129,29 @@ static void h_start(sdk_http_req *req, void *ud) {
     }
     size_t n = j ? json_object_size(j) : 0;
     sdk_kv *kv = sdk_xcalloc(n ? n : 1, sizeof *kv);
+    char **owned = sdk_xcalloc(n ? n : 1, sizeof *owned); /* texts of coerced values */
     size_t i = 0;
     const char *key;
     json_t *val;
     if (j) {
+        /* Upstream reads the body as Map<String, String> with Jackson, which also takes integers
+         * and booleans as their text (clients such as dcos-commons' testing/sdk_plan.py send
+         * whatever JSON the caller gave); other values are refused. */
         json_object_foreach(j, key, val) {
-            if (!json_is_string(val)) {
-                char *m = sdk_asprintf_new("Couldn't parse parameters: the value of '%s' must be a string", key);
+            if (json_is_integer(val)) {
+                owned[i] = sdk_asprintf_new("%" JSON_INTEGER_FORMAT, json_integer_value(val));
+            } else if (json_is_boolean(val)) {
+                owned[i] = sdk_xstrdup(json_is_true(val) ? "true" : "false");
+            } else if (!json_is_string(val)) {
+                char *m = sdk_asprintf_new("Couldn't parse parameters: the value of '%s' must be a string, an "
+                                           "integer or a boolean",
+                                           key);
                 sdk_api_respond_message(req, 400, m);
                 free(m);
                 goto out;
             }
             kv[i].key = (char *)key;
-            kv[i].value = (char *)json_string_value(val);
+            kv[i].value = owned[i] ? owned[i] : (char *)json_string_value(val);
             i++;
         }
     }
@@ -161,6 +172,8 @@ static void h_start(sdk_http_req *req, void *ud) {
     }
     sdk_errors_free(&msg);
 out:
+    for (size_t k = 0; k < n; k++) free(owned[k]);
+    free(owned);
     free(kv);
     json_decref(j);
 }
@@ -276,12 +289,34 @@ static json_t *health_reasons_new(sdk_api *api, sdk_plan *const *plans, size_t n
     REASON("RUNNING (200): deploy plan is %s", deploy ? sdk_status_name(sdk_plan_status(deploy)) : "absent");
     REASON("RESTORING (321): %s", name_running(plans, n, "restor") ? "a restore plan is running" : "no restore plan is running");
     REASON("BACKING_UP (320): %s", name_running(plans, n, "back") ? "a backup plan is running" : "no backup plan is running");
+    for (size_t i = 0; api->start_notes && i < api->start_notes->n; i++) /* not a health state: why, if any */
+        REASON("CONFIGURATION: %s", api->start_notes->msgs[i]);
 #undef REASON
     return a;
 }
 
+/* Failing state writes come before the table: a scheduler that cannot record anything cannot
+ * launch or recover anything, whatever its plans say. 500 with the store's reason (an addition
+ * of ours: dcos-commons has no such check). */
+static bool health_store_failing(sdk_http_req *req, sdk_api *api) {
+    sdk_store *store = api->state ? sdk_state_store(api->state) : NULL;
+    if (!store) return false;
+    sdk_store_health h;
+    sdk_store_get_health(store, &h);
+    if (!h.failing) return false;
+    char *why = sdk_asprintf_new("STATE_STORE_FAILING (500): %" PRIu64 " write(s) to %s failed over %.0f s: %s",
+                                 h.failures, sdk_store_describe(store), h.failing_for_s, h.why ? h.why : "?");
+    json_t *j = json_pack("{s:i,s:s}", "value", 500, "reason", why);
+    const char *v = sdk_http_req_query(req, "verbose");
+    if (v && !strcasecmp(v, "true")) json_object_set_new(j, "reasons", json_pack("[s]", why));
+    free(why);
+    sdk_api_respond_json_take(req, 500, j);
+    return true;
+}
+
 static void h_health(sdk_http_req *req, void *ud) {
     sdk_api *api = ud;
+    if (health_store_failing(req, api)) return;
     size_t n = 0;
     sdk_plan *const *plans = sdk_service_plans(api->svc, &n);
     sdk_plan *deploy = sdk_service_plan(api->svc, "deploy");
@@ -294,19 +329,19 @@ static void h_health(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_plan_routes[] = {
-    {"GET", "/v1/plans", h_plans},
-    {"GET", "/v1/plans/{plan}", h_plan},
-    {"POST", "/v1/plans/{plan}/start", h_start},
-    {"POST", "/v1/plans/{plan}/stop", h_stop},
-    {"POST", "/v1/plans/{plan}/continue", h_continue},
-    {"POST", "/v1/plans/{plan}/interrupt", h_interrupt},
-    {"POST", "/v1/plans/{plan}/forceComplete", h_force_complete},
-    {"POST", "/v1/plans/{plan}/restart", h_restart},
-    {"GET", "/v1/plan", h_plan},
-    {"POST", "/v1/plan/continue", h_continue},
-    {"POST", "/v1/plan/interrupt", h_interrupt},
-    {"POST", "/v1/plan/forceComplete", h_force_complete},
-    {"POST", "/v1/plan/restart", h_restart},
-    {"GET", "/v1/health", h_health},
+    {"GET", "/v1/plans", h_plans, 0},
+    {"GET", "/v1/plans/{plan}", h_plan, 0},
+    {"POST", "/v1/plans/{plan}/start", h_start, 0},
+    {"POST", "/v1/plans/{plan}/stop", h_stop, 0},
+    {"POST", "/v1/plans/{plan}/continue", h_continue, 0},
+    {"POST", "/v1/plans/{plan}/interrupt", h_interrupt, 0},
+    {"POST", "/v1/plans/{plan}/forceComplete", h_force_complete, 0},
+    {"POST", "/v1/plans/{plan}/restart", h_restart, 0},
+    {"GET", "/v1/plan", h_plan, 0},
+    {"POST", "/v1/plan/continue", h_continue, 0},
+    {"POST", "/v1/plan/interrupt", h_interrupt, 0},
+    {"POST", "/v1/plan/forceComplete", h_force_complete, 0},
+    {"POST", "/v1/plan/restart", h_restart, 0},
+    {"GET", "/v1/health", h_health, 0},
 };
 const size_t sdk_api_n_plan_routes = sizeof sdk_api_plan_routes / sizeof sdk_api_plan_routes[0];

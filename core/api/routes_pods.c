@@ -455,15 +455,15 @@ static void h_endpoint(sdk_http_req *req, void *ud) {
 }
 
 const sdk_api_route sdk_api_pod_routes[] = {
-    {"GET", "/v1/pod", h_pod_list},
-    {"GET", "/v1/pod/status", h_pod_status_all},
-    {"GET", "/v1/pod/{pod}/status", h_pod_status},
-    {"GET", "/v1/pod/{pod}/info", h_pod_info},
-    {"POST", "/v1/pod/{pod}/restart", h_pod_restart},
-    {"POST", "/v1/pod/{pod}/replace", h_pod_replace},
-    {"POST", "/v1/pod/{pod}/pause", h_pod_pause},
-    {"POST", "/v1/pod/{pod}/resume", h_pod_resume},
-    {"GET", "/v1/endpoints", h_endpoints},
-    {"GET", "/v1/endpoints/{name}", h_endpoint},
+    {"GET", "/v1/pod", h_pod_list, 0},
+    {"GET", "/v1/pod/status", h_pod_status_all, 0},
+    {"GET", "/v1/pod/{pod}/status", h_pod_status, 0},
+    {"GET", "/v1/pod/{pod}/info", h_pod_info, 0},
+    {"POST", "/v1/pod/{pod}/restart", h_pod_restart, 0},
+    {"POST", "/v1/pod/{pod}/replace", h_pod_replace, 0},
+    {"POST", "/v1/pod/{pod}/pause", h_pod_pause, 0},
+    {"POST", "/v1/pod/{pod}/resume", h_pod_resume, 0},
+    {"GET", "/v1/endpoints", h_endpoints, 0},
+    {"GET", "/v1/endpoints/{name}", h_endpoint, 0},
 };
 const size_t sdk_api_n_pod_routes = sizeof sdk_api_pod_routes / sizeof sdk_api_pod_routes[0];

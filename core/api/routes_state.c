@@ -1,8 +1,9 @@
-/* /v1/configurations..., /v1/state/..., /v1/metrics..., /v2/debug/offers and /v1/debug/reservations
- * (sdk-behaviour.md §6.4, §6.5, §6.8, §6.9). */
+/* /v1/configurations... and /v1/state/... (sdk-behaviour.md §6.4, §6.5). Metrics are in
+ * routes_metrics.c, debug routes in routes_debug.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/api/sdk_api.h"
 #include "core/util/str.h"
@@ -126,256 +127,263 @@ static void h_property(sdk_http_req *req, void *ud) {
     sdk_http_respond(req, sdk_http_response_take(200, "application/json", buf, len));
 }
 
-/* ---- metrics (§6.8) ---- */
+/* ---- files (§6.5; dcos-commons S/http/queries/StateQueries.java) ---- */
 
-typedef struct metric {
-    char *name;
-    uint64_t value;
-} metric;
+/* A file NAME is stored as property "file-NAME" (upstream's FILE_NAME_PREFIX) of at most
+ * FILE_SIZE_LIMIT bytes. */
+#define FILE_PREFIX "file-"
+#define FILE_SIZE_LIMIT 1024
 
-/* Counters in a fixed order; task_status.* only once a status of that state was counted;
- * state.zk.* only with the ZooKeeper backend. */
-static size_t counters_new(const sdk_api *api, metric **out) {
-    const sdk_service_metrics *m = sdk_service_get_metrics(api->svc);
-    metric *v = sdk_xcalloc(40, sizeof *v);
+/* GET /v1/state/files: text/plain "[a, b]" (Java's Collection.toString), names in the store's
+ * (strcmp) order. */
+static void h_files(sdk_http_req *req, void *ud) {
+    sdk_api *api = ud;
+    char **keys = NULL;
     size_t n = 0;
-#define C(nm, val) (v[n].name = sdk_xstrdup(nm), v[n++].value = (val))
-    C("offers.received", m->offers_received);
-    C("offers.processed", m->offers_processed);
-    C("declines.short", m->declines_short);
-    C("declines.long", m->declines_long);
-    C("revives", m->revives);
-    C("suppresses", m->suppresses);
-    C("operation.reserve", m->ops_reserve);
-    C("operation.unreserve", m->ops_unreserve);
-    C("operation.create", m->ops_create);
-    C("operation.destroy", m->ops_destroy);
-    C("operation.launch_group", m->ops_launch_group);
-    C("operation.kill", m->kills);
-    C("state.transactions", sdk_store_commits(sdk_state_store(api->state)));
-    if (api->zk_stats) {
-        C("state.zk.write_requests", api->zk_stats->write_requests);
-        C("state.zk.write_bytes", api->zk_stats->write_bytes);
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    int rc = sdk_state_properties_list_new(api->state, &keys, &n, &errs);
+    sdk_errors_free(&errs);
+    if (rc) {
+        sdk_api_respond_empty(req, 500);
+        return;
     }
-#undef C
-    for (int s = 0; s < 14; s++) {
-        if (!m->task_status[s]) continue;
-        char *nm = sdk_asprintf_new("task_status.%s", sdk_tstate_name((sdk_tstate)s));
-        for (char *p = nm; *p; p++)
-            if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
-        v[n].name = nm;
-        v[n++].value = m->task_status[s];
-    }
-    *out = v;
-    return n;
-}
-
-static void metrics_free(metric *v, size_t n) {
-    for (size_t i = 0; i < n; i++) free(v[i].name);
-    free(v);
-}
-
-/* plan_status gauge value; false for DELAYED (unmapped: the gauge reports an error). */
-static bool plan_gauge(sdk_status s, int *out) {
-    switch (s) {
-    case SDK_STATUS_ERROR: *out = -1; return true;
-    case SDK_STATUS_COMPLETE: *out = 0; return true;
-    case SDK_STATUS_WAITING:
-    case SDK_STATUS_PENDING: *out = 1; return true;
-    case SDK_STATUS_IN_PROGRESS:
-    case SDK_STATUS_PREPARED:
-    case SDK_STATUS_STARTING:
-    case SDK_STATUS_STARTED: *out = 2; return true;
-    default: return false;
-    }
-}
-
-static void h_metrics(sdk_http_req *req, void *ud) {
-    sdk_api *api = ud;
-    json_t *gauges = json_object(), *counters = json_object();
-    json_object_set_new(gauges, "is_suppressed", json_pack("{s:b}", "value", sdk_service_is_suppressed(api->svc)));
-    json_object_set_new(gauges, "is_registered", json_pack("{s:b}", "value", sdk_service_registered(api->svc)));
-    json_object_set_new(gauges, "reconciliation.pending_tasks",
-                        json_pack("{s:I}", "value", (json_int_t)sdk_service_reconciling(api->svc)));
-    size_t np = 0;
-    sdk_plan *const *plans = sdk_service_plans(api->svc, &np);
-    for (size_t i = 0; i < np; i++) {
-        char *nm = sdk_asprintf_new("plan_status.%s", plans[i]->name);
-        sdk_status st = sdk_plan_status(plans[i]);
-        int v;
-        if (plan_gauge(st, &v)) {
-            json_object_set_new(gauges, nm, json_pack("{s:i}", "value", v));
-        } else {
-            char *e = sdk_asprintf_new("plan status %s has no gauge value", sdk_status_name(st));
-            json_object_set_new(gauges, nm, json_pack("{s:s}", "error", e));
-            free(e);
-        }
-        free(nm);
-    }
-    metric *c;
-    size_t nc = counters_new(api, &c);
-    for (size_t i = 0; i < nc; i++)
-        json_object_set_new(counters, c[i].name, json_pack("{s:I}", "count", (json_int_t)c[i].value));
-    metrics_free(c, nc);
-    json_t *j = json_object();
-    json_object_set_new(j, "version", json_string("4.0.0"));
-    json_object_set_new(j, "gauges", gauges);
-    json_object_set_new(j, "counters", counters);
-    json_object_set_new(j, "histograms", json_object());
-    json_object_set_new(j, "meters", json_object());
-    const sdk_service_metrics *sm = sdk_service_get_metrics(api->svc);
-    json_t *timers = json_object();
-    json_object_set_new(timers, "offers.process",
-                        json_pack("{s:I,s:f,s:f,s:f,s:f,s:s}", "count", (json_int_t)sm->offer_batches,
-                                  "mean", sm->offer_batches ? sm->offer_ms_total / (double)sm->offer_batches : 0.0,
-                                  "max", sm->offer_ms_max, "p50", sdk_service_offer_ms_percentile(api->svc, 50),
-                                  "p99", sdk_service_offer_ms_percentile(api->svc, 99), "duration_units",
-                                  "milliseconds"));
-    json_object_set_new(j, "timers", timers);
-    sdk_api_respond_json_take(req, 200, j);
-}
-
-/* Prometheus metric name: dots (and anything else outside [A-Za-z0-9_:]) become underscores. */
-static void prom_name(sdk_buf *b, const char *name) {
-    for (const char *p = name; *p; p++) {
-        char ch = *p;
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-                  ch == ':';
-        sdk_buf_putc(b, ok ? ch : '_');
-    }
-}
-
-static void prom_line(sdk_buf *b, const char *name, const char *type, long long v) {
-    sdk_buf_puts(b, "# TYPE ");
-    prom_name(b, name);
-    sdk_buf_printf(b, " %s\n", type);
-    prom_name(b, name);
-    sdk_buf_printf(b, " %lld\n", v);
-}
-
-static void h_metrics_prom(sdk_http_req *req, void *ud) {
-    sdk_api *api = ud;
     sdk_buf b;
     sdk_buf_init(&b);
-    metric *c;
-    size_t nc = counters_new(api, &c);
-    for (size_t i = 0; i < nc; i++) prom_line(&b, c[i].name, "counter", (long long)c[i].value);
-    metrics_free(c, nc);
-    prom_line(&b, "is_suppressed", "gauge", sdk_service_is_suppressed(api->svc) ? 1 : 0);
-    prom_line(&b, "is_registered", "gauge", sdk_service_registered(api->svc) ? 1 : 0);
-    prom_line(&b, "reconciliation.pending_tasks", "gauge", (long long)sdk_service_reconciling(api->svc));
-    size_t np = 0;
-    sdk_plan *const *plans = sdk_service_plans(api->svc, &np);
-    for (size_t i = 0; i < np; i++) {
-        int v;
-        if (!plan_gauge(sdk_plan_status(plans[i]), &v)) continue;
-        char *nm = sdk_asprintf_new("plan_status.%s", plans[i]->name);
-        prom_line(&b, nm, "gauge", v);
-        free(nm);
-    }
-    size_t len = b.len;
-    sdk_http_respond(req, sdk_http_response_take(200, "text/plain; version=0.0.4; charset=utf-8", sdk_buf_take(&b), len));
-}
-
-/* ---- debug (§6.9) ---- */
-
-/* GET /v2/debug/offers: the last evaluations (oldest first). ?step= keeps one step's entries. */
-static void h_debug_offers(sdk_http_req *req, void *ud) {
-    sdk_api *api = ud;
-    const char *only_step = sdk_http_req_query(req, "step");
-    size_t n = 0;
-    const sdk_offer_log_entry *log = sdk_service_offer_log(api->svc, &n);
-    json_t *offers = json_array(), *reasons = json_object();
-    long long accepted = 0, rejected = 0;
+    sdk_buf_putc(&b, '[');
+    bool first = true;
     for (size_t i = 0; i < n; i++) {
-        const sdk_offer_log_entry *e = &log[i];
-        if (only_step && *only_step && (!e->step || strcmp(e->step, only_step))) continue;
-        const sdk_offer_outcome *o = &e->outcome;
-        if (o->pass) accepted++;
-        else rejected++;
-        json_t *expl = json_array();
-        for (size_t k = 0; k < o->n_stages; k++) {
-            const sdk_stage_outcome *st = &o->stages[k];
-            json_array_append_new(expl, json_pack("{s:s, s:s, s:s}", "stage", st->stage ? st->stage : "", "outcome",
-                                                  st->pass ? "pass" : "fail", "reason", st->reason ? st->reason : ""));
-            if (!st->pass) {
-                char *r = sdk_asprintf_new("%s: %s", st->stage ? st->stage : "", st->reason ? st->reason : "");
-                json_t *cur = json_object_get(reasons, r);
-                json_object_set_new(reasons, r, json_integer(cur ? json_integer_value(cur) + 1 : 1));
-                free(r);
-            }
-        }
-        json_t *x = json_object();
-        json_object_set_new(x, "timestamp", json_real(e->when));
-        json_object_set_new(x, "pod-instance-name", json_string(e->pod_instance ? e->pod_instance : ""));
-        json_object_set_new(x, "step", json_string(e->step ? e->step : ""));
-        json_object_set_new(x, "outcome", json_string(o->pass ? "pass" : "fail"));
-        json_object_set_new(x, "explanation", expl);
-        json_object_set_new(x, "offer", json_string(o->offer_id ? o->offer_id : ""));
-        json_array_append_new(offers, x);
+        if (!sdk_str_starts(keys[i], FILE_PREFIX)) continue;
+        sdk_buf_printf(&b, "%s%s", first ? "" : ", ", keys[i] + strlen(FILE_PREFIX));
+        first = false;
     }
-    json_t *j = json_object();
-    json_object_set_new(j, "acceptedCount", json_integer(accepted));
-    json_object_set_new(j, "rejectedCount", json_integer(rejected));
-    json_object_set_new(j, "failureReasons", reasons);
-    json_object_set_new(j, "rejectedAgents", json_object());
-    json_object_set_new(j, "offers", offers);
-    sdk_api_respond_json_take(req, 200, j);
+    sdk_buf_putc(&b, ']');
+    sdk_store_names_free(keys, n);
+    size_t len = b.len;
+    sdk_http_respond(req, sdk_http_response_take(200, NULL, sdk_buf_take(&b), len));
 }
 
-static json_t *resources_json_new(Mesos__V1__Resource *const *r, size_t n) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(a, sdk_pbjson_from_message_new(&r[i]->base));
-    return a;
-}
-
-/* GET /v1/debug/reservations: {"<agent id>": {"hostname": h, "tasks": {"<task>": {"resource_ids":
- * [...], "resources": [Resource...], "executor_resources": [Resource...]}}}} over stored tasks. */
-static void h_debug_reservations(sdk_http_req *req, void *ud) {
+/* GET /v1/state/files/{name}: the content as text/plain; 404 "Failed to get the file". */
+static void h_file(sdk_http_req *req, void *ud) {
     sdk_api *api = ud;
-    const sdk_task_views *tv = sdk_service_task_views(api->svc);
-    json_t *agents = json_object();
-    for (size_t i = 0; tv && i < tv->n; i++) {
-        const sdk_task_view *t = &tv->v[i];
-        void *buf = NULL;
-        size_t len = 0;
-        if (sdk_state_task_info_get_new(api->state, t->name, &buf, &len, NULL)) continue;
-        Mesos__V1__TaskInfo *ti = mesos__v1__task_info__unpack(NULL, len, buf);
-        free(buf);
-        if (!ti) continue;
-        const char *agent = ti->agent_id && ti->agent_id->value ? ti->agent_id->value : "";
-        json_t *a = json_object_get(agents, agent);
-        if (!a) {
-            a = json_object();
-            json_object_set_new(a, "hostname", json_string(t->hostname ? t->hostname : ""));
-            json_object_set_new(a, "tasks", json_object());
-            json_object_set_new(agents, agent, a);
+    char *key = sdk_asprintf_new(FILE_PREFIX "%s", sdk_http_req_param(req, "name"));
+    void *buf = NULL;
+    size_t len = 0;
+    int rc = sdk_state_property_get_new(api->state, key, &buf, &len, NULL);
+    free(key);
+    if (rc) sdk_http_respond_text(req, rc == SDK_ENOENT || rc == SDK_EINVAL ? 404 : 500, "Failed to get the file");
+    else sdk_http_respond(req, sdk_http_response_take(200, NULL, buf, len));
+}
+
+/* Finds b (length blen) in a (length alen); NULL when absent. */
+static const char *find_bytes(const char *a, size_t alen, const char *b, size_t blen) {
+    for (size_t i = 0; blen <= alen && i <= alen - blen; i++)
+        if (!memcmp(a + i, b, blen)) return a + i;
+    return NULL;
+}
+
+/* The content of the multipart/form-data field `field` (RFC 7578) in body, borrowed from it.
+ * Returns 0; SDK_ENOENT when the body has no such field; SDK_ESTATE when content_type is not
+ * multipart/form-data with a boundary; SDK_EINVAL when the body is not framed by it. */
+static int multipart_field(const char *content_type, const char *body, size_t len, const char *field,
+                           const char **out, size_t *out_len) {
+    if (!content_type || strncasecmp(content_type, "multipart/form-data", 19)) return SDK_ESTATE;
+    const char *bp = strcasestr(content_type, "boundary=");
+    if (!bp) return SDK_ESTATE;
+    bp += 9;
+    size_t bl = *bp == '"' ? strcspn(++bp, "\"") : strcspn(bp, "; \t");
+    if (!bl || bl > 70) return SDK_ESTATE; /* RFC 2046: 1 to 70 characters */
+    char delim[80];
+    int dl = snprintf(delim, sizeof delim, "--%.*s", (int)bl, bp);
+    const char *end = body + len;
+    const char *p = find_bytes(body, len, delim, (size_t)dl);
+    if (!p) return SDK_EINVAL;
+    char want[128];
+    snprintf(want, sizeof want, "name=\"%s\"", field);
+    for (;;) {
+        p += dl;
+        if (end - p >= 2 && !memcmp(p, "--", 2)) return SDK_ENOENT; /* the closing delimiter */
+        const char *hdr_end = find_bytes(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (!hdr_end) return SDK_EINVAL;
+        const char *content = hdr_end + 4;
+        char next_delim[84];
+        int nl = snprintf(next_delim, sizeof next_delim, "\r\n%s", delim);
+        const char *next = find_bytes(content, (size_t)(end - content), next_delim, (size_t)nl);
+        if (!next) return SDK_EINVAL;
+        char *headers = sdk_xstrndup(p, (size_t)(hdr_end - p));
+        bool match = strcasestr(headers, "content-disposition:") && strstr(headers, want);
+        free(headers);
+        if (match) {
+            *out = content;
+            *out_len = (size_t)(next - content);
+            return 0;
         }
-        json_t *ids = json_array();
-        for (size_t k = 0; k < t->n_resource_ids; k++) json_array_append_new(ids, json_string(t->resource_ids[k]));
-        json_t *x = json_object();
-        json_object_set_new(x, "resource_ids", ids);
-        json_object_set_new(x, "resources", resources_json_new(ti->resources, ti->n_resources));
-        json_object_set_new(x, "executor_resources", ti->executor ? resources_json_new(ti->executor->resources,
-                                                                                        ti->executor->n_resources)
-                                                                   : json_array());
-        json_object_set_new(json_object_get(a, "tasks"), t->name, x);
-        mesos__v1__task_info__free_unpacked(ti, NULL);
+        p = next + 2; /* at the next delimiter */
     }
-    sdk_api_respond_json_take(req, 200, agents);
+}
+
+/* PUT /v1/state/files/{name}: multipart/form-data, field "file", at most 1024 bytes, stored as
+ * property "file-<name>"; 200 empty. 400 text for a missing, too big or malformed payload or a
+ * bad name, 415 when the body is not multipart/form-data. Nothing is stored on error. */
+static void h_put_file(sdk_http_req *req, void *ud) {
+    sdk_api *api = ud;
+    size_t len = 0;
+    const char *body = sdk_http_req_body(req, &len);
+    const char *data = NULL;
+    size_t dlen = 0;
+    int rc = multipart_field(sdk_http_req_header(req, "Content-Type"), body, len, "file", &data, &dlen);
+    if (rc == SDK_ESTATE || rc == SDK_EINVAL) {
+        sdk_http_respond_text(req, rc == SDK_ESTATE ? 415 : 400,
+                              rc == SDK_ESTATE ? "Expected a multipart/form-data body with the file in the field "
+                                                 "'file' (curl -X PUT -F file=@FILE URL)"
+                                               : "Malformed multipart/form-data body: a part is not framed by "
+                                                 "the boundary of the Content-Type header");
+        return;
+    }
+    if (rc) {
+        sdk_http_respond_text(req, 400, "Missing payload");
+        return;
+    }
+    if (dlen > FILE_SIZE_LIMIT) {
+        sdk_http_respond_text(req, 400, "Stream exceeds 1024 byte size limit");
+        return;
+    }
+    char *key = sdk_asprintf_new(FILE_PREFIX "%s", sdk_http_req_param(req, "name"));
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    rc = sdk_state_put_property(api->state, key, data, dlen, &errs);
+    free(key);
+    if (rc == SDK_EINVAL) sdk_http_respond_text(req, 400, errs.n ? errs.msgs[0] : "invalid file name");
+    else sdk_api_respond_empty(req, rc ? 500 : 200);
+    sdk_errors_free(&errs);
+}
+
+/* ---- zones (§6.5) ---- */
+
+/* Zone of a stored task: the value of ZONE in its TaskInfo's command environment (upstream's
+ * TaskUtils.getTaskZone), as a new string; NULL when the task or the variable is absent. */
+static char *task_zone_new(sdk_api *api, const char *task) {
+    void *buf = NULL;
+    size_t len = 0;
+    if (sdk_state_task_info_get_new(api->state, task, &buf, &len, NULL)) return NULL;
+    Mesos__V1__TaskInfo *ti = mesos__v1__task_info__unpack(NULL, len, buf);
+    free(buf);
+    if (!ti) return NULL;
+    char *zone = NULL;
+    const Mesos__V1__Environment *env = ti->command ? ti->command->environment : NULL;
+    for (size_t i = 0; env && !zone && i < env->n_variables; i++)
+        if (env->variables[i]->name && !strcmp(env->variables[i]->name, "ZONE"))
+            zone = sdk_xstrdup(env->variables[i]->value ? env->variables[i]->value : "");
+    mesos__v1__task_info__free_unpacked(ti, NULL);
+    return zone;
+}
+
+/* First IP of the stored TaskStatus's first NetworkInfo (upstream's TaskUtils.getTaskIPAddress),
+ * as a new string; NULL when there is none. */
+static char *task_ip_new(sdk_api *api, const char *task) {
+    void *buf = NULL;
+    size_t len = 0;
+    if (sdk_state_task_status_get_new(api->state, task, &buf, &len, NULL)) return NULL;
+    Mesos__V1__TaskStatus *st = mesos__v1__task_status__unpack(NULL, len, buf);
+    free(buf);
+    if (!st) return NULL;
+    char *ip = NULL;
+    const Mesos__V1__ContainerStatus *cs = st->container_status;
+    if (cs && cs->n_network_infos && cs->network_infos[0]->n_ip_addresses &&
+        cs->network_infos[0]->ip_addresses[0]->ip_address)
+        ip = sdk_xstrdup(cs->network_infos[0]->ip_addresses[0]->ip_address);
+    mesos__v1__task_status__free_unpacked(st, NULL);
+    return ip;
+}
+
+/* Stored task names, sorted, into *names (sdk_store_names_free). False after answering 500. */
+static bool task_names_new(sdk_http_req *req, sdk_api *api, char ***names, size_t *n) {
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    int rc = sdk_state_tasks_list_new(api->state, names, n, &errs);
+    sdk_errors_free(&errs);
+    if (rc) sdk_api_respond_empty(req, 500);
+    return rc == 0;
+}
+
+/* GET /v1/state/zone/tasks: {"<task>": "<zone>"} for the stored tasks that have a zone. */
+static void h_zone_tasks(sdk_http_req *req, void *ud) {
+    sdk_api *api = ud;
+    size_t n = 0;
+    char **names = NULL;
+    if (!task_names_new(req, api, &names, &n)) return;
+    json_t *o = json_object();
+    for (size_t i = 0; i < n; i++) {
+        char *zone = task_zone_new(api, names[i]);
+        if (zone) json_object_set_new(o, names[i], json_string(zone));
+        free(zone);
+    }
+    sdk_store_names_free(names, n);
+    sdk_api_respond_json_take(req, 200, o);
+}
+
+/* GET /v1/state/zone/tasks/{task}: the zone as text/plain; 404 (empty) without one. */
+static void h_zone_task(sdk_http_req *req, void *ud) {
+    char *zone = task_zone_new(ud, sdk_http_req_param(req, "task"));
+    if (zone) sdk_http_respond_text(req, 200, zone);
+    else sdk_api_respond_empty(req, 404);
+    free(zone);
+}
+
+/* GET /v1/state/zone/{podType}/{ip}: the zone of the task whose name starts with podType and
+ * whose latest status carries that IP, as text/plain; 404 (empty) when none. (Upstream gives up
+ * at the first such task without a stored status; here that task is skipped.) */
+static void h_zone_ip(sdk_http_req *req, void *ud) {
+    sdk_api *api = ud;
+    const char *pod_type = sdk_http_req_param(req, "podType"), *ip = sdk_http_req_param(req, "ip");
+    size_t n = 0;
+    char **names = NULL;
+    if (!task_names_new(req, api, &names, &n)) return;
+    char *zone = NULL;
+    for (size_t i = 0; i < n && !zone; i++) {
+        if (!sdk_str_starts(names[i], pod_type)) continue;
+        char *tip = task_ip_new(api, names[i]);
+        if (tip && !strcmp(tip, ip)) zone = task_zone_new(api, names[i]);
+        free(tip);
+    }
+    sdk_store_names_free(names, n);
+    if (zone) sdk_http_respond_text(req, 200, zone);
+    else sdk_api_respond_empty(req, 404);
+    free(zone);
+}
+
+/* ---- PUT /v1/state/refresh ---- */
+
+/* Upstream reloads its ZooKeeper cache (200 {"message": "Received cmd: refresh"}) and answers
+ * 409 when the state store is not a cache. Here the scheduler works from its own records, built
+ * from the store when it starts, and the store is written by this scheduler alone (the file
+ * store holds a directory lock, the ZooKeeper store a lock node), so there is nothing written
+ * behind its back to reload: every store answers 409, and restarting the scheduler re-reads
+ * everything. */
+static void h_refresh(sdk_http_req *req, void *ud) {
+    sdk_api *api = ud;
+    char *m = sdk_asprintf_new("State store is not cached: refresh is not applicable (%s is written by this "
+                               "scheduler alone; restart the scheduler to re-read it)",
+                               sdk_store_describe(sdk_state_store(api->state)));
+    sdk_http_respond_text(req, 409, m);
+    free(m);
 }
 
 const sdk_api_route sdk_api_state_routes[] = {
-    {"GET", "/v1/configurations", h_configs},
-    {"GET", "/v1/configurations/targetId", h_target_id},
-    {"GET", "/v1/configurations/target", h_target},
-    {"GET", "/v1/configurations/{id}", h_config},
-    {"GET", "/v1/state/frameworkId", h_framework_id},
-    {"GET", "/v1/state/properties", h_properties},
-    {"GET", "/v1/state/properties/{key}", h_property},
-    {"GET", "/v1/metrics", h_metrics},
-    {"GET", "/v1/metrics/prometheus", h_metrics_prom},
-    {"GET", "/v2/debug/offers", h_debug_offers},
-    {"GET", "/v1/debug/reservations", h_debug_reservations},
+    {"GET", "/v1/configurations", h_configs, 0},
+    {"GET", "/v1/configurations/targetId", h_target_id, 0},
+    {"GET", "/v1/configurations/target", h_target, 0},
+    {"GET", "/v1/configurations/{id}", h_config, 0},
+    {"GET", "/v1/state/frameworkId", h_framework_id, 0},
+    {"GET", "/v1/state/properties", h_properties, 0},
+    {"GET", "/v1/state/properties/{key}", h_property, 0},
+    {"GET", "/v1/state/files", h_files, 0},
+    {"GET", "/v1/state/files/{name}", h_file, 0},
+    /* upstream's upload is multipart/form-data (curl -F); a PUT cannot come cross-site */
+    {"PUT", "/v1/state/files/{name}", h_put_file, SDK_HTTP_ROUTE_RAW_BODY},
+    {"GET", "/v1/state/zone/tasks", h_zone_tasks, 0},
+    {"GET", "/v1/state/zone/tasks/{task}", h_zone_task, 0},
+    {"GET", "/v1/state/zone/{podType}/{ip}", h_zone_ip, 0},
+    {"PUT", "/v1/state/refresh", h_refresh, 0},
 };
 const size_t sdk_api_n_state_routes = sizeof sdk_api_state_routes / sizeof sdk_api_state_routes[0];

@@ -1,6 +1,9 @@
 /* POST /v1/update: a live configuration update (options as a JSON object of strings). The
- * scheduler re-renders its spec with them and runs the configuration-update validators; the
- * outcome is then visible on the deploy plan (GET /v1/plans/deploy, 417 when refused). */
+ * scheduler refuses options nothing references, re-renders its spec with them (the pod limit
+ * included) and runs the configuration-update validators, all before anything is stored; the
+ * outcome is then visible on the deploy plan (GET /v1/plans/deploy, 417 when refused).
+ * GET /v1/update: {"set_aside": [...]}, what the scheduler refused to load at start (stored
+ * update options or a stored target that no longer validate), each with its reason. */
 #include "core/api/sdk_api.h"
 #include "core/util/str.h"
 #include <jansson.h>
@@ -68,7 +71,16 @@ static void h_update(sdk_http_req *req, void *ud) {
     json_decref(j);
 }
 
+static void h_update_status(sdk_http_req *req, void *ud) {
+    sdk_api *api = ud;
+    json_t *a = json_array();
+    for (size_t i = 0; api->start_notes && i < api->start_notes->n; i++)
+        json_array_append_new(a, json_string(api->start_notes->msgs[i]));
+    sdk_api_respond_json_take(req, 200, json_pack("{s:o}", "set_aside", a));
+}
+
 const sdk_api_route sdk_api_update_routes[] = {
-    {"POST", "/v1/update", h_update},
+    {"POST", "/v1/update", h_update, 0},
+    {"GET", "/v1/update", h_update_status, 0},
 };
 const size_t sdk_api_n_update_routes = sizeof sdk_api_update_routes / sizeof sdk_api_update_routes[0];

@@ -122,7 +122,7 @@ static void h_plugin(sdk_http_req *req, void *ud) {
 
 static int add_routes(sdk_api *api, const sdk_api_route *r, size_t n, sdk_errors *errs) {
     for (size_t i = 0; i < n; i++) {
-        int rc = sdk_http_server_route(api->srv, r[i].method, r[i].pattern, r[i].h, api, errs);
+        int rc = sdk_http_server_route_flags(api->srv, r[i].method, r[i].pattern, r[i].h, api, r[i].flags, errs);
         if (!rc) rc = sdk_router_add(api->sdk_routes, r[i].method, r[i].pattern, (void *)&r[i], errs);
         if (rc) return rc;
     }
@@ -138,7 +138,9 @@ static int add_plugin_routes(sdk_api *api, sdk_errors *errs) {
         sdk_buf_init(&pat);
         for (int d = 1; d <= SDK_API_PLUGIN_MAX_DEPTH; d++) {
             sdk_buf_printf(&pat, "/{p%d}", d);
-            int rc = sdk_http_server_route(api->srv, methods[m], pat.data, h_plugin, api, errs);
+            /* a plugin's route may take a raw upload (HDFS's journal VERSION file) */
+            int rc = sdk_http_server_route_flags(api->srv, methods[m], pat.data, h_plugin, api,
+                                                 SDK_HTTP_ROUTE_RAW_BODY, errs);
             if (rc) {
                 sdk_buf_free(&pat);
                 return rc;
@@ -163,12 +165,22 @@ int sdk_api_new(sdk_http_server *srv, const sdk_api_options *o, sdk_api **out, s
     api->service_name = sdk_xstrdup(o->service_name);
     api->update = o->update;
     api->update_ud = o->update_ud;
+    api->cosmos = o->cosmos;
     api->zk_stats = o->zk_stats;
+    api->events = o->events;
+    api->loop = o->loop;
+    api->agents = o->agents;
+    api->start_notes = o->start_notes;
     sdk_router_new(&api->sdk_routes);
     int rc = add_routes(api, sdk_api_plan_routes, sdk_api_n_plan_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_pod_routes, sdk_api_n_pod_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_state_routes, sdk_api_n_state_routes, errs);
     if (!rc) rc = add_routes(api, sdk_api_update_routes, sdk_api_n_update_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_cosmos_routes, sdk_api_n_cosmos_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_metrics_routes, sdk_api_n_metrics_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_debug_routes, sdk_api_n_debug_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_event_routes, sdk_api_n_event_routes, errs);
+    if (!rc) rc = add_routes(api, sdk_api_sandbox_routes, sdk_api_n_sandbox_routes, errs);
     if (!rc) rc = add_plugin_routes(api, errs);
     if (rc) {
         sdk_api_free(api);
@@ -190,6 +202,7 @@ void sdk_api_free(sdk_api *api) {
         sdk_http_blob_unref(api->plan_cache[k].body);
     }
     free(api->plan_cache);
+    sdk_api_events_free(api);
     free(api->service_name);
     sdk_router_free(api->sdk_routes);
     free(api);

@@ -3,7 +3,11 @@
  *
  * Routes (shapes, texts and codes of §6): /v1/plans..., the deprecated /v1/plan aliases of the
  * deploy plan, /v1/health, /v1/pod..., /v1/endpoints..., /v1/configurations..., /v1/state/...,
- * /v1/metrics (+ /prometheus), /v2/debug/offers, /v1/debug/reservations. Any other path (up to
+ * /v1/metrics (+ /prometheus), /metrics (Prometheus exposition format), /v2/debug/offers,
+ * /v1/debug/reservations, /v1/debug/plans, /v1/debug/taskStatuses, /v1/events (operator
+ * events as Server-Sent Events, routes_events.c), /v1/debug/tasks/{task}/sandbox (where a task's
+ * sandbox is read, routes_sandbox.c), POST /v1/update (a live configuration update) and GET
+ * /v1/update (what was set aside at start, see routes_update.c). Any other path (up to
  * SDK_API_PLUGIN_MAX_DEPTH segments, methods GET POST PUT DELETE PATCH) is offered to the plugin
  * instance's routes; a plugin that suspends its response is answered later through a deferred
  * HTTP response, so a slow plugin never holds the loop.
@@ -25,12 +29,28 @@
 #include "core/api/server.h"
 #include "core/plugin/plugin.h"
 #include "core/service/service.h"
+#include "core/spec/options.h"
 #include "core/state/layout.h"
 #include "core/state/store_zk.h"
 #include "core/util/err.h"
 
 /* Deepest path (in segments) routed to the plugin. */
 #define SDK_API_PLUGIN_MAX_DEPTH 8
+
+/* What the Cosmos-compatible endpoints (routes_cosmos.c: POST /cosmos/service/describe and
+ * /update) need beyond the update callback. All borrowed; ud is sdk_api_options.update_ud. */
+typedef struct sdk_api_cosmos {
+    const sdk_options *options;   /* the package options (the one schema) */
+    const char *package_name;     /* "hello-world" style; NULL: the service name */
+    const char *package_version;  /* the plugin's version; NULL: "" */
+    /* New copies (sdk_envfile_free) of the user-provided options (command line and accepted
+     * updates, as variables, later entries win) and of every rendering variable now in force. */
+    void (*current)(void *ud, sdk_kv **user_new, size_t *n_user, sdk_kv **vars_new, size_t *n_vars);
+    /* The candidate spec these options (over the user-provided ones) would give, rendered and
+     * validated like POST /v1/update but applying and storing nothing. 0 and *cand_new
+     * (sdk_spec_free), or SDK_EINVAL with the problems in errs. */
+    int (*preview)(void *ud, const sdk_kv *opts, size_t n, sdk_spec **cand_new, sdk_errors *errs);
+} sdk_api_cosmos;
 
 typedef struct sdk_api_options {
     sdk_service *service;          /* borrowed; required */
@@ -42,7 +62,18 @@ typedef struct sdk_api_options {
      * or the validators refused the update (errors in errs). NULL: the route answers 404. */
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
+    const sdk_api_cosmos *cosmos;  /* borrowed; NULL: the /cosmos/service routes answer 404 */
     const sdk_store_zk_stats *zk_stats; /* borrowed; the ZooKeeper store's, shown in /v1/metrics */
+    /* GET /v1/events streams these operator events (borrowed; NULL: the route answers 404);
+     * loop: for its keepalive timer (borrowed; NULL: no keepalive). */
+    struct sdk_events *events;
+    sdk_loop *loop;
+    /* GET /v1/debug/tasks/{task}/sandbox tells where a task's sandbox is read from (borrowed;
+     * NULL: the agent URL is unknown). */
+    const struct sdk_agent_files *agents;
+    /* borrowed, may be NULL: stored configuration the scheduler set aside at start (GET
+     * /v1/update, and /v1/health?verbose=true) */
+    const sdk_errors *start_notes;
 } sdk_api_options;
 
 typedef struct sdk_api sdk_api;
@@ -69,7 +100,13 @@ struct sdk_api {
     struct sdk_router *sdk_routes; /* the SDK routes alone, to tell 405 from 404 */
     int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
     void *update_ud;
+    const sdk_api_cosmos *cosmos;
     const sdk_store_zk_stats *zk_stats;
+    struct sdk_events *events;
+    sdk_loop *loop;
+    struct sdk_api_events *sse; /* /v1/events clients (routes_events.c) */
+    const struct sdk_agent_files *agents;
+    const sdk_errors *start_notes;
     /* Rendered GET /v1/plans/<name> bodies, reused while the plan's fingerprint is unchanged
      * (pollers ask far more often than plans change). */
     struct sdk_api_plan_cache {
@@ -95,6 +132,7 @@ void sdk_api_respond_empty(sdk_http_req *req, int status);
 typedef struct sdk_api_route {
     const char *method, *pattern;
     sdk_http_handler h;
+    unsigned flags; /* SDK_HTTP_ROUTE_* (server.h); 0: a JSON body or none */
 } sdk_api_route;
 /* Route tables of each routes_*.c file (handlers get the sdk_api as ud). */
 extern const sdk_api_route sdk_api_plan_routes[];
@@ -105,4 +143,18 @@ extern const sdk_api_route sdk_api_state_routes[];
 extern const size_t sdk_api_n_state_routes;
 extern const sdk_api_route sdk_api_update_routes[];
 extern const size_t sdk_api_n_update_routes;
+extern const sdk_api_route sdk_api_cosmos_routes[];
+extern const size_t sdk_api_n_cosmos_routes;
+extern const sdk_api_route sdk_api_metrics_routes[];
+extern const size_t sdk_api_n_metrics_routes;
+extern const sdk_api_route sdk_api_debug_routes[];
+extern const size_t sdk_api_n_debug_routes;
+extern const sdk_api_route sdk_api_event_routes[];
+extern const size_t sdk_api_n_event_routes;
+extern const sdk_api_route sdk_api_sandbox_routes[];
+extern const size_t sdk_api_n_sandbox_routes;
+/* A /v1/events client may have this many bytes waiting for it; beyond, it is dropped. */
+#define SDK_EVENTS_CLIENT_MAX (256 * 1024)
+/* Ends the /v1/events clients' bookkeeping (their requests are gone with the server). */
+void sdk_api_events_free(sdk_api *api);
 #endif

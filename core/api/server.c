@@ -20,18 +20,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "core/api/router.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 
+/* Defaults of sdk_http_server_opts (server.h; docs/security.md lists them for operators). */
 #define DEFAULT_MAX_BODY (1024u * 1024u)
+#define DEFAULT_CONN_TIMEOUT_S 30
+#define DEFAULT_REQUEST_TIMEOUT_S 30
+#define DEFAULT_MAX_CONNECTIONS 1000
+#define DEFAULT_MAX_PER_IP 256
+#define DEFAULT_MAX_HEADER_BYTES (32u * 1024u)
+#define DEFAULT_MAX_HEADERS 64
+#define DEFAULT_MAX_URI (8u * 1024u)
+#define DEFAULT_MAX_QUERY_PARAMS 64
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 
 typedef struct route_entry {
     sdk_http_handler h;
     void *ud;
+    unsigned flags; /* SDK_HTTP_ROUTE_* */
     struct route_entry *next;
 } route_entry;
 
@@ -61,13 +72,23 @@ typedef enum {
     RQ_STREAMING, /* a chunked response was queued to MHD */
 } req_state;
 
+/* One open connection (MHD_OPTION_NOTIFY_CONNECTION), for the slow-request deadline. */
+typedef struct conn_rec {
+    int fd;
+    uint64_t waiting_since; /* ms: when the connection became ready for its next request */
+    bool busy;              /* a request of it was dispatched and is not complete yet */
+    struct conn_rec *prev, *next;
+} conn_rec;
+
 struct sdk_http_req {
     sdk_http_server *s;
-    struct MHD_Connection *conn;
+    struct MHD_Connection *conn; /* NULL until the first access call (made by the URI callback) */
+    conn_rec *cr;
     const char *method, *path; /* owned by MHD, valid for the whole request */
     req_state state;
     sdk_buf body;
     bool too_big, suspended, early_answered;
+    bool uri_too_long, too_many_params; /* seen by the URI callback, answered at the first call */
     sdk_route_match match;
     sdk_http_response *resp; /* answer given but not yet queued */
     bool stream_started, stream_ended;
@@ -86,7 +107,14 @@ struct sdk_http_server {
     int epfd;
     uint64_t timer_id, kick_id; /* MHD's own timeout; a pending "run MHD now" after a resume */
     uint16_t port;
-    size_t max_body;
+    size_t max_body, max_uri;
+    unsigned max_headers, max_query_params, request_timeout_s;
+    uint64_t sweep_id;            /* the slow-request sweep timer */
+    struct in_addr bind_addr;     /* the bound IPv4 address (INADDR_ANY: every address) */
+    char **allowed_hosts;         /* copies of opts->allowed_hosts (+ our host name beyond loopback) */
+    size_t n_allowed_hosts;
+    conn_rec *conns;              /* every open connection */
+    bool conn_closed;             /* a connection closed during the current MHD_run */
     char *token;
     char *tls_cert, *tls_key;
     bool closing;
@@ -264,6 +292,7 @@ static enum MHD_Result queue_text(struct MHD_Connection *c, int status, const ch
 /* ---------------------------------------------------------------- loop glue */
 
 static void mhd_run(sdk_http_server *s);
+static void on_mhd_kick(sdk_loop *l, uint64_t id, void *ud);
 
 static void on_mhd_timer(sdk_loop *l, uint64_t id, void *ud) {
     (void)l, (void)id;
@@ -281,7 +310,12 @@ static void on_mhd_fd(sdk_loop *l, int fd, int events, void *ud) {
  * connections left over (edge-triggered sockets it did not finish) or connections to resume. */
 static void mhd_run(sdk_http_server *s) {
     s->epoch++; /* other loop callbacks may have changed the service since the last run */
+    s->conn_closed = false;
     MHD_run(s->d);
+    /* At its connection limit libmicrohttpd takes the listening socket out of its epoll set and
+     * puts it back only at the start of a later run: without one, a client waiting in the
+     * backlog would wait for an unrelated event (up to the idle timeout) after a slot freed. */
+    if (s->conn_closed && !s->kick_id && !s->closing) sdk_loop_timer_add(s->loop, 0, on_mhd_kick, s, &s->kick_id);
     if (s->timer_id) sdk_loop_timer_cancel(s->loop, s->timer_id);
     s->timer_id = 0;
     MHD_UNSIGNED_LONG_LONG to;
@@ -331,6 +365,177 @@ static bool token_ok(const sdk_http_server *s, struct MHD_Connection *c) {
     unsigned diff = (unsigned)(a != b);
     for (size_t i = 0; i < b; i++) diff |= (unsigned char)(given[i < a ? i : 0] ^ s->token[i]);
     return diff == 0;
+}
+
+/* ---------------------------------------------------------------- request hygiene */
+
+/* Whether text (a Host value or an Origin's authority, port excluded) names this server; see
+ * "Cross-site requests" in server.h for the rule and why ports are not compared. */
+static bool host_allowed(const sdk_http_server *s, const char *host, size_t len) {
+    if (!len || len > 255) return false;
+    char h[256];
+    memcpy(h, host, len);
+    h[len] = 0;
+    if (h[0] == '[') { /* an IPv6 literal */
+        if (h[len - 1] != ']') return false;
+        h[len - 1] = 0;
+        struct in6_addr a6;
+        if (inet_pton(AF_INET6, h + 1, &a6) != 1) return false;
+        return IN6_IS_ADDR_LOOPBACK(&a6) || s->bind_addr.s_addr == htonl(INADDR_ANY);
+    }
+    if (!strcasecmp(h, "localhost")) return true;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, h, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127 || s->bind_addr.s_addr == htonl(INADDR_ANY) ||
+               a4.s_addr == s->bind_addr.s_addr;
+    for (size_t i = 0; i < s->n_allowed_hosts; i++)
+        if (!strcasecmp(h, s->allowed_hosts[i])) return true;
+    return false;
+}
+
+/* The host part of "host", "host:port", "[v6]" or "[v6]:port": its length from the start. */
+static size_t host_part_len(const char *hp) {
+    if (hp[0] == '[') {
+        const char *e = strchr(hp, ']');
+        return e ? (size_t)(e - hp) + 1 : 0;
+    }
+    return strcspn(hp, ":");
+}
+
+static bool header_host_ok(const sdk_http_server *s, const char *hp) {
+    size_t n = host_part_len(hp);
+    const char *rest = hp + n;
+    if (*rest == ':') { /* a port: digits only */
+        rest++;
+        if (!*rest || strspn(rest, "0123456789") != strlen(rest)) return false;
+    } else if (*rest) {
+        return false;
+    }
+    return host_allowed(s, hp, n);
+}
+
+/* Whether an Origin value names this server: scheme "://" host [":" port] and nothing after;
+ * "null" (a sandboxed or file: page) and anything else are refused. */
+static bool origin_ok(const sdk_http_server *s, const char *o) {
+    const char *sep = strstr(o, "://");
+    if (!sep) return false;
+    return header_host_ok(s, sep + 3);
+}
+
+/* The media type of a Content-Type value (parameters and blanks cut): its start and length. */
+static size_t media_type(const char **ct) {
+    while (**ct == ' ' || **ct == '\t') (*ct)++;
+    size_t n = strcspn(*ct, ";");
+    while (n && ((*ct)[n - 1] == ' ' || (*ct)[n - 1] == '\t')) n--;
+    return n;
+}
+
+/* application/json or application/<anything>+json, parameters (charset) allowed. */
+static bool content_type_is_json(const char *ct) {
+    size_t n = media_type(&ct);
+    if (n == 16 && !strncasecmp(ct, "application/json", 16)) return true;
+    return n > 17 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5);
+}
+
+/* The types a web page may send to another site without a CORS preflight (Fetch standard,
+ * "CORS-safelisted request-header"): a request body of these may come from any page. */
+static bool content_type_cross_site(const char *ct) {
+    static const char *const safelisted[] = {"application/x-www-form-urlencoded", "multipart/form-data",
+                                             "text/plain"};
+    size_t n = media_type(&ct);
+    for (size_t i = 0; i < sizeof safelisted / sizeof safelisted[0]; i++)
+        if (n == strlen(safelisted[i]) && !strncasecmp(ct, safelisted[i], n)) return true;
+    return false;
+}
+
+typedef struct header_scan {
+    unsigned headers, content_lengths;
+} header_scan;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind, (void)value;
+    header_scan *h = cls;
+    h->headers++;
+    if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) h->content_lengths++;
+    return MHD_YES;
+}
+
+static bool is_mutating(const char *method) {
+    return !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "DELETE") ||
+           !strcmp(method, "PATCH");
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: runs when the request line has arrived, BEFORE libmicrohttpd
+ * splits the query into its per-connection memory pool. libmicrohttpd 0.9.75 in external epoll
+ * mode never sends the 431 it decides on when that pool overflows there (about 480 short
+ * parameters with the default 32 KiB): the client hangs until the idle timeout. So an
+ * over-long target or one with too many parameters has its query cut here, in place (uri is
+ * libmicrohttpd's own writable read buffer, which it writes into itself right after this call),
+ * and the request is refused at its first access call. The returned request becomes the
+ * connection's request context (*con_cls). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+    sdk_http_server *s = cls;
+    sdk_http_req *req = sdk_xcalloc(1, sizeof *req);
+    req->s = s;
+    sdk_buf_init(&req->body);
+    sdk_buf_init(&req->sbuf);
+    req->next = s->reqs;
+    if (s->reqs) s->reqs->prev = req;
+    s->reqs = req;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    req->cr = ci ? ci->socket_context : NULL;
+    char *q = strchr(uri, '?');
+    if (strlen(uri) > s->max_uri) req->uri_too_long = true;
+    else if (q) {
+        unsigned params = 1;
+        for (const char *p = q + 1; *p; p++) params += *p == '&' || *p == ';';
+        if (params > s->max_query_params) req->too_many_params = true;
+    }
+    if (q && (req->uri_too_long || req->too_many_params)) q[1] = 0;
+    return req;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: keeps s->conns, the connections the slow-request sweep checks. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+    sdk_http_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_rec *cr = sdk_xcalloc(1, sizeof *cr);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        cr->fd = ci ? ci->connect_fd : -1;
+        cr->waiting_since = sdk_loop_now_ms(s->loop);
+        cr->next = s->conns;
+        if (s->conns) s->conns->prev = cr;
+        s->conns = cr;
+        *socket_context = cr;
+        return;
+    }
+    conn_rec *cr = *socket_context;
+    s->conn_closed = true;
+    if (!cr) return;
+    for (sdk_http_req *r = s->reqs; r; r = r->next) /* none should be left; never dangle */
+        if (r->cr == cr) r->cr = NULL;
+    if (cr->prev) cr->prev->next = cr->next;
+    else s->conns = cr->next;
+    if (cr->next) cr->next->prev = cr->prev;
+    free(cr);
+    *socket_context = NULL;
+}
+
+/* Every second: a connection that has waited longer than request_timeout_s for its request to
+ * be complete (however slowly it keeps sending: the idle timeout does not catch a trickle) is
+ * shut down; libmicrohttpd sees the socket end and closes it on the loop. A dispatched request
+ * (handler running, deferred or streaming) is never cut. */
+static void on_sweep(sdk_loop *l, uint64_t id, void *ud) {
+    (void)l, (void)id;
+    sdk_http_server *s = ud;
+    uint64_t now = sdk_loop_now_ms(s->loop), limit = (uint64_t)s->request_timeout_s * 1000;
+    for (conn_rec *cr = s->conns; cr; cr = cr->next) {
+        if (cr->busy || cr->fd < 0 || now - cr->waiting_since < limit) continue;
+        SDK_DEBUG("http", "closing a connection whose request did not arrive within %u s", s->request_timeout_s);
+        shutdown(cr->fd, SHUT_RDWR);
+        cr->fd = -1; /* once */
+    }
 }
 
 static enum MHD_Result answer_early(sdk_http_req *req, int status, const char *text, const char *hname,
@@ -393,14 +598,14 @@ static enum MHD_Result finish_or_park(sdk_http_req *req) {
 
 static enum MHD_Result dispatch(sdk_http_req *req) {
     sdk_http_server *s = req->s;
+    if (req->cr) req->cr->busy = true; /* complete: the slow-request deadline no longer applies */
     if (req->too_big) {
         req->state = RQ_SENT;
         char msg[96];
         snprintf(msg, sizeof msg, "Request body is larger than the limit of %zu bytes", s->max_body);
         return queue_text(req->conn, 413, msg);
     }
-    sdk_router_match(s->router, req->method, req->path, &req->match);
-    if (req->match.status == 404) {
+    if (req->match.status == 404) { /* matched by first_call */
         req->state = RQ_SENT;
         return queue_text(req->conn, 404, "Not found");
     }
@@ -417,34 +622,99 @@ static enum MHD_Result dispatch(sdk_http_req *req) {
     return finish_or_park(req);
 }
 
+/* The checks of a request's first access call (headers complete, body not read yet), in the
+ * order of server.h's "Request hygiene": an answer here is final and no handler runs. */
+static enum MHD_Result first_call(sdk_http_req *req, const char *version) {
+    sdk_http_server *s = req->s;
+    struct MHD_Connection *c = req->conn;
+    char msg[512];
+    if (s->closing) return answer_early(req, 503, "Server is shutting down", NULL, NULL);
+    header_scan hs = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hs);
+    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (hs.content_lengths > 1 || (hs.content_lengths && te))
+        return answer_early(req, 400,
+                            "Bad request: more than one Content-Length, or Content-Length with "
+                            "Transfer-Encoding; the message framing is ambiguous",
+                            MHD_HTTP_HEADER_CONNECTION, "close");
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host && version && !strcmp(version, MHD_HTTP_VERSION_1_1))
+        return answer_early(req, 400, "Bad request: an HTTP/1.1 request needs a Host header",
+                            MHD_HTTP_HEADER_CONNECTION, "close");
+    if (req->uri_too_long) {
+        snprintf(msg, sizeof msg, "URI too long: the request target is longer than the limit of %zu bytes",
+                 s->max_uri);
+        return answer_early(req, 414, msg, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    if (req->too_many_params) {
+        snprintf(msg, sizeof msg, "Bad request: more than %u query parameters", s->max_query_params);
+        return answer_early(req, 400, msg, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    if (hs.headers > s->max_headers) {
+        snprintf(msg, sizeof msg, "Request header fields too large: %u header lines, the limit is %u", hs.headers,
+                 s->max_headers);
+        return answer_early(req, 431, msg, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    if (host && !header_host_ok(s, host)) {
+        snprintf(msg, sizeof msg,
+                 "Misdirected request: Host '%.100s' is not a name of this server, so the request is refused "
+                 "(protection against DNS rebinding). Use localhost or an IP address, or start the scheduler "
+                 "with --api-host NAME to accept that name",
+                 host);
+        return answer_early(req, 421, msg, NULL, NULL);
+    }
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (origin && !origin_ok(s, origin)) {
+        snprintf(msg, sizeof msg,
+                 "Forbidden: a cross-site request from Origin '%.100s' is refused; the REST API serves its "
+                 "own clients (sdkctl, curl, the dcos CLI), not web pages of other sites",
+                 origin);
+        return answer_early(req, 403, msg, NULL, NULL);
+    }
+    if (s->token && !token_ok(s, c))
+        return answer_early(req, 401, "Unauthorized", MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    /* routed here, once: the route decides which bodies it takes */
+    sdk_router_match(s->router, req->method, req->path, &req->match);
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (is_mutating(req->method)) {
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        const route_entry *re = req->match.status == 200 ? req->match.target : NULL;
+        bool raw_ok = re && (re->flags & SDK_HTTP_ROUTE_RAW_BODY);
+        /* Only a body is judged: "curl -d ''" labels an empty one as a form, and a cross-site
+         * page sending none is refused by the Origin check above. */
+        bool body = te || (cl && strtoull(cl, NULL, 10) > 0);
+        /* POST is the one mutating method a page may send cross-site without a preflight */
+        bool page_sendable = !strcmp(req->method, "POST") && ct && content_type_cross_site(ct);
+        if (body && (!ct || page_sendable || (!raw_ok && !content_type_is_json(ct)))) {
+            snprintf(msg, sizeof msg,
+                     raw_ok ? "Unsupported media type: %s %s takes a body of a type web pages cannot send "
+                              "cross-site, e.g. 'Content-Type: application/octet-stream' or "
+                              "'Content-Type: application/json' (got %.100s)"
+                            : "Unsupported media type: %s %s takes a JSON body or none; send it with "
+                              "'Content-Type: application/json' (got %.100s)",
+                     req->method, req->path, ct ? ct : "no Content-Type");
+            return answer_early(req, 415, msg, NULL, NULL);
+        }
+    }
+    if (cl && strtoull(cl, NULL, 10) > s->max_body) {
+        snprintf(msg, sizeof msg, "Request body is larger than the limit of %zu bytes", s->max_body);
+        return answer_early(req, 413, msg, NULL, NULL);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                  const char *version, const char *upload_data, size_t *upload_data_size,
                                  void **con_cls) {
-    (void)version;
     sdk_http_server *s = cls;
     sdk_http_req *req = *con_cls;
-    if (!req) {
-        req = sdk_xcalloc(1, sizeof *req);
-        req->s = s;
+    /* on_uri made the request; should a libmicrohttpd skip that callback, it is made here */
+    if (!req) *con_cls = req = on_uri(s, url, c);
+    if (!req->conn) {
         req->conn = c;
         req->method = method;
         req->path = url;
-        sdk_buf_init(&req->body);
-        sdk_buf_init(&req->sbuf);
-        req->next = s->reqs;
-        if (s->reqs) s->reqs->prev = req;
-        s->reqs = req;
-        *con_cls = req;
-        if (s->closing) return answer_early(req, 503, "Server is shutting down", NULL, NULL);
-        if (s->token && !token_ok(s, c))
-            return answer_early(req, 401, "Unauthorized", MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > s->max_body) {
-            char msg[96];
-            snprintf(msg, sizeof msg, "Request body is larger than the limit of %zu bytes", s->max_body);
-            return answer_early(req, 413, msg, NULL, NULL);
-        }
-        return MHD_YES;
+        return first_call(req, version);
     }
     if (req->early_answered) { /* body of a refused request: drop it */
         *upload_data_size = 0;
@@ -475,6 +745,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     sdk_http_req *req = *con_cls;
     if (!req) return;
     *con_cls = NULL;
+    if (req->cr) { /* the connection waits for its next request from now */
+        req->cr->busy = false;
+        req->cr->waiting_since = sdk_loop_now_ms(s->loop);
+    }
     bool unfinished = req->state == RQ_DEFERRED || (req->state == RQ_STREAMING && !req->stream_ended) ||
                       (req->stream_started && !req->stream_ended);
     if (unfinished) {
@@ -601,6 +875,8 @@ int sdk_http_stream_write(sdk_http_req *req, const void *data, size_t len) {
     return 0;
 }
 
+size_t sdk_http_stream_pending(const sdk_http_req *req) { return req->sbuf.len - req->soff; }
+
 int sdk_http_stream_end(sdk_http_req *req) {
     if (!req->stream_started || req->stream_ended) return SDK_ESTATE;
     req->stream_ended = true;
@@ -641,13 +917,44 @@ static int parse_bind(const char *bind, struct sockaddr_in *sa, sdk_errors *errs
     return rc;
 }
 
+int sdk_http_bind_check(const char *bind, bool has_token, bool insecure, sdk_errors *errs) {
+    struct sockaddr_in sa;
+    int rc = parse_bind(bind, &sa, errs);
+    if (rc) return rc;
+    if ((ntohl(sa.sin_addr.s_addr) >> 24) == 127 || has_token || insecure) return 0;
+    sdk_errors_addf(errs,
+                    "--api %s listens beyond loopback, where anyone who reaches the address may change or "
+                    "uninstall the service: give a token with --api-token FILE, or accept that with "
+                    "--insecure-api (see docs/security.md)",
+                    bind);
+    return SDK_EINVAL;
+}
+
+/* Our own host name, accepted in Host and Origin when listening beyond loopback: the name
+ * clients on other machines most likely use. */
+static void add_allowed_host(sdk_http_server *s, const char *name) {
+    s->allowed_hosts = sdk_xrealloc(s->allowed_hosts, (s->n_allowed_hosts + 1) * sizeof *s->allowed_hosts);
+    s->allowed_hosts[s->n_allowed_hosts++] = sdk_xstrdup(name);
+}
+
+static void server_free_fields(sdk_http_server *s) {
+    sdk_router_free(s->router);
+    for (size_t i = 0; i < s->n_allowed_hosts; i++) free(s->allowed_hosts[i]);
+    free(s->allowed_hosts);
+    free(s->tls_cert);
+    free(s->tls_key);
+    free(s->token);
+    free(s);
+}
+
 int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_errors *errs, sdk_http_server **out) {
     static const sdk_http_server_opts defaults = {0};
     if (!opts) opts = &defaults;
     const char *bind = opts->bind ? opts->bind : "127.0.0.1:0";
     struct sockaddr_in sa;
-    int rc = parse_bind(bind, &sa, errs);
+    int rc = sdk_http_bind_check(bind, opts->token != NULL, opts->insecure, errs);
     if (rc) return rc;
+    parse_bind(bind, &sa, errs);
     if (!opts->tls_cert_file != !opts->tls_key_file) {
         sdk_errors_addf(errs, "TLS needs both a certificate and a key file (got only the %s)",
                         opts->tls_cert_file ? "certificate" : "key");
@@ -661,6 +968,16 @@ int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_er
     sdk_http_server *s = sdk_xcalloc(1, sizeof *s);
     s->loop = loop;
     s->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    s->max_uri = opts->max_uri ? opts->max_uri : DEFAULT_MAX_URI;
+    s->max_headers = opts->max_headers ? opts->max_headers : DEFAULT_MAX_HEADERS;
+    s->max_query_params = opts->max_query_params ? opts->max_query_params : DEFAULT_MAX_QUERY_PARAMS;
+    s->request_timeout_s = opts->request_timeout_s ? opts->request_timeout_s : DEFAULT_REQUEST_TIMEOUT_S;
+    s->bind_addr = sa.sin_addr;
+    for (const char *const *h = opts->allowed_hosts; h && *h; h++) add_allowed_host(s, *h);
+    if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
+        char hn[256] = "";
+        if (gethostname(hn, sizeof hn - 1) == 0 && hn[0]) add_allowed_host(s, hn);
+    }
     s->token = sdk_xstrdup(opts->token);
     sdk_router_new(&s->router);
     if (tls) {
@@ -676,13 +993,25 @@ int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_er
             goto fail;
         }
     }
-    struct MHD_OptionItem o[12];
+    struct MHD_OptionItem o[20];
     int n = 0;
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_logger, s}; /* first, per MHD */
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
     o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
-    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, opts->conn_timeout_s ? opts->conn_timeout_s : 60, NULL};
-    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ? opts->max_connections : 1000, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                     opts->conn_timeout_s ? opts->conn_timeout_s : DEFAULT_CONN_TIMEOUT_S, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                     opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                     opts->max_per_ip ? opts->max_per_ip : DEFAULT_MAX_PER_IP, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                     (intptr_t)(opts->max_header_bytes ? opts->max_header_bytes
+                                                                       : DEFAULT_MAX_HEADER_BYTES), NULL};
+    /* Not MHD_OPTION_STRICT_FOR_CLIENT: 0.9.75's strict mode answers a missing Host itself with
+     * its response sent twice; first_call refuses that, framing errors and the rest with one
+     * clear answer. */
     if (tls) {
         o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
         o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
@@ -705,6 +1034,7 @@ int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_er
         goto fail_daemon;
     }
     mhd_run(s); /* arms the first timer */
+    sdk_loop_timer_every(loop, 1000, on_sweep, s, &s->sweep_id);
     SDK_INFO("http", "listening on %s:%u%s", inet_ntoa(sa.sin_addr), s->port,
              tls ? " (TLS)" : "");
     *out = s;
@@ -712,11 +1042,7 @@ int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_er
 fail_daemon:
     MHD_stop_daemon(s->d);
 fail:
-    sdk_router_free(s->router);
-    free(s->tls_cert);
-    free(s->tls_key);
-    free(s->token);
-    free(s);
+    server_free_fields(s);
     return rc;
 }
 
@@ -725,6 +1051,11 @@ uint64_t sdk_http_server_epoch(const sdk_http_server *s) { return s->epoch; }
 
 int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
                           void *ud, sdk_errors *errs) {
+    return sdk_http_server_route_flags(s, method, pattern, h, ud, 0, errs);
+}
+
+int sdk_http_server_route_flags(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
+                                void *ud, unsigned flags, sdk_errors *errs) {
     if (!h) {
         sdk_errors_addf(errs, "route %s %s: no handler", method ? method : "(null)", pattern ? pattern : "(null)");
         return SDK_EINVAL;
@@ -732,6 +1063,7 @@ int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pa
     route_entry *re = sdk_xcalloc(1, sizeof *re);
     re->h = h;
     re->ud = ud;
+    re->flags = flags;
     int rc = sdk_router_add(s->router, method, pattern, re, errs);
     if (rc) {
         free(re);
@@ -751,14 +1083,11 @@ void sdk_http_server_free(sdk_http_server *s) {
     sdk_loop_unwatch_fd(s->loop, s->epfd);
     if (s->timer_id) sdk_loop_timer_cancel(s->loop, s->timer_id);
     if (s->kick_id) sdk_loop_timer_cancel(s->loop, s->kick_id);
+    if (s->sweep_id) sdk_loop_timer_cancel(s->loop, s->sweep_id);
     MHD_stop_daemon(s->d);
-    sdk_router_free(s->router);
     for (route_entry *re = s->routes, *n; re; re = n) {
         n = re->next;
         free(re);
     }
-    free(s->tls_cert);
-    free(s->tls_key);
-    free(s->token);
-    free(s);
+    server_free_fields(s);
 }

@@ -13,9 +13,32 @@
  * Framework answers, all text/plain: unknown path 404, known path with another method 405 with
  * an Allow header, body over max_body 413, missing or wrong token (when one is configured) 401
  * with WWW-Authenticate. Bad JSON bodies are the handler's business.
+ *
+ * Request hygiene, before any handler runs (docs/security.md has the threat model):
+ *  - limits (sdk_http_server_opts): request target over max_uri 414, more than max_query_params
+ *    query parameters 400, request line and headers over max_header_bytes or more than
+ *    max_headers header lines 431, all answered at once and the connection closed; idle and slow
+ *    connections are closed after conn_timeout_s / request_timeout_s; max_connections in total and
+ *    max_per_ip per client address.
+ *  - framing: two Content-Length headers, or Content-Length with Transfer-Encoding, 400 and the
+ *    connection closed (request smuggling); an HTTP/1.1 request without Host 400.
+ *  - cross-site requests: the Host header must name this server (421 otherwise, which defeats
+ *    DNS rebinding) and an Origin header, when present, too (403): loopback names and addresses
+ *    (localhost, 127.0.0.0/8, ::1), the bound address, any IP literal when bound to every
+ *    address (a rebinding attack needs a DNS name), and opts->allowed_hosts. Ports are not
+ *    compared (a rebinding page uses the server's own port anyway).
+ *  - POST, PUT, DELETE and PATCH with a body (not empty) need a JSON Content-Type
+ *    (application/json or application/<x>+json), else 415: a browser cannot send that
+ *    cross-site without a CORS preflight, which this server never grants. Requests without a
+ *    body (the dcos CLI's plan stop/continue, pod restart) need none. A route added with
+ *    SDK_HTTP_ROUTE_RAW_BODY takes other types too, except, on a POST, the ones a page may send
+ *    cross-site without a preflight (text/plain, application/x-www-form-urlencoded,
+ *    multipart/form-data); PUT, DELETE and PATCH always need a preflight, so a route of those
+ *    may take a multipart upload (PUT /v1/state/files/{name}, as upstream's curl -F).
  */
 #ifndef SDK_API_SERVER_H
 #define SDK_API_SERVER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "core/spec/spec.h" /* sdk_kv */
 #include <stdint.h>
@@ -32,11 +55,28 @@ typedef struct sdk_http_blob sdk_http_blob;
 
 typedef struct sdk_http_server_opts {
     const char *bind;         /* "HOST:PORT", IPv4 host or "*"; NULL = "127.0.0.1:0"; port 0 = any free */
-    size_t max_body;          /* request body limit in bytes; 0 = 1 MiB */
+    size_t max_body;          /* request body limit in bytes; 0 = 1 MiB (413) */
     const char *token;        /* non-NULL: require "Authorization: Bearer <token>" or "token=<token>" */
     const char *tls_cert_file, *tls_key_file; /* both set: HTTPS (PEM files); both NULL: HTTP */
-    unsigned conn_timeout_s;  /* idle connection timeout; 0 = 60 s */
-    unsigned max_connections; /* 0 = 1000 */
+    /* Listening on a non-loopback address needs a token or this explicit choice (see
+     * sdk_http_bind_check): without either, sdk_http_server_new refuses with SDK_EINVAL. */
+    bool insecure;
+    /* Host names (besides loopback names and IP literals, see "Cross-site requests" below) that
+     * the Host and Origin headers may carry: the names clients use to reach a non-loopback
+     * listener. NULL-terminated; copied. NULL = none. */
+    const char *const *allowed_hosts;
+    /* ---- limits; 0 = the default in brackets ---- */
+    unsigned conn_timeout_s;  /* a connection idle (no byte either way) this long is closed [30] */
+    /* a connection whose request (line, headers and body) has not all arrived this long after
+     * the connection opened or its previous request ended is closed, however slowly the client
+     * keeps sending (slowloris) [30] */
+    unsigned request_timeout_s;
+    unsigned max_connections; /* open connections in total; further ones wait in the backlog [1000] */
+    unsigned max_per_ip;      /* open connections from one client address; further ones closed [256] */
+    size_t max_header_bytes;  /* request line + headers, per connection (MHD's memory pool) [32 KiB] (431) */
+    unsigned max_headers;     /* header lines per request [64] (431) */
+    size_t max_uri;           /* request target (path and query) in bytes [8 KiB] (414) */
+    unsigned max_query_params; /* query parameters per request [64] (400) */
 } sdk_http_server_opts;
 
 /* Handler for a route. Runs on the loop thread; must answer, defer, or stream (see above). */
@@ -44,6 +84,11 @@ typedef void (*sdk_http_handler)(sdk_http_req *req, void *ud);
 /* Called at most once, when a deferred or streaming request dies before its answer/stream end
  * (client gone while streaming, server freed). After it returns req is invalid. */
 typedef void (*sdk_http_close_cb)(sdk_http_req *req, void *ud);
+
+/* Whether bind may be served with this protection: a non-loopback address (0.0.0.0, "*", any
+ * other interface) needs a token or insecure. Returns 0, or SDK_EINVAL with a message in errs
+ * that names the address and both ways out; a malformed bind is SDK_EINVAL too. */
+int sdk_http_bind_check(const char *bind, bool has_token, bool insecure, sdk_errors *errs);
 
 /* Starts listening (the loop serves connections once it runs). Errors name what was wrong in errs:
  * SDK_EINVAL (bad bind address, only one of cert/key), SDK_EIO (unreadable cert/key, port in use,
@@ -65,6 +110,12 @@ int sdk_http_tls_supported(void);
  * never frees it. Returns 0, SDK_EINVAL (bad pattern/method) or SDK_EEXIST, with a message in errs. */
 int sdk_http_server_route(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
                           void *ud, sdk_errors *errs);
+/* Route flags: bodies of any type a browser cannot send cross-site unasked (a plugin's raw
+ * upload, e.g. HDFS's journal VERSION file as application/octet-stream), not only JSON. */
+#define SDK_HTTP_ROUTE_RAW_BODY 1u
+/* sdk_http_server_route with flags (0: the same). */
+int sdk_http_server_route_flags(sdk_http_server *s, const char *method, const char *pattern, sdk_http_handler h,
+                                void *ud, unsigned flags, sdk_errors *errs);
 
 /* ---- request accessors: strings are owned by the request and valid until it is answered ---- */
 const char *sdk_http_req_method(const sdk_http_req *req);
@@ -127,4 +178,6 @@ int sdk_http_stream_start(sdk_http_req *req, int status, const char *content_typ
 int sdk_http_stream_write(sdk_http_req *req, const void *data, size_t len);
 /* Ends the stream; the caller must forget req after this. */
 int sdk_http_stream_end(sdk_http_req *req);
+/* Bytes written to the stream that the client has not taken yet (a slow reader's backlog). */
+size_t sdk_http_stream_pending(const sdk_http_req *req);
 #endif

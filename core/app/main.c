@@ -1,8 +1,10 @@
 /* `scheduler`: the Stateful SDK scheduler. See --help. */
 #include "abi/sdk_plugin.h"
 #include "core/app/args.h"
+#include "core/mapping/preview.h"
 #include "core/app/run.h"
 #include "core/app/summary.h"
+#include "core/app/version.h"
 #include "core/service/assemble.h"
 #include "core/sim/scenario.h"
 #include "core/state/dump.h"
@@ -85,11 +87,29 @@ int main(int argc, char **argv) {
     }
     if (a.help) {
         sdk_args_print_help(argv[0]);
+        int hrc = 0;
+        if (a.plugin || a.options_schema) { /* the service's own options, from the one schema */
+            if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+            sdk_errors herrs;
+            sdk_errors_init(&herrs);
+            sdk_options *opts = NULL;
+            sdk_assembly_input hin = {.plugin_path = a.plugin, .options_schema_path = a.options_schema};
+            if (sdk_assembly_options_new(&hin, &opts, &herrs)) {
+                hrc = report(a.options_schema ? a.options_schema : a.plugin, &herrs);
+            } else {
+                printf("\nOptions of %s (-o NAME=VALUE; nested names as in the package's config.json):\n",
+                       a.options_schema ? a.options_schema : a.plugin);
+                if (opts->n) sdk_options_print_help(stdout, opts);
+                else printf("  (none declared)\n");
+            }
+            sdk_options_free(opts);
+            sdk_errors_free(&herrs);
+        }
         sdk_args_free(&a);
-        return 0;
+        return hrc;
     }
     if (a.version) {
-        printf("stateful-sdk scheduler, plugin ABI %d.%d\n", SDK_PLUGIN_ABI_MAJOR, SDK_PLUGIN_ABI_MINOR);
+        sdk_version_print(stdout, "scheduler");
         sdk_args_free(&a);
         return 0;
     }
@@ -98,7 +118,7 @@ int main(int argc, char **argv) {
     sdk_errors_init(&errs);
     sdk_spec_set_max_pods(a.max_pods); /* before any spec is parsed */
     if (a.state_cmd) {
-        if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+        sdk_args_apply_log_level();
         char *url = a.state ? sdk_xstrdup(a.state)
                             : sdk_asprintf_new("file:%s/state", a.workdir ? a.workdir : "./sdk-work");
         size_t n = 0;
@@ -112,7 +132,7 @@ int main(int argc, char **argv) {
         return rc;
     }
     if (a.scenario) {
-        if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+        sdk_args_apply_log_level();
         rc = sdk_scenario_run_file(a.scenario, a.plugin, getenv("SDK_SCENARIO_TRACE") ? stderr : NULL, &errs);
         if (rc) rc = report(a.scenario, &errs);
         else printf("%s: every expectation held\n", a.scenario);
@@ -122,7 +142,7 @@ int main(int argc, char **argv) {
     }
     /* The terminal shows a summary (--validate) or the deploy progress (running): keep the log
      * to warnings unless SDK_LOG asks for more. */
-    if (!getenv("SDK_LOG")) sdk_log_set_level(SDK_LOG_WARN);
+    sdk_args_apply_log_level();
     sdk_kv *env = NULL;
     size_t n_env = 0;
     env_file *files = NULL;
@@ -136,7 +156,7 @@ int main(int argc, char **argv) {
     }
     /* Running: the plugin gets the live host backend (timers and commands on the loop,
      * properties in the state store once it is open). */
-    bool running = !a.validate;
+    bool running = !a.validate && !a.print_taskinfo;
     if (running && (sdk_loop_new(&loop) || sdk_live_backend_new(loop, NULL, NULL, &backend))) {
         fprintf(stderr, "scheduler: cannot create the event loop\n");
         rc = 1;
@@ -152,6 +172,7 @@ int main(int argc, char **argv) {
     sdk_assembly as;
     sdk_assembly_input in = {.plugin_path = a.plugin, .spec_path = a.spec, .env = env, .n_env = n_env,
                              .overrides = a.options, .n_overrides = a.n_options, .lenient = a.lenient,
+                             .options_schema_path = a.options_schema,
                              .backend = backend ? &vt : NULL};
     if (sdk_assemble(&in, &as, &errs)) {
         rc = report(a.spec ? a.spec : a.plugin, &errs);
@@ -171,7 +192,18 @@ int main(int argc, char **argv) {
         sdk_assembly_free(&as);
         goto out;
     }
-    if (a.validate) {
+    if (a.print_taskinfo) {
+        sdk_mapping_preview pv;
+        rc = sdk_mapping_preview_new(as.spec, as.vars, as.n_vars, a.print_taskinfo, &pv, &errs);
+        if (rc) {
+            rc = report(as.spec->name, &errs);
+        } else {
+            char *text = sdk_mapping_preview_text_new(&pv);
+            printf("%s\n", text);
+            free(text);
+            sdk_mapping_preview_free(&pv);
+        }
+    } else if (a.validate) {
         rc = sdk_print_summary(stdout, as.spec, &errs) ? report(as.spec->name, &errs) : 0;
         if (!rc) printf("\nThe service spec is valid.\n");
     } else {

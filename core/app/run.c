@@ -1,11 +1,17 @@
 #include "core/app/run.h"
+#include "core/mapping/mapping.h"
+#include "core/mapping/task.h" /* sdk_mapping_scheduler_host_new */
 #include "core/api/sdk_api.h"
 #include "core/api/server.h"
 #include "core/app/progress.h"
+#include "core/events/events.h"
+#include "core/events/planwatch.h"
 #include <jansson.h>
 #include "core/loop/loop.h"
+#include "core/mesos/agent_files.h"
 #include "core/mesos/client.h"
 #include "core/service/service.h"
+#include "core/spec/envfile.h"
 #include "core/state/layout.h"
 #include "core/state/store.h"
 #include "core/state/store_zk.h"
@@ -40,14 +46,23 @@ typedef struct runner {
     sdk_mesos_client *client;
     sdk_http_server *http;
     sdk_api *api;
-    sdk_progress *progress;
+    sdk_events *events;      /* the operator event stream: terminal, log and /v1/events read it */
+    sdk_plan_watch *watch;   /* plan changes -> events */
+    sdk_progress *progress;  /* the terminal printer */
+    sdk_agent_files *files;  /* agents' URLs (from offers) and sandbox reads */
     sdk_assembly *as;
     const sdk_assembly_input *in;
     sdk_kv *live;        /* options of accepted live updates, in order */
     size_t n_live;
+    sdk_errors notes;    /* stored configuration set aside at start: logged, and on GET /v1/update */
     pid_t cluster_pid;   /* local cluster we started (stopped at exit); 0 otherwise */
     int exit_code;
     uint64_t continue_id; /* pending timer for the next round of held offers; 0 = none */
+    /* failing state writes (store_watch) */
+    int store_retries;        /* recoveries allowed before exiting */
+    int store_attempts;       /* recoveries tried since the last successful commit */
+    uint64_t store_commits;   /* the store's commit count when the attempts started */
+    uint64_t store_next_ms;   /* loop time of the next recovery */
 } runner;
 
 static int mkdir_p(const char *path) {
@@ -84,7 +99,8 @@ static unsigned read_port(const char *file) {
 
 /* Starts bin/localcluster (next to this program) in DIR, or reuses one already serving it
  * (a scheduler restarted after a crash finds its cluster still running). */
-static char *local_master(runner *r, const char *workdir, int agents, const char *argv0) {
+static char *local_master(runner *r, const char *workdir, const sdk_args *a, const char *argv0) {
+    int agents = a->agents;
     char *dir = sdk_asprintf_new("%s/cluster", workdir);
     char *portfile = sdk_asprintf_new("%s/port", dir);
     char *url = NULL;
@@ -92,6 +108,9 @@ static char *local_master(runner *r, const char *workdir, int agents, const char
     if (port && port_answers(port)) {
         url = sdk_asprintf_new("http://127.0.0.1:%u", port);
         printf("Using the local cluster already running at %s (work dir %s)\n", url, dir);
+        if (a->secrets_dir || a->ignore_images || a->ignore_networks || a->ignore_uris || a->n_agent_resources)
+            printf("Note: --secrets-dir, --ignore-images, --ignore-networks, --ignore-uris and --agent-resources apply "
+                   "when the local cluster starts; stop it to change them\n");
         goto out;
     }
     if (mkdir_p(dir)) {
@@ -124,7 +143,22 @@ static char *local_master(runner *r, const char *workdir, int agents, const char
         sigprocmask(SIG_SETMASK, &none, NULL);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        execl(lc, lc, "--port", "0", "--workdir", dir, "--agents", agents_s, (char *)NULL);
+        const char **av = sdk_xcalloc(16 + 2 * a->n_agent_resources, sizeof *av);
+        size_t n = 0;
+        const char *fixed[] = {lc, "--port", "0", "--workdir", dir, "--agents", agents_s};
+        for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) av[n++] = fixed[i];
+        for (size_t i = 0; i < a->n_agent_resources; i++) {
+            av[n++] = "--agent-resources";
+            av[n++] = a->agent_resources[i];
+        }
+        if (a->secrets_dir) {
+            av[n++] = "--secrets-dir";
+            av[n++] = a->secrets_dir;
+        }
+        if (a->ignore_images) av[n++] = "--ignore-images";
+        if (a->ignore_networks) av[n++] = "--ignore-networks";
+        if (a->ignore_uris) av[n++] = "--ignore-uris";
+        execv(lc, (char *const *)av);
         _exit(127);
     }
     free(lc);
@@ -174,8 +208,20 @@ static void stop_cluster(runner *r) {
 }
 
 /* ---- client callbacks: everything goes to the service, then the terminal shows progress ---- */
+/* Which plans the terminal follows: the deploy (or update) plan, recovery and decommission, and
+ * a custom plan from the moment it runs (a plan nobody started is no news). */
+static bool watched(sdk_plan *p, size_t i) {
+    if (i == 0 || !strcmp(p->name, "recovery") || !strcmp(p->name, "decommission")) return true;
+    sdk_status s = sdk_plan_status(p);
+    return s != SDK_STATUS_PENDING && s != SDK_STATUS_COMPLETE && s != SDK_STATUS_WAITING;
+}
+
 static void show(runner *r) {
-    sdk_progress_update(r->progress, sdk_service_plan(r->svc, "deploy"));
+    size_t n = 0;
+    sdk_plan *const *plans = sdk_service_plans(r->svc, &n);
+    for (size_t i = 0; i < n; i++)
+        if (watched(plans[i], i) || sdk_plan_watch_knows(r->watch, plans[i]->name))
+            sdk_plan_watch_update(r->watch, plans[i]);
     if (sdk_service_uninstalled(r->svc)) {
         printf("Uninstall complete: tasks killed, volumes destroyed, reservations released, state wiped, "
                "framework removed\n");
@@ -185,7 +231,7 @@ static void show(runner *r) {
 
 static void cb_subscribed(void *ud, const char *fwid) {
     runner *r = ud;
-    printf("Subscribed to the Mesos master as framework %s\n", fwid);
+    sdk_events_publish(r->events, SDK_EV_LEADER, "framework_id", fwid, NULL);
     sdk_service_drop_held_offers(r->svc, NULL); /* from an earlier subscription, if any */
     if (sdk_service_on_registered(r->svc, fwid)) {
         fprintf(stderr, "scheduler: cannot store the framework id; stopping without sending anything\n");
@@ -196,6 +242,7 @@ static void cb_subscribed(void *ud, const char *fwid) {
 }
 static void cb_offers(void *ud, const sdk_offer *offers, size_t n) {
     runner *r = ud;
+    sdk_agent_files_note_offers(r->files, offers, n);
     sdk_service_on_offers(r->svc, offers, n);
 }
 static void cb_rescind(void *ud, const char *offer_id) {
@@ -213,6 +260,11 @@ static void cb_error(void *ud, const char *msg) {
     r->exit_code = 3;
     sdk_loop_stop(r->loop);
 }
+/* A failed task's stderr tail for its task-output event, read through the agent's files API. */
+static void read_stderr(void *ctx, const char *agent_id, const char *task_id, sdk_task_output_done done, void *arg) {
+    sdk_agent_files_tail(ctx, agent_id, task_id, "stderr", 10, done, arg);
+}
+
 /* After each run of offers and updates (not after each one: the progress lines show where every
  * step got to, and a thousand-pod deploy would otherwise redraw its plan a few thousand times). */
 static void schedule_continue(runner *r);
@@ -290,6 +342,10 @@ static int load_live(runner *r, sdk_errors *errs) {
 /* POST /v1/update */
 static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs) {
     runner *r = ud;
+    if (sdk_options_check_known(r->as, r->in, opts, n, "options of the update", errs)) { /* nothing stored */
+        *bad_input = true;
+        return SDK_EINVAL;
+    }
     /* the new options on top of the ones already applied live */
     sdk_kv *all = sdk_xcalloc(r->n_live + n + 1, sizeof *all);
     if (r->n_live) memcpy(all, r->live, r->n_live * sizeof *all);
@@ -337,6 +393,42 @@ static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sd
     return 0;
 }
 
+/* Cosmos describe: the user-provided options (-o of the command line, translated to variables,
+ * then the accepted live updates) and the variables in force. */
+static void cosmos_current(void *ud, sdk_kv **user, size_t *nu, sdk_kv **vars, size_t *nv) {
+    runner *r = ud;
+    sdk_kv *tr = NULL;
+    size_t ntr = 0;
+    sdk_errors e; /* cannot fail: the same overrides were translated at start */
+    sdk_errors_init(&e);
+    if (sdk_options_translate_new(r->as->options, r->in->overrides, r->in->n_overrides, &tr, &ntr, &e)) ntr = 0;
+    sdk_errors_free(&e);
+    *user = sdk_xcalloc(ntr + r->n_live + 1, sizeof **user);
+    for (size_t i = 0; i < ntr; i++) (*user)[i] = tr[i]; /* taken */
+    free(tr);
+    for (size_t i = 0; i < r->n_live; i++) {
+        (*user)[ntr + i].key = sdk_xstrdup(r->live[i].key);
+        (*user)[ntr + i].value = sdk_xstrdup(r->live[i].value);
+    }
+    *nu = ntr + r->n_live;
+    *vars = sdk_assembly_vars_dup(r->as, nv);
+}
+
+/* Cosmos update dry run: the candidate of on_update's rebuild, then everything put back. */
+static int cosmos_preview(void *ud, const sdk_kv *opts, size_t n, sdk_spec **cand, sdk_errors *errs) {
+    runner *r = ud;
+    sdk_kv *all = sdk_xcalloc(r->n_live + n + 1, sizeof *all);
+    if (r->n_live) memcpy(all, r->live, r->n_live * sizeof *all);
+    if (n) memcpy(all + r->n_live, opts, n * sizeof *all);
+    size_t n_saved = 0;
+    sdk_kv *saved = sdk_assembly_vars_dup(r->as, &n_saved);
+    int rc = sdk_assembly_rebuild_new(r->as, r->in, all, r->n_live + n, cand, errs);
+    free(all);
+    if (rc) sdk_envfile_free(saved, n_saved);
+    else sdk_assembly_rollback(r->as, saved, n_saved);
+    return rc ? SDK_EINVAL : 0;
+}
+
 /* ZooKeeper session lost: nothing more may be sent (another scheduler may own the state now).
  * Exit non-zero and let the supervisor start us again; the state is consistent by design. */
 static void on_state_lost(void *ud, const char *why) {
@@ -348,10 +440,63 @@ static void on_state_lost(void *ud, const char *why) {
     sdk_loop_stop(r->loop);
 }
 
+/* Failing state writes (a full disk, an I/O error, ZooKeeper unreachable): nothing the service
+ * learns can be recorded, so nothing is acknowledged or launched (record before send) and
+ * /v1/health says why. Recover with backoff (1 s, 2 s, 4 s ... 16 s); the failed work is
+ * retried by its owners (Mesos resends unacknowledged updates, offers come again). The attempts
+ * are only forgiven by a real successful commit, so a disk that passes the recovery probe but
+ * still fails real writes also ends here: after store_retries attempts, exit 5 so a supervisor
+ * restarts the scheduler (which reloads whatever is durable). */
+#define STATE_EXIT_CODE 5
+static void store_watch(runner *r) {
+    sdk_store_health h;
+    sdk_store_get_health(r->store, &h);
+    uint64_t now = sdk_loop_now_ms(r->loop);
+    if (r->store_attempts && sdk_store_commits(r->store) != r->store_commits) {
+        printf("State writes work again (%s)\n", sdk_store_describe(r->store));
+        r->store_attempts = 0;
+    }
+    if (!h.failing) {
+        if (!r->store_attempts) r->store_next_ms = 0;
+        return;
+    }
+    if (!r->store_attempts && !r->store_next_ms) {
+        fprintf(stderr, "scheduler: state writes are failing: %s\n", h.why ? h.why : "?");
+        r->store_next_ms = now + 1000;
+    }
+    if (now < r->store_next_ms) return;
+    if (r->store_attempts >= r->store_retries) {
+        fprintf(stderr, "scheduler: state writes have failed for %.0f s and %d recovery attempt(s): %s\n"
+                        "scheduler: stopping (exit %d) so that a supervisor restarts the scheduler; "
+                        "the stored state is what was last written successfully\n",
+                h.failing_for_s, r->store_attempts, h.why ? h.why : "?", STATE_EXIT_CODE);
+        r->exit_code = STATE_EXIT_CODE;
+        if (r->client) sdk_mesos_client_stop(r->client);
+        sdk_loop_stop(r->loop);
+        return;
+    }
+    if (!r->store_attempts) r->store_commits = sdk_store_commits(r->store);
+    r->store_attempts++;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = sdk_store_recover(r->store, &e);
+    if (rc == 0)
+        printf("State store accepts writes again (recovery %d of %d); waiting for a write to succeed\n",
+               r->store_attempts, r->store_retries);
+    else if (rc != SDK_ESTATE)
+        fprintf(stderr, "scheduler: state recovery %d of %d failed: %s\n", r->store_attempts,
+                r->store_retries, e.n ? e.msgs[0] : "?");
+    sdk_errors_free(&e);
+    uint64_t backoff = 1000u << (r->store_attempts < 5 ? r->store_attempts : 4);
+    r->store_next_ms = now + (backoff > 16000 ? 16000 : backoff);
+}
+
 static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     (void)l;
     (void)id;
     runner *r = ud;
+    store_watch(r);
+    if (r->exit_code == STATE_EXIT_CODE) return;
     sdk_service_tick(r->svc);
     show(r);
     /* A big round of launches allocates and frees megabytes at once; hand the free pages back
@@ -386,7 +531,9 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
             sdk_loop *loop, sdk_live_backend *backend) {
     runner r;
     memset(&r, 0, sizeof r);
+    sdk_errors_init(&r.notes);
     r.exit_code = 1;
+    r.store_retries = a->state_retries_set ? a->state_retries : SDK_ARGS_STATE_RETRIES;
     sdk_errors errs;
     sdk_errors_init(&errs);
     const char *workdir = a->workdir ? a->workdir : "sdk-work";
@@ -400,6 +547,11 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
 
     /* REST API credentials before anything starts: a bad file changes nothing. */
     if (a->api_token_file && read_token(a->api_token_file, &token)) goto out;
+    const char *api_bind = a->api ? a->api : "127.0.0.1:8080";
+    if (sdk_http_bind_check(api_bind, token != NULL, a->insecure_api, &errs)) {
+        for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
+        goto out;
+    }
     if (a->api_tls_cert && (access(a->api_tls_cert, R_OK) || access(a->api_tls_key, R_OK))) {
         const char *bad = access(a->api_tls_cert, R_OK) ? a->api_tls_cert : a->api_tls_key;
         fprintf(stderr, "scheduler: --api-tls: cannot read %s: %s\n", bad, strerror(errno));
@@ -419,13 +571,15 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     int src;
     if (!strncmp(state_url, "zk://", 5)) {
         sdk_store_zk_options zo = {.service_name = spec->name, .loop = loop, .on_lost = on_state_lost,
-                                   .on_lost_ud = &r, .stats = &r.zk_stats};
+                                   .on_lost_ud = &r, .stats = &r.zk_stats,
+                                   .session_timeout_ms = a->zk_session_s * 1000,
+                                   .reset_state = a->reset_state};
         src = sdk_store_zk_open(state_url, &zo, &r.store, &errs);
     } else {
-        src = sdk_store_open_url(state_url, &r.store, &errs);
+        src = sdk_store_open_url_reset(state_url, a->reset_state, &r.store, &errs);
     }
-    if (src ||
-        sdk_state_open_new(r.store, spec->name, &r.state, &errs)) {
+    if (src || sdk_state_open_new(r.store, spec->name, &r.state, &errs) ||
+        (!a->reset_state && sdk_state_check_complete(r.state, &errs))) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }
@@ -439,15 +593,31 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     }
     if (r.n_live) {
         sdk_spec *updated = NULL;
-        if (sdk_assembly_rebuild_new(as, in, r.live, r.n_live, &updated, &errs)) {
-            for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: with the stored update options: %s\n", errs.msgs[i]);
-            goto out;
+        sdk_errors bad;
+        sdk_errors_init(&bad);
+        if (sdk_assembly_rebuild_new(as, in, r.live, r.n_live, &updated, &bad)) {
+            /* Stored by an older build, or no longer valid (a lowered limit, a changed plugin):
+             * they never become the target. The service runs with the command line's
+             * configuration, which is what they were last applied on top of, until an update
+             * that validates replaces them. */
+            for (size_t i = 0; i < bad.n; i++) {
+                fprintf(stderr, "scheduler: stored update options set aside: %s\n", bad.msgs[i]);
+                sdk_errors_addf(&r.notes, "stored update options set aside: %s", bad.msgs[i]);
+            }
+            sdk_errors_addf(&r.notes, "running with the command line's options; a valid POST /v1/update replaces "
+                                      "the stored ones");
+            for (size_t i = 0; i < r.n_live; i++) { free(r.live[i].key); free(r.live[i].value); }
+            free(r.live);
+            r.live = NULL;
+            r.n_live = 0;
+        } else {
+            sdk_spec_free(spec);
+            spec = updated;
+            printf("Applied %zu option(s) from earlier live updates (they win over -o)\n", r.n_live);
         }
-        sdk_spec_free(spec);
-        spec = updated;
-        printf("Applied %zu option(s) from earlier live updates (they win over -o)\n", r.n_live);
+        sdk_errors_free(&bad);
     }
-    master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a->agents, argv0);
+    master = a->master ? sdk_xstrdup(a->master) : local_master(&r, workdir, a, argv0);
     if (!master) goto out;
 
     sdk_loop_handle_signals(r.loop, NULL, NULL);
@@ -473,10 +643,18 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         /* Our own local cluster needs no protection from frequent revives. */
         .revive_min_interval_ms = a->master ? 0 : 1000,
         .roles = (const char *const *)roles, .n_roles = n_roles, .framework_id = fwid, .webui_url = spec->web_url,
+        /* dcos-commons FrameworkRunner: GPU_RESOURCES only when a pod asks for GPUs */
+        .gpu_resources = sdk_mapping_uses_gpus(spec),
         .cb = {.ud = &r, .on_subscribed = cb_subscribed, .on_offers = cb_offers, .on_rescind = cb_rescind,
                .on_status = cb_status, .on_error = cb_error, .on_disconnected = cb_disconnected,
                .on_events_done = cb_events_done},
     };
+    /* The event stream before anything can publish: the terminal shows it from the start. */
+    r.events = sdk_events_new(0, NULL, NULL);
+    r.watch = sdk_plan_watch_new(r.events);
+    r.progress = sdk_progress_new(stdout, r.events);
+    r.files = sdk_agent_files_new(r.loop);
+    sdk_events_subscribe(r.events, sdk_events_log_cb, NULL);
     int rc = sdk_mesos_client_new(r.loop, &co, &r.client, &errs);
     free(fwid);
     if (rc) {
@@ -491,10 +669,14 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_service_options so = {
         .spec = spec, .state = r.state, .env = as->vars, .n_env = as->n_vars,
         .driver = sdk_mesos_client_driver(), .driver_ctx = r.client,
-        .backend = {.name = a->master ? NULL : "the local cluster", .no_docker_images = !a->master},
+        /* The local cluster decides what it can run (it fails a task whose container it cannot
+         * honour, naming the field, or runs it on the host with --ignore-images): the scheduler
+         * sends the image, as to any Mesos master. */
+        .backend = {.name = a->master ? NULL : "the local cluster"},
         .uninstall = a->uninstall,
         .backoff = so0.backoff,
         .permanent_failure_timeout_s = so0.permanent_failure_timeout_s,
+        .events = r.events, .read_stderr = read_stderr, .read_stderr_ctx = r.files,
     };
     so.plugin = as->inst;
     spec = NULL; /* taken by the service, even on failure */
@@ -502,15 +684,35 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: %s\n", errs.msgs[i]);
         goto out;
     }
+    const sdk_errors *set_aside = sdk_service_start_notes(r.svc);
+    for (size_t i = 0; i < set_aside->n; i++) {
+        fprintf(stderr, "scheduler: %s\n", set_aside->msgs[i]);
+        sdk_errors_addf(&r.notes, "%s", set_aside->msgs[i]);
+    }
     sdk_service_defer_interest(r.svc, true); /* settled once per run of Mesos events */
     sdk_service_hold_offers(r.svc, true);    /* capped rounds continue from a 0 ms timer */
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
-    sdk_http_server_opts ho = {.bind = a->api ? a->api : "127.0.0.1:8080", .token = token,
+    /* the names clients use: --api-host, and the one tasks and the fetcher are given */
+    char *sched_host = sdk_mapping_scheduler_host_new(sdk_service_target_spec(r.svc)->name, as->vars, as->n_vars);
+    const char **hosts = sdk_xcalloc(a->n_api_hosts + 2, sizeof *hosts);
+    if (a->n_api_hosts) memcpy(hosts, a->api_hosts, a->n_api_hosts * sizeof *hosts);
+    hosts[a->n_api_hosts] = sched_host;
+    sdk_http_server_opts ho = {.bind = api_bind, .token = token, .insecure = a->insecure_api,
+                               .allowed_hosts = hosts,
                                .tls_cert_file = a->api_tls_cert, .tls_key_file = a->api_tls_key};
+    const sdk_plugin_descriptor *pd = as->inst ? sdk_plugin_instance_descriptor(as->inst) : NULL;
+    sdk_api_cosmos cosmos = {.options = as->options, .package_name = sdk_service_target_spec(r.svc)->name,
+                             .package_version = pd ? pd->version : NULL, .current = cosmos_current,
+                             .preview = cosmos_preview};
     sdk_api_options ao = {.service = r.svc, .state = r.state, .plugin = as->inst, .update = on_update,
+                          .cosmos = &cosmos,
                           .zk_stats = !strncmp(state_url, "zk://", 5) ? &r.zk_stats : NULL,
-                          .update_ud = &r};
-    if (sdk_http_server_new(r.loop, &ho, &errs, &r.http) || sdk_api_new(r.http, &ao, &r.api, &errs)) {
+                          .events = r.events, .loop = r.loop, .agents = r.files,
+                          .update_ud = &r, .start_notes = &r.notes};
+    int hrc = sdk_http_server_new(r.loop, &ho, &errs, &r.http); /* it copies the names */
+    free(hosts);
+    free(sched_host);
+    if (hrc || sdk_api_new(r.http, &ao, &r.api, &errs)) {
         for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "scheduler: REST API on %s: %s\n", ho.bind, errs.msgs[i]);
         fprintf(stderr, "scheduler: choose another address with --api 127.0.0.1:PORT (port 0 picks a free one)\n");
         goto out;
@@ -519,7 +721,6 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     printf("REST API: %s://127.0.0.1:%u  (e.g. curl %s%s://127.0.0.1:%u/v1/plans/deploy)%s\n", scheme,
            sdk_http_server_port(r.http), token ? "-H 'Authorization: Bearer ...' " : "", scheme,
            sdk_http_server_port(r.http), token ? "; every request needs the token" : "");
-    r.progress = sdk_progress_new(stdout);
     printf("%s %s on %s (Ctrl-C stops the scheduler)\n", a->uninstall ? "Uninstalling" : "Deploying",
            sdk_service_target_spec(r.svc)->name, master);
     show(&r);
@@ -549,13 +750,17 @@ out:
         sdk_live_backend_attach_state(backend, NULL);
     }
     sdk_service_free(r.svc);
+    sdk_agent_files_free(r.files); /* its pending reads publish their last events first */
     sdk_progress_free(r.progress);
+    sdk_plan_watch_free(r.watch);
+    sdk_events_free(r.events);
     stop_cluster(&r);
     sdk_state_free(r.state);
     if (r.store) sdk_store_close(r.store);
     sdk_spec_free(spec);
     for (size_t i = 0; i < r.n_live; i++) { free(r.live[i].key); free(r.live[i].value); }
     free(r.live);
+    sdk_errors_free(&r.notes);
     for (size_t i = 0; i < n_roles; i++) free(roles[i]);
     free(roles);
     free(master);

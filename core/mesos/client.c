@@ -193,6 +193,15 @@ static void offer_from_pb(sdk_offer *o, const Mesos__V1__Offer *pb) {
         o->region = sdk_xstrdup(fd->region->name);
         o->zone = sdk_xstrdup(fd->zone->name);
     }
+    /* Offer.url names the agent's libprocess endpoint (http://IP:5051/slave(1)); the agent's
+     * /state and /files/... answer at its root (Mesos src/slave/slave.cpp, src/files/files.cpp). */
+    const Mesos__V1__URL *u = pb->url;
+    if (u && u->address && u->address->port > 0) {
+        const char *host = u->address->ip && *u->address->ip ? u->address->ip : u->address->hostname;
+        if (host && *host)
+            o->agent_url = sdk_asprintf_new("%s://%s:%d", u->scheme && *u->scheme ? u->scheme : "http", host,
+                                            (int)u->address->port);
+    }
     /* One resource the SDK cannot represent (revocable, shared, ...) must not cost the whole
      * offer: it is left out (never accepted) and named in the log. */
     for (size_t i = 0; i < pb->n_resources; i++) {

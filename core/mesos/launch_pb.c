@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/service/taskinfo.h"
+#include "core/mapping/taskinfo.h"
 #include "core/util/str.h"
 #include "mesos/resources_pb.h"
 

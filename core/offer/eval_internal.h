@@ -30,9 +30,6 @@ typedef struct sdk_ev {
 void sdk_ev_uuid(sdk_ev *e, char out[37]);
 
 /* launch.c */
-/* svc' of §3.2: leading '/' dropped, other '/' -> '.'. New string. */
-char *sdk_ev_service_id_new(const char *name);
 /* Builds the description of spec task t (launched: mints a TaskID). */
 void sdk_ev_build_task(sdk_ev *e, const sdk_task_spec *t, bool launched, sdk_task_desc *out);
-void sdk_kv_list_free(sdk_kv *kv, size_t n);
 #endif

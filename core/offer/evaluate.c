@@ -1,6 +1,8 @@
 /* Offer evaluation pipeline (sdk-behaviour.md §8.3): stages, resource matching, reservations.
  * Contracts in evaluate.h. Task descriptions are built in launch.c. */
 #include "core/offer/eval_internal.h"
+#include "core/mapping/mapping.h"
+#include "core/mapping/task.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
 #include <inttypes.h>
@@ -25,10 +27,7 @@ void sdk_operation_free_contents(sdk_operation *op) {
     if (!op) return;
     sdk_resources_free(&op->resources);
     if (op->executor) {
-        free(op->executor->executor_id);
-        free(op->executor->name);
-        free(op->executor->framework_id);
-        sdk_resources_free(&op->executor->resources);
+        sdk_executor_desc_free_contents(op->executor);
         free(op->executor);
     }
     for (size_t i = 0; i < op->n_tasks; i++) sdk_task_desc_free_contents(&op->tasks[i]);
@@ -60,6 +59,8 @@ void sdk_launch_record_from_task(const sdk_task_desc *t, const sdk_executor_desc
     rec->executor_id = ex ? ex->executor_id : NULL;
     rec->resources = &t->resources;
     rec->executor_resources = ex ? &ex->resources : NULL;
+    rec->executor_container = ex ? ex->container : NULL;
+    rec->executor_container_len = ex ? ex->container_len : 0;
     rec->ports = t->assigned_ports;
     rec->n_ports = t->n_assigned_ports;
 }
@@ -416,9 +417,41 @@ static void assign(sdk_ev *e, size_t set, const char *name, uint32_t port) {
     e->n_set_ports[set]++;
 }
 
+static bool overlay_port_taken(const sdk_ev *e, uint64_t p) {
+    if (pod_static_port(e->pod, p)) return true;
+    for (size_t s = 0; s < e->pod->n_resource_sets; s++)
+        for (size_t i = 0; i < e->n_set_ports[s]; i++)
+            if (e->set_ports[s][i].port == p) return true;
+    return false;
+}
+
+/* A pod only on virtual networks (no port mapping): its ports are its own IP's, nothing is
+ * reserved; a dynamic port keeps its previous number, or takes the first of 1025-2025 that no
+ * port of the pod has (PortEvaluationStage.selectOverlayPort). */
+static bool assign_overlay_ports(sdk_ev *e, size_t set, const sdk_launch_record *rec, char **why) {
+    const sdk_resource_set *rs = &e->pod->resource_sets[set];
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < rs->n_ports; i++) {
+            const sdk_port_spec *ps = &rs->ports[i];
+            if ((pass == 0) != (ps->port != 0)) continue;
+            const sdk_port_assignment *pa = e->relaunch ? prev_assignment(rec, ps->name) : NULL;
+            uint64_t port = ps->port ? ps->port : (pa ? pa->port : 0);
+            for (uint64_t p = SDK_OVERLAY_DYNAMIC_PORT_FIRST; !port && p <= SDK_OVERLAY_DYNAMIC_PORT_LAST; p++)
+                if (!overlay_port_taken(e, p)) port = p;
+            if (!port) {
+                *why = sdk_asprintf_new("no free port for dynamic port '%s' in %d-%d on the pod's virtual network",
+                                        ps->name, SDK_OVERLAY_DYNAMIC_PORT_FIRST, SDK_OVERLAY_DYNAMIC_PORT_LAST);
+                return false;
+            }
+            assign(e, set, ps->name, (uint32_t)port);
+        }
+    return true;
+}
+
 static bool acquire_ports(sdk_ev *e, size_t set, const sdk_launch_record *rec, char **why) {
     const sdk_resource_set *rs = &e->pod->resource_sets[set];
     const sdk_resources *prev = rec ? rec->resources : NULL;
+    if (!sdk_mapping_pod_uses_host_ports(e->pod)) return assign_overlay_ports(e, set, rec, why);
     for (int pass = 0; pass < 2; pass++) { /* static ports first, then dynamic */
         for (size_t i = 0; i < rs->n_ports; i++) {
             const sdk_port_spec *ps = &rs->ports[i];
@@ -582,7 +615,9 @@ static bool eval_offer(sdk_ev *e, const sdk_placement_rule *rule, sdk_offer_outc
         if (rs->n_ports) {
             snprintf(name, sizeof name, "%s: ports", rs->id);
             if (!acquire_ports(e, s, rec, &why)) { stage(oc, name, false, why); return false; }
-            stage(oc, name, true, sdk_xstrdup("ports reserved"));
+            stage(oc, name, true, sdk_xstrdup(sdk_mapping_pod_uses_host_ports(pod)
+                                                  ? "ports reserved"
+                                                  : "ports on the pod's virtual network: nothing to reserve"));
         }
         snprintf(name, sizeof name, "%s: scalars", rs->id);
         bool ok = acquire_scalar(e, "cpus", sdk_scalar_to_milli(rs->cpus), prev, &e->set_res[s], rs->id, &why) &&
@@ -648,7 +683,7 @@ static void push_op(sdk_eval_result *out, sdk_op_type t, const sdk_resource *r) 
 static void finish(sdk_ev *e, sdk_offer_outcome *oc, sdk_eval_result *out) {
     const sdk_eval_request *q = e->q;
     if (e->executor_new) {
-        char *sid = sdk_ev_service_id_new(q->spec->name);
+        char *sid = sdk_mapping_service_id_new(q->spec->name);
         char id[SDK_UUID_STRLEN + 1];
         sdk_ev_uuid(e, id);
         e->executor_id = sdk_asprintf_new("%s__%s__%s", sid, e->pod->type, id);
@@ -665,6 +700,21 @@ static void finish(sdk_ev *e, sdk_offer_outcome *oc, sdk_eval_result *out) {
     lg->executor->framework_id = sdk_xstrdup(q->framework_id);
     lg->executor->is_new = e->executor_new;
     sdk_resources_copy(&lg->executor->resources, &e->exec_res);
+    /* What the executor container says is the mapping's; a running executor is reused with the
+     * ExecutorInfo it was launched with (Mesos refuses a different one for the same id). */
+    const sdk_launch_record *exrec = NULL;
+    for (size_t i = 0; i < q->n_records && !exrec; i++)
+        if (q->records[i].executor_id && sdk_streq(q->records[i].executor_id, e->executor_id)) exrec = &q->records[i];
+    if (!e->executor_new && exrec) {
+        if (exrec->executor_container_len) {
+            lg->executor->container = sdk_xmalloc(exrec->executor_container_len);
+            memcpy(lg->executor->container, exrec->executor_container, exrec->executor_container_len);
+            lg->executor->container_len = exrec->executor_container_len;
+        }
+    } else {
+        sdk_mapping_executor_container_new(q->spec, e->pod, q->index, &lg->executor->container,
+                                           &lg->executor->container_len);
+    }
     for (size_t i = 0; i < e->pod->n_tasks; i++) {
         const sdk_task_spec *t = &e->pod->tasks[i];
         bool needed = false;

@@ -46,6 +46,9 @@ typedef struct sdk_launch_record {
     const char *executor_id;
     const sdk_resources *resources;      /* task resources, with resource_id labels */
     const sdk_resources *executor_resources; /* overhead + pod volumes, NULL if unknown */
+    const void *executor_container;      /* the executor's packed ContainerInfo as stored (a reused
+                                          * executor is sent exactly as it was launched); NULL: none */
+    size_t executor_container_len;
     const sdk_port_assignment *ports;
     size_t n_ports;
 } sdk_launch_record;
@@ -101,15 +104,9 @@ typedef struct sdk_discovery_port {
     uint32_t number;
     char *protocol;     /* "tcp" */
     sdk_visibility visibility; /* EXTERNAL when advertised, else CLUSTER */
-    sdk_kv *labels;     /* VIP_<uuid> = prefix:port, network-scope = host */
+    sdk_kv *labels;     /* VIP_<uuid> = prefix:port, network-scope = host | container */
     size_t n_labels;
 } sdk_discovery_port;
-
-typedef struct sdk_rlimit_desc {
-    char *name;
-    bool unlimited;
-    int64_t soft, hard;
-} sdk_rlimit_desc;
 
 typedef struct sdk_task_desc {
     char *name;             /* "<pod>-<i>-<task>" */
@@ -134,10 +131,11 @@ typedef struct sdk_task_desc {
     int64_t kill_grace_period_s;
     sdk_uri *uris;
     size_t n_uris;
-    char *image;            /* NULL: plain MESOS container */
-    sdk_rlimit_desc *rlimits;
-    size_t n_rlimits;
-    sdk_limit cpus_limit, memory_limit;
+    sdk_limit cpus_limit, memory_limit; /* TaskInfo.limits "cpus" / "mem" (unlimited = +inf) */
+    void *container;        /* packed mesos.v1.ContainerInfo made by core/mapping; NULL: none */
+    size_t container_len;
+    sdk_kv *secret_env;     /* env name -> secret path: Environment.Variable of type SECRET */
+    size_t n_secret_env;
 } sdk_task_desc;
 
 typedef struct sdk_executor_desc {
@@ -146,6 +144,8 @@ typedef struct sdk_executor_desc {
     char *framework_id;     /* may be NULL */
     sdk_resources resources;/* overhead + pod volumes */
     bool is_new;            /* false: the running executor is reused */
+    void *container;        /* packed mesos.v1.ContainerInfo made by core/mapping; NULL: none */
+    size_t container_len;
 } sdk_executor_desc;
 
 typedef struct sdk_operation {
@@ -197,6 +197,9 @@ void sdk_launch_record_from_task(const sdk_task_desc *t, const sdk_executor_desc
 void sdk_task_desc_free_contents(sdk_task_desc *t);
 /* Deep copy into dst (dst is overwritten, not freed first). */
 void sdk_task_desc_copy(sdk_task_desc *dst, const sdk_task_desc *src);
+void sdk_executor_desc_free_contents(sdk_executor_desc *ex);
+/* Deep copy into dst (dst is overwritten, not freed first). */
+void sdk_executor_desc_copy(sdk_executor_desc *dst, const sdk_executor_desc *src);
 void sdk_operation_free_contents(sdk_operation *op);
 /* Value of an env/label entry, or NULL. */
 const char *sdk_kv_get(const sdk_kv *kv, size_t n, const char *key);

@@ -1,6 +1,8 @@
-/* Launch stage: builds the description of one task (env of sdk-behaviour.md §2.3-2.5, labels of
- * §3.6, ids of §3.2) from the spec and the resources the evaluation reserved. */
+/* Launch stage: the lifecycle of task and executor descriptions, and the hand-over of what the
+ * evaluation decided (the offer, the reserved resources, the assigned ports, fresh ids) to the
+ * spec -> Mesos mapping (core/mapping/task.c), which builds the description. */
 #include "core/offer/eval_internal.h"
+#include "core/mapping/task.h"
 #include "core/spec/envfile.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
@@ -9,14 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sdk_kv_list_free(sdk_kv *kv, size_t n) {
-    for (size_t i = 0; i < n; i++) { free(kv[i].key); free(kv[i].value); }
-    free(kv);
-}
-
 static void check_free(sdk_check_desc *c) {
     free(c->cmd);
-    sdk_kv_list_free(c->env, c->n_env);
+    sdk_envfile_free(c->env, c->n_env);
 }
 
 void sdk_task_desc_free_contents(sdk_task_desc *t) {
@@ -27,25 +24,24 @@ void sdk_task_desc_free_contents(sdk_task_desc *t) {
     free(t->agent_id);
     free(t->cmd);
     free(t->user);
-    sdk_kv_list_free(t->env, t->n_env);
+    sdk_envfile_free(t->env, t->n_env);
     sdk_resources_free(&t->resources);
-    sdk_kv_list_free(t->labels, t->n_labels);
+    sdk_envfile_free(t->labels, t->n_labels);
     check_free(&t->health);
     check_free(&t->readiness);
     free(t->discovery_name);
     for (size_t i = 0; i < t->n_ports; i++) {
         free(t->ports[i].name);
         free(t->ports[i].protocol);
-        sdk_kv_list_free(t->ports[i].labels, t->ports[i].n_labels);
+        sdk_envfile_free(t->ports[i].labels, t->ports[i].n_labels);
     }
     free(t->ports);
     for (size_t i = 0; i < t->n_assigned_ports; i++) free(t->assigned_ports[i].name);
     free(t->assigned_ports);
     for (size_t i = 0; i < t->n_uris; i++) { free(t->uris[i].value); free(t->uris[i].output_file); }
     free(t->uris);
-    free(t->image);
-    for (size_t i = 0; i < t->n_rlimits; i++) free(t->rlimits[i].name);
-    free(t->rlimits);
+    free(t->container);
+    sdk_envfile_free(t->secret_env, t->n_secret_env);
     memset(t, 0, sizeof *t);
 }
 
@@ -88,304 +84,55 @@ void sdk_task_desc_copy(sdk_task_desc *dst, const sdk_task_desc *src) {
         dst->uris[i].value = sdk_xstrdup(src->uris[i].value);
         dst->uris[i].output_file = sdk_xstrdup(src->uris[i].output_file);
     }
-    dst->image = sdk_xstrdup(src->image);
-    dst->rlimits = src->n_rlimits ? sdk_xcalloc(src->n_rlimits, sizeof *dst->rlimits) : NULL;
-    for (size_t i = 0; i < src->n_rlimits; i++) {
-        dst->rlimits[i] = src->rlimits[i];
-        dst->rlimits[i].name = sdk_xstrdup(src->rlimits[i].name);
+    dst->container = NULL;
+    if (src->container_len) {
+        dst->container = sdk_xmalloc(src->container_len);
+        memcpy(dst->container, src->container, src->container_len);
+    }
+    dst->secret_env = sdk_kv_copy_new(src->secret_env, src->n_secret_env);
+}
+
+void sdk_executor_desc_free_contents(sdk_executor_desc *ex) {
+    if (!ex) return;
+    free(ex->executor_id);
+    free(ex->name);
+    free(ex->framework_id);
+    sdk_resources_free(&ex->resources);
+    free(ex->container);
+    memset(ex, 0, sizeof *ex);
+}
+
+/* Keep in step with sdk_executor_desc_free_contents. */
+void sdk_executor_desc_copy(sdk_executor_desc *dst, const sdk_executor_desc *src) {
+    *dst = *src;
+    dst->executor_id = sdk_xstrdup(src->executor_id);
+    dst->name = sdk_xstrdup(src->name);
+    dst->framework_id = sdk_xstrdup(src->framework_id);
+    sdk_resources_copy(&dst->resources, &src->resources);
+    dst->container = NULL;
+    if (src->container_len) {
+        dst->container = sdk_xmalloc(src->container_len);
+        memcpy(dst->container, src->container, src->container_len);
     }
 }
 
-char *sdk_ev_service_id_new(const char *name) {
-    const char *n = name ? name : "";
-    if (*n == '/') n++;
-    char *s = sdk_xstrdup(n);
-    for (char *p = s; *p; p++)
-        if (*p == '/') *p = '.';
-    return s;
-}
 
-/* ---------------------------------------------------------------- ordered key/value lists */
-
-typedef struct kvlist {
-    sdk_kv *v;
-    size_t n, cap;
-} kvlist;
-
-/* Replaces the value of key in place, or appends. Copies both strings. */
-static void kv_set(kvlist *l, const char *k, const char *v) {
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i].key, k)) {
-            free(l->v[i].value);
-            l->v[i].value = sdk_xstrdup(v ? v : "");
-            return;
-        }
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->v = sdk_xrealloc(l->v, l->cap * sizeof *l->v);
-    }
-    l->v[l->n].key = sdk_xstrdup(k);
-    l->v[l->n].value = sdk_xstrdup(v ? v : "");
-    l->n++;
-}
-
-static void kv_set_take(kvlist *l, const char *k, char *v) {
-    kv_set(l, k, v);
-    free(v);
-}
-
-static const char *env_or(const sdk_eval_request *q, const char *k, const char *def) {
-    const char *v = q->sched_env ? sdk_kv_get(q->sched_env, q->n_sched_env, k) : NULL;
-    return v && *v ? v : def;
-}
-
-/* Upper-cases and maps every non-[A-Za-z0-9_] byte to '_' (TASKCFG pod and CONFIG_TEMPLATE names). */
-static char *env_name_new(const char *s) {
-    char *o = sdk_xstrdup(s);
-    for (char *p = o; *p; p++) *p = isalnum((unsigned char)*p) || *p == '_' ? (char)toupper((unsigned char)*p) : '_';
-    return o;
-}
-
-static int kv_ptr_cmp(const void *a, const void *b) {
-    return strcmp((*(const sdk_kv *const *)a)->key, (*(const sdk_kv *const *)b)->key);
-}
-
-/* TASKCFG routing (§2.3): processed in byte order of the scheduler variable name, later wins. */
-static void route_taskcfg(const sdk_eval_request *q, const char *pod_type, kvlist *env) {
-    if (!q->sched_env) return;
-    const sdk_kv **sorted = sdk_xmalloc((q->n_sched_env + 1) * sizeof *sorted);
-    size_t n = 0;
-    for (size_t i = 0; i < q->n_sched_env; i++)
-        if (sdk_str_starts(q->sched_env[i].key, "TASKCFG_")) sorted[n++] = &q->sched_env[i];
-    qsort(sorted, n, sizeof *sorted, kv_ptr_cmp);
-    char *up = env_name_new(pod_type);
-    char *pod_prefix = sdk_asprintf_new("TASKCFG_%s_", up);
-    for (size_t i = 0; i < n; i++) {
-        const char *k = sorted[i]->key;
-        const char *name = NULL;
-        if (sdk_str_starts(k, "TASKCFG_ALL_")) name = k + strlen("TASKCFG_ALL_");
-        else if (sdk_str_starts(k, pod_prefix)) name = k + strlen(pod_prefix);
-        if (name && *name) kv_set(env, name, sorted[i]->value);
-    }
-    free(up);
-    free(pod_prefix);
-    free(sorted);
-}
-
-static char *svc_host_new(const char *name) {
-    sdk_buf b;
-    sdk_buf_init(&b);
-    sdk_buf_puts(&b, "");
-    for (const char *p = name; *p; p++)
-        if (*p != '/') sdk_buf_putc(&b, *p == '.' ? '-' : *p);
-    return sdk_buf_take(&b);
-}
-
-static char *scheduler_host_new(const char *name, const char *marathon, const char *tld) {
-    sdk_buf b;
-    sdk_buf_init(&b);
-    sdk_buf_puts(&b, "");
-    const char *end = name + strlen(name);
-    bool first = true;
-    while (end > name) {
-        const char *seg_end = end;
-        while (end > name && end[-1] != '/') end--;
-        if (seg_end > end) {
-            if (!first) sdk_buf_putc(&b, '-');
-            sdk_buf_append(&b, end, (size_t)(seg_end - end));
-            first = false;
-        }
-        if (end > name) end--; /* skip '/' */
-    }
-    sdk_buf_printf(&b, ".%s.%s", marathon, tld);
-    return sdk_buf_take(&b);
-}
-
-/* Task env in §2.4 order. for_check: without CONFIG_TEMPLATE_* and plan parameters (§1.9). */
-static void build_env(const sdk_ev *e, const sdk_task_spec *t, size_t set, const char *task_name, bool for_check,
-                      kvlist *env) {
-    const sdk_eval_request *q = e->q;
-    const sdk_spec *spec = q->spec;
-    const char *svc = spec->name ? spec->name : "";
-    for (size_t i = 0; i < t->n_env; i++) kv_set(env, t->env[i].key, t->env[i].value);
-    route_taskcfg(q, e->pod->type, env);
-
-    const char *tld = env_or(q, "SERVICE_TLD", "autoip.dcos.thisdcos.directory");
-    kv_set(env, "TASK_NAME", task_name);
-    kv_set(env, task_name, "true");
-    kv_set_take(env, "POD_INSTANCE_INDEX", sdk_asprintf_new("%lld", (long long)q->index));
-    kv_set(env, "FRAMEWORK_NAME", svc);
-    char *host = svc_host_new(svc);
-    kv_set_take(env, "FRAMEWORK_HOST", sdk_asprintf_new("%s.%s", host, tld));
-    free(host);
-    sdk_buf vip;
-    sdk_buf_init(&vip);
-    for (const char *p = svc; *p; p++)
-        if (*p != '/') sdk_buf_putc(&vip, *p);
-    sdk_buf_printf(&vip, ".%s", env_or(q, "VIP_TLD", "l4lb.thisdcos.directory"));
-    kv_set(env, "FRAMEWORK_VIP_HOST", vip.data);
-    sdk_buf_free(&vip);
-    char *sched = scheduler_host_new(svc, env_or(q, "MARATHON_NAME", "marathon"), tld);
-    kv_set(env, "SCHEDULER_API_HOSTNAME", sched);
-    kv_set(env, "SCHEDULER_API_PORT", env_or(q, "PORT_API", "8080"));
-    const sdk_placement_rule *rule = q->placement;
-    sdk_placement_rule *own = NULL;
-    if (!rule) rule = own = sdk_placement_parse_new(e->pod->placement);
-    kv_set(env, "PLACEMENT_REFERENCED_REGION", sdk_placement_rule_mentions(rule, "@region") ? "true" : "false");
-    kv_set(env, "PLACEMENT_REFERENCED_ZONE", sdk_placement_rule_mentions(rule, "@zone") ? "true" : "false");
-    sdk_placement_rule_free(own);
-    if (!for_check) {
-        for (size_t i = 0; i < t->n_configs; i++) {
-            char *up = env_name_new(t->configs[i].name);
-            char *k = sdk_asprintf_new("CONFIG_TEMPLATE_%s", up);
-            kv_set_take(env, k, sdk_asprintf_new("config-templates/%s,%s", t->configs[i].name, t->configs[i].dest));
-            free(k);
-            free(up);
-        }
-        for (size_t i = 0; i < q->n_plan_params; i++) kv_set(env, q->plan_params[i].key, q->plan_params[i].value);
-    }
-    const sdk_resource_set *rs = &e->pod->resource_sets[set];
-    for (size_t i = 0; i < rs->n_ports; i++) {
-        if (!rs->ports[i].env_key) continue;
-        for (size_t k = 0; k < e->n_set_ports[set]; k++)
-            if (!strcmp(e->set_ports[set][k].name, rs->ports[i].name))
-                kv_set_take(env, rs->ports[i].env_key, sdk_asprintf_new("%u", e->set_ports[set][k].port));
-    }
-    if (e->offer->region) kv_set(env, "REGION", e->offer->region);
-    if (e->offer->zone) kv_set(env, "ZONE", e->offer->zone);
-    free(sched);
-}
-
-static void check_copy(const sdk_check_spec *s, const kvlist *env, bool health, sdk_check_desc *d) {
-    memset(d, 0, sizeof *d);
-    if (!s->present) return;
-    d->present = true;
-    d->cmd = sdk_xstrdup(s->cmd);
-    d->interval_s = s->interval_s;
-    d->timeout_s = s->timeout_s;
-    d->delay_s = s->delay_s;
-    if (health) {
-        d->grace_period_s = s->grace_period_s;
-        d->max_consecutive_failures = s->max_consecutive_failures;
-    }
-    d->env = sdk_xcalloc(env->n ? env->n : 1, sizeof *d->env);
-    for (size_t i = 0; i < env->n; i++) {
-        d->env[i].key = sdk_xstrdup(env->v[i].key);
-        d->env[i].value = sdk_xstrdup(env->v[i].value);
-    }
-    d->n_env = env->n;
-}
+static void ev_uuid(void *ctx, char out[SDK_UUID_STRLEN + 1]) { sdk_ev_uuid(ctx, out); }
 
 void sdk_ev_build_task(sdk_ev *e, const sdk_task_spec *t, bool launched, sdk_task_desc *out) {
     const sdk_eval_request *q = e->q;
     const sdk_pod_spec *pod = e->pod;
-    const sdk_offer *o = e->offer;
-    memset(out, 0, sizeof *out);
     size_t set = 0;
     while (set < pod->n_resource_sets && !sdk_streq(pod->resource_sets[set].id, t->resource_set)) set++;
-    const sdk_resource_set *rs = &pod->resource_sets[set];
-
-    out->name = sdk_asprintf_new("%s-%lld-%s", pod->type, (long long)q->index, t->name);
-    out->spec_task = sdk_xstrdup(t->name);
-    char *sid = sdk_ev_service_id_new(q->spec->name);
-    if (launched) {
-        char id[SDK_UUID_STRLEN + 1];
-        sdk_ev_uuid(e, id);
-        out->task_id = sdk_asprintf_new("%s__%s__%s", sid, out->name, id);
-    } else {
-        out->task_id = sdk_xstrdup("");
-    }
-    free(sid);
-    out->agent_id = sdk_xstrdup(o->agent_id);
-    out->cmd = sdk_xstrdup(t->cmd);
-    out->user = sdk_xstrdup(q->spec->user ? q->spec->user : "root");
-    out->goal = t->goal;
-
-    kvlist env = {0}, cenv = {0};
-    build_env(e, t, set, out->name, false, &env);
-    out->env = env.v;
-    out->n_env = env.n;
-    if (t->health_check.present || t->readiness_check.present) build_env(e, t, set, out->name, true, &cenv);
-    check_copy(&t->health_check, &cenv, true, &out->health);
-    check_copy(&t->readiness_check, &cenv, false, &out->readiness);
-    sdk_kv_list_free(cenv.v, cenv.n);
-
-    sdk_resources_copy(&out->resources, &e->set_res[set]);
-
-    kvlist lab = {0};
-    kv_set(&lab, "target_configuration", q->target_config_id ? q->target_config_id : "");
-    kv_set(&lab, "task_type", pod->type);
-    kv_set_take(&lab, "index", sdk_asprintf_new("%lld", (long long)q->index));
-    kv_set(&lab, "offer_hostname", o->hostname ? o->hostname : "");
-    kv_set_take(&lab, "offer_attributes", sdk_attrs_text_new(o->attrs, o->n_attrs));
-    if (o->zone) kv_set(&lab, "offer_zone", o->zone);
-    if (o->region) kv_set(&lab, "offer_region", o->region);
-    for (size_t i = 0; i < t->n_labels; i++) kv_set(&lab, t->labels[i].key, t->labels[i].value);
-    out->labels = lab.v;
-    out->n_labels = lab.n;
-
-    out->discovery_name = t->discovery_prefix ? sdk_asprintf_new("%s-%lld", t->discovery_prefix, (long long)q->index)
-                                              : sdk_xstrdup(out->name);
-    out->discovery_visibility = t->discovery_prefix ? t->discovery_visibility : SDK_VIS_CLUSTER;
-    if (rs->n_ports) out->ports = sdk_xcalloc(rs->n_ports, sizeof *out->ports);
-    for (size_t i = 0; i < rs->n_ports; i++) {
-        const sdk_port_spec *ps = &rs->ports[i];
-        sdk_discovery_port *dp = &out->ports[out->n_ports++];
-        dp->name = sdk_xstrdup(ps->name);
-        for (size_t k = 0; k < e->n_set_ports[set]; k++)
-            if (!strcmp(e->set_ports[set][k].name, ps->name)) dp->number = e->set_ports[set][k].port;
-        dp->protocol = sdk_xstrdup("tcp");
-        dp->visibility = ps->advertise ? SDK_VIS_EXTERNAL : SDK_VIS_CLUSTER;
-        if (ps->vip_prefix) {
-            kvlist pl = {0};
-            char id[SDK_UUID_STRLEN + 1];
-            sdk_ev_uuid(e, id);
-            char *k = sdk_asprintf_new("VIP_%s", id);
-            kv_set_take(&pl, k, sdk_asprintf_new("%s:%u", ps->vip_prefix, ps->vip_port));
-            free(k);
-            kv_set(&pl, "network-scope", "host");
-            dp->labels = pl.v;
-            dp->n_labels = pl.n;
-        }
-    }
-    if (e->n_set_ports[set]) {
-        out->assigned_ports = sdk_xcalloc(e->n_set_ports[set], sizeof *out->assigned_ports);
-        for (size_t k = 0; k < e->n_set_ports[set]; k++) {
-            out->assigned_ports[k].name = sdk_xstrdup(e->set_ports[set][k].name);
-            out->assigned_ports[k].port = e->set_ports[set][k].port;
-        }
-        out->n_assigned_ports = e->n_set_ports[set];
-    }
-    out->kill_grace_period_s = t->kill_grace_period_s;
-
-    size_t nu = pod->n_uris + t->n_configs;
-    if (nu) out->uris = sdk_xcalloc(nu, sizeof *out->uris);
-    for (size_t i = 0; i < pod->n_uris; i++) {
-        out->uris[out->n_uris].value = sdk_xstrdup(pod->uris[i]);
-        out->uris[out->n_uris++].extract = true;
-    }
-    if (t->n_configs) {
-        const char *tld = env_or(q, "SERVICE_TLD", "autoip.dcos.thisdcos.directory");
-        char *sched = scheduler_host_new(q->spec->name ? q->spec->name : "", env_or(q, "MARATHON_NAME", "marathon"), tld);
-        for (size_t i = 0; i < t->n_configs; i++) {
-            sdk_uri *u = &out->uris[out->n_uris++];
-            u->value = sdk_asprintf_new("http://%s:%s/v1/artifacts/template/%s/%s/%s/%s", sched,
-                                        env_or(q, "PORT_API", "8080"), q->target_config_id ? q->target_config_id : "",
-                                        pod->type, t->name, t->configs[i].name);
-            u->output_file = sdk_asprintf_new("config-templates/%s", t->configs[i].name);
-            u->extract = false;
-        }
-        free(sched);
-    }
-    out->image = sdk_xstrdup(pod->image && *pod->image ? pod->image : NULL);
-    if (pod->n_rlimits) out->rlimits = sdk_xcalloc(pod->n_rlimits, sizeof *out->rlimits);
-    for (size_t i = 0; i < pod->n_rlimits; i++) {
-        out->rlimits[i].name = sdk_xstrdup(pod->rlimits[i].name);
-        out->rlimits[i].unlimited = pod->rlimits[i].unlimited;
-        out->rlimits[i].soft = pod->rlimits[i].soft;
-        out->rlimits[i].hard = pod->rlimits[i].hard;
-    }
-    out->n_rlimits = pod->n_rlimits;
-    out->cpus_limit = rs->cpus_limit;
-    out->memory_limit = rs->memory_limit;
+    char id[SDK_UUID_STRLEN + 1];
+    if (launched) sdk_ev_uuid(e, id);
+    sdk_mapping_task_input in = {
+        .spec = q->spec, .pod = pod, .task = t, .set = &pod->resource_sets[set], .index = q->index,
+        .task_uuid = launched ? id : NULL, .target_config_id = q->target_config_id,
+        .sched_env = q->sched_env, .n_sched_env = q->n_sched_env,
+        .plan_params = q->plan_params, .n_plan_params = q->n_plan_params, .placement = q->placement,
+        .offer = e->offer, .resources = &e->set_res[set], .ports = e->set_ports[set], .n_ports = e->n_set_ports[set],
+        .uuid = ev_uuid, .uuid_ctx = e,
+    };
+    sdk_mapping_task_desc_build(&in, out);
 }

@@ -13,6 +13,7 @@ void sdk_offer_free_contents(sdk_offer *o) {
     free(o->attrs);
     free(o->zone);
     free(o->region);
+    free(o->agent_url);
     sdk_resources_free(&o->resources);
     memset(o, 0, sizeof *o);
 }
@@ -25,6 +26,7 @@ void sdk_offer_copy(sdk_offer *dst, const sdk_offer *src) {
     for (size_t i = 0; i < src->n_attrs; i++) sdk_offer_add_attr(dst, src->attrs[i].name, src->attrs[i].value);
     dst->zone = sdk_xstrdup(src->zone);
     dst->region = sdk_xstrdup(src->region);
+    dst->agent_url = sdk_xstrdup(src->agent_url);
     sdk_resources_copy(&dst->resources, &src->resources);
 }
 

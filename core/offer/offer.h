@@ -22,6 +22,9 @@ typedef struct sdk_offer {
     size_t n_attrs;
     char *zone;    /* fault domain zone name, NULL if the agent has no domain */
     char *region;  /* fault domain region name, NULL if none */
+    /* The agent's HTTP base URL from Offer.url, "http://IP:PORT" (its /state and /files/...
+     * endpoints live there); NULL when the offer has none. */
+    char *agent_url;
     sdk_resources resources;
 } sdk_offer;
 

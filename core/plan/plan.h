@@ -93,7 +93,7 @@ bool sdk_task_view_reached_goal(const sdk_task_view *t, sdk_goal goal, const cha
 
 /* -------------------------------------------------------------------- backoff (§9.3) ---- */
 typedef struct sdk_backoff_config {
-    bool enabled;         /* ENABLE_BACKOFF; default false */
+    bool enabled;         /* ENABLE_BACKOFF; default true (ENABLE_BACKOFF=false turns it off) */
     double initial_s;     /* FRAMEWORK_INITIAL_BACKOFF, default 60 */
     double factor;        /* FRAMEWORK_BACKOFF_FACTOR, default 1.15 */
     double max_s;         /* FRAMEWORK_MAX_LAUNCH_DELAY, default 300 */
@@ -101,7 +101,7 @@ typedef struct sdk_backoff_config {
 typedef struct sdk_backoff sdk_backoff;
 
 void sdk_backoff_config_default(sdk_backoff_config *c);
-sdk_backoff *sdk_backoff_new(const sdk_backoff_config *c);   /* c NULL: defaults (disabled) */
+sdk_backoff *sdk_backoff_new(const sdk_backoff_config *c);   /* c NULL: defaults (enabled) */
 void sdk_backoff_free(sdk_backoff *b);
 /* Replaces the clock (seconds, monotonic); default CLOCK_MONOTONIC. For tests. */
 void sdk_backoff_set_clock(sdk_backoff *b, double (*now)(void *arg), void *arg);

@@ -58,6 +58,11 @@ sdk_status sdk_status_aggregate(const sdk_status *c, size_t nc, const sdk_status
     if (any_is(c, nc, SDK_STATUS_WAITING)) return SDK_STATUS_WAITING;                      /* 10 */
     if (any_is(k, nk, SDK_STATUS_STARTING)) return SDK_STATUS_STARTING;                    /* 11 */
     if (any_is(k, nk, SDK_STATUS_STARTED)) return SDK_STATUS_STARTED;
+    /* Delayed steps are no candidates here (they wait out their crash-loop backoff), so a phase
+     * of complete and delayed steps has none: it is DELAYED, not an error. dcos-commons'
+     * PlanUtils.getAggregateStatus falls through to ERROR for that mix; with backoff on by
+     * default a deploy hit it as soon as one task failed. */
+    if (any_is(c, nc, SDK_STATUS_DELAYED)) return SDK_STATUS_DELAYED;
     SDK_WARN("plan", "unexpected aggregate: %zu children, %zu candidates", nc, nk);       /* 12 */
     return SDK_STATUS_ERROR;
 }

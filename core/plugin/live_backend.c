@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/loop/proc.h"
-#include "core/service/taskinfo.h"
+#include "core/mapping/taskinfo.h"
 #include "core/util/str.h"
 
 /* A timer or command started for a plugin; ud of the loop timer / proc callback. */

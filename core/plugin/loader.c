@@ -69,6 +69,12 @@ static sdk_plugin_lib *check_descriptor(const char *path, const sdk_plugin_descr
         free(lib);
         return NULL;
     }
+    if (lib->desc.n_option_schema && !lib->desc.option_schema) {
+        sdk_errors_addf(errs, "%s: plugin descriptor has n_option_schema %u but no option_schema table", path,
+                        lib->desc.n_option_schema);
+        free(lib);
+        return NULL;
+    }
     if (lib->desc.n_routes && !lib->desc.routes) {
         sdk_errors_addf(errs, "%s: plugin descriptor has n_routes %u but no routes table", path,
                         lib->desc.n_routes);

@@ -76,11 +76,46 @@ int sdk_plugin_options_merge_new(const sdk_plugin_lib *lib, const sdk_kv *env, s
         const sdk_plugin_option *o = &d->options[i];
         if (o->name && !kv_has(&l, o->name)) kv_put(&l, o->name, o->default_value);
     }
+    for (uint32_t i = 0; d && i < d->n_option_schema; i++) { /* ABI 1.1 package options */
+        const sdk_plugin_option_schema *o = &d->option_schema[i];
+        if (o->variable && !kv_has(&l, o->variable)) kv_put(&l, o->variable, o->default_value);
+    }
     for (size_t i = 0; i < n_overrides; i++) kv_put(&l, overrides[i].key, overrides[i].value);
     if (l.n) qsort(l.v, l.n, sizeof *l.v, kv_cmp);
     *out_new = l.v;
     *n_out = l.n;
     return SDK_OK;
+}
+
+int sdk_plugin_lib_options_new(const sdk_plugin_lib *lib, sdk_options **out_new, sdk_errors *errs) {
+    *out_new = NULL;
+    const sdk_plugin_descriptor *d = sdk_plugin_lib_descriptor(lib);
+    const char *path = sdk_plugin_lib_path(lib);
+    sdk_options *o = sdk_options_new();
+    int rc = 0;
+    if (d->n_option_schema) { /* ABI 1.1; a 1.0 descriptor reads as 0 here (loader.h) */
+        for (uint32_t i = 0; i < d->n_option_schema && !rc; i++) {
+            const sdk_plugin_option_schema *s = &d->option_schema[i];
+            char *where = sdk_asprintf_new("%s: option_schema[%u]", path, i);
+            rc = sdk_options_add(o, where, s->path, s->variable, (sdk_option_type)s->type, s->default_value,
+                                 s->description, s->minimum, s->maximum, s->enum_values, errs);
+            free(where);
+        }
+    } else {
+        for (uint32_t i = 0; i < d->n_options && !rc; i++) {
+            const sdk_plugin_option *s = &d->options[i];
+            char *where = sdk_asprintf_new("%s: options[%u]", path, i);
+            rc = sdk_options_add(o, where, s->name, s->name, SDK_OPTION_STRING, s->default_value, s->description,
+                                 NULL, NULL, NULL, errs);
+            free(where);
+        }
+    }
+    if (rc) {
+        sdk_options_free(o);
+        return SDK_EINVAL;
+    }
+    *out_new = o;
+    return 0;
 }
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include "abi/sdk_plugin.h"
 #include "core/plugin/host_backend.h"
 #include "core/plugin/loader.h"
+#include "core/spec/options.h"
 #include "core/spec/spec.h"
 #include "core/util/err.h"
 #include "core/util/str.h"
@@ -33,6 +34,11 @@ int sdk_plugin_options_merge_new(const sdk_plugin_lib *lib, const sdk_kv *env, s
                                  const sdk_kv *overrides, size_t n_overrides, sdk_kv **out_new,
                                  size_t *n_out, sdk_errors *errs);
 void sdk_plugin_kv_free(sdk_kv *kv, size_t n);
+/* The plugin's package options (core/spec/options.h): its ABI 1.1 option_schema when it has one,
+ * else its 1.0 options table read as string options named after their variables. A schema entry
+ * that is malformed (bad path or variable, bad bound, a default outside its own bounds) refuses
+ * the plugin: SDK_EINVAL with "<path>: option_schema[i] ..." in errs. *out_new: new. */
+int sdk_plugin_lib_options_new(const sdk_plugin_lib *lib, sdk_options **out_new, sdk_errors *errs);
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 /* Creates an instance of lib: copies options (the merged map) and *backend (whose ctx must outlive

@@ -42,6 +42,9 @@ int sdk_options_check_known(const sdk_assembly *a, const sdk_assembly_input *in,
     for (size_t i = 0; i < n_opts; i++) {
         const char *k = opts[i].key;
         if (!k || sdk_strmap_has(&known, k) || sdk_str_starts(k, "TASKCFG_")) continue;
+        /* the package options: a nested name (hello.count) or the variable it feeds */
+        if (a->options && (sdk_options_find_path(a->options, k) || sdk_options_find_variable(a->options, k)))
+            continue;
         sdk_strmap_put(&known, k, NULL); /* one message per key, even when given twice */
         sdk_errors_addf(errs, "%s: option '%s' is not used: the service spec (%s) does not "
                         "reference {{%s}}, %s and the scheduler does not read it; is it misspelled?",
@@ -104,30 +107,80 @@ static int build_spec(sdk_assembly *a, const sdk_assembly_input *in, const sdk_k
     return 0;
 }
 
+/* The package options of in: the --options-schema file wins over the plugin's own. */
+static int load_options(const sdk_assembly_input *in, const sdk_plugin_lib *lib, sdk_options **out,
+                        sdk_errors *errs) {
+    if (in->options_schema_path) return sdk_options_load_file_new(in->options_schema_path, out, errs);
+    if (lib) return sdk_plugin_lib_options_new(lib, out, errs);
+    *out = sdk_options_new();
+    return 0;
+}
+
+/* The rendering variables: option defaults < environment < -o overrides < `more` (later wins),
+ * option paths translated to their variables, every option value validated. */
+static int layer_vars(const sdk_assembly *a, const sdk_assembly_input *in, const sdk_kv *more, size_t n_more,
+                      sdk_kv **vars_new, size_t *n_vars, sdk_errors *errs) {
+    size_t n_ov = in->n_overrides + n_more;
+    sdk_kv *ov = sdk_xcalloc(n_ov ? n_ov : 1, sizeof *ov);
+    if (in->n_overrides) memcpy(ov, in->overrides, in->n_overrides * sizeof *ov);
+    if (n_more) memcpy(ov + in->n_overrides, more, n_more * sizeof *ov);
+    sdk_kv *tr = NULL;
+    size_t n_tr = 0;
+    int rc = sdk_options_translate_new(a->options, ov, n_ov, &tr, &n_tr, errs);
+    free(ov);
+    if (rc) return SDK_EINVAL;
+    sdk_kv *vars = NULL;
+    size_t nv = 0;
+    if (a->lib) {
+        rc = sdk_plugin_options_merge_new(a->lib, in->env, in->n_env, tr, n_tr, &vars, &nv, errs);
+    } else {
+        /* No plugin: schema defaults < environment < overrides, later entries win in the renderer. */
+        size_t nd = a->options ? a->options->n : 0;
+        sdk_kv *all = sdk_xcalloc(nd + in->n_env + n_tr + 1, sizeof *all);
+        for (size_t i = 0; i < nd; i++) {
+            all[i].key = a->options->defs[i].variable;
+            all[i].value = a->options->defs[i].default_value;
+        }
+        if (in->n_env) memcpy(all + nd, in->env, in->n_env * sizeof *all);
+        if (n_tr) memcpy(all + nd + in->n_env, tr, n_tr * sizeof *all);
+        nv = nd + in->n_env + n_tr;
+        vars = sdk_kv_copy_new(all, nv);
+        free(all);
+    }
+    if (!rc) rc = sdk_options_check_vars(a->options, vars, nv, errs);
+    sdk_envfile_free(tr, n_tr);
+    if (rc) {
+        sdk_envfile_free(vars, nv);
+        return SDK_EINVAL;
+    }
+    *vars_new = vars;
+    *n_vars = nv;
+    return 0;
+}
+
+int sdk_assembly_options_new(const sdk_assembly_input *in, sdk_options **out_new, sdk_errors *errs) {
+    sdk_plugin_lib *lib = NULL;
+    if (in->plugin_path && sdk_plugin_lib_open(in->plugin_path, &lib, errs)) return SDK_EINVAL;
+    int rc = load_options(in, lib, out_new, errs);
+    sdk_plugin_lib_close(lib);
+    return rc;
+}
+
 int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *errs) {
     memset(out, 0, sizeof *out);
     int rc = 0;
-    if (in->plugin_path) {
-        rc = sdk_plugin_lib_open(in->plugin_path, &out->lib, errs);
-        if (!rc) rc = sdk_plugin_options_merge_new(out->lib, in->env, in->n_env, in->overrides,
-                                                   in->n_overrides, &out->vars, &out->n_vars, errs);
-        if (!rc) {
-            sdk_plugin_backend none;
-            memset(&none, 0, sizeof none);
-            rc = sdk_plugin_instance_new(out->lib, in->backend ? in->backend : &none, out->vars,
-                                         out->n_vars, &out->inst, errs);
-        }
-    } else if (!in->spec_path) {
+    if (!in->plugin_path && !in->spec_path) {
         sdk_errors_addf(errs, "no plugin and no spec file: nothing to run");
-        rc = SDK_EINVAL;
-    } else {
-        /* No plugin: environment < overrides, later entries win in the renderer. */
-        sdk_kv *all = sdk_xcalloc(in->n_env + in->n_overrides + 1, sizeof *all);
-        if (in->n_env) memcpy(all, in->env, in->n_env * sizeof *all);
-        if (in->n_overrides) memcpy(all + in->n_env, in->overrides, in->n_overrides * sizeof *all);
-        out->vars = sdk_kv_copy_new(all, in->n_env + in->n_overrides);
-        out->n_vars = in->n_env + in->n_overrides;
-        free(all);
+        return SDK_EINVAL;
+    }
+    if (in->plugin_path) rc = sdk_plugin_lib_open(in->plugin_path, &out->lib, errs);
+    if (!rc) rc = load_options(in, out->lib, &out->options, errs);
+    if (!rc) rc = layer_vars(out, in, NULL, 0, &out->vars, &out->n_vars, errs);
+    if (!rc && out->lib) {
+        sdk_plugin_backend none;
+        memset(&none, 0, sizeof none);
+        rc = sdk_plugin_instance_new(out->lib, in->backend ? in->backend : &none, out->vars, out->n_vars,
+                                     &out->inst, errs);
     }
     if (!rc) rc = build_spec(out, in, out->vars, out->n_vars, &out->spec, errs);
     if (rc) {
@@ -141,11 +194,8 @@ void sdk_assembly_free(sdk_assembly *a) {
     sdk_spec_free(a->spec);
     if (a->inst) sdk_plugin_instance_free(a->inst);
     if (a->lib) sdk_plugin_lib_close(a->lib);
-    for (size_t i = 0; i < a->n_vars; i++) {
-        free(a->vars[i].key);
-        free(a->vars[i].value);
-    }
-    free(a->vars);
+    sdk_envfile_free(a->vars, a->n_vars);
+    sdk_options_free(a->options);
     memset(a, 0, sizeof *a);
 }
 
@@ -153,36 +203,17 @@ void sdk_assembly_free(sdk_assembly *a) {
 int sdk_assembly_rebuild_new(sdk_assembly *a, const sdk_assembly_input *in, const sdk_kv *more,
                              size_t n_more, sdk_spec **out, sdk_errors *errs) {
     *out = NULL;
-    /* the overrides of the start plus the new ones (later entries win in both merges) */
-    size_t n_ov = in->n_overrides + n_more;
-    sdk_kv *ov = sdk_xcalloc(n_ov ? n_ov : 1, sizeof *ov);
-    if (in->n_overrides) memcpy(ov, in->overrides, in->n_overrides * sizeof *ov);
-    if (n_more) memcpy(ov + in->n_overrides, more, n_more * sizeof *ov);
     sdk_kv *vars = NULL;
     size_t n_vars = 0;
-    int rc = 0;
-    if (a->lib) {
-        rc = sdk_plugin_options_merge_new(a->lib, in->env, in->n_env, ov, n_ov, &vars, &n_vars, errs);
-    } else {
-        sdk_kv *all = sdk_xcalloc(in->n_env + n_ov + 1, sizeof *all);
-        if (in->n_env) memcpy(all, in->env, in->n_env * sizeof *all);
-        if (n_ov) memcpy(all + in->n_env, ov, n_ov * sizeof *all);
-        vars = sdk_kv_copy_new(all, in->n_env + n_ov);
-        n_vars = in->n_env + n_ov;
-        free(all);
-    }
-    free(ov);
-    if (rc) return SDK_EINVAL;
+    if (layer_vars(a, in, more, n_more, &vars, &n_vars, errs)) return SDK_EINVAL;
     if (a->inst) sdk_plugin_instance_set_options(a->inst, vars, n_vars);
-    rc = build_spec(a, in, vars, n_vars, out, errs);
+    int rc = build_spec(a, in, vars, n_vars, out, errs);
     if (rc) {
         if (a->inst) sdk_plugin_instance_set_options(a->inst, a->vars, a->n_vars);
-        for (size_t i = 0; i < n_vars; i++) { free(vars[i].key); free(vars[i].value); }
-        free(vars);
+        sdk_envfile_free(vars, n_vars);
         return SDK_EINVAL;
     }
-    for (size_t i = 0; i < a->n_vars; i++) { free(a->vars[i].key); free(a->vars[i].value); }
-    free(a->vars);
+    sdk_envfile_free(a->vars, a->n_vars);
     a->vars = vars;
     a->n_vars = n_vars;
     return 0;
@@ -194,8 +225,7 @@ sdk_kv *sdk_assembly_vars_dup(const sdk_assembly *a, size_t *n) {
 }
 
 void sdk_assembly_rollback(sdk_assembly *a, sdk_kv *saved, size_t n_saved) {
-    for (size_t i = 0; i < a->n_vars; i++) { free(a->vars[i].key); free(a->vars[i].value); }
-    free(a->vars);
+    sdk_envfile_free(a->vars, a->n_vars);
     a->vars = saved;
     a->n_vars = n_saved;
     if (a->inst) sdk_plugin_instance_set_options(a->inst, a->vars, a->n_vars);

@@ -5,6 +5,7 @@
 #ifndef SDK_SERVICE_ASSEMBLE_H
 #define SDK_SERVICE_ASSEMBLE_H
 #include "core/plugin/plugin.h"
+#include "core/spec/options.h"
 #include "core/spec/spec.h"
 
 typedef struct sdk_assembly {
@@ -13,6 +14,8 @@ typedef struct sdk_assembly {
     sdk_kv *vars;                 /* the rendering variables, merged */
     size_t n_vars;
     sdk_spec *spec;               /* final candidate spec */
+    sdk_options *options;         /* the package options (never NULL after sdk_assemble; may be
+                                   * empty): --options-schema FILE, else the plugin's */
 } sdk_assembly;
 
 typedef struct sdk_assembly_input {
@@ -20,13 +23,15 @@ typedef struct sdk_assembly_input {
     const char *spec_path;        /* NULL: the plugin's built-in template */
     const sdk_kv *env;            /* environment (incl. env files, later wins); copied */
     size_t n_env;
-    const sdk_kv *overrides;      /* -o KEY=VALUE */
+    const sdk_kv *overrides;      /* -o KEY=VALUE; KEY may be an option path ("hello.count") */
     size_t n_overrides;
     bool lenient;                 /* missing template variables render empty */
+    const char *options_schema_path; /* --options-schema FILE (config.json style); NULL: none */
     const sdk_plugin_backend *backend; /* for the plugin instance; NULL: no backend services */
 } sdk_assembly_input;
 
-/* Returns 0, or SDK_EINVAL with every problem found in errs (out is then empty). */
+/* Returns 0, or SDK_EINVAL with every problem found in errs (out is then empty). Every variable an
+ * option feeds is validated against the option (type, bounds, enum) before rendering. */
 int sdk_assemble(const sdk_assembly_input *in, sdk_assembly *out, sdk_errors *errs);
 /* A new candidate spec from the same plugin instance with changed options (a live
  * configuration update): the variables become in->env < in->overrides < `more` (later wins), the
@@ -40,11 +45,15 @@ int sdk_assembly_rebuild_new(sdk_assembly *a, const sdk_assembly_input *in, cons
 void sdk_assembly_rollback(sdk_assembly *a, sdk_kv *saved, size_t n_saved);
 /* A copy of a->vars, for sdk_assembly_rollback. */
 sdk_kv *sdk_assembly_vars_dup(const sdk_assembly *a, size_t *n);
+/* Loads only the package options of in (the --options-schema file, else the plugin's), without
+ * rendering anything or running the plugin: for --help. *out_new: new, possibly empty. */
+int sdk_assembly_options_new(const sdk_assembly_input *in, sdk_options **out_new, sdk_errors *errs);
 /* Releases everything; spec may have been taken by the caller (set it to NULL). */
 void sdk_assembly_free(sdk_assembly *a);
 /* Refuses options nothing uses: each key of opts[0..n_opts) must be referenced by the service
  * spec template ({{KEY}}, {{#KEY}}, ...; --spec FILE or the plugin's built-in one), declared by
- * the plugin (its descriptor's options), read by the scheduler itself (ENABLE_BACKOFF,
+ * the plugin (its descriptor's options, or its package options by nested name or variable),
+ * read by the scheduler itself (ENABLE_BACKOFF,
  * PORT_API, SERVICE_TLD, ... see SCHEDULER_SETTINGS in assemble.c) or start with TASKCFG_
  * (routed into tasks, sdk-behaviour.md 2.3). An unused option is almost always a typo that
  * would silently change nothing. `source` names where the options came from in the messages

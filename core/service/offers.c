@@ -96,15 +96,6 @@ static sdk_placement_view *build_view(sdk_service *s) {
     return v;
 }
 
-static void executor_copy(sdk_executor_desc *dst, const sdk_executor_desc *src) {
-    memset(dst, 0, sizeof *dst);
-    dst->executor_id = sdk_xstrdup(src->executor_id);
-    dst->name = sdk_xstrdup(src->name);
-    dst->framework_id = sdk_xstrdup(src->framework_id);
-    sdk_resources_copy(&dst->resources, &src->resources);
-    dst->is_new = src->is_new;
-}
-
 static bool step_has_task(const sdk_step *st, const char *spec_task) {
     for (size_t i = 0; i < st->n_tasks; i++)
         if (!strcmp(st->tasks[i].task, spec_task)) return true;
@@ -290,7 +281,7 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
          * of this cycle, and then forgets them (send_offer_ops). */
         r->desc = lg->tasks[i];
         if (i == 0) r->exec = *lg->executor;
-        else executor_copy(&r->exec, lg->executor);
+        else sdk_executor_desc_copy(&r->exec, lg->executor);
         r->has_status = false;
         r->ready = false;
         r->never_launched = false;
@@ -306,7 +297,7 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
         sdk_task_rec *r = svc_add_task(s);
         r->desc = res->stored[i];
         memset(&res->stored[i], 0, sizeof res->stored[i]);
-        if (lg) executor_copy(&r->exec, lg->executor);
+        if (lg) sdk_executor_desc_copy(&r->exec, lg->executor);
         sdk_task_rec_derive(r);
         svc_index_learn(s, r);
     }
@@ -328,6 +319,7 @@ static void record_launches(sdk_service *s, matched *m, size_t n, sdk_offer *off
     if (!rc) s->launch_bytes = sdk_state_txn_bytes(t) / n;
     sdk_errors e;
     sdk_errors_init(&e);
+    sdk_crash_point("before-record");
     if (!rc) rc = sdk_state_txn_commit(t, &e);
     sdk_state_txn_free(t);
     if (rc) {
@@ -438,7 +430,10 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     if (rc) {
         sdk_step_set_error(st, e.n ? e.msgs[0] : "offer evaluation failed");
     } else {
-        for (size_t i = 0; i < res.n_outcomes; i++) log_outcome(s, st, &res.outcomes[i]);
+        for (size_t i = 0; i < res.n_outcomes; i++) {
+            svc_waiting_note(s, c->plan, st, &res.outcomes[i]);
+            log_outcome(s, st, &res.outcomes[i]);
+        }
         free(res.outcomes); /* emptied by log_outcome; sized for every offer, kept no longer */
         res.outcomes = NULL;
         res.n_outcomes = 0;
@@ -784,6 +779,8 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
         if (n_ops) {
             SDK_INFO("offers", "releasing %zu unclaimed reservation operation(s) on %s", n_ops,
                      offers[i].hostname);
+            for (size_t k = 0; k < n_ops; k++) /* before accept, which may take the operations */
+                if (ops[k].type == SDK_OP_DESTROY) svc_event_volumes_destroyed(s, &offers[i], &ops[k]);
             s->drv->accept(s->dctx, &in[i], ops, n_ops, SDK_DECLINE_SHORT_S);
             for (size_t k = 0; k < n_ops; k++) {
                 if (ops[k].type == SDK_OP_DESTROY) s->m.ops_destroy++;

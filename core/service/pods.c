@@ -1,6 +1,7 @@
 /* Pod operations: restart, replace, pause, resume (sdk-behaviour.md §9.2, §9.5). Each one
  * records its intent in the state store first (permanently-failed label, goal-state override),
  * then kills; the recovery plan relaunches the pod as the intent says. */
+#include "core/events/events.h"
 #include "core/service/service_internal.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
@@ -162,6 +163,17 @@ int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const cha
     for (size_t k = 0; k < n; k++)
         if (sdk_task_rec_alive(recs[k])) svc_kill_task(s, recs[k]->desc.task_id, recs[k]->desc.agent_id);
     SDK_INFO("pods", "%s %s: %zu task(s)", sdk_pod_op_name(op), pod, n);
+    if (s->events) {
+        static const sdk_event_type ev[] = {[SDK_POD_RESTART] = SDK_EV_RESTART, [SDK_POD_REPLACE] = SDK_EV_REPLACE,
+                                            [SDK_POD_PAUSE] = SDK_EV_PAUSE, [SDK_POD_RESUME] = SDK_EV_RESUME};
+        sdk_buf names;
+        sdk_buf_init(&names);
+        for (size_t k = 0; k < n; k++) sdk_buf_printf(&names, "%s%s", k ? ", " : "", recs[k]->name);
+        const char *cause = op == SDK_POD_REPLACE ? "operator request: relaunch elsewhere with new volumes"
+                                                  : "operator request";
+        sdk_events_publish(s->events, ev[op], "pod", pod, "tasks", names.len ? names.data : "", "cause", cause, NULL);
+        sdk_buf_free(&names);
+    }
     svc_update_offer_interest(s);
 out:
     free(recs);

@@ -2,7 +2,7 @@
  * Internal to core/service. */
 #ifndef SDK_SERVICE_RECORDS_H
 #define SDK_SERVICE_RECORDS_H
-#include "core/service/taskinfo.h"
+#include "core/mapping/taskinfo.h"
 
 /* Progress of a pause or resume (dcos-commons GoalStateOverride.Progress, stored beside the
  * override as Tasks/<task>/Metadata/override-status): PENDING once asked and the task killed,

@@ -315,6 +315,24 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
             return SDK_ECORRUPT;
         }
     }
+    /* A stored target that no longer validates on its own (stored by an older build, or over a
+     * lowered --max-pods) is never built from - its plans alone could exhaust memory: the
+     * candidate, which passed every check, is validated as a first target and replaces it. */
+    bool set_aside = false;
+    sdk_errors own;
+    sdk_errors_init(&own);
+    bool own_fatal = false;
+    if (old) sdk_spec_validate_update(NULL, old, false, &own, &own_fatal);
+    if (sdk_errors_any(&own)) {
+        for (size_t i = 0; i < own.n; i++) {
+            SDK_WARN("config", "stored target configuration %s set aside: %s", old_id, own.msgs[i]);
+            sdk_errors_addf(&s->start_notes, "stored target configuration %s set aside: %s", old_id, own.msgs[i]);
+        }
+        sdk_spec_free(old);
+        old = NULL;
+        set_aside = true;
+    }
+    sdk_errors_free(&own);
     void *flag = NULL;
     size_t flag_len = 0;
     bool deploy_completed =
@@ -360,6 +378,9 @@ static int apply_config_update(sdk_service *s, sdk_spec *cand, sdk_errors *errs)
             free(old_id);
             return rc;
         }
+        if (set_aside)
+            sdk_errors_addf(&s->start_notes, "the configuration of the current options is the target now (%s)",
+                            s->target_id);
     }
     return 0;
 }
@@ -505,8 +526,13 @@ int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors 
     s->plugin = o->plugin;
     s->permanent_failure_timeout_s = o->permanent_failure_timeout_s;
     sdk_strmap_init(&s->failed_since);
+    s->events = o->events;
+    s->read_stderr = o->read_stderr;
+    s->read_stderr_ctx = o->read_stderr_ctx;
+    sdk_strmap_init(&s->waiting_by);
     s->views_dirty = true;
     sdk_errors_init(&s->config_errors);
+    sdk_errors_init(&s->start_notes);
     s->env = sdk_kv_copy_new(o->env, o->n_env);
     s->n_env = o->n_env;
     s->backoff = sdk_backoff_new(&o->backoff);
@@ -580,6 +606,7 @@ void sdk_service_free(sdk_service *s) {
     /* What a run still held back is dropped, as a crash would: unacknowledged, so Mesos sends it again. */
     svc_drop_held_statuses(s);
     if (s->state) sdk_state_set_before_commit(s->state, NULL, NULL);
+    svc_waiting_free(s);
     sdk_service_drop_held_offers(s, NULL);
     for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);
     free(s->tasks);
@@ -620,6 +647,7 @@ void sdk_service_free(sdk_service *s) {
         }
     sdk_strmap_free(&s->failed_since);
     sdk_errors_free(&s->config_errors);
+    sdk_errors_free(&s->start_notes);
     free(s);
 }
 
@@ -687,6 +715,7 @@ int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs) 
 }
 
 const sdk_errors *sdk_service_config_errors(const sdk_service *s) { return &s->config_errors; }
+const sdk_errors *sdk_service_start_notes(const sdk_service *s) { return &s->start_notes; }
 
 /* ------------------------------------------------------------------- queries ---- */
 const sdk_spec *sdk_service_target_spec(const sdk_service *s) { return s->target; }
@@ -736,8 +765,18 @@ static bool bool_var(const sdk_kv *vars, size_t n, const char *key) {
 
 int sdk_service_policy_from_vars(sdk_service_options *o, const sdk_kv *vars, size_t n, sdk_errors *errs) {
     int rc = 0;
-    sdk_backoff_config_default(&o->backoff);
-    o->backoff.enabled = bool_var(vars, n, "ENABLE_BACKOFF");
+    sdk_backoff_config_default(&o->backoff); /* on: see sdk_backoff_config_default */
+    const char *eb = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(vars[i].key, "ENABLE_BACKOFF")) eb = vars[i].value;
+    if (eb && *eb) {
+        if (!strcasecmp(eb, "false") || !strcmp(eb, "0") || !strcasecmp(eb, "no")) o->backoff.enabled = false;
+        else if (!strcasecmp(eb, "true") || !strcmp(eb, "1") || !strcasecmp(eb, "yes")) o->backoff.enabled = true;
+        else {
+            sdk_errors_addf(errs, "ENABLE_BACKOFF=%s: expected true or false (crash-loop backoff is on by default)", eb);
+            rc = SDK_EINVAL;
+        }
+    }
     rc |= num_var(vars, n, "FRAMEWORK_INITIAL_BACKOFF", &o->backoff.initial_s, errs);
     rc |= num_var(vars, n, "FRAMEWORK_BACKOFF_FACTOR", &o->backoff.factor, errs);
     rc |= num_var(vars, n, "FRAMEWORK_MAX_LAUNCH_DELAY", &o->backoff.max_s, errs);

@@ -78,6 +78,13 @@ typedef struct sdk_status_update {
 
 typedef double (*sdk_clock_fn)(void *arg); /* monotonic seconds */
 
+/* Answer of a sdk_task_output_fn: tail is the text (NULL: unavailable, why says why). Called
+ * exactly once per request, on the loop thread, possibly before the request returns. */
+typedef void (*sdk_task_output_done)(void *arg, const char *tail, const char *why);
+/* Asks for the last lines of a task's stderr on an agent. */
+typedef void (*sdk_task_output_fn)(void *ctx, const char *agent_id, const char *task_id, sdk_task_output_done done,
+                                   void *arg);
+
 typedef struct sdk_service_options {
     sdk_spec *spec;                 /* candidate spec (rendered, parsed, plugin-mutated); TAKEN */
     sdk_state *state;               /* borrowed; must outlive the service */
@@ -101,6 +108,13 @@ typedef struct sdk_service_options {
     bool uninstall;
     /* Launches per batch of offers at most; 0 = SDK_MAX_LAUNCHES_PER_CYCLE. */
     size_t max_launches_per_cycle;
+    /* Operator events (core/events/events.h) are published here: task failures, pod operations,
+     * steps that wait for resources (borrowed; NULL: none). */
+    struct sdk_events *events;
+    /* Reads the last lines of a failed task's stderr for its task-failed event (the scheduler
+     * reads them through the agent's files API); NULL: the event goes out without them. */
+    sdk_task_output_fn read_stderr;
+    void *read_stderr_ctx;
 } sdk_service_options;
 
 typedef struct sdk_service sdk_service;
@@ -159,6 +173,11 @@ void sdk_service_tick(sdk_service *s);
 int sdk_service_update_config(sdk_service *s, sdk_spec *cand, sdk_errors *errs);
 /* Errors of the last refused update (empty when the target is current). */
 const sdk_errors *sdk_service_config_errors(const sdk_service *s);
+/* What sdk_service_new set aside: a stored target configuration that no longer validates on its
+ * own (sdk_spec_validate_update with no previous target: e.g. one stored by an older build, or
+ * over a lowered --max-pods) is never built from; the candidate becomes the target instead, and
+ * each message here says why. Empty when nothing was. */
+const sdk_errors *sdk_service_start_notes(const sdk_service *s);
 
 /* ---- pod operations (sdk-behaviour.md §9.2, §9.5) ---- */
 typedef enum {

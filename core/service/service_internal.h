@@ -44,6 +44,7 @@ struct sdk_service {
     char *role;
     char *framework_id;
     sdk_errors config_errors;   /* rejected update: shown on the deploy plan */
+    sdk_errors start_notes;     /* a stored target set aside at start (sdk_service_start_notes) */
     bool update_type_recorded;  /* property last-completed-update-type exists */
     svc_config *configs;        /* cache of other stored configurations */
     size_t n_configs;
@@ -96,6 +97,13 @@ struct sdk_service {
     sdk_strmap held_st_at;      /* task name -> index + 1 in held_st */
     struct svc_held_ack *held_acks; /* acknowledgements owed once they are stored */
     size_t n_held_acks;
+
+    struct sdk_events *events;  /* operator events; NULL: none */
+    struct svc_waiting **waiting; /* steps declined by offers (events.c) */
+    size_t n_waiting;
+    sdk_strmap waiting_by;      /* step id -> its svc_waiting */
+    sdk_task_output_fn read_stderr; /* see sdk_service_options */
+    void *read_stderr_ctx;
 
     sdk_offer_log_entry log[SVC_LOG_MAX];
     size_t log_start, log_n;
@@ -169,4 +177,16 @@ void svc_update_offer_interest(sdk_service *s);
  * nothing of it is acknowledged). Also runs before every other commit through the state. */
 int svc_flush_statuses(sdk_service *s);
 void svc_drop_held_statuses(sdk_service *s);
+/* Operator events (events.c). A step "waits for resources" from the first offer that
+ * declined it until one passes; after SVC_WAIT_REPORT_S its top decline reason is published
+ * once, and again only when that reason changes. */
+#define SVC_WAIT_REPORT_S 10.0
+void svc_waiting_note(sdk_service *s, const sdk_plan *plan, const sdk_step *st, const sdk_offer_outcome *o);
+void svc_waiting_report(sdk_service *s);
+void svc_waiting_free(sdk_service *s);
+/* A task ended in failure: publishes SDK_EV_TASK_FAILED (exit status parsed from the Mesos
+ * message "Command exited with status N"). */
+void svc_event_task_failed(sdk_service *s, const sdk_task_rec *r, const sdk_status_update *u);
+/* A DESTROY sent by garbage collection: one SDK_EV_VOLUME_DESTROYED per volume, with why. */
+void svc_event_volumes_destroyed(sdk_service *s, const sdk_offer *offer, const sdk_operation *op);
 #endif

@@ -1,5 +1,7 @@
 /* Task statuses, kills and reconciliation (sdk-behaviour.md §4.2, §7, §8.4, §8.6). */
+#include "core/events/events.h"
 #include "core/service/service_internal.h"
+#include "core/util/crashpoint.h"
 #include "core/plugin/plugin.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
@@ -209,6 +211,7 @@ int svc_flush_statuses(sdk_service *s) {
                       n_st, e.n ? e.msgs[0] : "?");
         sdk_errors_free(&e);
     }
+    if (!rc && n_st) sdk_crash_point("after-status");
     for (size_t i = 0; i < n_acks && !rc; i++)
         s->drv->acknowledge(s->dctx, acks[i].agent_id, acks[i].task_id, acks[i].uuid, acks[i].uuid_len);
     free_held(st, n_st, acks, n_acks);
@@ -240,7 +243,15 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
         }
         goto ack;
     }
-    if (r->has_status && sdk_tstate_terminal(r->state) && weak_state(u->state)) goto ack;
+    /* A launch that reached a terminal state never runs again (Mesos never reuses a task id): a
+     * later non-terminal update of it is stale (a reconciliation answer computed before the end,
+     * a resend overtaken), and the weak terminal ones are refused as dcos-commons does (§7).
+     * Storing it would bring a dead task back to life in the plans and the recovery. */
+    if (r->has_status && sdk_tstate_terminal(r->state) && (weak_state(u->state) || !sdk_tstate_terminal(u->state))) {
+        SDK_DEBUG("tasks", "%s: %s after %s for the same launch: stale, ignored", r->name, sdk_tstate_name(u->state),
+                  sdk_tstate_name(r->state));
+        goto ack;
+    }
 
     const sdk_task_spec *ts = NULL;
     const sdk_spec *cs = svc_config_spec(s, r->config_id);
@@ -299,6 +310,7 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
             return;
         }
         sdk_errors_free(&e);
+        sdk_crash_point("after-status");
     }
     /* First word about a launch is "unknown to the master/agent" from reconciliation: the launch
      * never reached Mesos (the scheduler died between recording it and sending the ACCEPT). */
@@ -326,6 +338,9 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
         else if ((u->state == SDK_TSTATE_RUNNING && ready) || u->state == SDK_TSTATE_GONE_BY_OPERATOR)
             sdk_backoff_clear(s->backoff, r->name);
     }
+    if (!repeat && (u->state == SDK_TSTATE_FAILED || u->state == SDK_TSTATE_ERROR || u->state == SDK_TSTATE_LOST ||
+                    u->state == SDK_TSTATE_DROPPED || u->state == SDK_TSTATE_GONE))
+        svc_event_task_failed(s, r, u); /* after the backoff saw it: the event carries the delay */
     if (s->plugin)
         sdk_plugin_task_status_notify(s->plugin, r->name, u->task_id, sdk_tstate_name(u->state), r->hostname,
                                       u->ip, u->message);
@@ -376,4 +391,5 @@ void sdk_service_tick(sdk_service *s) {
         send_reconcile(s);
     svc_recheck_vetoes(s);
     svc_update_offer_interest(s); /* delayed steps coming due, vetoes lifted */
+    svc_waiting_report(s);
 }

@@ -222,9 +222,11 @@ static void launch(sdk_sim_cluster *c, sdk_sim_agent *a, const sdk_operation *op
 }
 
 void sdk_sim_set_state(sdk_sim_cluster *c, sdk_sim_task *t, sdk_tstate st) {
-    bool was_live = !sdk_tstate_terminal(t->state);
+    /* A task that ended stays ended (as on an agent): a later update about it, such as a stale
+     * or repeated one a scenario sends, is only a message; its resources came back once. */
+    if (sdk_tstate_terminal(t->state)) return;
     t->state = st;
-    if (!was_live || !sdk_tstate_terminal(st)) return;
+    if (!sdk_tstate_terminal(st)) return;
     sdk_sim_agent *a = agent_by_id(c, t->agent_id);
     if (!a) return;
     give_back(a, &t->resources);

@@ -1,5 +1,7 @@
 /* The scenario language (docs/scenarios.md). One command per line; `#` starts a comment. */
 #include "core/sim/scenario.h"
+#include "core/events/events.h"
+#include "core/events/planwatch.h"
 #include "core/loop/loop.h"
 #include "core/plugin/live_backend.h"
 #include "core/service/assemble.h"
@@ -48,7 +50,30 @@ typedef struct scn {
     char *framework_id;
     remembered *mem;
     size_t n_mem;
+    /* operator events, as the scheduler's terminal would show them (`expect events`) */
+    sdk_events *events;
+    sdk_plan_watch *watch;
+    size_t ev_count[SDK_EV__COUNT];
+    char *ev_last[SDK_EV__COUNT]; /* text of the latest event of each type */
+    const char *status_message;   /* `status ... exit=N`: the executor's message */
 } scn;
+
+static void scn_on_event(const sdk_event *e, void *ud) {
+    scn *s = ud;
+    if ((unsigned)e->type >= SDK_EV__COUNT) return;
+    s->ev_count[e->type]++;
+    free(s->ev_last[e->type]);
+    s->ev_last[e->type] = sdk_event_text_new(e);
+    if (s->log) fprintf(s->log, "  event: %s\n", s->ev_last[e->type]);
+}
+
+/* After each scenario event, like the scheduler after each run of Mesos events. */
+static void scn_watch_plans(scn *s) {
+    if (!s->svc) return;
+    size_t n = 0;
+    sdk_plan *const *plans = sdk_service_plans(s->svc, &n);
+    for (size_t i = 0; i < n; i++) sdk_plan_watch_update(s->watch, plans[i]);
+}
 
 static double scn_clock(void *arg) { return ((scn *)arg)->now; }
 
@@ -244,7 +269,8 @@ static int start_service(scn *s, sdk_errors *errs) {
                              .n_env = s->as.n_vars, .driver = sdk_sim_driver(), .driver_ctx = &s->sim,
                              .backoff = s->backoff, .clock = scn_clock, .clock_arg = s,
                              .backend = {.name = "the simulated cluster", .no_docker_images = true},
-                             .uninstall = s->uninstall, .max_launches_per_cycle = s->launch_cap};
+                             .uninstall = s->uninstall, .max_launches_per_cycle = s->launch_cap,
+                             .events = s->events};
     o.plugin = s->as.inst;
     sdk_service_options pol = {0};
     if (sdk_service_policy_from_vars(&pol, s->as.vars, s->as.n_vars, errs)) return SDK_EINVAL;
@@ -296,7 +322,7 @@ static void send_status_as(scn *s, sdk_sim_task *t, sdk_tstate st, bool has_chec
                            bool reconciliation) {
     sdk_sim_set_state(&s->sim, t, st);
     unsigned char uuid[16] = {1, 2, 3};
-    sdk_status_update u = {.task_id = t->task_id, .agent_id = t->agent_id, .state = st,
+    sdk_status_update u = {.task_id = t->task_id, .agent_id = t->agent_id, .state = st, .message = s->status_message,
                            .has_check_status = has_check, .has_exit_code = has_check, .exit_code = exit_code,
                            .ip = ip, .uuid = reconciliation ? NULL : uuid, .uuid_len = reconciliation ? 0 : sizeof uuid,
                            .reason = reconciliation ? "REASON_RECONCILIATION" : NULL};
@@ -309,21 +335,43 @@ static void send_status(scn *s, sdk_sim_task *t, sdk_tstate st, bool has_check, 
 
 static void do_status(scn *s, char **tok, size_t n) {
     if (!need_service(s)) return;
-    if (n < 3) { fail(s, "usage: status TASK STATE [ready|notready] [ip=A]"); return; }
+    if (n < 3) { fail(s, "usage: status TASK STATE [ready|notready] [ip=A] [exit=N]"); return; }
     sdk_sim_task *t = sdk_sim_task_find(&s->sim, tok[1]);
     if (!t) { fail(s, "task %s was never launched", tok[1]); return; }
     sdk_tstate st;
     if (!parse_state(tok[2], &st)) { fail(s, "unknown task state '%s'", tok[2]); return; }
     bool has_check = false;
     int code = 0;
-    const char *ip = NULL;
+    const char *ip = NULL, *exit_code = NULL;
     for (size_t i = 3; i < n; i++) {
         if (!strcmp(tok[i], "ready")) { has_check = true; code = 0; }
         else if (!strcmp(tok[i], "notready")) { has_check = true; code = 1; }
         else if (!strncmp(tok[i], "ip=", 3)) ip = tok[i] + 3;
+        else if (!strncmp(tok[i], "exit=", 5)) exit_code = tok[i] + 5;
         else { fail(s, "unknown status option '%s'", tok[i]); return; }
     }
+    /* the message of Mesos' command executor for a command that ended */
+    char *msg = exit_code ? sdk_asprintf_new("Command exited with status %s", exit_code) : NULL;
+    s->status_message = msg;
     send_status(s, t, st, has_check, code, ip);
+    s->status_message = NULL;
+    free(msg);
+}
+
+static remembered *find_mem(scn *s, const char *task);
+
+/* `status-remembered TASK STATE`: a status update for the launch `remember` saw (a late or
+ * repeated update of a task's previous run, arriving after its relaunch). */
+static void do_status_remembered(scn *s, char **tok, size_t n) {
+    if (!need_service(s)) return;
+    if (n != 3) { fail(s, "usage: status-remembered TASK STATE"); return; }
+    remembered *m = find_mem(s, tok[1]);
+    if (!m || !m->task_id) { fail(s, "task %s was not remembered", tok[1]); return; }
+    sdk_sim_task *t = sdk_sim_task_find(&s->sim, m->task_id);
+    if (!t) { fail(s, "task id %s was never launched", m->task_id); return; }
+    sdk_tstate st;
+    if (!parse_state(tok[2], &st)) { fail(s, "unknown task state '%s'", tok[2]); return; }
+    send_status(s, t, st, false, 0, NULL);
 }
 
 /* Answers every live launched task: FINISH/ONCE goals finish, RUNNING goals run ready. */
@@ -657,6 +705,27 @@ static void do_expect(scn *s, char **tok, size_t n) {
         if (!s->sim.act.n_teardown) fail(s, "expected a TEARDOWN of the framework");
         return;
     }
+    if (!strcmp(what, "events") || !strcmp(what, "event-text")) {
+        /* expect events TYPE N | expect event-text TYPE TEXT... */
+        if (n < 4) { fail(s, "usage: expect events TYPE N | expect event-text TYPE TEXT"); return; }
+        int t = -1;
+        for (int k = 0; k < SDK_EV__COUNT; k++)
+            if (!strcmp(sdk_event_type_name((sdk_event_type)k), tok[2])) t = k;
+        if (t < 0) { fail(s, "no event type '%s'", tok[2]); return; }
+        if (!strcmp(what, "events")) {
+            size_t want = (size_t)atol(tok[3]);
+            if (s->ev_count[t] != want)
+                fail(s, "expected %zu %s event(s); got %zu (latest: %s)", want, tok[2], s->ev_count[t],
+                     s->ev_last[t] ? s->ev_last[t] : "none");
+            return;
+        }
+        char *text = join(tok + 3, n - 3);
+        if (!s->ev_last[t] || !strstr(s->ev_last[t], text))
+            fail(s, "expected the latest %s event to contain '%s'; got: %s", tok[2], text,
+                 s->ev_last[t] ? s->ev_last[t] : "none");
+        free(text);
+        return;
+    }
     if (!strcmp(what, "suppressed")) {
         if (!sdk_service_is_suppressed(s->svc)) fail(s, "expected offers to be suppressed");
         return;
@@ -666,7 +735,7 @@ static void do_expect(scn *s, char **tok, size_t n) {
 
 /* ---- main loop ---- */
 static bool is_event(const char *c) {
-    return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "register") || !strcmp(c, "restart") ||
+    return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "status-remembered") || !strcmp(c, "register") || !strcmp(c, "restart") ||
            !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strncmp(c, "update", 6) || !strcmp(c, "start") ||
            !strcmp(c, "answer") || !strcmp(c, "answer-reconcile") || !strcmp(c, "start-uninstall") ||
            !strcmp(c, "continue-offers") || !strcmp(c, "events-done");
@@ -761,6 +830,7 @@ static int run_line(scn *s, char *line) {
         sdk_service_on_registered(s->svc, s->framework_id);
     } else if (!strcmp(c, "offers")) do_offers(s, tok, n);
     else if (!strcmp(c, "status")) do_status(s, tok, n);
+    else if (!strcmp(c, "status-remembered")) do_status_remembered(s, tok, n);
     else if (!strcmp(c, "answer")) { if (need_service(s)) answer_launched(s); }
     else if (!strcmp(c, "continue-offers")) { if (need_service(s)) sdk_service_continue_offers(s->svc); }
     else if (!strcmp(c, "defer-events")) { if (need_service(s)) sdk_service_defer_interest(s->svc, true); }
@@ -818,6 +888,7 @@ static int run_line(scn *s, char *line) {
         }
     } else if (!strcmp(c, "expect")) do_expect(s, tok, n);
     else { fail(s, "unknown command '%s'", c); return -1; }
+    if (is_event(c)) scn_watch_plans(s);
     return 0;
 }
 
@@ -835,6 +906,9 @@ int sdk_scenario_run_file(const char *path, const char *plugin_path, FILE *log, 
     s.default_plugin = plugin_path;
     s.now = 1000.0;
     sdk_sim_init(&s.sim);
+    s.events = sdk_events_new(0, scn_clock, &s);
+    s.watch = sdk_plan_watch_new(s.events);
+    sdk_events_subscribe(s.events, scn_on_event, &s);
     char *save = NULL;
     int lineno = 0;
     /* strtok_r would skip empty lines and break numbering: split by hand */
@@ -861,6 +935,9 @@ int sdk_scenario_run_file(const char *path, const char *plugin_path, FILE *log, 
     for (size_t i = 0; i < s.n_mem; i++) { free(s.mem[i].task); free(s.mem[i].task_id); free(s.mem[i].agent_id); }
     free(s.mem);
     free(s.framework_id);
+    sdk_plan_watch_free(s.watch);
+    sdk_events_free(s.events);
+    for (size_t i = 0; i < SDK_EV__COUNT; i++) free(s.ev_last[i]);
     free(text);
     return s.failures ? SDK_EINVAL : 0;
 }

@@ -408,17 +408,77 @@ const char *sdk_strategy_name(sdk_strategy s) {
     return "unknown";
 }
 
-char *sdk_spec_role_new(const sdk_spec *s) {
-    const char *n = s && s->name ? s->name : "";
+/* Shared by both splitters: `sep` between pairs, `kvsep` between key and value; `strict`:
+ * the value may not be empty and may not contain kvsep (driver options). */
+static int split_pairs_new(const char *text, char sep, char kvsep, bool strict, const char *what,
+                           sdk_kv **out, size_t *n, char **err) {
+    *out = NULL;
+    *n = 0;
+    *err = NULL;
+    if (!text || !*text) return 0;
+    size_t cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == sep;
+    sdk_kv *kv = sdk_xcalloc(cap, sizeof *kv);
+    size_t k = 0;
+    char *copy = sdk_xstrdup(text), *s = copy;
+    for (;;) {
+        char *end = strchr(s, sep);
+        if (end) *end = 0;
+        char *mid = strchr(s, kvsep);
+        if (!*s && strict) {
+            /* "a=b;" : empty options are dropped, as Java's split drops trailing empties */
+        } else if (!mid) {
+            *err = sdk_asprintf_new("%s '%s' has no '%c' (expected key%cvalue pairs separated by '%c')", what, s,
+                                    kvsep, kvsep, sep);
+        } else if (strict && (!mid[1] || strchr(mid + 1, kvsep))) {
+            *err = sdk_asprintf_new("%s '%s' must be exactly key%cvalue", what, s, kvsep);
+        } else {
+            *mid = 0;
+            for (size_t i = 0; i < k && !*err; i++)
+                if (!strcmp(kv[i].key, s)) *err = sdk_asprintf_new("duplicate %s key '%s'", what, s);
+            if (!*err) kv[k++] = (sdk_kv){ sdk_xstrdup(s), sdk_xstrdup(mid + 1) };
+        }
+        if (*err || !end) break;
+        s = end + 1;
+    }
+    free(copy);
+    if (*err) {
+        for (size_t i = 0; i < k; i++) { free(kv[i].key); free(kv[i].value); }
+        free(kv);
+        return SDK_EINVAL;
+    }
+    if (!k) { free(kv); kv = NULL; }
+    *out = kv;
+    *n = k;
+    return 0;
+}
+
+int sdk_labels_csv_split_new(const char *csv, sdk_kv **out, size_t *n, char **err) {
+    return split_pairs_new(csv, ',', ':', false, "label", out, n, err);
+}
+
+int sdk_driver_options_split_new(const char *s, sdk_kv **out, size_t *n, char **err) {
+    return split_pairs_new(s, ';', '=', true, "driver option", out, n, err);
+}
+
+char *sdk_name_escape_slashes_new(const char *name) {
+    const char *n = name ? name : "";
     if (*n == '/') n++;
     sdk_buf b;
     sdk_buf_init(&b);
+    sdk_buf_puts(&b, "");
     for (; *n; n++) {
         if (*n == '/') sdk_buf_puts(&b, "__");
         else sdk_buf_putc(&b, *n);
     }
-    sdk_buf_puts(&b, "-role");
     return sdk_buf_take(&b);
+}
+
+char *sdk_spec_role_new(const sdk_spec *s) {
+    char *esc = sdk_name_escape_slashes_new(s ? s->name : NULL);
+    char *role = sdk_asprintf_new("%s-role", esc);
+    free(esc);
+    return role;
 }
 
 char *sdk_pod_role_new(const sdk_spec *s, const sdk_pod_spec *p) {

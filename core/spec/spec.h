@@ -227,7 +227,19 @@ const sdk_plan_spec *sdk_spec_plan(const sdk_spec *s, const char *name);
 const char *sdk_goal_name(sdk_goal g);           /* "RUNNING", "FINISH", "ONCE" */
 const char *sdk_strategy_name(sdk_strategy s);   /* "serial", "parallel", "serial-canary", ... */
 
-/* Service role: "<escaped name>-role" (leading '/' dropped, other '/' -> "__"). New string. */
+/* A service name made safe for ids (dcos-commons SchedulerUtils.withEscapedSlashes): leading '/'
+ * dropped, other '/' -> "__". New string. */
+char *sdk_name_escape_slashes_new(const char *name);
+/* Splits "k:v,k:v" (task `labels`, network `labels`; dcos-commons YAMLToInternalMappers.
+ * convertLabels): pairs split on ',', each on its first ':'. Returns 0 and a new array (free with
+ * sdk_envfile_free; NULL for ""), or SDK_EINVAL with *out NULL and *err a new message naming the
+ * first bad pair (no ':' or a repeated key). */
+int sdk_labels_csv_split_new(const char *csv, sdk_kv **out, size_t *n, char **err);
+/* Splits external volume `driver-options` "k=v;k=v" (dcos-commons PortworxVolumeSpec.Builder.
+ * driverOptions): options split on ';' (empty ones skipped), each must be exactly key=value
+ * with a non-empty value. Same contract as sdk_labels_csv_split_new. */
+int sdk_driver_options_split_new(const char *s, sdk_kv **out, size_t *n, char **err);
+/* Service role: "<escaped name>-role". New string. */
 char *sdk_spec_role_new(const sdk_spec *s);
 /* Pod role: service role, or "<pre-reserved-role>/<service role>" when pre-reserved. New string. */
 char *sdk_pod_role_new(const sdk_spec *s, const sdk_pod_spec *p);
@@ -259,6 +271,10 @@ bool sdk_spec_check_text(const char *text, size_t len, const char *file, sdk_err
  * appends every problem found to errs, and sets *out = NULL. */
 int sdk_spec_parse(const char *yaml, size_t len, const char *file, const char *dir,
                    sdk_spec **out, sdk_errors *errs);
+/* The same, with warnings (unknown keys directly inside a pod, which are ignored) appended to
+ * `warnings` in the errors' form; NULL: they are logged (sdk_spec_parse). */
+int sdk_spec_parse_warn(const char *yaml, size_t len, const char *file, const char *dir,
+                        sdk_spec **out, sdk_errors *errs, sdk_errors *warnings);
 
 /* ---- JSON (spec_json.c): stable serialisation used for stored configurations ---- */
 char *sdk_spec_to_json_new(const sdk_spec *s);  /* compact JSON text */

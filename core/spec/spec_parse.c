@@ -4,10 +4,14 @@
  * problem: each one is appended to the caller's error list as
  *   "<file>:<line>:<column>: <key.path>: <message>"
  * where line:column is the key the message is about (or the sequence element), and the
- * spec is discarded when anything was reported. Unlike dcos-commons, unknown keys are errors
- * inside pods too (except `user`, which dcos-commons ignores and so do we).
+ * spec is discarded when anything was reported. Unknown keys are errors everywhere except
+ * directly inside a pod, where dcos-commons ignores them (RawPod is @JsonIgnoreProperties(
+ * ignoreUnknown = true)): there they are reported as warnings in the same form, and ignored.
  */
 #include "core/spec/spec.h"
+#include "core/mapping/mapping.h"
+#include "core/spec/envfile.h"
+#include "core/util/log.h"
 #include "core/util/str.h"
 #include "mesos/resources.h"
 #include <ctype.h>
@@ -31,6 +35,7 @@ typedef struct {
     const char *file, *dir;
     yaml_document_t *doc;
     sdk_errors *errs;
+    sdk_errors *warnings;  /* NULL: warnings go to the log */
     size_t n_errs_at_start;
     sdk_buf path;
     size_t plen[MAX_DEPTH];
@@ -66,6 +71,20 @@ static void verr_at(pctx *c, yaml_mark_t m, const char *fmt, va_list ap) {
     char *msg = sdk_vasprintf_new(fmt, ap);
     sdk_errors_addf(c->errs, "%s:%zu:%zu: %s: %s", c->file, m.line + 1, m.column + 1,
                     c->path.len ? c->path.data : "(top level)", msg);
+    free(msg);
+}
+/* Warning about the current path, located at m (does not fail the parse). */
+static void pwarn_at(pctx *c, yaml_mark_t m, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void pwarn_at(pctx *c, yaml_mark_t m, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = sdk_vasprintf_new(fmt, ap);
+    va_end(ap);
+    char *line = sdk_asprintf_new("%s:%zu:%zu: %s: %s", c->file, m.line + 1, m.column + 1,
+                                  c->path.len ? c->path.data : "(top level)", msg);
+    if (c->warnings) sdk_errors_addf(c->warnings, "%s", line);
+    else SDK_WARN("spec", "%s", line);
+    free(line);
     free(msg);
 }
 /* Error about the current path, located at the current key. */
@@ -141,7 +160,8 @@ static bool pair_ok(pctx *c, const yaml_node_t *map, const yaml_node_pair_t *p) 
 /* Checks that n (the value at the current path) is a mapping whose keys are scalars, unique
  * and (when `allowed` is not NULL) in allowed. `what` names the object in messages. Returns
  * false, with an error, only when n is not a mapping. */
-static bool check_map(pctx *c, const yaml_node_t *n, const char *const *allowed, const char *what) {
+static bool check_map_ex(pctx *c, const yaml_node_t *n, const char *const *allowed, const char *what,
+                         bool tolerate_unknown) {
     if (!is_map(n)) {
         perr(c, "expected %s (a mapping), found %s", what, is_null(n) ? "an empty value" : type_name(n));
         return false;
@@ -164,9 +184,15 @@ static bool check_map(pctx *c, const yaml_node_t *n, const char *const *allowed,
         if (!allowed) continue;
         bool known = false;
         for (const char *const *a = allowed; *a && !known; a++) known = strcmp(*a, k) == 0;
-        if (!known) perr_at(c, pair_mark(c, p), "unknown key '%s' in %s", k, what);
+        if (!known && tolerate_unknown)
+            pwarn_at(c, pair_mark(c, p), "unknown key '%s' in %s is ignored (as dcos-commons ignores it)", k, what);
+        else if (!known)
+            perr_at(c, pair_mark(c, p), "unknown key '%s' in %s", k, what);
     }
     return true;
+}
+static bool check_map(pctx *c, const yaml_node_t *n, const char *const *allowed, const char *what) {
+    return check_map_ex(c, n, allowed, what, false);
 }
 
 static yaml_node_pair_t *find(pctx *c, const yaml_node_t *map, const char *key) {
@@ -619,29 +645,11 @@ static void parse_check(pctx *c, const yaml_node_t *n, bool health, sdk_check_sp
 }
 
 static void parse_labels(pctx *c, const char *csv, sdk_kv **out, size_t *n) {
-    if (!*csv) return;
-    size_t cap = 1;
-    for (const char *p = csv; *p; p++) if (*p == ',') cap++;
-    *out = sdk_xcalloc(cap, sizeof **out);
-    char *copy = sdk_xstrdup(csv);
-    char *s = copy;
-    for (;;) {
-        char *comma = strchr(s, ',');
-        if (comma) *comma = 0;
-        char *colon = strchr(s, ':');
-        if (!colon) {
-            perr(c, "label '%s' has no ':' (expected key:value pairs separated by ',')", s);
-        } else {
-            *colon = 0;
-            bool dup = false;
-            for (size_t i = 0; i < *n && !dup; i++) dup = strcmp((*out)[i].key, s) == 0;
-            if (dup) perr(c, "duplicate label key '%s'", s);
-            else (*out)[(*n)++] = (sdk_kv){ sdk_xstrdup(s), sdk_xstrdup(colon + 1) };
-        }
-        if (!comma) break;
-        s = comma + 1;
+    char *err = NULL;
+    if (sdk_labels_csv_split_new(csv, out, n, &err)) {
+        perr(c, "%s", err);
+        free(err);
     }
-    free(copy);
 }
 
 static void note_prefix(pctx *c, const char *prefix, const char *pod) {
@@ -893,6 +901,12 @@ static void parse_task(pctx *c, const yaml_node_t *n, const sdk_pod_spec *pod, s
     if (tp) {
         enter_pair(c, tp);
         parse_transport(c, pair_val(c, tp), t);
+        /* dcos-commons provisions TLS material from the DC/OS CA with a service account; there is
+         * no certificate authority here, so a task asking for it is refused, not run without. */
+        if (t->n_transport_encryption)
+            perr(c, "transport-encryption needs a certificate authority (the DC/OS CA and a service "
+                 "account), which this scheduler does not have: remove the key, or provision TLS "
+                 "material in the task yourself (e.g. with secrets)");
         leave(c);
     }
     get_int(c, n, "kill-grace-period", false, 0, 3600, &t->kill_grace_period_s);
@@ -929,8 +943,10 @@ static void parse_rlimits(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
         r->name = sdk_xstrdup(pair_key(c, pr));
         bool known = false;
         for (const char *const *q = RLIMIT_NAMES; *q && !known; q++) known = !strcmp(*q, r->name);
-        if (!known) perr(c, "unknown rlimit '%s' (expected one of RLIMIT_AS, RLIMIT_CORE, ... "
-                         "RLIMIT_NOFILE, ... RLIMIT_STACK)", r->name);
+        if (!known) perr(c, "unknown rlimit '%s' (expected one of RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, "
+                         "RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, "
+                         "RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_RSS, RLIMIT_RTPRIO, "
+                         "RLIMIT_RTTIME, RLIMIT_SIGPENDING, RLIMIT_STACK)", r->name);
         yaml_node_t *v = pair_val(c, pr);
         r->unlimited = true;
         r->soft = r->hard = -1;
@@ -958,7 +974,6 @@ static void parse_rlimits(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
     }
 }
 
-static bool mapping_network(const char *name) { return strcmp(name, "mesos-bridge") == 0; }
 
 static bool get_u32v(pctx *c, const yaml_node_t *m, const char *key, uint32_t **out, size_t *n) {
     yaml_node_pair_t *p = get(c, m, key, false);
@@ -1006,10 +1021,17 @@ static void parse_networks(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
             nw->n_port_mappings = nh < nc ? nh : nc;
             if (nh != nc)
                 perr(c, "host-ports and container-ports must have the same length (%zu != %zu)", nh, nc);
-            else if (nh && !mapping_network(nw->name))
+            else if (nh && !sdk_mapping_network_maps_ports(nw->name))
                 perr(c, "network '%s' does not support port mapping (only mesos-bridge does)",
                      nw->name);
-            get_str(c, v, "labels", false, &nw->labels);
+            if (get_str(c, v, "labels", false, &nw->labels)) {
+                sdk_kv *kv = NULL;
+                size_t nkv = 0;
+                enter_pair(c, find(c, v, "labels"));
+                parse_labels(c, nw->labels, &kv, &nkv);
+                sdk_envfile_free(kv, nkv);
+                leave(c);
+            }
         }
         leave(c);
     }
@@ -1070,7 +1092,18 @@ static void parse_external_volumes(pctx *c, const yaml_node_t *m, sdk_pod_spec *
             }
             get_str(c, v, "container-path", true, &e->container_path);
             get_str(c, v, "driver-name", true, &e->driver_name);
-            get_str(c, v, "driver-options", false, &e->driver_options);
+            if (get_str(c, v, "driver-options", false, &e->driver_options)) {
+                sdk_kv *kv = NULL;
+                size_t nkv = 0;
+                char *err = NULL;
+                if (sdk_driver_options_split_new(e->driver_options, &kv, &nkv, &err)) {
+                    enter_pair(c, find(c, v, "driver-options"));
+                    perr(c, "%s", err);
+                    leave(c);
+                    free(err);
+                }
+                sdk_envfile_free(kv, nkv);
+            }
             get_str(c, v, "volume-name", false, &e->volume_name);
             if (e->volume_name && e->driver_options) {
                 /* options are "k=v;k=v": a `name` option would fight with volume-name */
@@ -1100,6 +1133,22 @@ static void parse_external_volumes(pctx *c, const yaml_node_t *m, sdk_pod_spec *
     }
 }
 
+/* dcos-commons DefaultSecretSpec VALID_FILE_PATH_PATTERN: ([.a-zA-Z0-9]+([.a-zA-Z0-9_-]*[/\\]*)*)?
+ * - relative, [.A-Za-z0-9_-] and separators, starting with [.A-Za-z0-9]. We also refuse '..'
+ * segments: the file is written at that path under the sandbox and must stay inside it. */
+static bool secret_file_ok(const char *f) {
+    if (!*f || !(isalnum((unsigned char)*f) || *f == '.')) return false;
+    for (const char *p = f; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-' || *p == '/' || *p == '\\'))
+            return false;
+    for (const char *p = f; (p = strstr(p, "..")); p += 2) {
+        bool starts = p == f || p[-1] == '/' || p[-1] == '\\';
+        bool ends = !p[2] || p[2] == '/' || p[2] == '\\';
+        if (starts && ends) return false;
+    }
+    return true;
+}
+
 static void parse_secrets(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
     static const char *const KEYS[] = { "secret", "env-key", "file", NULL };
     if (!check_map(c, m, NULL, "a mapping of name to secret")) return;
@@ -1112,9 +1161,10 @@ static void parse_secrets(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
         if (check_map(c, v, KEYS, "a secret")) {
             get_str(c, v, "secret", true, &s->secret);
             get_str(c, v, "env-key", false, &s->env_key);
-            if (get_str(c, v, "file", false, &s->file) && s->file[0] == '/') {
+            if (get_str(c, v, "file", false, &s->file) && !secret_file_ok(s->file)) {
                 enter_pair(c, find(c, v, "file"));
-                perr(c, "file '%s' must be a relative path", s->file);
+                perr(c, "file '%s' must be a relative path inside the sandbox: segments of [.A-Za-z0-9_-] "
+                     "starting with a letter, digit or '.', no '..'", s->file);
                 leave(c);
             }
             if (!s->env_key && !s->file && s->secret) s->file = sdk_xstrdup(s->secret);
@@ -1123,23 +1173,50 @@ static void parse_secrets(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
     }
 }
 
+/* Parses a child block `key` of n with fn when present. */
+#define SUB(c, n, key, fn, ...) do { yaml_node_pair_t *sp_ = get((c), (n), (key), false); \
+        if (sp_) { enter_pair((c), sp_); fn((c), pair_val((c), sp_), __VA_ARGS__); leave(c); } } while (0)
+
+/* `image` when present: a name, never "" (DefaultPodSpec: nonEmptyAllowNull; `image:` with no
+ * value is YAML null, i.e. no image). */
+static void get_image(pctx *c, const yaml_node_t *n, const char *key, sdk_pod_spec *p) {
+    if (get_str(c, n, key, false, &p->image) && !*p->image) {
+        enter_pair(c, find(c, n, key));
+        perr(c, "the Docker image name is empty (give a name such as 'nginx:1.25', or leave the key out)");
+        leave(c);
+    }
+}
+
+/* The pod key of SDKs before dcos-commons #1909: `container: {image-name, networks, rlimits}`,
+ * the same settings as the pod-level `image`, `networks` and `rlimits`; giving both was an
+ * error there ("You may define container settings directly under the pod or under
+ * container, but not both") and is here. */
+static void parse_legacy_container(pctx *c, const yaml_node_t *m, sdk_pod_spec *p) {
+    static const char *const KEYS[] = { "image-name", "networks", "rlimits", NULL };
+    if (!check_map(c, m, KEYS, "a container (the older form of the pod's image, networks and rlimits)")) return;
+    if (p->image || p->n_networks || p->n_rlimits) {
+        perr(c, "container settings may be given directly under the pod (image, networks, rlimits) or under "
+             "container:, not both");
+        return;
+    }
+    get_image(c, m, "image-name", p);
+    SUB(c, m, "networks", parse_networks, p);
+    SUB(c, m, "rlimits", parse_rlimits, p);
+}
+
 static const char *const POD_KEYS[] = {
     "count", "allow-decommission", "placement", "image", "networks", "rlimits", "uris", "volume",
     "volumes", "host-volumes", "external-volumes", "pre-reserved-role", "secrets",
     "share-pid-namespace", "seccomp-unconfined", "seccomp-profile-name", "ipc-mode", "shm-size",
-    "resource-sets", "tasks", "user", NULL
+    "resource-sets", "tasks", "user", "container", NULL
 };
 static const char *const RS_KEYS[] = {
     "cpus", "gpus", "memory", "resource-limits", "ports", "volume", "volumes", NULL
 };
 
-/* Parses a child block `key` of n with fn when present. */
-#define SUB(c, n, key, fn, ...) do { yaml_node_pair_t *sp_ = get((c), (n), (key), false); \
-        if (sp_) { enter_pair((c), sp_); fn((c), pair_val((c), sp_), __VA_ARGS__); leave(c); } } while (0)
-
 static void parse_pod(pctx *c, const yaml_node_t *n, sdk_pod_spec *p) {
     p->pre_reserved_role = sdk_xstrdup("*");
-    if (!check_map(c, n, POD_KEYS, "a pod")) return;
+    if (!check_map_ex(c, n, POD_KEYS, "a pod", true)) return;
     /* Pod instances cost memory and state each: capped (sdk_spec_max_pods, --max-pods) here,
      * before anything is allocated per instance. */
     if (get_int(c, n, "count", true, 0, INT32_MAX, &p->count) && p->count > sdk_spec_max_pods()) {
@@ -1151,13 +1228,14 @@ static void parse_pod(pctx *c, const yaml_node_t *n, sdk_pod_spec *p) {
     }
     get_bool(c, n, "allow-decommission", &p->allow_decommission);
     get_str(c, n, "placement", false, &p->placement);
-    get_str(c, n, "image", false, &p->image);
+    get_image(c, n, "image", p);
     if (get_str(c, n, "pre-reserved-role", false, &p->pre_reserved_role) && !*p->pre_reserved_role) {
         free(p->pre_reserved_role);
         p->pre_reserved_role = sdk_xstrdup("*");
     }
     SUB(c, n, "networks", parse_networks, p);
     SUB(c, n, "rlimits", parse_rlimits, p);
+    SUB(c, n, "container", parse_legacy_container, p);
     get_strv(c, n, "uris", &p->uris, &p->n_uris);
     parse_volumes(c, n, true, &p->volumes, &p->n_volumes);
     SUB(c, n, "host-volumes", parse_host_volumes, p);
@@ -1586,8 +1664,14 @@ bool sdk_spec_check_text(const char *yaml, size_t len, const char *file, sdk_err
 
 int sdk_spec_parse(const char *yaml, size_t len, const char *file, const char *dir,
                    sdk_spec **out, sdk_errors *errs) {
+    return sdk_spec_parse_warn(yaml, len, file, dir, out, errs, NULL);
+}
+
+int sdk_spec_parse_warn(const char *yaml, size_t len, const char *file, const char *dir,
+                        sdk_spec **out, sdk_errors *errs, sdk_errors *warnings) {
     *out = NULL;
-    pctx c = { .file = file ? file : "svc.yml", .dir = dir, .errs = errs, .n_errs_at_start = errs->n };
+    pctx c = { .file = file ? file : "svc.yml", .dir = dir, .errs = errs, .warnings = warnings,
+               .n_errs_at_start = errs->n };
     if (!sdk_spec_check_text(yaml, len, c.file, errs) || !within_limits(yaml, len, c.file, errs))
         return SDK_EINVAL;
     sdk_buf_init(&c.path);

@@ -2,6 +2,7 @@
  * pod equivalence (§5.2). Messages use the dcos-commons form of §5.1 step 4 so that operators
  * and tools reading the deploy plan's errors see the same text shape. */
 #include "core/spec/spec.h"
+#include "core/mapping/mapping.h"
 #include "core/util/str.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +163,7 @@ void sdk_spec_validate_update(const sdk_spec *old, const sdk_spec *cand, bool de
         const sdk_pod_spec *np = &cand->pods[i];
         for (size_t j = 0; j < np->n_networks; j++) {
             const sdk_network_spec *n = &np->networks[j];
-            if (n->n_port_mappings && !sdk_streq(n->name, "mesos-bridge")) {
+            if (n->n_port_mappings && !sdk_mapping_network_maps_ports(n->name)) {
                 char *field = sdk_asprintf_new("%s.networks.%s", np->type, n->name);
                 value_err(errs, field, n->name, "Port mappings are only supported on mesos-bridge");
                 free(field);

@@ -145,7 +145,9 @@ int sdk_state_restore(sdk_store *s, const char *json, size_t len, size_t *restor
         char **names = NULL;
         size_t n = 0;
         rc = sdk_store_children_new(s, "", &names, &n, errs);
-        if (!rc && n) {
+        /* A wiped store keeps its SchemaVersion (layout.h); the dump's replaces it. */
+        bool wiped = !rc && n == 1 && !strcmp(names[0], "SchemaVersion");
+        if (!rc && n && !wiped) {
             if (errs)
                 sdk_errors_addf(errs,
                                 "state restore: %s is not empty (%zu top-level node%s, e.g. '%s'); "
@@ -164,10 +166,12 @@ int sdk_state_restore(sdk_store *s, const char *json, size_t len, size_t *restor
 
 static int open_for(const char *url, bool read_only, sdk_store **s, sdk_errors *errs) {
     if (url && strncmp(url, "zk://", 5) == 0) {
-        sdk_store_zk_options o = {.read_only = read_only};
+        /* A restore is the remedy for a state that went missing: it may open one (and refuses a
+         * store that is not empty anyway). */
+        sdk_store_zk_options o = {.read_only = read_only, .reset_state = !read_only};
         return sdk_store_zk_open(url, &o, s, errs);
     }
-    return sdk_store_open_url(url, s, errs);
+    return sdk_store_open_url_reset(url, !read_only, s, errs);
 }
 
 /* True when a file: store has been written at url (DIR/log or DIR/snapshot exists, see

@@ -173,6 +173,28 @@ int sdk_state_tasks_list_new(sdk_state *st, char ***names, size_t *n, sdk_errors
     return list_new(st, "Tasks", names, n, errs);
 }
 
+int sdk_state_check_complete(sdk_state *st, sdk_errors *errs) {
+    bool fw = false, target = false;
+    int rc = sdk_store_exists(st->store, "FrameworkID", &fw, errs);
+    if (!rc) rc = sdk_store_exists(st->store, "ConfigTarget", &target, errs);
+    char **tasks = NULL;
+    size_t n = 0;
+    if (!rc) rc = sdk_state_tasks_list_new(st, &tasks, &n, errs);
+    if (rc) return rc;
+    const char *why = NULL;
+    if (fw && !target) why = "a framework id is stored but no target configuration (stored before registering)";
+    else if (n && !fw) why = "tasks are stored but no framework id (stored before any launch)";
+    if (why && errs)
+        sdk_errors_addf(errs,
+                        "state (%s): part of the state was deleted: %s. Starting on it would "
+                        "treat the service's tasks, reservations and volumes as unknown (killed, "
+                        "and destroyed when offered). Restore the state from a backup, or start "
+                        "with --reset-state to go on with what is left",
+                        sdk_store_describe(st->store), why);
+    sdk_store_names_free(tasks, n);
+    return why ? SDK_ESTATE : 0;
+}
+
 int sdk_state_properties_list_new(sdk_state *st, char ***keys, size_t *n, sdk_errors *errs) {
     return list_new(st, "Properties", keys, n, errs);
 }
@@ -433,7 +455,8 @@ int sdk_state_wipe(sdk_state *st, sdk_errors *errs) {
     int rc = sdk_store_children_new(st->store, "", &top, &n, errs);
     if (rc) return rc;
     sdk_store_txn *t = sdk_store_txn_new();
-    for (size_t i = 0; i < n; i++) sdk_store_txn_delete_tree(t, top[i]);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(top[i], "SchemaVersion")) sdk_store_txn_delete_tree(t, top[i]);
     rc = sdk_store_txn_commit(st->store, t, errs);
     sdk_store_txn_free(t);
     sdk_store_names_free(top, n);

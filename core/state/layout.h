@@ -61,6 +61,12 @@ int sdk_state_goal_override_get_new(sdk_state *st, const char *task, char **valu
                                     sdk_errors *errs);
 int sdk_state_override_status_get_new(sdk_state *st, const char *task, char **value,
                                       sdk_errors *errs);
+/* Refuses a state deleted in part behind the store's back (a whole missing state is the
+ * store's to refuse: store.h): the scheduler writes the target configuration before
+ * registering and the framework id before any task, so a framework id without a target
+ * configuration, or tasks without a framework id, mean nodes were deleted. SDK_ESTATE with a
+ * message saying which, 0 when neither. The scheduler calls it at start unless --reset-state. */
+int sdk_state_check_complete(sdk_state *st, sdk_errors *errs);
 /* Names of the tasks under Tasks/, sorted (sdk_store_names_free). None -> 0 and n = 0. */
 int sdk_state_tasks_list_new(sdk_state *st, char ***names, size_t *n, sdk_errors *errs);
 int sdk_state_property_get_new(sdk_state *st, const char *key, void **buf, size_t *len,
@@ -103,7 +109,10 @@ int sdk_state_put_property(sdk_state *st, const char *key, const void *buf, size
 int sdk_state_delete_property(sdk_state *st, const char *key, sdk_errors *errs);
 int sdk_state_delete_task(sdk_state *st, const char *task, sdk_errors *errs);
 
-/* Uninstall: deletes every node under the root, FrameworkID and SchemaVersion included, in one
- * transaction. Afterwards the handle only serves reads of an empty store; free it. */
+/* Uninstall: deletes every node under the root but SchemaVersion, FrameworkID and servicename
+ * included, in one transaction. SchemaVersion stays to say that the store was emptied on
+ * purpose: a store whose state went missing behind its back is refused at open (store.h,
+ * store_zk.h), a wiped one starts afresh (for any service). Afterwards the handle only serves
+ * reads; free it. */
 int sdk_state_wipe(sdk_state *st, sdk_errors *errs);
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/util/str.h"
 
@@ -15,6 +16,10 @@ struct sdk_store {
     size_t max_value;
     uint64_t commits; /* transactions committed */
     size_t request_budget;
+    /* write health (sdk_store_get_health) */
+    uint64_t failures;
+    double failing_since; /* monotonic seconds of the first failure */
+    char *why;
 };
 
 struct sdk_store_txn {
@@ -36,6 +41,7 @@ void sdk_store_close(sdk_store *s) {
     if (!s) return;
     s->vt->close(s->impl);
     free(s->description);
+    free(s->why);
     free(s);
 }
 
@@ -109,6 +115,39 @@ void sdk_store_names_free(char **names, size_t n) {
     free(names);
 }
 
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void health_clear(sdk_store *s) {
+    s->failures = 0;
+    free(s->why);
+    s->why = NULL;
+}
+
+static void health_fail(sdk_store *s, const char *why) {
+    if (!s->failures++) s->failing_since = mono_s();
+    free(s->why);
+    s->why = sdk_xstrdup(why);
+}
+
+void sdk_store_get_health(const sdk_store *s, sdk_store_health *h) {
+    h->failing = s->failures > 0;
+    h->why = s->why;
+    h->failures = s->failures;
+    h->failing_for_s = s->failures ? mono_s() - s->failing_since : 0;
+}
+
+int sdk_store_recover(sdk_store *s, sdk_errors *errs) {
+    if (!s->failures) return 0;
+    if (!s->vt->recover) return SDK_ESTATE;
+    int rc = s->vt->recover(s->impl, errs);
+    if (!rc) health_clear(s);
+    return rc;
+}
+
 int sdk_store_commit_ops(sdk_store *s, const sdk_store_op *ops, size_t n, sdk_errors *errs) {
     if (n == 0) return 0;
     int rc = 0;
@@ -147,8 +186,14 @@ int sdk_store_commit_ops(sdk_store *s, const sdk_store_op *ops, size_t n, sdk_er
         }
     }
     if (rc) return rc;
+    size_t before = errs ? errs->n : 0;
     rc = s->vt->commit(s->impl, ops, n, errs);
-    if (!rc) s->commits++;
+    if (!rc) {
+        s->commits++;
+        health_clear(s);
+    } else if (rc == SDK_EIO) {
+        health_fail(s, errs && errs->n > before ? errs->msgs[before] : "a write failed");
+    }
     return rc;
 }
 
@@ -216,6 +261,10 @@ int sdk_store_txn_commit(sdk_store *s, const sdk_store_txn *t, sdk_errors *errs)
 /* ---- URL dispatch ---- */
 
 int sdk_store_open_url(const char *url, sdk_store **out, sdk_errors *errs) {
+    return sdk_store_open_url_reset(url, false, out, errs);
+}
+
+int sdk_store_open_url_reset(const char *url, bool reset_state, sdk_store **out, sdk_errors *errs) {
     *out = NULL;
     if (!url) url = "";
     if (strcmp(url, "memory:") == 0 || strcmp(url, "memory") == 0) return sdk_store_memory_open(out);
@@ -227,9 +276,13 @@ int sdk_store_open_url(const char *url, sdk_store **out, sdk_errors *errs) {
                 sdk_errors_addf(errs, "state: URL '%s' names no directory; use file:DIR", url);
             return SDK_EINVAL;
         }
-        return sdk_store_file_open(dir, NULL, out, errs);
+        sdk_store_file_options fo = {.reset_state = reset_state};
+        return sdk_store_file_open(dir, &fo, out, errs);
     }
-    if (sdk_str_starts(url, "zk://")) return sdk_store_zk_open(url, NULL, out, errs);
+    if (sdk_str_starts(url, "zk://")) {
+        sdk_store_zk_options zo = {.reset_state = reset_state};
+        return sdk_store_zk_open(url, &zo, out, errs);
+    }
     if (errs)
         sdk_errors_addf(errs,
                         "state: unknown store URL '%s'; use file:DIR, memory: or "

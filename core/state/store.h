@@ -53,8 +53,12 @@ typedef struct sdk_store_op {
  *                opens it with sdk_store_zk_open to pass its service name and session-loss hook.
  * On success *out is a new store (sdk_store_close). On failure *out is NULL, errs says why, and
  * the return is SDK_EINVAL (bad URL), SDK_EBUSY (DIR locked by another process: the message names
- * DIR and the holder's pid), SDK_ECORRUPT (the message names the file and offset) or SDK_EIO. */
+ * DIR and the holder's pid), SDK_ECORRUPT (the message names the file and offset), SDK_ESTATE
+ * (the state went missing: see sdk_store_file_open and store_zk.h) or SDK_EIO. */
 int sdk_store_open_url(const char *url, sdk_store **out, sdk_errors *errs);
+/* The same; with reset_state, a state that went missing (see sdk_store_file_open and
+ * store_zk.h) opens empty instead of being refused with SDK_ESTATE. */
+int sdk_store_open_url_reset(const char *url, bool reset_state, sdk_store **out, sdk_errors *errs);
 
 int sdk_store_memory_open(sdk_store **out);
 
@@ -62,9 +66,18 @@ typedef struct sdk_store_file_options {
     size_t max_value;     /* 0 = SDK_STORE_DEFAULT_MAX_VALUE */
     size_t compact_bytes; /* compact when the log grows past this; 0 = 16 MiB */
     bool no_sync;         /* skip fsync (benchmarks only: not crash-safe against power loss) */
+    bool reset_state;     /* open empty although the state's traces say it existed (below) */
 } sdk_store_file_options;
 
-/* Opens the file backend in dir; opts may be NULL for defaults. Same results as open_url. */
+/* Opens the file backend in dir; opts may be NULL for defaults. Same results as open_url.
+ *
+ * State that went missing. The first open writes a marker beside the directory, DIR.sdk-state
+ * (outside it, so that deleting the directory's contents or the directory itself leaves it).
+ * When DIR holds neither snapshot nor log but the marker or DIR/lock exists, the state was
+ * deleted, not never created: open refuses with SDK_ESTATE, naming what it found, and writes
+ * nothing, because starting empty would register a new framework, orphan the old one's tasks
+ * and garbage-collect its reservations and volumes as unclaimed (their data destroyed). reset_state opens it empty anyway (the operator's choice).
+ * Deleting the marker too (e.g. the whole work directory) is a deliberate fresh start. */
 int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk_store **out,
                         sdk_errors *errs);
 
@@ -117,6 +130,28 @@ size_t sdk_store_txn_count(const sdk_store_txn *t);
 /* Commits the txn's ops (as sdk_store_commit_ops). The txn is left intact; free it after. */
 int sdk_store_txn_commit(sdk_store *s, const sdk_store_txn *t, sdk_errors *errs);
 
+/* ---- write health ------------------------------------------------------------------------- */
+
+/* A commit that fails with SDK_EIO means the medium refused it (a full or failing disk, an
+ * unreachable ZooKeeper), not that the caller asked for something wrong. From then on the store
+ * is "failing" until a commit or sdk_store_recover succeeds. The scheduler shows it in
+ * /v1/health, retries with backoff and exits when it lasts (core/app/run.c). */
+typedef struct sdk_store_health {
+    bool failing;
+    const char *why;         /* the first message of the last failed commit; owned by the store */
+    uint64_t failures;       /* failed commits (SDK_EIO) since the last success */
+    double failing_for_s;    /* since the first of them */
+} sdk_store_health;
+void sdk_store_get_health(const sdk_store *s, sdk_store_health *h);
+
+/* Asks the backend to make writes possible again after a failure (file: cut whatever a failed
+ * write left after the last durable record, prove that a write of some size and a sync succeed,
+ * accept writes again). 0: the store accepts writes again (health cleared; the failed
+ * transactions are NOT replayed: their callers retry). SDK_EIO with a message when it still
+ * cannot write; SDK_ESTATE when the backend has no such step (its health clears at the next
+ * successful commit). A store that is not failing returns 0 at once. */
+int sdk_store_recover(sdk_store *s, sdk_errors *errs);
+
 /* ---- limits and maintenance --------------------------------------------------------------- */
 
 size_t sdk_store_max_value(const sdk_store *s);
@@ -141,6 +176,7 @@ typedef struct sdk_store_vtable {
     int (*commit)(void *impl, const sdk_store_op *ops, size_t n, sdk_errors *errs);
     int (*compact)(void *impl, sdk_errors *errs); /* may be NULL */
     void (*close)(void *impl);
+    int (*recover)(void *impl, sdk_errors *errs); /* may be NULL (see sdk_store_recover) */
 } sdk_store_vtable;
 
 /* Wraps a backend into a new store handle that owns impl (vt->close frees it). */

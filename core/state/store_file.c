@@ -49,7 +49,10 @@ typedef struct {
     uint64_t log_size; /* bytes of the log known durable; the next record goes here */
     size_t compact_bytes;
     bool no_sync;
-    bool broken; /* a failed write left the files in an unknown state: refuse further writes */
+    bool broken; /* a failed write left the files in an unknown state: refuse further writes
+                  * until file_recover proves they can be written again */
+    char *broken_why; /* why it broke (for the refusals that follow) */
+    bool stale_log; /* broken by a compaction that wrote snapshot gen but not its empty log */
     sdk_tree tree;
     sdk_buf enc; /* reused encoding buffer */
 } file_store;
@@ -526,8 +529,9 @@ static int file_compact(void *impl, sdk_errors *errs) {
     file_store *f = impl;
     if (f->broken) {
         if (errs)
-            sdk_errors_addf(errs, "state: %s: an earlier write failed; restart the scheduler to "
-                                  "recover from the files", f->dir);
+            sdk_errors_addf(errs, "state: %s: not written since an earlier write failed (%s); "
+                                  "writes resume once a recovery succeeds, or restart the scheduler",
+                            f->dir, f->broken_why ? f->broken_why : "?");
         return SDK_EIO;
     }
     sdk_buf *b = &f->enc;
@@ -551,6 +555,9 @@ static int file_compact(void *impl, sdk_errors *errs) {
     if (rc) {
         /* The new snapshot is in place but appends to the old log would be ignored on reopen. */
         f->broken = true;
+        f->stale_log = true;
+        free(f->broken_why);
+        f->broken_why = sdk_xstrdup("the log could not be replaced after a compaction");
         return rc;
     }
     SDK_DEBUG(MOD, "%s: compacted to generation %" PRIu64 " (%zu nodes, %zu-byte snapshot)", f->dir,
@@ -562,8 +569,9 @@ static int file_commit(void *impl, const sdk_store_op *ops, size_t n, sdk_errors
     file_store *f = impl;
     if (f->broken) {
         if (errs)
-            sdk_errors_addf(errs, "state: %s: an earlier write failed; restart the scheduler to "
-                                  "recover from the files", f->dir);
+            sdk_errors_addf(errs, "state: %s: not written since an earlier write failed (%s); "
+                                  "writes resume once a recovery succeeds, or restart the scheduler",
+                            f->dir, f->broken_why ? f->broken_why : "?");
         return SDK_EIO;
     }
     uint64_t plen = 4;
@@ -616,10 +624,60 @@ fail: {
      * and stop writing: a restart re-reads whatever is durable. */
     if (ftruncate(f->log_fd, (off_t)f->log_size) != 0) SDK_ERROR(MOD, "cannot truncate %s", f->log_path);
     f->broken = true;
+    free(f->broken_why);
+    f->broken_why = sdk_asprintf_new("cannot %s %s: %s", what, f->log_path, strerror(e));
     if (errs)
         sdk_errors_addf(errs, "state: cannot %s %s: %s; the transaction was not applied and the "
-                              "store refuses further writes until restart",
+                              "store refuses further writes until it recovers",
                         what, f->log_path, strerror(e));
+    return SDK_EIO;
+}
+}
+
+/* How much free space recovery insists on: a typical transaction fits, so that a disk with a
+ * few bytes left does not flap between "recovered" and "failing". */
+#define PROBE_BYTES ((size_t)64 << 10)
+
+/* After a failed write: the log's durable part ends at log_size (everything before it was
+ * fdatasync'd); what lies past it is the failed record or nothing. Cut it off, prove that
+ * PROBE_BYTES can be written and synced there, cut the probe off again and accept writes. A
+ * crash during this leaves a tail that is not a valid record (zeros: its checksum fails), which
+ * open discards as a torn tail. A compaction that failed after its snapshot gets its empty log
+ * written again instead. */
+static int file_recover(void *impl, sdk_errors *errs) {
+    file_store *f = impl;
+    if (!f->broken) return 0;
+    if (f->stale_log) {
+        int rc = reset_log(f, f->gen, errs);
+        if (rc) return rc;
+        f->stale_log = false;
+        f->broken = false;
+        SDK_INFO(MOD, "%s: writable again (the log of generation %" PRIu64 " is in place)", f->dir, f->gen);
+        return 0;
+    }
+    const char *what = "truncate";
+    char *zeros = NULL;
+    if (ftruncate(f->log_fd, (off_t)f->log_size) != 0) goto fail;
+    what = "write a probe into";
+    zeros = sdk_xcalloc(1, PROBE_BYTES);
+    if (write_all_at(f->log_fd, zeros, PROBE_BYTES, (off_t)f->log_size) != 0) goto fail;
+    what = "fdatasync";
+    if (!f->no_sync && fdatasync(f->log_fd) != 0) goto fail;
+    what = "truncate";
+    if (ftruncate(f->log_fd, (off_t)f->log_size) != 0) goto fail;
+    what = "fdatasync";
+    if (!f->no_sync && fdatasync(f->log_fd) != 0) goto fail;
+    free(zeros);
+    f->broken = false;
+    SDK_INFO(MOD, "%s: writable again (a %zu-byte probe was written and synced)", f->dir, PROBE_BYTES);
+    return 0;
+fail: {
+    int e = errno;
+    free(zeros);
+    if (ftruncate(f->log_fd, (off_t)f->log_size) != 0) SDK_ERROR(MOD, "cannot truncate %s", f->log_path);
+    if (errs)
+        sdk_errors_addf(errs, "state: %s still cannot be written (cannot %s %s: %s)", f->dir, what,
+                        f->log_path, strerror(e));
     return SDK_EIO;
 }
 }
@@ -630,6 +688,7 @@ static void file_close(void *impl) {
     if (f->lock_fd >= 0) close(f->lock_fd); /* releases the flock */
     sdk_tree_free(&f->tree);
     sdk_buf_free(&f->enc);
+    free(f->broken_why);
     free(f->dir);
     free(f->lock_path);
     free(f->log_path);
@@ -644,6 +703,7 @@ static const sdk_store_vtable file_vtable = {
     .commit = file_commit,
     .compact = file_compact,
     .close = file_close,
+    .recover = file_recover,
 };
 
 /* Takes DIR/lock or explains who holds it. Writes nothing when the lock is held elsewhere. */
@@ -702,8 +762,34 @@ int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk
     sdk_tree_init(&f->tree);
     sdk_buf_init(&f->enc);
 
+    /* The trace of an earlier state: the marker beside the directory, written once the log
+     * exists. The lock file alone is no trace: it is created before the log, so a scheduler
+     * killed between the two would otherwise be refused at every start that follows. */
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/') dl--;
+    char *marker = sdk_asprintf_new("%.*s.sdk-state", (int)dl, dir);
+    bool marker_existed = access(marker, F_OK) == 0;
     int rc = take_lock(f, errs);
-    if (rc) goto fail;
+    if (rc) goto fail_marker;
+    if (access(f->log_path, F_OK) != 0 && access(f->snap_path, F_OK) != 0 && marker_existed) {
+        const char *trace = marker;
+        if (!o.reset_state) {
+            if (errs)
+                sdk_errors_addf(errs,
+                                "state (file:%s): the state is missing (no %s, no %s) but %s says "
+                                "it existed: it was deleted. Starting empty would register a new "
+                                "framework, orphan the old one's tasks and garbage-collect its "
+                                "reservations and volumes as unclaimed (their data destroyed). "
+                                "Restore the directory from a backup, or start with "
+                                "--reset-state to abandon the old state",
+                                dir, f->log_path, f->snap_path, trace);
+            rc = SDK_ESTATE;
+            goto fail_marker;
+        }
+        SDK_WARN(MOD, "%s: the state is missing although %s says it existed; starting empty as "
+                      "--reset-state asks (the old framework is abandoned; its volumes will be destroyed as unclaimed when offered)",
+                 dir, trace);
+    }
     /* Leftovers of an interrupted compaction: never renamed, so never part of the state. */
     char *tmp = sdk_asprintf_new("%s.tmp", f->snap_path);
     unlink(tmp);
@@ -711,14 +797,28 @@ int sdk_store_file_open(const char *dir, const sdk_store_file_options *opts, sdk
     tmp = sdk_asprintf_new("%s.tmp", f->log_path);
     unlink(tmp);
     free(tmp);
-    if ((rc = load_snapshot(f, errs)) != 0) goto fail;
-    if ((rc = load_log(f, errs)) != 0) goto fail;
+    if ((rc = load_snapshot(f, errs)) != 0) goto fail_marker;
+    if ((rc = load_log(f, errs)) != 0) goto fail_marker;
+    if (!marker_existed) {
+        char *text = sdk_asprintf_new("A Stateful SDK state store lives in %s (created by process "
+                                      "%ld). While this file exists, a scheduler refuses to start "
+                                      "on that directory if its state was deleted; see --reset-state.\n",
+                                      dir, (long)getpid());
+        int mfd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (mfd < 0 || write_all_at(mfd, text, strlen(text), 0) != 0 || (!f->no_sync && fsync(mfd) != 0))
+            SDK_WARN(MOD, "cannot write %s (%s): a deleted state directory would not be noticed", marker,
+                     strerror(errno));
+        if (mfd >= 0) close(mfd);
+        free(text);
+    }
+    free(marker);
 
     char *desc = sdk_asprintf_new("file:%s", dir);
     *out = sdk_store_new(&file_vtable, f, desc, o.max_value);
     free(desc);
     return 0;
-fail:
+fail_marker:
+    free(marker);
     file_close(f);
     return rc;
 }

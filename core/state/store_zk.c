@@ -39,8 +39,15 @@ typedef struct zk_shared {
     int refs;
     bool alive;     /* the store is open: closures may call on_lost */
     bool opened;    /* open finished: later disconnects are losses */
-    bool connected; /* seen ZOO_CONNECTED_STATE */
+    bool connected; /* seen ZOO_CONNECTED_STATE, and not disconnected since */
     bool notified;
+    /* A lost connection after open (not yet a lost session): the client reconnects by itself.
+     * The session is given up once the connection stayed down for session_ms. */
+    bool disconnected;
+    struct timespec down_since; /* monotonic */
+    int session_ms;
+    bool timer_armed; /* an expiry timer on the loop holds a reference */
+    uint64_t timer_id;
     atomic_bool lost;
     char why[160];
     sdk_loop *loop;
@@ -90,24 +97,96 @@ static void mark_lost(zk_shared *sh, const char *why) {
         sh->cb(sh->ud, why);
 }
 
+static long ms_since(const struct timespec *t) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Milliseconds left before a connection down since sh->down_since must be taken for a lost
+ * session (<= 0: now). Under sh->mu. */
+static long down_left_ms(const zk_shared *sh) { return sh->session_ms - ms_since(&sh->down_since); }
+
+#define DOWN_TOO_LONG "disconnected from ZooKeeper for longer than the session timeout"
+
+/* Loop thread: the connection has been down for the session timeout (or came back). */
+static void expiry_timer_cb(sdk_loop *l, uint64_t id, void *ud) {
+    (void)id;
+    zk_shared *sh = ud;
+    pthread_mutex_lock(&sh->mu);
+    sh->timer_armed = false;
+    bool expire = sh->alive && sh->disconnected && down_left_ms(sh) <= 0;
+    long left = sh->alive && sh->disconnected && !expire ? down_left_ms(sh) : -1;
+    if (left > 0 && sdk_loop_timer_add(l, (uint64_t)left, expiry_timer_cb, sh, &sh->timer_id) == 0) {
+        sh->timer_armed = true; /* keeps the reference */
+        pthread_mutex_unlock(&sh->mu);
+        return;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    if (expire) mark_lost(sh, DOWN_TOO_LONG);
+    shared_unref(sh);
+}
+
+/* Loop thread: arms the expiry timer for a disconnection (posted by the watcher). */
+static void arm_expiry_cb(sdk_loop *l, void *ud) {
+    zk_shared *sh = ud;
+    pthread_mutex_lock(&sh->mu);
+    bool arm = sh->alive && sh->disconnected && !sh->timer_armed;
+    long left = arm ? down_left_ms(sh) : 0;
+    if (arm && sdk_loop_timer_add(l, left > 0 ? (uint64_t)left : 0, expiry_timer_cb, sh, &sh->timer_id) == 0) {
+        sh->timer_armed = true; /* the posted reference passes to the timer */
+        pthread_mutex_unlock(&sh->mu);
+        return;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    shared_unref(sh);
+}
+
+/* Session policy (store_zk.h): a lost connection is not a lost session. The C client reconnects
+ * by itself (ZOO_CONNECTING_STATE, then ZOO_CONNECTED_STATE with the same session); only
+ * ZOO_EXPIRED_SESSION_STATE, a failed authentication, or a connection down for the whole
+ * session timeout (the server has expired the session by then, or will as soon as it runs:
+ * it only says so once reached again) lose it. */
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
     (void)zh, (void)path;
     zk_shared *sh = ctx;
     if (type != ZOO_SESSION_EVENT) return;
     if (state == ZOO_CONNECTED_STATE) {
         pthread_mutex_lock(&sh->mu);
+        bool was_down = sh->disconnected;
+        long down = was_down ? ms_since(&sh->down_since) : 0;
         sh->connected = true;
+        sh->disconnected = false;
         pthread_cond_broadcast(&sh->cv);
         pthread_mutex_unlock(&sh->mu);
+        if (was_down) SDK_WARN(MOD, "reconnected to ZooKeeper after %ld ms; same session, lock kept", down);
         return;
     }
     pthread_mutex_lock(&sh->mu);
     bool opened = sh->opened;
+    bool newly_down = false;
+    if (opened && (state == ZOO_CONNECTING_STATE || state == ZOO_ASSOCIATING_STATE)) {
+        sh->connected = false;
+        if (!sh->disconnected) {
+            sh->disconnected = newly_down = true;
+            clock_gettime(CLOCK_MONOTONIC, &sh->down_since);
+            if (sh->loop && sh->alive) sh->refs++;
+        }
+    }
+    bool post = newly_down && sh->loop && sh->alive;
+    int session_ms = sh->session_ms;
     pthread_mutex_unlock(&sh->mu);
+    if (state == ZOO_CONNECTING_STATE || state == ZOO_ASSOCIATING_STATE) {
+        if (newly_down)
+            SDK_WARN(MOD, "lost the connection to ZooKeeper; reconnecting (writes wait; the session "
+                          "is given up after %d ms without a connection)", session_ms);
+        if (post && sdk_loop_post(sh->loop, arm_expiry_cb, sh) != 0) shared_unref(sh);
+        return;
+    }
     if (!opened && state != ZOO_EXPIRED_SESSION_STATE && state != ZOO_AUTH_FAILED_STATE) return;
     mark_lost(sh, state == ZOO_EXPIRED_SESSION_STATE ? "session expired"
                   : state == ZOO_AUTH_FAILED_STATE  ? "authentication failed"
-                                                    : "connection lost");
+                                                    : "connection closed");
 }
 
 /* ---- batches of asynchronous requests, waited for with a deadline ---- */
@@ -318,8 +397,9 @@ static void lose(zk_store *z, const char *why) {
 /* Sends ops[0..n) as one multi. With with_root the first op sets the root's data to
  * root_data with the expected root version (bumping it). Returns 0, or SDK_EIO with a message
  * naming the failing znode; a timeout or connection loss also marks the session lost. */
-static int send_multi(zk_store *z, const zop *ops, size_t n, bool with_root, const char *root_data,
-                      size_t root_len, sdk_errors *errs) {
+static int send_multi_once(zk_store *z, const zop *ops, size_t n, bool with_root, const char *root_data,
+                           size_t root_len, bool *conn_lost, sdk_errors *errs) {
+    *conn_lost = false;
     if (is_lost(z)) {
         if (errs)
             sdk_errors_addf(errs, "state (%s): ZooKeeper session lost (%s); restart the scheduler",
@@ -357,9 +437,13 @@ static int send_multi(zk_store *z, const zop *ops, size_t n, bool with_root, con
     int ret = 0;
     if (rc != ZOK) {
         batch_done(b); /* never issued */
-        if (errs)
-            sdk_errors_addf(errs, "state (%s): ZooKeeper request refused: %s", z->desc, zerror(rc));
-        if (rc == ZINVALIDSTATE || rc == ZCONNECTIONLOSS) lose(z, zerror(rc));
+        if (rc == ZCONNECTIONLOSS) {
+            *conn_lost = true; /* not sent: the caller waits for the connection and retries */
+        } else {
+            if (errs)
+                sdk_errors_addf(errs, "state (%s): ZooKeeper request refused: %s", z->desc, zerror(rc));
+            if (rc == ZINVALIDSTATE) lose(z, zerror(rc));
+        }
         ret = SDK_EIO;
         batch_release(b);
         goto out;
@@ -381,6 +465,12 @@ static int send_multi(zk_store *z, const zop *ops, size_t n, bool with_root, con
             z->stats->write_requests++;
             z->stats->write_bytes += bytes;
         }
+    } else if (b->mrc == ZCONNECTIONLOSS || b->mrc == ZOPERATIONTIMEOUT) {
+        /* Sent, outcome unknown: the connection dropped (the C client fails what was in flight
+         * with ZOPERATIONTIMEOUT when the server went silent, ZCONNECTIONLOSS when the socket
+         * broke). The caller finds out after reconnecting. */
+        *conn_lost = true;
+        ret = SDK_EIO;
     } else {
         size_t bad = total;
         for (size_t i = 0; i < total; i++)
@@ -399,9 +489,9 @@ static int send_multi(zk_store *z, const zop *ops, size_t n, bool with_root, con
                 sdk_errors_addf(errs, "state (%s): ZooKeeper transaction failed at '%s': %s",
                                 z->desc, bad < total ? paths[bad] : z->root, zerror(err));
         }
-        if (b->mrc == ZCONNECTIONLOSS || b->mrc == ZOPERATIONTIMEOUT || b->mrc == ZSESSIONEXPIRED ||
-            b->mrc == ZINVALIDSTATE || b->mrc == ZCLOSING || err == ZBADVERSION)
-            lose(z, b->mrc == ZCONNECTIONLOSS ? "connection lost" : zerror(err));
+        if (b->mrc == ZSESSIONEXPIRED || b->mrc == ZINVALIDSTATE || b->mrc == ZCLOSING ||
+            err == ZBADVERSION)
+            lose(z, zerror(err));
         ret = SDK_EIO;
     }
     batch_release(b);
@@ -411,6 +501,93 @@ out:
     free(zo);
     if (ret == 0 && z->after_request) z->after_request(z->after_request_ud);
     return ret;
+}
+
+/* Waits while the connection is down (the client is reconnecting), up to the session timeout
+ * counted from when it went down; then the session counts as lost. Returns 0 when connected. */
+static int wait_connected(zk_store *z, sdk_errors *errs) {
+    zk_shared *sh = z->sh;
+    pthread_mutex_lock(&sh->mu);
+    while (sh->disconnected && !atomic_load(&sh->lost)) {
+        long left = down_left_ms(sh);
+        if (left <= 0) break;
+        struct timespec dl;
+        clock_gettime(CLOCK_MONOTONIC, &dl);
+        dl.tv_sec += left / 1000;
+        dl.tv_nsec += (left % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&sh->cv, &sh->mu, &dl);
+    }
+    bool down = sh->disconnected;
+    pthread_mutex_unlock(&sh->mu);
+    if (down && !is_lost(z)) lose(z, DOWN_TOO_LONG);
+    if (!is_lost(z)) return 0;
+    if (errs)
+        sdk_errors_addf(errs, "state (%s): ZooKeeper session lost (%s); restart the scheduler",
+                        z->desc, z->sh->why);
+    return SDK_EIO;
+}
+
+/* After a connection loss hid a multi's outcome, and with the connection back in the same
+ * session (so the lock is still ours and nobody else wrote): did it apply? A root-versioned
+ * multi applied iff the root's version moved on by one; one that creates (a blob's chunks) iff
+ * its last znode exists; one that deletes iff its last znode is gone. 1 applied, 0 not, -2
+ * the connection dropped again, -1 when it cannot be told (the caller gives the session up). */
+static int multi_applied(zk_store *z, const zop *ops, size_t n, bool with_root) {
+    struct Stat st;
+    char *p = with_root ? sdk_xstrdup(z->root) : n ? abs_path_new(z, ops[n - 1].path) : NULL;
+    if (!p) return 1;
+    int rc = zoo_exists(z->zh, p, 0, &st);
+    free(p);
+    if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT) return -2; /* ask again when back */
+    if (rc != ZOK && rc != ZNONODE) return -1;
+    if (with_root) {
+        if (rc != ZOK) return -1;
+        return st.version == z->root_version + 1 ? 1 : st.version == z->root_version ? 0 : -1;
+    }
+    char kind = ops[n - 1].kind;
+    if (kind == 'c') return rc == ZOK;
+    if (kind == 'd') return rc == ZNONODE;
+    return -1;
+}
+
+/* Sends ops[0..n) as one multi (see send_multi_once), riding out connection losses: wait for
+ * the client to reconnect (within the session timeout), find out whether a multi whose answer
+ * was lost applied, and send it again if it did not. */
+static int send_multi(zk_store *z, const zop *ops, size_t n, bool with_root, const char *root_data,
+                      size_t root_len, sdk_errors *errs) {
+    for (int attempt = 0;; attempt++) {
+        int rc = wait_connected(z, errs);
+        if (rc) return rc;
+        bool conn_lost = false;
+        rc = send_multi_once(z, ops, n, with_root, root_data, root_len, &conn_lost, errs);
+        if (!conn_lost) return rc;
+        SDK_WARN(MOD, "%s: the connection to ZooKeeper was lost during a transaction; waiting for it "
+                      "to come back", z->desc);
+        /* The watcher may not have seen the loss yet: give it a moment before trusting
+         * "connected", so the check below runs on the new connection. */
+        usleep(50000);
+        int applied = -2;
+        for (int ask = 0; applied == -2 && ask < 20; ask++) {
+            if ((rc = wait_connected(z, errs))) return rc;
+            applied = multi_applied(z, ops, n, with_root);
+        }
+        if (applied == 1) {
+            if (with_root) z->root_version++;
+            SDK_INFO(MOD, "%s: the transaction had been applied before the connection dropped", z->desc);
+            if (z->after_request) z->after_request(z->after_request_ud);
+            return 0;
+        }
+        if (applied < 0 || attempt >= 20) {
+            lose(z, applied < 0 ? "the outcome of a transaction interrupted by a connection loss "
+                                  "cannot be told"
+                                : "the connection kept dropping");
+            if (errs)
+                sdk_errors_addf(errs, "state (%s): ZooKeeper session given up (%s); restart the scheduler",
+                                z->desc, z->sh->why);
+            return SDK_EIO;
+        }
+    }
 }
 
 /* Sends ops in as few multis as the request size allows (without the root op). */
@@ -1651,7 +1828,12 @@ static void zk_close(void *impl) {
     if (z->sh) {
         pthread_mutex_lock(&z->sh->mu);
         z->sh->alive = false;
+        /* the loop thread (this one) owns the timer: cancel it and drop its reference */
+        bool timer = z->sh->timer_armed;
+        if (timer) sdk_loop_timer_cancel(z->sh->loop, z->sh->timer_id);
+        z->sh->timer_armed = false;
         pthread_mutex_unlock(&z->sh->mu);
+        if (timer) shared_unref(z->sh);
     }
     if (z->zh) zookeeper_close(z->zh); /* ends the session: the ephemeral lock goes with it */
     if (z->sh) shared_unref(z->sh);
@@ -1665,7 +1847,7 @@ static void zk_close(void *impl) {
 }
 
 static const sdk_store_vtable zk_vtable = {zk_get_new, zk_exists, zk_children_new, zk_commit, NULL,
-                                           zk_close};
+                                           zk_close, NULL};
 
 /* ---- URL ---- */
 
@@ -1883,6 +2065,7 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
     sh->loop = o.loop;
     sh->cb = o.on_lost;
     sh->ud = o.on_lost_ud;
+    sh->session_ms = session_ms;
     z->sh = sh;
 
     /* The C client logs every reconnect attempt on stderr; our errors carry what matters.
@@ -1921,6 +2104,13 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
         rc = SDK_EIO;
         goto fail;
     }
+    {
+        /* The server may have negotiated another timeout than the one asked for. */
+        int negotiated = zoo_recv_timeout(z->zh);
+        pthread_mutex_lock(&sh->mu);
+        if (negotiated > 0) sh->session_ms = negotiated;
+        pthread_mutex_unlock(&sh->mu);
+    }
     if (z->auth) {
         zbatch *b = batch_new(1);
         batch_issue(b);
@@ -1945,6 +2135,25 @@ int sdk_store_zk_open(const char *url, const sdk_store_zk_options *opts, sdk_sto
         if ((rc = take_lock(z, lock_wait, errs))) goto fail;
     }
     if ((rc = load_state(z, errs))) goto fail;
+    if (!z->read_only && z->root_version > 0 && z->cache.n == 0) {
+        if (!o.reset_state) {
+            if (errs)
+                sdk_errors_addf(errs,
+                                "state (%s): the state is missing, but the root %s has seen %d "
+                                "transactions: its nodes were deleted. Starting empty would "
+                                "register a new framework, orphan the old one's tasks and "
+                                "garbage-collect its reservations and volumes as unclaimed (their "
+                                "data destroyed). Restore the state from a backup "
+                                "(scheduler state restore), or start with --reset-state to abandon "
+                                "the old state",
+                                z->desc, z->root, z->root_version);
+            rc = SDK_ESTATE;
+            goto fail;
+        }
+        SDK_WARN(MOD, "%s: the state is missing although the root has seen %d transactions; starting "
+                      "empty as --reset-state asks (the old framework is abandoned; its volumes will be destroyed as unclaimed when offered)",
+                 z->desc, z->root_version);
+    }
     if (atomic_load(&sh->lost)) {
         if (errs)
             sdk_errors_addf(errs, "state (%s): ZooKeeper session lost while opening (%s)", z->desc,

@@ -31,12 +31,28 @@
  * holder's session expires) and then fails with SDK_EBUSY naming the root and the holder,
  * having written nothing.
  *
- * Session policy. Any loss of the connection or of the session after open makes the store
- * refuse every later commit with SDK_EIO ("ZooKeeper session lost"), and calls on_lost once.
- * The scheduler must stop sending Mesos operations and exit non-zero so its supervisor restarts
- * it; the new process re-acquires the lock (waiting for the old session to expire) and reloads
- * everything. A request that times out (op_timeout_ms) has an unknown outcome: it is reported as
- * an error and handled as a lost session.
+ * Session policy. A lost connection is not a lost session: the client reconnects by itself
+ * (to any server of the URL) and the session, its ephemeral lock included, survives as long as
+ * the connection comes back within the session timeout. Meanwhile a commit waits for it; a
+ * transaction whose answer the loss swallowed is checked after reconnecting (its root version,
+ * or for a blob its last znode) and sent again only if it did not apply. The session counts as
+ * lost when ZooKeeper says it expired, when authentication fails, or when the connection stayed
+ * down for the whole session timeout (the servers expire it by then, or as soon as they run
+ * again; a timer on the loop notices even when nothing is written). From then on every commit
+ * is refused with SDK_EIO ("ZooKeeper session lost") and on_lost is called once: the scheduler
+ * stops sending Mesos operations and exits non-zero so its supervisor restarts it; the new
+ * process re-acquires the lock (waiting for the old session to expire) and reloads everything.
+ * A request that times out (op_timeout_ms) without the connection being seen lost has an
+ * unknown outcome: it is reported as an error and handled as a lost session. Fencing does not
+ * rest on the timing: every write transaction checks the root version, so a process whose
+ * session was taken over cannot overwrite its successor's state.
+ *
+ * State that went missing. Every write transaction bumps the root's version, and a state never
+ * becomes empty through the store (the layout's wipe keeps SchemaVersion). So a root whose
+ * version is above 0 but which holds no state node had its state deleted behind the store's
+ * back: a writer's open refuses with SDK_ESTATE, naming the root and its version, and writes
+ * nothing (its lock goes with its session), unless reset_state. Deleting the root itself (as
+ * dcos-commons' uninstall instructions do) leaves nothing behind and is a deliberate fresh start.
  *
  * Reads are served from a write-through cache loaded at open. Calls are synchronous on the
  * caller's thread, each bounded by op_timeout_ms. The load reads the whole tree through
@@ -54,7 +70,7 @@
 #include "core/loop/loop.h"
 #include "core/state/store.h"
 
-/* Called once when the session or connection is lost after open. why is borrowed. */
+/* Called once when the session is lost after open (see the session policy). why is borrowed. */
 typedef void (*sdk_store_zk_lost_cb)(void *ud, const char *why);
 
 /* Counters of the requests a store sent (for benchmarks); owned by the caller. */
@@ -77,6 +93,7 @@ typedef struct sdk_store_zk_options {
     int op_timeout_ms;        /* bound on connecting and on each request; 0 = 10000 */
     int lock_wait_ms;         /* 0 = session timeout + 2000; negative = fail at once */
     bool read_only;           /* no lock, nothing ever written, commits refused (SDK_ESTATE) */
+    bool reset_state;         /* open empty although the root says state existed (below) */
     size_t max_value;         /* largest logical value; 0 = 64 MiB */
     size_t inline_max;        /* 0 = 512000 */
     size_t chunk_size;        /* 0 = 512000 */

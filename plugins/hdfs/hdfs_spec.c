@@ -64,7 +64,7 @@ __attribute__((visibility("hidden"))) const char hdfs_spec_template[] =
     "            set -e\n"
     "            V=journal-data/hdfs/current/VERSION\n"
     "            if [ -f \"$V\" ] && [ ! -f journal-data/uploaded-VERSION ]; then\n"
-    "              curl -fsS -X PUT --data-binary \"@$V\" \"http://$SCHEDULER_API_HOSTNAME:$SCHEDULER_API_PORT/v1/hdfs/journal-version\"\n"
+    "              curl -fsS -X PUT -H 'Content-Type: application/octet-stream' --data-binary \"@$V\" \"http://$SCHEDULER_API_HOSTNAME:$SCHEDULER_API_PORT/v1/hdfs/journal-version\"\n"
     "              touch journal-data/uploaded-VERSION\n"
     "            fi\n"
     "          interval: {{READINESS_CHECK_INTERVAL}}\n"

@@ -204,6 +204,43 @@ static const sdk_plugin_option hello_options[] = {
     {"HELLO_GREETING", "Hello, world", "greeting written by every server (env HELLO_GREETING)"},
 };
 
+/* The package options (ABI 1.1): upstream hello-world's universe/config.json names and its
+ * marathon.json.mustache mapping onto the template variables (dcos-commons
+ * frameworks/helloworld/universe/), plus this plugin's own (hello.greeting,
+ * world.kill_grace_period). The 1.0 table above stays for 1.0 schedulers. */
+static const sdk_plugin_option_schema hello_option_schema[] = {
+    {"service.name", "FRAMEWORK_NAME", SDK_PLUGIN_OPTION_STRING, 0, "hello-world",
+     "The name of the service instance (the Mesos framework name)", NULL, NULL, NULL},
+    {"service.user", "FRAMEWORK_USER", SDK_PLUGIN_OPTION_STRING, 0, "root",
+     "The user that the service's tasks run as", NULL, NULL, NULL},
+    {"service.sleep", "SLEEP_DURATION", SDK_PLUGIN_OPTION_INTEGER, 0, "1000",
+     "The sleep duration in seconds before tasks exit (and are relaunched)", "1", NULL, NULL},
+    {"hello.count", "HELLO_COUNT", SDK_PLUGIN_OPTION_INTEGER, 0, "1", "Number of Hello pods to run", "1", NULL,
+     NULL},
+    {"hello.cpus", "HELLO_CPUS", SDK_PLUGIN_OPTION_NUMBER, 0, "0.1", "Hello pod CPU requirements", "0.01", NULL,
+     NULL},
+    {"hello.mem", "HELLO_MEM", SDK_PLUGIN_OPTION_INTEGER, 0, "32", "Hello pod mem requirements (in MB)", "1",
+     NULL, NULL},
+    {"hello.disk", "HELLO_DISK", SDK_PLUGIN_OPTION_INTEGER, 0, "64",
+     "Hello pod persistent disk requirements (in MB)", "1", NULL, NULL},
+    {"hello.placement", "HELLO_PLACEMENT", SDK_PLUGIN_OPTION_STRING, 0, "[]",
+     "Marathon-style placement constraint for Hello pods", NULL, NULL, NULL},
+    {"hello.greeting", "HELLO_GREETING", SDK_PLUGIN_OPTION_STRING, 0, "Hello, world",
+     "Greeting every server writes (task env HELLO_GREETING)", NULL, NULL, NULL},
+    {"world.count", "WORLD_COUNT", SDK_PLUGIN_OPTION_INTEGER, 0, "2", "Number of World pods to run", "0", NULL,
+     NULL},
+    {"world.cpus", "WORLD_CPUS", SDK_PLUGIN_OPTION_NUMBER, 0, "0.1", "World pod CPU requirements", "0.01", NULL,
+     NULL},
+    {"world.mem", "WORLD_MEM", SDK_PLUGIN_OPTION_INTEGER, 0, "32", "World pod mem requirements (in MB)", "1",
+     NULL, NULL},
+    {"world.disk", "WORLD_DISK", SDK_PLUGIN_OPTION_INTEGER, 0, "64",
+     "World pod persistent disk requirements (in MB)", "1", NULL, NULL},
+    {"world.placement", "WORLD_PLACEMENT", SDK_PLUGIN_OPTION_STRING, 0, "[]",
+     "Marathon-style placement constraint for World pods", NULL, NULL, NULL},
+    {"world.kill_grace_period", "WORLD_KILL_GRACE_PERIOD", SDK_PLUGIN_OPTION_INTEGER, 0, "5",
+     "Seconds between SIGTERM and SIGKILL for World servers", "0", NULL, NULL},
+};
+
 static const sdk_plugin_route hello_routes[] = {
     {"GET", "/v1/hello/greeting", route_greeting},
     {"GET", "/v1/hello/uname", route_uname},
@@ -236,6 +273,8 @@ static const sdk_plugin_descriptor HELLO = {
     .spec_template = hello_spec_template,
     .options = hello_options,
     .n_options = sizeof hello_options / sizeof hello_options[0],
+    .option_schema = hello_option_schema,
+    .n_option_schema = sizeof hello_option_schema / sizeof hello_option_schema[0],
     .routes = hello_routes,
     .n_routes = sizeof hello_routes / sizeof hello_routes[0],
     .init = hello_init,

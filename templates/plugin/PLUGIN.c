@@ -39,13 +39,21 @@ static const char SPEC[] =
     "          interval: 2\n"
     "          timeout: 5\n";
 
-static const sdk_plugin_option OPTIONS[] = {
-    {"FRAMEWORK_NAME", "__NAME__", "service name (Mesos framework name)"},
-    {"NODE_COUNT", "2", "number of nodes (1 or more)"},
-    {"NODE_CPUS", "0.1", "cpus of each node"},
-    {"NODE_MEM", "32", "memory (MB) of each node"},
-    {"NODE_DISK", "16", "persistent volume size (MB) of each node"},
-    {"GREETING", "hello", "written by every node into its volume"},
+/* The package options (ABI 1.1): nested name, the template variable it feeds, type, default,
+ * description, minimum, maximum, allowed values ("a|b"). The scheduler checks every value before
+ * rendering, lists them in --help and serves them to `sdkctl describe` and the Cosmos endpoints;
+ * `-o node.count=3` and `-o NODE_COUNT=3` are the same. */
+static const sdk_plugin_option_schema OPTIONS[] = {
+    {"service.name", "FRAMEWORK_NAME", SDK_PLUGIN_OPTION_STRING, 0, "__NAME__", "service name (Mesos framework name)",
+     NULL, NULL, NULL},
+    {"node.count", "NODE_COUNT", SDK_PLUGIN_OPTION_INTEGER, 0, "2", "number of nodes (validate_config: >= 1)", NULL,
+     NULL, NULL},
+    {"node.cpus", "NODE_CPUS", SDK_PLUGIN_OPTION_NUMBER, 0, "0.1", "cpus of each node", "0.01", NULL, NULL},
+    {"node.mem", "NODE_MEM", SDK_PLUGIN_OPTION_INTEGER, 0, "32", "memory (MB) of each node", "1", NULL, NULL},
+    {"node.disk", "NODE_DISK", SDK_PLUGIN_OPTION_INTEGER, 0, "16", "persistent volume size (MB) of each node", "1",
+     NULL, NULL},
+    {"node.greeting", "GREETING", SDK_PLUGIN_OPTION_STRING, 0, "hello", "written by every node into its volume",
+     NULL, NULL, NULL},
 };
 
 static int s_init(const sdk_host_api *api, sdk_plugin_host *host, void **state, sdk_plugin_errors *errs) {
@@ -102,8 +110,8 @@ static const sdk_plugin_descriptor DESC = {
     .version = "0.1.0",
     .description = "the __NAME__ service",
     .spec_template = SPEC,
-    .options = OPTIONS,
-    .n_options = sizeof OPTIONS / sizeof *OPTIONS,
+    .option_schema = OPTIONS,
+    .n_option_schema = sizeof OPTIONS / sizeof *OPTIONS,
     .n_routes = sizeof ROUTES / sizeof *ROUTES,
     .routes = ROUTES,
     .init = s_init,

@@ -1,4 +1,4 @@
-/* Freezes the plugin ABI 1.0 layout (abi/ABI.md): offsets and sizes of the descriptor, the host
+/* Freezes the plugin ABI 1.0 layout and what 1.1 appended (abi/ABI.md): offsets and sizes of the descriptor, the host
  * table and the plain structs, the enum values, and the rule that a plugin's dynamic symbol table
  * exports nothing but sdk_plugin_entry. A failing assert here means an ABI break: append instead. */
 #include <stdint.h>
@@ -41,7 +41,11 @@ AT(sdk_plugin_descriptor, pre_decommission, 120);
 AT(sdk_plugin_descriptor, endpoints, 128);
 AT(sdk_plugin_descriptor, placement, 136);
 AT(sdk_plugin_descriptor, task_status, 144);
-_Static_assert(sizeof(sdk_plugin_descriptor) == 152, "descriptor size (ABI 1.0)");
+/* ABI 1.1 appended the package option schema */
+AT(sdk_plugin_descriptor, option_schema, 152);
+AT(sdk_plugin_descriptor, n_option_schema, 160);
+AT(sdk_plugin_descriptor, reserved2, 164);
+_Static_assert(sizeof(sdk_plugin_descriptor) == 168, "descriptor size (ABI 1.1)");
 _Static_assert(SDK_PLUGIN_DESCRIPTOR_SIZE_1_0 == 152, "1.0 descriptor size constant");
 
 /* host table: size and versions, then one pointer per entry in this order */
@@ -78,6 +82,13 @@ AT(sdk_plugin_option, description, 16);
 _Static_assert(sizeof(sdk_plugin_option) == 24, "option");
 AT(sdk_plugin_route, method, 0); AT(sdk_plugin_route, path, 8); AT(sdk_plugin_route, handler, 16);
 _Static_assert(sizeof(sdk_plugin_route) == 24, "route");
+AT(sdk_plugin_option_schema, path, 0); AT(sdk_plugin_option_schema, variable, 8);
+AT(sdk_plugin_option_schema, type, 16); AT(sdk_plugin_option_schema, default_value, 24);
+AT(sdk_plugin_option_schema, description, 32); AT(sdk_plugin_option_schema, minimum, 40);
+AT(sdk_plugin_option_schema, maximum, 48); AT(sdk_plugin_option_schema, enum_values, 56);
+_Static_assert(sizeof(sdk_plugin_option_schema) == 64, "option schema (ABI 1.1)");
+_Static_assert(SDK_PLUGIN_OPTION_STRING == 0 && SDK_PLUGIN_OPTION_INTEGER == 1 &&
+               SDK_PLUGIN_OPTION_NUMBER == 2 && SDK_PLUGIN_OPTION_BOOLEAN == 3, "option types");
 AT(sdk_plugin_placement_query, size, 0); AT(sdk_plugin_placement_query, pod_index, 4);
 AT(sdk_plugin_placement_query, pod_type, 8); AT(sdk_plugin_placement_query, agent_hostname, 16);
 AT(sdk_plugin_placement_query, attributes, 24); AT(sdk_plugin_placement_query, n_attributes, 32);
@@ -110,7 +121,7 @@ _Static_assert(SDK_PLUGIN_RECOVERY_TRANSIENT == 0 && SDK_PLUGIN_RECOVERY_PERMANE
                "recovery types");
 _Static_assert(SDK_PLUGIN_DECOMMISSION_ALLOW == 0 && SDK_PLUGIN_DECOMMISSION_VETO == 1 &&
                SDK_PLUGIN_DECOMMISSION_PENDING == 2, "decisions");
-_Static_assert(SDK_PLUGIN_ABI_MAJOR == 1 && SDK_PLUGIN_ABI_MINOR == 0, "this is ABI 1.0");
+_Static_assert(SDK_PLUGIN_ABI_MAJOR == 1 && SDK_PLUGIN_ABI_MINOR == 1, "this is ABI 1.1");
 
 static void test_host_table_complete(void) {
     const sdk_host_api *api = sdk_plugin_host_api();

@@ -1,5 +1,6 @@
 /* Crash-only recovery with the state in a real ZooKeeper (tests/unit/zk_server.h) and the local
- * cluster: the scheduler is killed (-9) at each point of the launch path and in the middle of a
+ * cluster: the scheduler is killed (-9) at each point of the offer -> record -> accept -> status
+ * path (before-record, after-record, after-accept, after-status) and in the middle of a
  * configuration update (SDK_CRASH_AT, core/util/crashpoint.h), then started again like a
  * supervisor would. Each time: same framework id, the plan resumes and completes, no
  * reservation leaked or duplicated, no volume lost, no running task restarted. Also: ZooKeeper
@@ -144,7 +145,10 @@ static void crash_and_recover(const char *name, const char *point) {
     finish(&r);
 }
 
+static void test_crash_before_record(void) { crash_and_recover("crash-before-record", "before-record:2"); }
 static void test_crash_after_record(void) { crash_and_recover("crash-record", "after-record:2"); }
+/* A status stored but not acknowledged: the agent sends it again, nothing is relaunched. */
+static void test_crash_after_status(void) { crash_and_recover("crash-status", "after-status:3"); }
 static void test_crash_after_accept(void) { crash_and_recover("crash-accept", "after-accept:3"); }
 
 /* A supervisor's SIGTERM (sent to the process, so any thread may take it) stops the scheduler
@@ -318,8 +322,10 @@ int main(void) {
         fprintf(stderr, "test_e2e_crash_zk: ZooKeeper did not start (see the message above)\n");
         return check_summary("test_e2e_crash_zk") | 1;
     }
+    RUN(test_crash_before_record);
     RUN(test_crash_after_record);
     RUN(test_crash_after_accept);
+    RUN(test_crash_after_status);
     RUN(test_crash_mid_config_update);
     RUN(test_sigterm_releases_lock);
     RUN(test_zookeeper_restart_mid_deploy);

@@ -124,13 +124,18 @@ static void test_operations_keep_and_remove_data(void) {
     t = read_output(w0vol);
     CHECK_STR(t, "Hello, world from world-0-server\nBonjour from world-0-server\n");
     free(t);
-    /* a refused update changes nothing and shows on the deploy plan (417) */
-    CHECK_INT(e2e_http("POST", url, "{\"HELLO_COUNT\": \"0\"}", &resp), 409);
+    /* an option outside its bounds is refused before rendering (hello.count >= 1), naming it */
+    CHECK_INT(e2e_http("POST", url, "{\"HELLO_COUNT\": \"0\"}", &resp), 400);
+    CHECK_CONTAINS(resp, "hello.count: expected an integer >= 1");
+    free(resp);
+    /* a refused update (a volume cannot change size) changes nothing and shows on the deploy
+     * plan (417) */
+    CHECK_INT(e2e_http("POST", url, "{\"HELLO_DISK\": \"65\"}", &resp), 409);
     CHECK_CONTAINS(resp, "hello");
     free(resp);
     char *plan_url = sdk_asprintf_new("%s/v1/plans/deploy", w.api_url);
     CHECK_INT(e2e_http("GET", plan_url, NULL, NULL), 417);
-    CHECK_INT(e2e_http("POST", url, "{\"HELLO_COUNT\": \"1\"}", &resp), 200); /* valid again */
+    CHECK_INT(e2e_http("POST", url, "{\"HELLO_DISK\": \"64\"}", &resp), 200); /* valid again */
     free(resp);
     CHECK_INT(e2e_http("GET", plan_url, NULL, NULL), 200);
 

@@ -49,13 +49,19 @@ static long http(const char *method, const char *url, const char *data, char **b
     sdk_buf_init(&b);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (!strcmp(method, "POST")) curl_easy_setopt(c, CURLOPT_POSTFIELDS, data ? data : "");
+    struct curl_slist *h = NULL;
+    if (!strcmp(method, "POST")) { /* the API takes JSON bodies */
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, data ? data : "");
+        h = curl_slist_append(h, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
     long code = 0;
     if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_cleanup(c);
+    curl_slist_free_all(h);
     if (body) *body = sdk_buf_take(&b);
     else sdk_buf_free(&b);
     return code;
@@ -606,6 +612,9 @@ out:
 
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* These tests kill -9 a task and wait for its relaunch in place; the crash-loop backoff (on by
+     * default: 60 s before that relaunch) has its own scenarios (tests/scenarios/events_crash_loop.scn). */
+    setenv("ENABLE_BACKOFF", "false", 1);
     zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
     char *lc = sdk_asprintf_new("%s/localcluster", bin_dir());
     if (access(lc, X_OK) || access("plugins/zookeeper/zookeeper.so", R_OK)) {

@@ -73,9 +73,10 @@ static void call_start(call *c, sdk_loop *l, sdk_curl *cu, const char *method, c
     curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(c->e, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, 10000L);
-    if (body) {
+    if (body) { /* the server takes JSON bodies only on mutating methods */
         curl_easy_setopt(c->e, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        c->hdrs = curl_slist_append(c->hdrs, "Content-Type: application/json");
     }
     if (hdr) c->hdrs = curl_slist_append(c->hdrs, hdr);
     if (c->hdrs) curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, c->hdrs);

@@ -14,7 +14,7 @@
 #include "core/loop/loop.h"
 #include "core/mesos/client.h"
 #include "core/mesos/detect.h"
-#include "core/service/taskinfo.h"
+#include "core/mapping/taskinfo.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"

@@ -1,5 +1,6 @@
 /* Offer evaluation pipeline (sdk-behaviour.md §8.3, §2.3-2.5, §3.2-3.6) and reservation GC (§8.5). */
 #include "core/offer/evaluate.h"
+#include "mesos/proto/mesos.pb-c.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
 #include "check.h"
@@ -622,7 +623,18 @@ static void test_container_refusals_and_placement(void) {
     q.backend.no_docker_images = false;
     CHECK_INT(sdk_offer_evaluate(&q, &o, 1, &r, NULL), 0);
     CHECK(r.matched);
-    CHECK_STR(launch_op(&r)->tasks[0].image, "foo");
+    {   /* the image reaches the task's container (core/mapping), not the executor's */
+        const sdk_task_desc *td = &launch_op(&r)->tasks[0];
+        Mesos__V1__ContainerInfo *ci = mesos__v1__container_info__unpack(NULL, td->container_len, td->container);
+        CHECK(ci && ci->mesos && ci->mesos->image && ci->mesos->image->docker);
+        if (ci && ci->mesos && ci->mesos->image && ci->mesos->image->docker)
+            CHECK_STR(ci->mesos->image->docker->name, "foo");
+        if (ci) mesos__v1__container_info__free_unpacked(ci, NULL);
+        const sdk_executor_desc *ex = launch_op(&r)->executor;
+        ci = mesos__v1__container_info__unpack(NULL, ex->container_len, ex->container);
+        CHECK(ci && !ci->mesos);
+        if (ci) mesos__v1__container_info__free_unpacked(ci, NULL);
+    }
     sdk_eval_result_free(&r);
 
     spec->pods[0].resource_sets[0].gpus = 1;

@@ -2,6 +2,7 @@
  * operator controls and their result codes, plan JSON and the CLI tree. */
 #include <jansson.h>
 #include "core/plan/plan.h"
+#include "core/service/service.h"
 #include "core/util/str.h"
 #include "tests/unit/check.h"
 
@@ -85,6 +86,8 @@ static void test_aggregate_rules(void) {
         {"10 waiting child", {S(WAITING), S(PENDING)}, 2, {0}, 0, false, false, S(WAITING)},
         {"11 starting", {S(STARTING), S(STARTED)}, 2, {S(STARTING), S(STARTED)}, 2, false, false, S(STARTING)},
         {"11 started", {S(STARTED)}, 1, {S(STARTED)}, 1, false, false, S(STARTED)},
+        {"12a complete + delayed, no candidate", {S(COMPLETE), S(DELAYED), S(COMPLETE)}, 3, {0}, 0, false, false,
+         S(DELAYED)},
         {"12 unexpected", {S(PENDING)}, 1, {0}, 0, false, false, S(ERROR)},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -274,8 +277,8 @@ static double fake_clock(void *arg) { (void)arg; return fake_now; }
 static void test_backoff(void) {
     sdk_backoff_config cfg;
     sdk_backoff_config_default(&cfg);
-    CHECK(!cfg.enabled);
-    cfg.enabled = true;
+    CHECK(cfg.enabled); /* on by default, with dcos-commons' delays */
+    CHECK(cfg.initial_s == 60 && cfg.factor == 1.15 && cfg.max_s == 300);
     sdk_backoff *b = sdk_backoff_new(&cfg);
     sdk_backoff_set_clock(b, fake_clock, NULL);
     fake_now = 1000;
@@ -322,8 +325,19 @@ static void test_backoff(void) {
     CHECK(sdk_backoff_current_delay_s(b, "x") > 68.99 && sdk_backoff_current_delay_s(b, "x") < 69.01);
     sdk_backoff_free(b);
 
-    /* disabled (default): a failure is PENDING at once */
+    /* the default (NULL config) is on: a failure waits */
     b = sdk_backoff_new(NULL);
+    s = pod_step("pod", 0, "t", SDK_GOAL_RUNNING);
+    s->backoff = b;
+    launch(s, "g");
+    CHECK(sdk_step_on_task_status(s, NULL, "g", SDK_TSTATE_FAILED, false));
+    CHECK_INT(sdk_step_status(s), S(DELAYED));
+    sdk_step_free(s);
+    sdk_backoff_free(b);
+
+    /* disabled (ENABLE_BACKOFF=false): a failure is PENDING at once */
+    cfg.enabled = false;
+    b = sdk_backoff_new(&cfg);
     s = pod_step("pod", 0, "t", SDK_GOAL_RUNNING);
     s->backoff = b;
     launch(s, "g");
@@ -546,6 +560,26 @@ static void test_task_status_routing(void) {
     sdk_plan_free(p);
 }
 
+/* ENABLE_BACKOFF: absent = on (dcos-commons' delays), false/0/no = off, junk = an error naming it. */
+static void test_backoff_policy_vars(void) {
+    sdk_errors e;
+    sdk_errors_init(&e);
+    sdk_service_options o;
+    memset(&o, 0, sizeof o);
+    CHECK_INT(sdk_service_policy_from_vars(&o, NULL, 0, &e), 0);
+    CHECK(o.backoff.enabled && o.backoff.initial_s == 60 && o.backoff.factor == 1.15 && o.backoff.max_s == 300);
+    sdk_kv off[] = {{"ENABLE_BACKOFF", "false"}, {"FRAMEWORK_INITIAL_BACKOFF", "5"}};
+    CHECK_INT(sdk_service_policy_from_vars(&o, off, 2, &e), 0);
+    CHECK(!o.backoff.enabled && o.backoff.initial_s == 5);
+    sdk_kv on[] = {{"ENABLE_BACKOFF", "true"}};
+    CHECK_INT(sdk_service_policy_from_vars(&o, on, 1, &e), 0);
+    CHECK(o.backoff.enabled);
+    sdk_kv bad[] = {{"ENABLE_BACKOFF", "sometimes"}};
+    CHECK_INT(sdk_service_policy_from_vars(&o, bad, 1, &e), SDK_EINVAL);
+    CHECK(e.n == 1 && strstr(e.msgs[0], "ENABLE_BACKOFF=sometimes: expected true or false"));
+    sdk_errors_free(&e);
+}
+
 int main(void) {
     RUN(test_aggregate_rules);
     RUN(test_task_status_routing);
@@ -558,6 +592,7 @@ int main(void) {
     RUN(test_goal_finish_once);
     RUN(test_multi_task_worst_status);
     RUN(test_backoff);
+    RUN(test_backoff_policy_vars);
     RUN(test_controls);
     RUN(test_json_shape);
     RUN(test_text_tree);

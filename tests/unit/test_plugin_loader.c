@@ -43,10 +43,45 @@ static void test_ok_loads(void) {
     CHECK_STR(d->name, "fixture-ok");
     CHECK_STR(d->version, "1.0.0");
     CHECK_INT(d->abi_major, 1);
-    CHECK_INT(d->abi_minor, 0);
+    CHECK_INT(d->abi_minor, SDK_PLUGIN_ABI_MINOR);
     CHECK(d->init != NULL);
     CHECK(d->mutate_spec == NULL); /* hooks the plugin lacks read as NULL */
     CHECK_STR(sdk_plugin_lib_path(lib), fixture("fixture_ok"));
+    sdk_plugin_lib_close(lib);
+    sdk_errors_free(&e);
+}
+
+/* A plugin built against the frozen 1.0 header (tests/abi/sdk_plugin_1_0.h) loads in this 1.1
+ * scheduler: its shorter descriptor's 1.1 fields read as absent, its flat 1.0 options become
+ * string options named after their variables, with their defaults. */
+static void test_abi_1_0_plugin_loads(void) {
+    sdk_errors e;
+    sdk_errors_init(&e);
+    sdk_plugin_lib *lib = NULL;
+    CHECK_INT(sdk_plugin_lib_open(fixture("fixture_abi_1_0"), &lib, &e), 0);
+    CHECK_INT(e.n, 0);
+    if (!lib) return;
+    const sdk_plugin_descriptor *d = sdk_plugin_lib_descriptor(lib);
+    CHECK_INT(d->abi_minor, 0);
+    CHECK_INT(d->size, SDK_PLUGIN_DESCRIPTOR_SIZE_1_0);
+    CHECK(d->option_schema == NULL);
+    CHECK_INT(d->n_option_schema, 0);
+    sdk_options *o = NULL;
+    CHECK_INT(sdk_plugin_lib_options_new(lib, &o, &e), 0);
+    CHECK_INT(o ? o->n : 0, 2);
+    const sdk_option_def *od = sdk_options_find_path(o, "OLD_COUNT");
+    CHECK(od != NULL);
+    if (od) {
+        CHECK_STR(od->variable, "OLD_COUNT");
+        CHECK_STR(od->default_value, "2");
+        CHECK_INT(od->type, SDK_OPTION_STRING);
+    }
+    sdk_kv *vars = NULL;
+    size_t n = 0;
+    CHECK_INT(sdk_plugin_options_merge_new(lib, NULL, 0, NULL, 0, &vars, &n, &e), 0);
+    CHECK_INT(n, 2);
+    sdk_plugin_kv_free(vars, n);
+    sdk_options_free(o);
     sdk_plugin_lib_close(lib);
     sdk_errors_free(&e);
 }
@@ -82,7 +117,7 @@ static void test_two_instances_do_not_share_state(void) {
 static void test_wrong_major_refused(void) {
     char *m = refusal("fixture_wrong_major", SDK_EINVAL);
     CHECK_CONTAINS(m, fixture("fixture_wrong_major"));
-    CHECK_CONTAINS(m, "plugin ABI 2.0 is not supported by this scheduler (ABI 1.0)");
+    CHECK_CONTAINS(m, "plugin ABI 2.0 is not supported by this scheduler (ABI 1.1)");
     CHECK_CONTAINS(m, "rebuild the plugin against this scheduler's abi/sdk_plugin.h");
     free(m);
 }
@@ -90,7 +125,7 @@ static void test_wrong_major_refused(void) {
 static void test_newer_minor_refused(void) {
     char *m = refusal("fixture_newer_minor", SDK_EINVAL);
     CHECK_CONTAINS(m, fixture("fixture_newer_minor"));
-    CHECK_CONTAINS(m, "plugin ABI 1.3 is newer than this scheduler's (ABI 1.0)");
+    CHECK_CONTAINS(m, "plugin ABI 1.4 is newer than this scheduler's (ABI 1.1)");
     CHECK_CONTAINS(m, "upgrade the scheduler");
     CHECK_CONTAINS(m, "rebuild the plugin");
     free(m);
@@ -103,7 +138,7 @@ static void test_short_size_refused(void) {
              (unsigned)SDK_PLUGIN_DESCRIPTOR_SIZE_1_0);
     CHECK_CONTAINS(m, fixture("fixture_short_size"));
     CHECK_CONTAINS(m, want);
-    CHECK_CONTAINS(m, "claims ABI 1.0, this scheduler has ABI 1.0");
+    CHECK_CONTAINS(m, "claims ABI 1.0, this scheduler has ABI 1.1");
     CHECK_CONTAINS(m, "rebuild the plugin");
     free(m);
 }
@@ -191,6 +226,7 @@ static void test_static_descriptor_checks(void) {
 
 int main(void) {
     RUN(test_ok_loads);
+    RUN(test_abi_1_0_plugin_loads);
     RUN(test_two_instances_do_not_share_state);
     RUN(test_wrong_major_refused);
     RUN(test_newer_minor_refused);

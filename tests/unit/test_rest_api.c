@@ -16,6 +16,7 @@
 #include "core/state/store.h"
 #include "core/util/str.h"
 #include "core/util/uuid.h"
+#include "mesos/proto/mesos.pb-c.h"
 #include "tests/unit/check.h"
 
 #define HELLO_SO "plugins/hello/hello.so"
@@ -471,9 +472,16 @@ static void test_plan_commands(void) {
     CHECK_STR(sdk_plan_param(sc, "PLAN_PARAMETER"), "hi");
     expect_message(&w, "POST", "/v1/plans/sidecar/start", "{\"1BAD\": \"x\"}", 400, "1BAD");
     expect_message(&w, "POST", "/v1/plans/sidecar/start", "{\"A\": ", 400, "not valid JSON");
-    expect_message(&w, "POST", "/v1/plans/sidecar/start", "{\"A\": 3}", 400, "'A' must be a string");
+    expect_message(&w, "POST", "/v1/plans/sidecar/start", "{\"A\": {\"b\": 1}}", 400,
+                   "the value of 'A' must be a string, an integer or a boolean");
+    expect_message(&w, "POST", "/v1/plans/sidecar/start", "{\"A\": null}", 400, "'A' must be a string");
     expect_message(&w, "POST", "/v1/plans/sidecar/start", "[1]", 400, "JSON object");
     CHECK_STR(sdk_plan_param(sc, "PLAN_PARAMETER"), "hi");
+    /* integers and booleans as upstream's Jackson Map<String, String> takes them */
+    expect_message(&w, "POST", "/v1/plans/sidecar/start", "{\"COUNT\": 3, \"DRY_RUN\": true}", 200,
+                   "with parameters: {COUNT=3, DRY_RUN=true}");
+    CHECK_STR(sdk_plan_param(sc, "COUNT"), "3");
+    CHECK_STR(sdk_plan_param(sc, "DRY_RUN"), "true");
     expect(&w, "POST", "/v1/plans/nope/start", "{}", 404, "text/plain", "Plan nope not found");
     expect_message(&w, "POST", "/v1/plans/sidecar/start", NULL, 200, "with parameters: {}");
     expect_message(&w, "POST", "/v1/plans/sidecar/stop", NULL, 200, "Received cmd: stop");
@@ -803,6 +811,432 @@ static void test_metrics_and_debug(void) {
     world_down(&w);
 }
 
+/* ---- Prometheus exposition (GET /metrics), parsed strictly ---- */
+
+static bool prom_name_ok(const char *s, size_t n, bool label) {
+    if (!n) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (!label && c == ':');
+        if (!alpha && !(i && c >= '0' && c <= '9')) return false;
+    }
+    return true;
+}
+
+static bool prom_quiet; /* the checker's own test expects problems: do not print them */
+
+typedef struct prom_family {
+    char *name, *type;
+    bool help, samples_done;
+} prom_family;
+
+/* Checks text against the text format 0.0.4 and the conventions asked of this server: every
+ * sample's family has # HELP and # TYPE (once each, before its samples), a family's samples are
+ * contiguous, names and label names are valid, label values are quoted with valid escapes, no
+ * sample (name + labels) appears twice, values parse, counters end in _total. Returns the
+ * number of problems (each printed). */
+static int prom_check(const char *text) {
+    prom_family fam[128];
+    size_t nf = 0;
+    char *seen[1024];
+    size_t ns = 0;
+    int bad = 0;
+    const char *cur = NULL; /* family of the previous sample */
+#define PROM_BAD(...) do { bad++; if (!prom_quiet) { fprintf(stderr, "  exposition: " __VA_ARGS__); \
+    fputc('\n', stderr); } } while (0)
+    size_t lineno = 0;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        if (!nl) { PROM_BAD("last line without newline"); break; }
+        char *line = sdk_xstrndup(p, (size_t)(nl - p));
+        p = nl + 1;
+        lineno++;
+        if (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7)) {
+            bool help = line[2] == 'H';
+            char *name = line + 7, *sp = strchr(name, ' ');
+            if (!sp || !prom_name_ok(name, (size_t)(sp - name), false)) PROM_BAD("line %zu: bad name: %s", lineno, line);
+            if (sp) *sp = 0;
+            prom_family *f = NULL;
+            for (size_t i = 0; i < nf; i++) if (!strcmp(fam[i].name, name)) f = &fam[i];
+            if (!f && nf < 128) { f = &fam[nf++]; memset(f, 0, sizeof *f); f->name = sdk_xstrdup(name); }
+            if (f && f->samples_done) PROM_BAD("line %zu: %s after its samples", lineno, name);
+            if (f && help) {
+                if (f->help) PROM_BAD("line %zu: second HELP for %s", lineno, name);
+                if (!sp || !sp[1]) PROM_BAD("line %zu: empty HELP for %s", lineno, name);
+                f->help = true;
+            } else if (f) {
+                const char *t = sp ? sp + 1 : "";
+                if (f->type) PROM_BAD("line %zu: second TYPE for %s", lineno, name);
+                else f->type = sdk_xstrdup(t);
+                if (strcmp(t, "counter") && strcmp(t, "gauge") && strcmp(t, "summary") && strcmp(t, "histogram") &&
+                    strcmp(t, "untyped"))
+                    PROM_BAD("line %zu: bad type '%s'", lineno, t);
+                if (!strcmp(t, "counter") && !sdk_str_ends(name, "_total"))
+                    PROM_BAD("line %zu: counter %s does not end in _total", lineno, name);
+            }
+            free(line);
+            continue;
+        }
+        if (line[0] == '#' || !line[0]) { free(line); continue; }
+        /* sample: name[{labels}] value */
+        size_t nlen = strcspn(line, "{ ");
+        if (!prom_name_ok(line, nlen, false)) PROM_BAD("line %zu: bad sample name: %s", lineno, line);
+        char *q = line + nlen;
+        if (*q == '{') {
+            q++;
+            while (*q && *q != '}') {
+                size_t ll = strcspn(q, "=");
+                if (!prom_name_ok(q, ll, true)) PROM_BAD("line %zu: bad label name", lineno);
+                q += ll;
+                if (q[0] != '=' || q[1] != '"') { PROM_BAD("line %zu: label value not quoted", lineno); break; }
+                q += 2;
+                while (*q && *q != '"') {
+                    if (*q == '\\') {
+                        if (q[1] != '\\' && q[1] != '"' && q[1] != 'n') PROM_BAD("line %zu: bad escape", lineno);
+                        q++;
+                    }
+                    if (*q) q++;
+                }
+                if (*q != '"') { PROM_BAD("line %zu: unterminated label value", lineno); break; }
+                q++;
+                if (*q == ',') q++;
+                else if (*q != '}') { PROM_BAD("line %zu: expected , or } in labels", lineno); break; }
+            }
+            if (*q == '}') q++;
+        }
+        if (*q != ' ') PROM_BAD("line %zu: no value: %s", lineno, line);
+        else {
+            char *end = NULL;
+            strtod(q + 1, &end);
+            if (end == q + 1 || (*end && *end != ' ')) PROM_BAD("line %zu: bad value: %s", lineno, line);
+        }
+        char *key = sdk_xstrndup(line, (size_t)(q - line));
+        for (size_t i = 0; i < ns; i++) if (!strcmp(seen[i], key)) PROM_BAD("line %zu: duplicate sample %s", lineno, key);
+        if (ns < 1024) seen[ns++] = key; else free(key);
+        /* its family: the name itself, or minus _sum/_count/_bucket for summaries and histograms */
+        char *fname = sdk_xstrndup(line, nlen);
+        prom_family *f = NULL;
+        for (size_t i = 0; i < nf; i++) if (!strcmp(fam[i].name, fname)) f = &fam[i];
+        const char *suffixes[] = {"_sum", "_count", "_bucket"};
+        for (size_t k = 0; !f && k < 3; k++) {
+            if (!sdk_str_ends(fname, suffixes[k])) continue;
+            fname[strlen(fname) - strlen(suffixes[k])] = 0;
+            for (size_t i = 0; i < nf; i++)
+                if (!strcmp(fam[i].name, fname) && fam[i].type &&
+                    (!strcmp(fam[i].type, "summary") || !strcmp(fam[i].type, "histogram")))
+                    f = &fam[i];
+        }
+        if (!f || !f->help || !f->type) PROM_BAD("line %zu: sample without HELP and TYPE: %s", lineno, line);
+        if (f) {
+            if (f->samples_done) PROM_BAD("line %zu: samples of %s are not contiguous", lineno, f->name);
+            if (cur && strcmp(cur, f->name))
+                for (size_t i = 0; i < nf; i++) if (!strcmp(fam[i].name, cur)) fam[i].samples_done = true;
+            cur = f->name;
+        }
+        free(fname);
+        free(line);
+    }
+    for (size_t i = 0; i < nf; i++) { free(fam[i].name); free(fam[i].type); }
+    for (size_t i = 0; i < ns; i++) free(seen[i]);
+#undef PROM_BAD
+    return bad;
+}
+
+/* The checker itself must catch what it is for. */
+static void test_prometheus_checker_catches_errors(void) {
+    prom_quiet = true;
+    CHECK_INT(prom_check("# HELP a_total A.\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"), 0);
+    CHECK(prom_check("a_total 1\n") > 0);                                               /* no HELP/TYPE */
+    CHECK(prom_check("# HELP a A.\n# TYPE a counter\na 1\n") > 0);                       /* counter w/o _total */
+    CHECK(prom_check("# HELP a A.\n# TYPE a gauge\na 1\na 2\n") > 0);                    /* duplicate */
+    CHECK(prom_check("# HELP a A.\n# TYPE a gauge\n# HELP b B.\n# TYPE b gauge\na{x=\"1\"} 1\nb 1\na{x=\"2\"} 1\n") > 0);
+    CHECK(prom_check("# HELP a A.\n# TYPE a gauge\na{x=\"1} 1\n") > 0);                  /* unterminated */
+    CHECK(prom_check("# HELP a.b A.\n# TYPE a.b gauge\na.b 1\n") > 0);                   /* bad name */
+    CHECK(prom_check("# HELP a A.\n# TYPE a gauge\na one\n") > 0);                       /* bad value */
+    CHECK_INT(prom_check("# HELP s S.\n# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 2\ns_count 3\n"), 0);
+    prom_quiet = false;
+}
+
+/* Value of the exposition sample whose text up to the value is exactly `key`; -1 if absent. */
+static double prom_value(const char *text, const char *key) {
+    char *needle = sdk_asprintf_new("\n%s ", key);
+    const char *p = strstr(text, needle);
+    double v = p ? strtod(p + strlen(needle), NULL) : -1;
+    free(needle);
+    return v;
+}
+
+static void test_prometheus_exposition(void) {
+    world w;
+    world_up(&w, true);
+    if (!w.ok) { world_down(&w); return; }
+    deploy_all(&w);
+    offers(&w);
+    call c;
+    req(&w, &c, "GET", "/metrics", NULL);
+    CHECK_INT(c.status, 200);
+    CHECK_MSG(!strncmp(c.ctype, "text/plain; version=0.0.4", 25), "content-type %s", c.ctype);
+    const char *t = text(&c);
+    CHECK_INT(prom_check(t), 0);
+    /* the same counters as /v1/metrics, as labelled families */
+    CHECK(prom_value(t, "sdk_offers_received_total") == 4);
+    CHECK(prom_value(t, "sdk_operations_total{operation=\"launch_group\"}") == 3);
+    CHECK(prom_value(t, "sdk_task_statuses_total{state=\"TASK_RUNNING\"}") == 3);
+    CHECK(prom_value(t, "sdk_plan_status{plan=\"deploy\"}") == 0);
+    CHECK(prom_value(t, "sdk_plan_status{plan=\"sidecar\"}") == 1);
+    CHECK(prom_value(t, "sdk_plan_steps{plan=\"deploy\",phase=\"world\",status=\"COMPLETE\"}") == 2);
+    CHECK(prom_value(t, "sdk_tasks{pod_type=\"world\",state=\"TASK_RUNNING\"}") == 2);
+    CHECK(prom_value(t, "sdk_registered") == 1);
+    CHECK(prom_value(t, "sdk_offer_processing_seconds_count") == 4);
+    /* process metrics of this process */
+    CHECK(prom_value(t, "process_cpu_seconds_total") >= 0);
+    CHECK(prom_value(t, "process_resident_memory_bytes") > 0);
+    CHECK(prom_value(t, "process_start_time_seconds") > 1e9);
+    CHECK(prom_value(t, "process_open_fds") > 2);
+    call_free(&c);
+    world_down(&w);
+}
+
+/* ---- /v1/debug/plans and /v1/debug/taskStatuses (upstream PlansTracker, TaskStatusesTracker) ---- */
+
+static void test_debug_plans_and_task_statuses(void) {
+    world w;
+    world_up(&w, true);
+    if (!w.ok) { world_down(&w); return; }
+    sdk_service_on_registered(w.svc, "fw-0001");
+    offers(&w);
+    status(&w, "hello-0-server", SDK_TSTATE_RUNNING, "10.0.0.1");
+    call c;
+    req(&w, &c, "GET", "/v1/debug/plans", NULL);
+    CHECK_INT(c.status, 200);
+    CHECK_STR(jstr(c.json, "schedulerState"), "DEPLOYING");
+    json_t *active = json_object_get(c.json, "activePlans");
+    CHECK_INT(json_array_size(active), 1);
+    CHECK_STR(json_string_value(json_array_get(active, 0)), "deploy");
+    json_t *plans = json_object_get(c.json, "plans");
+    json_t *deploy = NULL;
+    for (size_t i = 0; i < json_array_size(plans); i++)
+        if (!strcmp(jstr(json_array_get(plans, i), "name"), "deploy")) deploy = json_array_get(plans, i);
+    CHECK(deploy != NULL);
+    CHECK_STR(jstr(deploy, "status"), "IN_PROGRESS");
+    CHECK_STR(jstr(deploy, "strategy"), "serial");
+    CHECK_INT(json_integer_value(json_object_get(deploy, "totalSteps")), 3);
+    CHECK_INT(json_integer_value(json_object_get(deploy, "completedSteps")), 1);
+    json_t *ph0 = json_array_get(json_object_get(deploy, "phases"), 0);
+    CHECK_STR(jstr(ph0, "name"), "hello");
+    CHECK_STR(jstr(ph0, "status"), "COMPLETE");
+    json_t *st0 = json_array_get(json_object_get(ph0, "steps"), 0);
+    CHECK_STR(jstr(st0, "name"), "hello-0:[server]");
+    CHECK_STR(jstr(st0, "status"), "COMPLETE");
+    CHECK(json_is_array(json_object_get(st0, "errors")));
+    json_t *topo = json_object_get(c.json, "serviceTopology");
+    CHECK(json_array_size(topo) >= 2);
+    json_t *t0 = json_array_get(topo, 0);
+    CHECK_STR(jstr(t0, "type"), "plan");
+    json_t *tph = json_array_get(json_object_get(t0, "children"), 0);
+    CHECK_STR(jstr(tph, "type"), "phase");
+    json_t *tst = json_array_get(json_object_get(tph, "children"), 0);
+    CHECK_STR(jstr(tst, "type"), "step");
+    CHECK(json_is_null(json_object_get(tst, "children")));
+    call_free(&c);
+
+    /* filters: names in any case; a bad filter is a 200 {"invalid-input": ...} as upstream */
+    req(&w, &c, "GET", "/v1/debug/plans?plan=DEPLOY&phase=world&step=world-1:%5Bserver%5D", NULL);
+    CHECK_INT(c.status, 200);
+    plans = json_object_get(c.json, "plans");
+    CHECK_INT(json_array_size(plans), 1);
+    json_t *phs = json_object_get(json_array_get(plans, 0), "phases");
+    CHECK_INT(json_array_size(phs), 1);
+    CHECK_INT(json_array_size(json_object_get(json_array_get(phs, 0), "steps")), 1);
+    CHECK_INT(json_integer_value(json_object_get(json_array_get(plans, 0), "totalSteps")), 3);
+    call_free(&c);
+    struct { const char *q, *why; } bad[] = {
+        {"?step=x", "Step specified without parent Phase and Plan values."},
+        {"?phase=x", "Phase specified without parent Plan."},
+        {"?plan=nope", "Supplied plan not found in list of all available plans!"},
+        {"?plan=deploy&phase=nope", "Supplied phase not found in set of possible phases with supplied plan!"},
+        {"?plan=deploy&phase=hello&step=nope",
+         "Supplied step not found in set of possible steps with supplied plan and phase!"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *path = sdk_asprintf_new("/v1/debug/plans%s", bad[i].q);
+        req(&w, &c, "GET", path, NULL);
+        CHECK_INT(c.status, 200);
+        CHECK_STR(jstr(c.json, "invalid-input"), bad[i].why);
+        call_free(&c);
+        free(path);
+    }
+
+    req(&w, &c, "GET", "/v1/debug/taskStatuses?plan=deploy", NULL);
+    CHECK_INT(c.status, 200);
+    CHECK_INT(json_array_size(c.json), 1);
+    json_t *p0 = json_array_get(c.json, 0);
+    CHECK_STR(jstr(p0, "name"), "deploy");
+    json_t *hello_ph = json_array_get(json_object_get(p0, "phases"), 0);
+    json_t *hello_st = json_array_get(json_object_get(hello_ph, "steps"), 0);
+    CHECK_STR(jstr(hello_st, "name"), "hello-0:[server]");
+    json_t *ts = json_array_get(json_object_get(hello_st, "taskStatus"), 0);
+    CHECK_STR(jstr(ts, "name"), "hello-0-server");
+    CHECK_STR(jstr(ts, "taskStatus"), "TASK_RUNNING");
+    CHECK(jstr(ts, "taskId") && sdk_str_starts(jstr(ts, "taskId"), "hello-world__hello-0-server__"));
+    json_t *world_ph = json_array_get(json_object_get(p0, "phases"), 1);
+    json_t *w0 = json_array_get(json_object_get(json_array_get(json_object_get(world_ph, "steps"), 0), "taskStatus"), 0);
+    CHECK_STR(jstr(w0, "name"), "world-0-server");
+    CHECK_STR(jstr(w0, "taskStatus"), "TASK_UNKNOWN"); /* never launched: upstream's defaults */
+    CHECK_STR(jstr(w0, "taskId"), "");
+    call_free(&c);
+    world_down(&w);
+}
+
+/* ---- /v1/state/files, /v1/state/zone/..., /v1/state/refresh ---- */
+
+/* PUT of a multipart/form-data body: with raw NULL, one field built by libcurl's MIME API as
+ * `curl -F` and the dcos CLI send it; else raw as the body, framed (or not) by boundary XyZ. */
+static void put_multipart(world *w, call *c, const char *path, const char *field, const char *content,
+                          const char *raw) {
+    memset(c, 0, sizeof *c);
+    sdk_buf_init(&c->body);
+    c->e = curl_easy_init();
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", w->base, path);
+    curl_easy_setopt(c->e, CURLOPT_URL, url);
+    curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(c->e, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_mime *m = NULL;
+    if (!raw) {
+        m = curl_mime_init(c->e);
+        curl_mimepart *part = curl_mime_addpart(m);
+        curl_mime_name(part, field);
+        curl_mime_filename(part, "f.txt");
+        curl_mime_data(part, content, CURL_ZERO_TERMINATED);
+        curl_easy_setopt(c->e, CURLOPT_MIMEPOST, m);
+    } else {
+        curl_easy_setopt(c->e, CURLOPT_COPYPOSTFIELDS, raw);
+        c->hdrs = curl_slist_append(c->hdrs, "Content-Type: multipart/form-data; boundary=XyZ");
+        curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, c->hdrs);
+    }
+    curl_easy_setopt(c->e, CURLOPT_CUSTOMREQUEST, "PUT");
+    CHECK_INT(sdk_curl_add(w->cu, c->e, on_done, c), 0);
+    run_until(w, c);
+    curl_mime_free(m);
+}
+
+/* A stored task with a ZONE variable and a status carrying ip, written as the scheduler would
+ * store them (the zone routes read only the state). */
+static void store_zoned_task(world *w, const char *task, const char *zone, const char *ip) {
+    Mesos__V1__TaskInfo ti = MESOS__V1__TASK_INFO__INIT;
+    Mesos__V1__TaskID tid = MESOS__V1__TASK_ID__INIT;
+    Mesos__V1__AgentID aid = MESOS__V1__AGENT_ID__INIT;
+    Mesos__V1__CommandInfo cmd = MESOS__V1__COMMAND_INFO__INIT;
+    Mesos__V1__Environment env = MESOS__V1__ENVIRONMENT__INIT;
+    Mesos__V1__Environment__Variable v1 = MESOS__V1__ENVIRONMENT__VARIABLE__INIT, v2 = v1;
+    Mesos__V1__Environment__Variable *vars[] = {&v1, &v2};
+    char *id = sdk_asprintf_new("hello-world__%s__1", task);
+    tid.value = id;
+    aid.value = "agent-1";
+    v1.name = "TASK_NAME";
+    v1.value = (char *)task;
+    v2.name = "ZONE";
+    v2.value = (char *)zone;
+    env.variables = vars;
+    env.n_variables = 2;
+    cmd.environment = &env;
+    ti.name = (char *)task;
+    ti.task_id = &tid;
+    ti.agent_id = &aid;
+    ti.command = &cmd;
+    Mesos__V1__TaskStatus st = MESOS__V1__TASK_STATUS__INIT;
+    Mesos__V1__ContainerStatus cs = MESOS__V1__CONTAINER_STATUS__INIT;
+    Mesos__V1__NetworkInfo ni = MESOS__V1__NETWORK_INFO__INIT, *nis[] = {&ni};
+    Mesos__V1__NetworkInfo__IPAddress ipa = MESOS__V1__NETWORK_INFO__IPADDRESS__INIT, *ipas[] = {&ipa};
+    ipa.ip_address = (char *)ip;
+    ni.ip_addresses = ipas;
+    ni.n_ip_addresses = 1;
+    cs.network_infos = nis;
+    cs.n_network_infos = 1;
+    st.task_id = &tid;
+    st.state = MESOS__V1__TASK_STATE__TASK_RUNNING;
+    st.container_status = &cs;
+    size_t li = mesos__v1__task_info__get_packed_size(&ti), ls = mesos__v1__task_status__get_packed_size(&st);
+    uint8_t *bi = malloc(li), *bs = malloc(ls);
+    mesos__v1__task_info__pack(&ti, bi);
+    mesos__v1__task_status__pack(&st, bs);
+    sdk_state_txn *t = sdk_state_txn_new(w->state);
+    CHECK_INT(sdk_state_txn_put_task_info(t, task, bi, li), 0);
+    CHECK_INT(sdk_state_txn_put_task_status(t, task, bs, ls), 0);
+    CHECK_INT(sdk_state_txn_commit(t, NULL), 0);
+    sdk_state_txn_free(t);
+    free(bi);
+    free(bs);
+    free(id);
+}
+
+static void test_state_files_zones_refresh(void) {
+    world w;
+    world_up(&w, true);
+    if (!w.ok) { world_down(&w); return; }
+    expect(&w, "GET", "/v1/state/files", NULL, 200, "text/plain", "[]");
+    call c;
+    put_multipart(&w, &c, "/v1/state/files/VERSION", "file", "1.2.3", NULL);
+    CHECK_INT(c.status, 200);
+    CHECK_INT(c.body.len, 0);
+    call_free(&c);
+    put_multipart(&w, &c, "/v1/state/files/foo", NULL, NULL,
+                  "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\n"
+                  "Content-Type: text/plain\r\n\r\nbar\r\n--XyZ--\r\n");
+    call_free(&c);
+    expect(&w, "GET", "/v1/state/files", NULL, 200, "text/plain", "[VERSION, foo]");
+    expect(&w, "GET", "/v1/state/files/VERSION", NULL, 200, "text/plain", "1.2.3");
+    expect(&w, "GET", "/v1/state/files/absent", NULL, 404, "text/plain", "Failed to get the file");
+    /* stored as a property, as upstream */
+    expect(&w, "GET", "/v1/state/properties/file-VERSION", NULL, 200, NULL, "1.2.3");
+    /* refused without a change: too big, no 'file' field, not multipart */
+    char big[1100];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    put_multipart(&w, &c, "/v1/state/files/VERSION", "file", big, NULL);
+    CHECK_INT(c.status, 400);
+    CHECK_STR(text(&c), "Stream exceeds 1024 byte size limit");
+    call_free(&c);
+    put_multipart(&w, &c, "/v1/state/files/VERSION", "other", "2.0", NULL);
+    CHECK_INT(c.status, 400);
+    CHECK_STR(text(&c), "Missing payload");
+    call_free(&c);
+    expect(&w, "PUT", "/v1/state/files/VERSION", "{\"file\": \"2.0\"}", 415, "text/plain", NULL);
+    /* framed by another boundary than the header's: malformed */
+    put_multipart(&w, &c, "/v1/state/files/VERSION", NULL, NULL,
+                  "--Other\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n2.0");
+    CHECK_INT(c.status, 400);
+    CHECK_CONTAINS(text(&c), "Malformed multipart/form-data body");
+    call_free(&c);
+    expect(&w, "GET", "/v1/state/files/VERSION", NULL, 200, "text/plain", "1.2.3");
+
+    /* zones */
+    expect(&w, "GET", "/v1/state/zone/tasks", NULL, 200, "application/json", "{}\n");
+    store_zoned_task(&w, "hello-0-server", "us-east-1a", "10.0.0.1");
+    store_zoned_task(&w, "world-0-server", "us-east-1b", "10.0.0.2");
+    req(&w, &c, "GET", "/v1/state/zone/tasks", NULL);
+    CHECK_INT(c.status, 200);
+    CHECK_INT(json_object_size(c.json), 2);
+    CHECK_STR(jstr(c.json, "hello-0-server"), "us-east-1a");
+    CHECK_STR(jstr(c.json, "world-0-server"), "us-east-1b");
+    call_free(&c);
+    expect(&w, "GET", "/v1/state/zone/tasks/world-0-server", NULL, 200, "text/plain", "us-east-1b");
+    expect(&w, "GET", "/v1/state/zone/tasks/nope", NULL, 404, NULL, "");
+    expect(&w, "GET", "/v1/state/zone/world/10.0.0.2", NULL, 200, "text/plain", "us-east-1b");
+    expect(&w, "GET", "/v1/state/zone/hello/10.0.0.2", NULL, 404, NULL, ""); /* that IP is a world task's */
+    expect(&w, "GET", "/v1/state/zone/world/10.9.9.9", NULL, 404, NULL, "");
+
+    /* refresh: the store is not a cache of something written elsewhere: upstream's 409 */
+    req(&w, &c, "PUT", "/v1/state/refresh", NULL);
+    CHECK_INT(c.status, 409);
+    CHECK_CONTAINS(text(&c), "State store is not cached");
+    call_free(&c);
+    expect(&w, "GET", "/v1/state/refresh", NULL, 405, "text/plain", NULL);
+    world_down(&w);
+}
+
 static void test_properties(void) {
     world w;
     world_up(&w, true);
@@ -898,6 +1332,10 @@ int main(void) {
     RUN(test_pod_pause_resume_status);
     RUN(test_endpoints);
     RUN(test_metrics_and_debug);
+    RUN(test_prometheus_checker_catches_errors);
+    RUN(test_prometheus_exposition);
+    RUN(test_debug_plans_and_task_statuses);
+    RUN(test_state_files_zones_refresh);
     RUN(test_properties);
     RUN(test_plugin_routes);
     RUN(test_no_plugin);

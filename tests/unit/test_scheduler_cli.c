@@ -2,6 +2,7 @@
  * codes, the upstream example specs, and --scenario. Runs bin/scheduler ($SDK_BIN_DIR). */
 #include "check.h"
 #include "e2e_support.h"
+#include "abi/sdk_plugin.h"
 #include "core/util/str.h"
 #include <signal.h>
 #include <sys/wait.h>
@@ -31,12 +32,81 @@ static void test_help_documents_every_flag(void) {
     char *out;
     CHECK_INT(run("--help", &out), 0);
     const char *flags[] = {"--plugin", "--spec", "--env-file", "-o, --option", "--lenient-render",
-                           "--validate", "--scenario", "--help", "--version"};
+                           "--validate", "--scenario", "--help", "--version", "--insecure-api",
+                           "--api-host NAME"};
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) CHECK_CONTAINS(out, flags[i]);
     free(out);
     CHECK_INT(run("--version", &out), 0);
-    CHECK_CONTAINS(out, "plugin ABI 1.0");
+    CHECK_CONTAINS(out, "plugin ABI 1.1");
     free(out);
+}
+
+/* Package options: --help with a plugin lists them; -o takes nested names; values are checked
+ * against the option; a --spec gets its options from --options-schema (a config.json). */
+static void test_package_options(void) {
+    char *out;
+    CHECK_INT(run("--plugin plugins/hello/hello.so --help", &out), 0);
+    CHECK_CONTAINS(out, "Options of plugins/hello/hello.so");
+    CHECK_CONTAINS(out, "world.count (integer)");
+    CHECK_CONTAINS(out, "Number of World pods to run; an integer >= 0");
+    CHECK_CONTAINS(out, "default: \"2\", template variable WORLD_COUNT");
+    free(out);
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o world.count=3 --validate", &out), 0);
+    CHECK_CONTAINS(out, "world: 3 instances");
+    free(out);
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o world.cuont=3 --validate", &out), 1);
+    CHECK_CONTAINS(out, "-o 'world.cuont=3': world.cuont is not an option of this service");
+    free(out);
+    CHECK_INT(run("--plugin plugins/hello/hello.so -o hello.cpus=lots --validate", &out), 1);
+    CHECK_CONTAINS(out, "hello.cpus: expected a number >= 0.01, found \"lots\"");
+    free(out);
+
+    const char *sh = check_shared_dir();
+    char *args = sdk_asprintf_new("--spec %s/examples/dcos-commons/svc.yml --env-file %s/examples/dcos-commons/svc.env "
+                                  "--options-schema tests/options/hello-config.json -o world.count=4 --validate", sh, sh);
+    CHECK_INT(run(args, &out), 0);
+    CHECK_CONTAINS(out, "world: 4 instances");
+    free(out);
+    free(args);
+    args = sdk_asprintf_new("--spec %s/examples/dcos-commons/svc.yml --env-file %s/examples/dcos-commons/svc.env "
+                            "--options-schema tests/options/hello-config.json -o world.count=51 -o mode=V2 --validate",
+                            sh, sh);
+    CHECK_INT(run(args, &out), 1);
+    CHECK_CONTAINS(out, "world.count: expected an integer >= 0 and <= 50, found \"51\"");
+    CHECK_CONTAINS(out, "mode: expected one of \"V0\", \"V1\", found \"V2\"");
+    free(out);
+    free(args);
+    CHECK_INT(run("--spec x.yml --options-schema tests/options/hello-config.json --help", &out), 0);
+    CHECK_CONTAINS(out, "service.name (string)");
+    CHECK_CONTAINS(out, "template variable FRAMEWORK_NAME");
+    CHECK_CONTAINS(out, "template variable HELLO_COUNT"); /* derived from hello.count */
+    free(out);
+    CHECK_INT(run("--spec x.yml --options-schema tests/options/missing.json --help", &out), 1);
+    CHECK_CONTAINS(out, "tests/options/missing.json");
+    free(out);
+}
+
+/* Each program's --version: release, the git commit the build took (or "unknown"), ABI. */
+static void test_version_of_every_program(void) {
+    const char *progs[] = {"scheduler", "localcluster", "sdkctl"};
+    for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
+        char *cmd = sdk_asprintf_new("%s/%s --version 2>&1", bin_dir(), progs[i]);
+        FILE *p = popen(cmd, "r");
+        char line[256] = "";
+        if (p && !fgets(line, sizeof line, p)) line[0] = 0;
+        int st = p ? pclose(p) : -1;
+        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", cmd);
+        char *want = sdk_asprintf_new("%s (stateful-sdk) ", progs[i]);
+        CHECK_CONTAINS(line, want);
+        char *abi = sdk_asprintf_new(", plugin ABI %d.%d\n", SDK_PLUGIN_ABI_MAJOR, SDK_PLUGIN_ABI_MINOR);
+        CHECK_CONTAINS(line, abi);
+        free(abi);
+        /* "commit X," with a non-empty X */
+        const char *c = strstr(line, ", commit ");
+        CHECK(c && c[9] && c[9] != ',');
+        free(want);
+        free(cmd);
+    }
 }
 
 static void test_validate_hello(void) {
@@ -59,7 +129,7 @@ static void test_validate_hello(void) {
 static void test_bad_input(void) {
     char *out;
     CHECK_INT(run("--plugin plugins/hello/hello.so -o HELLO_COUNT=abc --validate", &out), 1);
-    CHECK_CONTAINS(out, "(built-in svc.yml):6:5: pods.hello.count: expected an integer, found 'abc'");
+    CHECK_CONTAINS(out, "hello.count: expected an integer >= 1, found \"abc\"");
     free(out);
     CHECK_INT(run("--plugin plugins/hello/hello.so -o HELLO_PLACEMENT=hostname:BOGUS --validate", &out), 1);
     CHECK_CONTAINS(out, "pods.hello.placement: invalid placement rule 'hostname:BOGUS'");
@@ -109,7 +179,7 @@ static void test_bad_input_writes_nothing(void) {
     char *args = sdk_asprintf_new("--plugin plugins/hello/hello.so -o HELLO_COUNT=abc --workdir %s/w", dir);
     char *out;
     CHECK_INT(run(args, &out), 1);
-    CHECK_CONTAINS(out, "pods.hello.count: expected an integer");
+    CHECK_CONTAINS(out, "hello.count: expected an integer >= 1, found \"abc\"");
     char *state = sdk_asprintf_new("%s/w", dir);
     CHECK_MSG(access(state, F_OK) != 0, "%s was created", state);
     free(state);
@@ -249,13 +319,83 @@ static void test_api_token_and_tls(void) {
     free(rm);
 }
 
+/* A REST API beyond loopback needs a token or --insecure-api: refused before anything starts
+ * otherwise; with --insecure-api it serves, and refuses Host names that are not its own. */
+static void test_api_beyond_loopback(void) {
+    char dir[] = "/tmp/sdk-cli-bind-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char *wd = sdk_asprintf_new("%s/w", dir);
+    char *out = NULL;
+    char *args = sdk_asprintf_new("--plugin plugins/hello/hello.so --workdir %s --api 0.0.0.0:0", wd);
+    CHECK_INT(run(args, &out), 1);
+    CHECK_CONTAINS(out, "--api 0.0.0.0:0 listens beyond loopback");
+    CHECK_CONTAINS(out, "--api-token FILE");
+    CHECK_CONTAINS(out, "--insecure-api");
+    CHECK_MSG(access(wd, F_OK) != 0, "a refused start created %s", wd);
+    free(out);
+    free(args);
+
+    unsigned port = e2e_free_port();
+    char *api = sdk_asprintf_new("0.0.0.0:%u", port);
+    char *exe = sdk_asprintf_new("%s/scheduler", bin_dir());
+    char *log = sdk_asprintf_new("%s/scheduler.log", dir);
+    char *argv[] = {exe, "--plugin", "plugins/hello/hello.so", "--workdir", wd, "--state", "memory:",
+                    "--master", "http://127.0.0.1:1", "--api", api, "--insecure-api",
+                    "--api-host", "sched.example.org", NULL};
+    pid_t pid = e2e_spawn(argv, log);
+    char *probe = sdk_asprintf_new("curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%u/v1/health", port);
+    char *code = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(code);
+        code = e2e_sh(probe);
+        if (code && strcmp(code, "000")) break;
+        usleep(100000);
+    }
+    CHECK_MSG(code && strcmp(code, "000") && strcmp(code, "421"), "GET /v1/health: %s", code ? code : "");
+    free(code);
+    char *named = sdk_asprintf_new("curl -s -o /dev/null -w '%%{http_code}' -H 'Host: sched.example.org:%u' "
+                                   "http://127.0.0.1:%u/v1/health", port, port);
+    code = e2e_sh(named);
+    CHECK_MSG(code && strcmp(code, "421") && strcmp(code, "000"), "Host sched.example.org: %s", code ? code : "");
+    free(code);
+    /* the name tasks and the fetcher are given (SCHEDULER_API_HOSTNAME) is always accepted */
+    char *own = sdk_asprintf_new("curl -s -o /dev/null -w '%%{http_code}' -H "
+                                 "'Host: hello-world.marathon.autoip.dcos.thisdcos.directory:%u' "
+                                 "http://127.0.0.1:%u/v1/health", port, port);
+    code = e2e_sh(own);
+    CHECK_MSG(code && strcmp(code, "421") && strcmp(code, "000"), "Host SCHEDULER_API_HOSTNAME: %s", code ? code : "");
+    free(code);
+    free(own);
+    char *evil = sdk_asprintf_new("curl -s -w ' %%{http_code}' -H 'Host: rebind.example:%u' "
+                                  "http://127.0.0.1:%u/v1/health", port, port);
+    code = e2e_sh(evil);
+    CHECK_CONTAINS(code, "DNS rebinding");
+    CHECK_CONTAINS(code, " 421");
+    free(code);
+    e2e_stop(pid, SIGINT);
+    free(evil);
+    free(named);
+    free(probe);
+    free(log);
+    free(exe);
+    free(api);
+    free(wd);
+    char *rm = sdk_asprintf_new("rm -rf %s", dir);
+    char *r = e2e_sh(rm);
+    free(r);
+    free(rm);
+}
+
 int main(void) {
     RUN(test_help_documents_every_flag);
+    RUN(test_version_of_every_program);
     RUN(test_validate_hello);
+    RUN(test_package_options);
     RUN(test_bad_input);
     RUN(test_bad_input_writes_nothing);
     RUN(test_every_upstream_example_validates);
     RUN(test_scenario_flag);
     RUN(test_api_token_and_tls);
+    RUN(test_api_beyond_loopback);
     return check_summary("test_scheduler_cli");
 }

@@ -45,7 +45,7 @@ static const char *FULL =
     "      node:\n        goal: FINISH\n        cmd: \"y \\\"quoted\\\"\\n\"\n        cpus: 0.1\n        memory: 32\n        essential: false\n"
     "        env: {A: '1', B: }\n        labels: k:v,k2:v2\n"
     "        discovery: {prefix: dbnode, visibility: FRAMEWORK}\n"
-    "        transport-encryption: [{name: n, type: KEYSTORE}]\n        ipc-mode: SHARE_PARENT\n        kill-grace-period: 30\n"
+    "        transport-encryption: []\n        ipc-mode: SHARE_PARENT\n        kill-grace-period: 30\n"
     "        health-check: {cmd: h, interval: 1, timeout: 2, delay: 3, grace-period: 4, max-consecutive-failures: 5}\n"
     "        readiness-check: {cmd: r, interval: 1, timeout: 2}\n"
     "plans:\n  deploy:\n    strategy: parallel\n    phases:\n      p1:\n        pod: db\n        strategy: parallel-canary\n"

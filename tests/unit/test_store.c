@@ -30,6 +30,11 @@ static void rm_dir(const char *dir) {
     }
     closedir(d);
     rmdir(dir);
+    { /* the marker a file store leaves beside its directory (store.h) */
+        char *m_ = sdk_asprintf_new("%s.sdk-state", dir);
+        unlink(m_);
+        free(m_);
+    }
 }
 
 static void be_open(backend *b, bool file) {

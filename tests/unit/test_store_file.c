@@ -38,6 +38,11 @@ static void rm_dir(char *dir) {
         closedir(d);
     }
     rmdir(dir);
+    { /* the marker a file store leaves beside its directory (store.h) */
+        char *m_ = sdk_asprintf_new("%s.sdk-state", dir);
+        unlink(m_);
+        free(m_);
+    }
     free(dir);
 }
 

@@ -853,6 +853,11 @@ static void rm_dir(const char *dir) {
     }
     closedir(d);
     rmdir(dir);
+    { /* the marker a file store leaves beside its directory (store.h) */
+        char *m_ = sdk_asprintf_new("%s.sdk-state", dir);
+        unlink(m_);
+        free(m_);
+    }
 }
 
 /* The "nodes" part of a dump (the "store" field names the backend and differs). */
@@ -937,6 +942,7 @@ static void test_session_loss_refuses_commits_and_restart_recovers(void) {
     CHECK_INT(sdk_loop_new(&l), 0);
     sdk_store_zk_options o = {.session_timeout_ms = 2000, .op_timeout_ms = 3000, .lock_wait_ms = 6000,
                               .loop = l, .on_lost = on_lost};
+    lost_calls = 0;
     sdk_store *s = open_zk(url, &o);
     CHECK_INT(set1(s, "FrameworkID", "fw-kept", NULL), 0);
     zookeeper_close(RAW);
@@ -944,7 +950,7 @@ static void test_session_loss_refuses_commits_and_restart_recovers(void) {
     zk_server_stop(&Z);
     for (int i = 0; i < 100 && !lost_calls; i++) sdk_loop_run_once(l, 50);
     CHECK_INT(lost_calls, 1);
-    CHECK_CONTAINS(lost_why, "connection lost");
+    CHECK_CONTAINS(lost_why, "longer than the session timeout");
     sdk_errors errs;
     sdk_errors_init(&errs);
     CHECK_INT(set1(s, "FrameworkID", "fw-lost", &errs), SDK_EIO);
@@ -961,6 +967,85 @@ static void test_session_loss_refuses_commits_and_restart_recovers(void) {
     sdk_store_close(s);
     sdk_loop_free(l);
     sdk_errors_free(&errs);
+    free(url);
+    free(root);
+}
+
+/* Sends SIGCONT to the server after `ud` milliseconds (a thread, while the test blocks). */
+static void *thaw_main(void *ud) {
+    usleep((useconds_t)(uintptr_t)ud * 1000);
+    kill(Z.pid, SIGCONT);
+    return NULL;
+}
+
+static void run_loop_ms(sdk_loop *l, int ms) {
+    for (int i = 0; i < ms / 50; i++) sdk_loop_run_once(l, 50);
+}
+
+/* A connection loss (the server frozen with SIGSTOP) shorter than the session: nothing is lost,
+ * the lock stays ours, a commit made meanwhile waits and lands once, exactly. One longer than
+ * the session: lost, once, with the reason, and commits are refused. */
+static void test_connection_loss_is_not_session_loss(void) {
+    char *root, *url = new_url("connloss", &root);
+    sdk_loop *l = NULL;
+    CHECK_INT(sdk_loop_new(&l), 0);
+    lost_calls = 0;
+    sdk_store_zk_options o = {.session_timeout_ms = 4000, .op_timeout_ms = 10000, .lock_wait_ms = 6000,
+                              .loop = l, .on_lost = on_lost};
+    sdk_store *s = open_zk(url, &o);
+    if (!s) goto out;
+    CHECK_INT(set1(s, "FrameworkID", "fw-1", NULL), 0);
+    char *lock = sdk_asprintf_new("%s/lock", root);
+    struct Stat before, after;
+    CHECK_INT(zoo_exists(RAW, lock, 0, &before), ZOK);
+
+    /* frozen ~3 s (the client notices after ~2.7 s of silence), a commit meanwhile */
+    kill(Z.pid, SIGSTOP);
+    pthread_t th;
+    pthread_create(&th, NULL, thaw_main, (void *)(uintptr_t)3000);
+    run_loop_ms(l, 1000);
+    CHECK_INT(set1(s, "Tasks/a/TaskInfo", "t-a", NULL), 0); /* waits for the server */
+    pthread_join(th, NULL);
+    CHECK_INT(set1(s, "Tasks/b/TaskInfo", "t-b", NULL), 0);
+    kill(Z.pid, SIGSTOP); /* a second freeze, long enough to be noticed as a lost connection */
+    pthread_create(&th, NULL, thaw_main, (void *)(uintptr_t)3500);
+    run_loop_ms(l, 3000);
+    CHECK_INT(set1(s, "Tasks/c/TaskInfo", "t-c", NULL), 0);
+    pthread_join(th, NULL);
+    run_loop_ms(l, 1000);
+    CHECK_INT(lost_calls, 0);
+    CHECK_INT(zoo_exists(RAW, lock, 0, &after), ZOK);
+    CHECK(after.ephemeralOwner == before.ephemeralOwner); /* the same session holds the lock */
+    char *tree = raw_tree_new(root);
+    CHECK_CONTAINS(tree, "/Tasks/a/TaskInfo=742d61");
+    CHECK_CONTAINS(tree, "/Tasks/c/TaskInfo=742d63");
+    free(tree);
+
+    /* frozen longer than the session: given up (on_lost once), commits refused */
+    kill(Z.pid, SIGSTOP);
+    time_t t0 = time(NULL);
+    for (int i = 0; i < 300 && !lost_calls; i++) sdk_loop_run_once(l, 50);
+    CHECK_INT(lost_calls, 1);
+    CHECK_CONTAINS(lost_why, "longer than the session timeout");
+    fprintf(stderr, "  connection loss: session given up about %ld s after the server froze\n",
+            (long)(time(NULL) - t0));
+    sdk_errors errs;
+    sdk_errors_init(&errs);
+    CHECK_INT(set1(s, "FrameworkID", "fw-2", &errs), SDK_EIO);
+    CHECK(sdk_errors_contains(&errs, "ZooKeeper session lost"));
+    sdk_errors_free(&errs);
+    kill(Z.pid, SIGCONT);
+    sdk_store_close(s);
+    /* the next writer sees what was committed */
+    o.loop = NULL;
+    o.on_lost = NULL;
+    s = open_zk(url, &o);
+    CHECK_GET(s, "FrameworkID", "fw-1");
+    CHECK_GET(s, "Tasks/c/TaskInfo", "t-c");
+    sdk_store_close(s);
+    free(lock);
+out:
+    sdk_loop_free(l);
     free(url);
     free(root);
 }
@@ -985,6 +1070,7 @@ int main(void) {
     RUN(test_big_load_with_helper_sessions);
     RUN(test_load_during_concurrent_deletes);
     RUN(test_dump_restore_round_trip);
+    RUN(test_connection_loss_is_not_session_loss);
     RUN(test_session_loss_refuses_commits_and_restart_recovers);
     if (RAW) zookeeper_close(RAW);
     zk_server_destroy(&Z);

@@ -1,14 +1,15 @@
 /* TaskInfo / TaskStatus protobuf codec for the state store (see taskinfo.h). Messages are built
  * on the heap with malloc'd fields so that protobuf_c_message_free_unpacked(.., NULL) releases
  * them after packing. */
-#include "core/service/taskinfo.h"
+#include "core/mapping/taskinfo.h"
+#include "core/mapping/pb_internal.h"
 #include "core/util/str.h"
 #include "mesos/proto/mesos.pb-c.h"
 #include "mesos/resources_pb.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NEW(T, init) ({ T *p_ = sdk_xmalloc(sizeof(T)); init(p_); p_; })
 
 static Mesos__V1__TaskID *task_id_new(const char *v) {
     Mesos__V1__TaskID *p = NEW(Mesos__V1__TaskID, mesos__v1__task_id__init);
@@ -19,18 +20,6 @@ static Mesos__V1__AgentID *agent_id_new(const char *v) {
     Mesos__V1__AgentID *p = NEW(Mesos__V1__AgentID, mesos__v1__agent_id__init);
     p->value = sdk_xstrdup(v ? v : "");
     return p;
-}
-
-static Mesos__V1__Labels *labels_new(const sdk_kv *kv, size_t n) {
-    Mesos__V1__Labels *l = NEW(Mesos__V1__Labels, mesos__v1__labels__init);
-    l->n_labels = n;
-    l->labels = sdk_xcalloc(n ? n : 1, sizeof *l->labels);
-    for (size_t i = 0; i < n; i++) {
-        l->labels[i] = NEW(Mesos__V1__Label, mesos__v1__label__init);
-        l->labels[i]->key = sdk_xstrdup(kv[i].key);
-        l->labels[i]->value = sdk_xstrdup(kv[i].value);
-    }
-    return l;
 }
 
 static Mesos__V1__Environment *env_new(const sdk_kv *kv, size_t n) {
@@ -54,6 +43,52 @@ static Mesos__V1__CommandInfo *command_new(const char *cmd, const sdk_kv *env, s
     return c;
 }
 
+/* Secret variables follow the plain ones (PodInfoBuilder adds them after the environment):
+ * Variable{name, type SECRET, secret{type REFERENCE, reference{name: <secret path>}}}. */
+static void env_add_secrets(Mesos__V1__Environment *e, const sdk_kv *secrets, size_t n) {
+    if (!n) return;
+    e->variables = sdk_xrealloc(e->variables, (e->n_variables + n) * sizeof *e->variables);
+    for (size_t i = 0; i < n; i++) {
+        Mesos__V1__Environment__Variable *v = NEW(Mesos__V1__Environment__Variable, mesos__v1__environment__variable__init);
+        v->name = sdk_xstrdup(secrets[i].key);
+        v->has_type = 1;
+        v->type = MESOS__V1__ENVIRONMENT__VARIABLE__TYPE__SECRET;
+        v->secret = NEW(Mesos__V1__Secret, mesos__v1__secret__init);
+        v->secret->has_type = 1;
+        v->secret->type = MESOS__V1__SECRET__TYPE__REFERENCE;
+        v->secret->reference = NEW(Mesos__V1__Secret__Reference, mesos__v1__secret__reference__init);
+        v->secret->reference->name = sdk_xstrdup(secrets[i].value);
+        e->variables[e->n_variables++] = v;
+    }
+}
+
+/* Unpacks stored ContainerInfo bytes into a heap tree the TaskInfo can own (NULL: none, or bytes
+ * that do not decode, which only a corrupt store could hold). */
+static Mesos__V1__ContainerInfo *container_unpack(const void *buf, size_t len) {
+    if (!buf || !len) return NULL;
+    return mesos__v1__container_info__unpack(NULL, len, buf);
+}
+
+static void container_pack_new(const Mesos__V1__ContainerInfo *ci, void **buf, size_t *len) {
+    *buf = NULL;
+    *len = 0;
+    if (!ci) return;
+    *len = mesos__v1__container_info__get_packed_size(ci);
+    *buf = sdk_xmalloc(*len ? *len : 1);
+    mesos__v1__container_info__pack(ci, *buf);
+}
+
+/* TaskInfo.limits entry (key "cpus" or "mem"; PodInfoBuilder putLimits), +inf when unlimited. */
+static void limit_add(Mesos__V1__TaskInfo *ti, const char *key, sdk_limit l) {
+    if (!l.has) return;
+    Mesos__V1__TaskInfo__LimitsEntry *e = NEW(Mesos__V1__TaskInfo__LimitsEntry, mesos__v1__task_info__limits_entry__init);
+    e->key = sdk_xstrdup(key);
+    e->value = NEW(Mesos__V1__Value__Scalar, mesos__v1__value__scalar__init);
+    e->value->value = l.unlimited ? INFINITY : l.value;
+    ti->limits = sdk_xrealloc(ti->limits, (ti->n_limits + 1) * sizeof *ti->limits);
+    ti->limits[ti->n_limits++] = e;
+}
+
 static int resources_pb(const sdk_resources *rs, Mesos__V1__Resource ***out, size_t *n) {
     sdk_errors e;
     sdk_errors_init(&e);
@@ -70,6 +105,9 @@ int sdk_taskinfo_encode_new(const sdk_task_desc *t, const sdk_executor_desc *ex,
     ti->agent_id = agent_id_new(t->agent_id);
     int rc = resources_pb(&t->resources, &ti->resources, &ti->n_resources);
     ti->command = command_new(t->cmd, t->env, t->n_env, t->user);
+    env_add_secrets(ti->command->environment, t->secret_env, t->n_secret_env);
+    limit_add(ti, "cpus", t->cpus_limit);
+    limit_add(ti, "mem", t->memory_limit);
     ti->command->n_uris = t->n_uris;
     ti->command->uris = sdk_xcalloc(t->n_uris ? t->n_uris : 1, sizeof *ti->command->uris);
     for (size_t i = 0; i < t->n_uris; i++) {
@@ -82,13 +120,13 @@ int sdk_taskinfo_encode_new(const sdk_task_desc *t, const sdk_executor_desc *ex,
     }
     /* goal_state and spec task travel as labels so a stored task is self-describing. */
     sdk_kv *labels = sdk_xcalloc(t->n_labels + 2, sizeof *labels);
-    memcpy(labels, t->labels, t->n_labels * sizeof *labels);
+    if (t->n_labels) memcpy(labels, t->labels, t->n_labels * sizeof *labels);
     size_t nl = t->n_labels;
     if (!sdk_kv_get(t->labels, t->n_labels, "goal_state"))
         labels[nl++] = (sdk_kv){"goal_state", (char *)sdk_goal_name(t->goal)};
     if (t->spec_task && !sdk_kv_get(t->labels, t->n_labels, "task_name"))
         labels[nl++] = (sdk_kv){"task_name", t->spec_task};
-    ti->labels = labels_new(labels, nl);
+    ti->labels = sdk_mapping_labels_pb_new(labels, nl);
     free(labels);
     if (t->health.present) {
         Mesos__V1__HealthCheck *h = NEW(Mesos__V1__HealthCheck, mesos__v1__health_check__init);
@@ -139,37 +177,13 @@ int sdk_taskinfo_encode_new(const sdk_task_desc *t, const sdk_executor_desc *ex,
             if (strcmp(t->ports[k].name, p->name)) continue;
             if (t->ports[k].visibility == SDK_VIS_EXTERNAL)
                 p->visibility = MESOS__V1__DISCOVERY_INFO__VISIBILITY__EXTERNAL;
-            if (t->ports[k].n_labels) p->labels = labels_new(t->ports[k].labels, t->ports[k].n_labels);
+            if (t->ports[k].n_labels) p->labels = sdk_mapping_labels_pb_new(t->ports[k].labels, t->ports[k].n_labels);
         }
         d->ports->ports[i] = p;
     }
     ti->discovery = d;
-    /* Pod-level volumes belong to the executor; every task sees each one at the same path through
-     * a SANDBOX_PATH (PARENT) volume, as the default executor expects. */
-    size_t n_podvol = 0;
-    for (size_t i = 0; ex && i < ex->resources.n; i++)
-        if (ex->resources.v[i].persistence_id && ex->resources.v[i].volume_container_path) n_podvol++;
-    if (n_podvol) {
-        Mesos__V1__ContainerInfo *ci = NEW(Mesos__V1__ContainerInfo, mesos__v1__container_info__init);
-        ci->type = MESOS__V1__CONTAINER_INFO__TYPE__MESOS;
-        ci->volumes = sdk_xcalloc(n_podvol, sizeof *ci->volumes);
-        for (size_t i = 0; i < ex->resources.n; i++) {
-            const sdk_resource *r = &ex->resources.v[i];
-            if (!r->persistence_id || !r->volume_container_path) continue;
-            Mesos__V1__Volume *v = NEW(Mesos__V1__Volume, mesos__v1__volume__init);
-            v->mode = r->volume_read_only ? MESOS__V1__VOLUME__MODE__RO : MESOS__V1__VOLUME__MODE__RW;
-            v->container_path = sdk_xstrdup(r->volume_container_path);
-            v->source = NEW(Mesos__V1__Volume__Source, mesos__v1__volume__source__init);
-            v->source->has_type = 1;
-            v->source->type = MESOS__V1__VOLUME__SOURCE__TYPE__SANDBOX_PATH;
-            v->source->sandbox_path = NEW(Mesos__V1__Volume__Source__SandboxPath, mesos__v1__volume__source__sandbox_path__init);
-            v->source->sandbox_path->has_type = 1;
-            v->source->sandbox_path->type = MESOS__V1__VOLUME__SOURCE__SANDBOX_PATH__TYPE__PARENT;
-            v->source->sandbox_path->path = sdk_xstrdup(r->volume_container_path);
-            ci->volumes[ci->n_volumes++] = v;
-        }
-        ti->container = ci;
-    }
+    /* The container is the mapping's (core/mapping/container.c), stored and sent as built. */
+    ti->container = container_unpack(t->container, t->container_len);
     if (ex && ex->executor_id) {
         Mesos__V1__ExecutorInfo *e = NEW(Mesos__V1__ExecutorInfo, mesos__v1__executor_info__init);
         e->has_type = 1;
@@ -181,6 +195,7 @@ int sdk_taskinfo_encode_new(const sdk_task_desc *t, const sdk_executor_desc *ex,
             e->framework_id->value = sdk_xstrdup(ex->framework_id);
         }
         e->name = sdk_xstrdup(ex->name);
+        e->container = container_unpack(ex->container, ex->container_len);
         if (!rc) rc = resources_pb(&ex->resources, &e->resources, &e->n_resources);
         ti->executor = e;
     }
@@ -193,21 +208,34 @@ int sdk_taskinfo_encode_new(const sdk_task_desc *t, const sdk_executor_desc *ex,
     return rc ? SDK_EINVAL : 0;
 }
 
-void sdk_executor_desc_free_contents(sdk_executor_desc *ex) {
-    free(ex->executor_id);
-    free(ex->name);
-    free(ex->framework_id);
-    sdk_resources_free(&ex->resources);
-    memset(ex, 0, sizeof *ex);
+/* Plain variables into out; SECRET ones into secrets (when not NULL; else they are skipped). */
+static void kv_from_env2(const Mesos__V1__Environment *e, sdk_kv **out, size_t *n, sdk_kv **secrets, size_t *n_secrets) {
+    size_t total = e ? e->n_variables : 0;
+    *n = 0;
+    *out = sdk_xcalloc(total ? total : 1, sizeof **out);
+    if (secrets) {
+        *n_secrets = 0;
+        *secrets = NULL;
+    }
+    for (size_t i = 0; i < total; i++) {
+        const Mesos__V1__Environment__Variable *v = e->variables[i];
+        if (v->has_type && v->type == MESOS__V1__ENVIRONMENT__VARIABLE__TYPE__SECRET) {
+            if (!secrets) continue;
+            *secrets = sdk_xrealloc(*secrets, (*n_secrets + 1) * sizeof **secrets);
+            (*secrets)[*n_secrets].key = sdk_xstrdup(v->name);
+            (*secrets)[*n_secrets].value =
+                sdk_xstrdup(v->secret && v->secret->reference && v->secret->reference->name ? v->secret->reference->name : "");
+            (*n_secrets)++;
+            continue;
+        }
+        (*out)[*n].key = sdk_xstrdup(v->name);
+        (*out)[*n].value = sdk_xstrdup(v->value ? v->value : "");
+        (*n)++;
+    }
 }
 
 static void kv_from_env(const Mesos__V1__Environment *e, sdk_kv **out, size_t *n) {
-    *n = e ? e->n_variables : 0;
-    *out = sdk_xcalloc(*n ? *n : 1, sizeof **out);
-    for (size_t i = 0; i < *n; i++) {
-        (*out)[i].key = sdk_xstrdup(e->variables[i]->name);
-        (*out)[i].value = sdk_xstrdup(e->variables[i]->value ? e->variables[i]->value : "");
-    }
+    kv_from_env2(e, out, n, NULL, NULL);
 }
 
 static sdk_goal goal_from(const char *s) {
@@ -233,7 +261,7 @@ int sdk_taskinfo_decode(const void *buf, size_t len, const char *where, sdk_task
     if (ti->command) {
         t->cmd = sdk_xstrdup(ti->command->value);
         t->user = sdk_xstrdup(ti->command->user);
-        kv_from_env(ti->command->environment, &t->env, &t->n_env);
+        kv_from_env2(ti->command->environment, &t->env, &t->n_env, &t->secret_env, &t->n_secret_env);
         t->n_uris = ti->command->n_uris;
         t->uris = sdk_xcalloc(t->n_uris ? t->n_uris : 1, sizeof *t->uris);
         for (size_t i = 0; i < t->n_uris; i++) {
@@ -303,8 +331,18 @@ int sdk_taskinfo_decode(const void *buf, size_t len, const char *where, sdk_task
             }
         }
     }
+    for (size_t i = 0; i < ti->n_limits; i++) {
+        const Mesos__V1__TaskInfo__LimitsEntry *l = ti->limits[i];
+        if (!l->key || !l->value) continue;
+        sdk_limit lim = { true, isinf(l->value->value) && l->value->value > 0, l->value->value };
+        if (lim.unlimited) lim.value = 0;
+        if (!strcmp(l->key, "cpus")) t->cpus_limit = lim;
+        else if (!strcmp(l->key, "mem")) t->memory_limit = lim;
+    }
+    container_pack_new(ti->container, &t->container, &t->container_len);
     sdk_resources_init(&ex->resources);
     if (ti->executor) {
+        container_pack_new(ti->executor->container, &ex->container, &ex->container_len);
         ex->executor_id = sdk_xstrdup(ti->executor->executor_id->value);
         ex->name = sdk_xstrdup(ti->executor->name);
         ex->framework_id = ti->executor->framework_id ? sdk_xstrdup(ti->executor->framework_id->value) : NULL;
