@@ -242,11 +242,12 @@ static void print_row(const arg_def *d) {
 }
 
 void sdk_args_print_help(const char *prog) {
-    printf("Usage: %s --plugin PATH [options]\n"
+    printf("Usage: %s --plugin PATH|NAME [options]\n"
            "       %s --spec FILE [options]\n"
            "\n"
            "Runs one stateful service on Apache Mesos: the scheduler core plus the service plugin\n"
-           "PATH (a shared object built against abi/sdk_plugin.h, e.g. plugins/hello/hello.so).\n"
+           "PATH (a shared object built against abi/sdk_plugin.h, e.g. plugins/hello/hello.so) or\n"
+           "NAME (an installed plugin, e.g. hello).\n"
            "Flags marked [env VAR] may also come from that environment variable; the flag wins.\n",
            prog, prog);
     const char *section = NULL;
@@ -410,14 +411,16 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
                            "or --spec FILE to run a plain svc.yml without a plugin");
         return SDK_EINVAL;
     }
-    if (a->plugin && !a->help && !a->version) {
+    /* --help lists the plugin's options, so it resolves the name too, but a miss there is left
+     * to the help text's own "cannot load" line rather than refusing the help. */
+    if (a->plugin && !a->version) {
         sdk_errors errs;
         sdk_errors_init(&errs);
         int rc = sdk_plugin_resolve_new(a->plugin, NULL, &a->plugin_resolved, &errs);
-        if (rc) *err = sdk_xstrdup(errs.msgs[0]);
-        else a->plugin = a->plugin_resolved;
+        if (!rc) a->plugin = a->plugin_resolved;
+        else if (!a->help) *err = sdk_xstrdup(errs.msgs[0]);
         sdk_errors_free(&errs);
-        if (rc) return rc;
+        if (rc && !a->help) return rc;
     }
     return 0;
 }

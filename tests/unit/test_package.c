@@ -100,7 +100,8 @@ static void test_dpkg_root_install_and_use(void) {
     CHECK_STR(out, "plan pod\n");
     free(out);
     CHECK_INT(shf(&out, "cat %s/root/lib/systemd/system/stateful-sdk@.service", tmp), 0);
-    CHECK_CONTAINS(out, "ExecStart=/usr/bin/scheduler --plugin ${SDK_PLUGIN}");
+    CHECK_CONTAINS(out, "ExecStart=/usr/bin/scheduler $SDK_ARGS");
+    CHECK_CONTAINS(out, "Environment=SDK_WORKDIR=/var/lib/stateful-sdk/%i");
     CHECK_CONTAINS(out, "EnvironmentFile=/etc/stateful-sdk/%i.env");
     CHECK_CONTAINS(out, "Restart=on-failure");
     free(out);

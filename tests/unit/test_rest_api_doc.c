@@ -26,9 +26,11 @@ typedef struct {
  * every response: uuids, loopback ports, the work dir, non-integer numbers (times) -> <n>,
  *   and the keys in VOLATILE_KEYS (present or not depending on a check's timing) are left out;
  * TRIM: arrays show their first element and "…" for the rest (long, repetitive answers);
- * SHAPE: every number is <n> (counters, timings).
+ * SHAPE: every number is <n> (counters, timings);
+ * STREAM: a stream that does not end (SSE): read for two seconds, show its first event;
+ * FORM: the body is a multipart form field (curl -F).
  * docs/rest-api.md explains these placeholders to the reader; keep the two in step. */
-enum { TRIM = 1, SHAPE = 2 };
+enum { TRIM = 1, SHAPE = 2, STREAM = 4, FORM = 8 };
 static const char *VOLATILE_KEYS[] = {"healthy", "timestamp", "statuses_seen"};
 
 /* In call order: reads first, then the commands that change the plan, the pods, the options. */
@@ -48,12 +50,26 @@ static const example EXAMPLES[] = {
     {"GET", "/v1/configurations/target", "/v1/configurations/target", NULL, "The target configuration (the service spec as JSON).", TRIM},
     {"GET", "/v1/configurations/{id}", "/v1/configurations/{target}", NULL, "One stored configuration.", TRIM},
     {"GET", "/v1/state/frameworkId", "/v1/state/frameworkId", NULL, "The Mesos framework id.", 0},
+    {"PUT", "/v1/state/files/{name}", "/v1/state/files/notes.txt", "file=kept in the state store;filename=notes.txt", "Store a file in the state store (upstream's multipart upload, field `file`).", FORM},
+    {"GET", "/v1/state/files", "/v1/state/files", NULL, "The stored file names.", 0},
+    {"GET", "/v1/state/files/{name}", "/v1/state/files/notes.txt", NULL, "One stored file.", 0},
+    {"GET", "/v1/state/zone/tasks", "/v1/state/zone/tasks", NULL, "Each task's fault-domain zone.", 0},
+    {"GET", "/v1/state/zone/tasks/{task}", "/v1/state/zone/tasks/hello-0-server", NULL, "One task's zone.", 0},
+    {"GET", "/v1/state/zone/{podType}/{ip}", "/v1/state/zone/hello/127.0.0.1", NULL, "The zone of the pod type's task with that IP (text; 404 when none).", 0},
+    {"PUT", "/v1/state/refresh", "/v1/state/refresh", NULL, "Reload the stored state.", 0},
     {"GET", "/v1/state/properties", "/v1/state/properties", NULL, "The state property keys.", 0},
     {"GET", "/v1/state/properties/{key}", "/v1/state/properties/last-completed-update-type", NULL, "One property's raw bytes (some hold protobuf).", 0},
     {"GET", "/v1/metrics", "/v1/metrics", NULL, "Scheduler counters and timers (JSON).", SHAPE},
     {"GET", "/v1/metrics/prometheus", "/v1/metrics/prometheus", NULL, "The same in the Prometheus text format.", SHAPE},
     {"GET", "/v2/debug/offers", "/v2/debug/offers", NULL, "The recent offer evaluations: why each offer did or did not fit.", TRIM | SHAPE},
     {"GET", "/v1/debug/reservations", "/v1/debug/reservations", NULL, "Resources reserved per agent.", TRIM | SHAPE},
+    {"GET", "/v1/debug/plans", "/v1/debug/plans", NULL, "Every plan with its internal state.", TRIM},
+    {"GET", "/v1/debug/taskStatuses", "/v1/debug/taskStatuses", NULL, "The last TaskStatus of every task.", TRIM},
+    {"GET", "/v1/debug/tasks/{task}/sandbox", "/v1/debug/tasks/hello-0-server/sandbox", NULL, "A task's sandbox (local cluster: the agent files API).", TRIM | SHAPE},
+    {"GET", "/metrics", "/metrics", NULL, "Prometheus text format 0.0.4 (offers, operations, task and plan states, process).", SHAPE},
+    {"GET", "/v1/events", "/v1/events?last-event-id=0", NULL, "The operator event stream (Server-Sent Events; the first event shown).", STREAM},
+    {"POST", "/service/describe", "/service/describe", "{\"appId\": \"hello-world\"}", "The package, its options schema and the resolved options (Cosmos).", TRIM},
+    {"POST", "/cosmos/service/describe", "/cosmos/service/describe", "{}", "The same under Cosmos' own prefix.", TRIM},
     {"GET", NULL, "/v1/hello/greeting", NULL, "A route of the hello plugin (plugins add their own).", 0},
     {"POST", "/v1/plans/{plan}/interrupt", "/v1/plans/deploy/interrupt", NULL, "Pause a plan (`?phase=` for one phase).", 0},
     {"POST", "/v1/plans/{plan}/continue", "/v1/plans/deploy/continue", NULL, "Resume a plan (`?phase=` for one phase).", 0},
@@ -70,6 +86,9 @@ static const example EXAMPLES[] = {
     {"POST", "/v1/pod/{pod}/restart", "/v1/pod/world-0/restart", NULL, "Restart a pod instance in place.", 0},
     {"POST", "/v1/pod/{pod}/replace", "/v1/pod/world-1/replace", NULL, "Move a pod instance to a new agent; its volumes are destroyed.", 0},
     {"POST", "/v1/update", "/v1/update", "{\"WORLD_COUNT\": \"3\"}", "Apply new options without a restart (a rolling configuration update).", 0},
+    {"GET", "/v1/update", "/v1/update", NULL, "The options applied by live updates.", 0},
+    {"POST", "/service/update", "/service/update", "{\"appId\": \"hello-world\", \"options\": {\"world\": {\"count\": 2}}}", "A Cosmos-style update with nested options.", TRIM},
+    {"POST", "/cosmos/service/update", "/cosmos/service/update?dryRun=true", "{\"options\": {\"world\": {\"count\": 3}}}", "The same under Cosmos' prefix; dryRun only validates.", TRIM},
 };
 #define N_EXAMPLES (sizeof EXAMPLES / sizeof *EXAMPLES)
 
@@ -99,6 +118,7 @@ static void normalize(char **s, const e2e_world *w) {
     subst(s, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>");
     subst(s, "127\\.0\\.0\\.1:[0-9]+", "127.0.0.1:<port>");
     subst(s, w->dir, "<workdir>");
+    subst(s, "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z", "<time>");
 }
 
 static bool volatile_key(const char *k) {
@@ -173,8 +193,36 @@ static char *render_new(e2e_world *w, char **target_id) {
         char *path = sdk_xstrdup(e->path);
         if (strstr(path, "{target}")) subst(&path, "\\{target\\}", *target_id ? *target_id : "none");
         char *url = sdk_asprintf_new("%s%s", w->api_url, path);
-        char *resp = NULL;
-        long code = e2e_http(e->method, url, e->body, &resp);
+        /* The doc's curl command is the one run (with the real port), so it works as shown. */
+        sdk_buf c;
+        sdk_buf_init(&c);
+        sdk_buf_puts(&c, "curl -s");
+        if (e->flags & STREAM) sdk_buf_puts(&c, " -N");
+        if (strchr(path, '[')) sdk_buf_puts(&c, " -g"); /* no URL globbing: step names hold [ ] */
+        if (strcmp(e->method, "GET")) sdk_buf_printf(&c, " -X %s", e->method);
+        if (e->body && (e->flags & FORM)) sdk_buf_printf(&c, " -F '%s'", e->body);
+        else if (e->body) sdk_buf_printf(&c, " -H 'Content-Type: application/json' -d '%s'", e->body);
+        sdk_buf_printf(&c, " 'http://127.0.0.1:8080%s'", path);
+        char *shown_cmd = sdk_xstrdup(c.data);
+        normalize(&shown_cmd, w);
+        char *real = sdk_xstrdup(c.data);
+        char *port = sdk_asprintf_new("127.0.0.1:%u", w->api);
+        subst(&real, "127\\.0\\.0\\.1:8080", port);
+        free(port);
+        char *cmd = sdk_asprintf_new("%s --max-time %d -w '\\n%%{http_code}'", real, e->flags & STREAM ? 2 : 10);
+        char *resp = e2e_sh(cmd);
+        free(cmd);
+        free(real);
+        sdk_buf_free(&c);
+        char *nl = resp ? strrchr(resp, '\n') : NULL;
+        long code = nl ? atol(nl + 1) : 0;
+        if (nl) *nl = 0;
+        if ((e->flags & STREAM) && resp) { /* the first event: from its "id:" line to the blank line */
+            char *ev = strncmp(resp, "id:", 3) ? strstr(resp, "\nid:") : resp;
+            char *end = ev ? strstr(ev, "\n\n") : NULL;
+            if (end) end[1] = 0;
+            if (ev) memmove(resp, ev + (*ev == '\n'), strlen(ev + (*ev == '\n')) + 1);
+        }
         if (!strcmp(e->path, "/v1/configurations/targetId") && resp) {
             json_t *j = json_loads(resp, 0, NULL);
             if (json_is_array(j) && json_array_size(j)) *target_id = sdk_xstrdup(json_string_value(json_array_get(j, 0)));
@@ -182,16 +230,13 @@ static char *render_new(e2e_world *w, char **target_id) {
         }
         char *shown = show_new(resp ? resp : "", e->flags);
         normalize(&shown, w);
-        char *shown_path = sdk_xstrdup(e->path);
         sdk_buf_printf(&d, "### %s %s\n\n%s\n\n", e->method, e->pattern ? e->pattern : e->path, e->what);
-        sdk_buf_printf(&d, "```\ncurl -s%s%s%s%s%s 'http://127.0.0.1:8080%s'\n```\n\n",
-                       strcmp(e->method, "GET") ? " -X " : "", strcmp(e->method, "GET") ? e->method : "",
-                       e->body ? " -d '" : "", e->body ? e->body : "", e->body ? "'" : "", shown_path);
+        sdk_buf_printf(&d, "```\n%s\n```\n\n", shown_cmd);
+        free(shown_cmd);
         size_t len = strlen(shown);
         while (len && shown[len - 1] == '\n') shown[--len] = 0;
         sdk_buf_printf(&d, "%ld\n\n```\n%s\n```\n\n", code, shown);
         CHECK_MSG(code > 0, "%s %s: no answer", e->method, path);
-        free(shown_path);
         free(shown);
         free(resp);
         free(url);
@@ -214,9 +259,13 @@ static void test_doc_matches_the_routes(void) {
     free(target);
     if (!gen) return;
     /* every route of core/api's tables has an example */
-    const sdk_api_route *tables[] = {sdk_api_plan_routes, sdk_api_pod_routes, sdk_api_state_routes, sdk_api_update_routes};
-    const size_t sizes[] = {sdk_api_n_plan_routes, sdk_api_n_pod_routes, sdk_api_n_state_routes, sdk_api_n_update_routes};
-    for (size_t t = 0; t < 4; t++)
+    const sdk_api_route *tables[] = {sdk_api_plan_routes, sdk_api_pod_routes, sdk_api_state_routes, sdk_api_update_routes,
+                                     sdk_api_cosmos_routes, sdk_api_metrics_routes, sdk_api_debug_routes,
+                                     sdk_api_event_routes, sdk_api_sandbox_routes};
+    const size_t sizes[] = {sdk_api_n_plan_routes, sdk_api_n_pod_routes, sdk_api_n_state_routes, sdk_api_n_update_routes,
+                            sdk_api_n_cosmos_routes, sdk_api_n_metrics_routes, sdk_api_n_debug_routes,
+                            sdk_api_n_event_routes, sdk_api_n_sandbox_routes};
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++)
         for (size_t i = 0; i < sizes[t]; i++) {
             char *h = sdk_asprintf_new("### %s %s\n", tables[t][i].method, tables[t][i].pattern);
             CHECK_MSG(strstr(gen, h), "route %s %s has no example in " DOC ": add it to EXAMPLES", tables[t][i].method,
