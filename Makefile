@@ -49,7 +49,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIBSDK   := $(BUILD)/libsdk.a
 
-.PHONY: all test asan check bench clean install deps new-plugin FORCE fuzz fuzz-check fuzz-build fuzz-bins fuzz-clang
+.PHONY: all test asan check bench clean install deps new-plugin deb FORCE fuzz fuzz-check fuzz-build fuzz-bins fuzz-clang
 .SECONDARY:
 
 all: $(BIN)/scheduler $(if $(LOCAL_SRC),$(BIN)/localcluster) $(if $(CLI_SRC),$(BIN)/sdkctl) $(PLUGIN_SO)
@@ -206,16 +206,93 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSDK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: all $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+# The table of figures and targets (bench/report/report.c), not a benchmark itself.
+$(BUILD)/bench-report: $(BUILD)/obj/bench/report/report.o $(LIBSDK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/stateful-sdk $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(BIN)/scheduler $(DESTDIR)$(PREFIX)/bin/
-	$(if $(LOCAL_SRC),install -m 755 $(BIN)/localcluster $(DESTDIR)$(PREFIX)/bin/)
-	$(if $(CLI_SRC),install -m 755 $(BIN)/sdkctl $(DESTDIR)$(PREFIX)/bin/)
-	install -m 644 abi/sdk_plugin.h $(DESTDIR)$(PREFIX)/include/stateful-sdk/
-	sed -e 's|@PREFIX@|$(PREFIX)|' abi/stateful-sdk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/stateful-sdk.pc
+# Every benchmark runs (a failed one does not stop the others); each appends what it measured
+# to rows.jsonl, and the table of every figure with its target ends the output and goes to
+# $(BUILD)/bench/results.json. Exit status 1 when a benchmark failed.
+bench: all $(BENCH_BIN) $(BUILD)/bench-report
+	@rm -f $(BUILD)/bench/rows.jsonl; fail=0; \
+	for b in $(BENCH_BIN); do echo "== $$b"; SDK_BENCH_RESULTS=$(BUILD)/bench/rows.jsonl $$b || { echo "== $$b FAILED"; fail=1; }; done; \
+	$(BUILD)/bench-report $(BUILD)/bench/rows.jsonl $(BUILD)/bench/results.json || fail=1; exit $$fail
+
+# --- install, uninstall, man pages, Debian package (docs/operations.md "Installing") ----------
+# make install PREFIX=/usr/local DESTDIR=   (DESTDIR stages into another root; PREFIX is where it
+# runs from). The scheduler finds plugins relative to its own prefix, so a staged or moved tree
+# works unchanged (core/plugin/resolve.h). `make uninstall` with the same variables removes
+# exactly the files `make install` wrote (the list is computed here, not recorded).
+VERSION    ?= 0.1.0
+ABI_VERSION := $(shell awk '/define SDK_PLUGIN_ABI_MAJOR/{M=$$3} /define SDK_PLUGIN_ABI_MINOR/{m=$$3} END{print M"."m}' abi/sdk_plugin.h)
+BINDIR     := $(PREFIX)/bin
+PLUGINDIR  := $(PREFIX)/lib/stateful-sdk/plugins
+INCDIR     := $(PREFIX)/include/stateful-sdk
+PCDIR      := $(PREFIX)/share/pkgconfig
+MANDIR     := $(PREFIX)/share/man
+DOCDIR     := $(PREFIX)/share/doc/stateful-sdk
+DATADIR    := $(PREFIX)/share/stateful-sdk
+COMPDIR    := $(PREFIX)/share/bash-completion/completions
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INSTALL_BINS := scheduler $(if $(LOCAL_SRC),localcluster) $(if $(CLI_SRC),sdkctl)
+MAN_SRC    := $(wildcard man/*.scd)
+MAN_OUT    := $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
+DOCS       := README.md LICENSE NOTICE $(wildcard docs/*.md) $(wildcard docs/*.svg)
+EXAMPLES   := $(wildcard examples/*/*)
+COMPLETIONS := $(wildcard completions/*)
+
+.PHONY: man uninstall deb docs-diagram
+
+# Man pages: scdoc sources under man/ (scheduler.1.scd -> build/man/scheduler.1).
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@
+man: $(MAN_OUT)
+
+# docs/architecture.svg from docs/architecture.dot (graphviz); the .svg is committed so that
+# forges render docs/architecture.md without running anything.
+docs-diagram: docs/architecture.svg
+docs/architecture.svg: docs/architecture.dot
+	dot -Tsvg $< | sed -e 's/[[:space:]]*$$//' > $@
+
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR) \
+	  $(DESTDIR)$(UNITDIR) $(addprefix $(DESTDIR)$(DATADIR)/,$(sort $(dir $(EXAMPLES))))
+	install -m 755 $(addprefix $(BIN)/,$(INSTALL_BINS)) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(PLUGIN_SO) $(DESTDIR)$(PLUGINDIR)/
+	install -m 644 abi/sdk_plugin.h $(DESTDIR)$(INCDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(ABI_VERSION)|' abi/stateful-sdk.pc.in > $(DESTDIR)$(PCDIR)/stateful-sdk.pc
+	install -m 644 $(filter %.1,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(filter %.3,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	$(foreach f,$(EXAMPLES),install -m 644 $(f) $(DESTDIR)$(DATADIR)/$(f) &&) true
+	$(foreach f,$(COMPLETIONS),install -m 644 $(f) $(DESTDIR)$(COMPDIR)/$(notdir $(f)) &&) true
+	sed -e 's|@BINDIR@|$(BINDIR)|' packaging/stateful-sdk@.service.in > $(DESTDIR)$(UNITDIR)/stateful-sdk@.service
+
+# Removes what `make install` (same PREFIX, DESTDIR) wrote, then the directories it owns alone.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_BINS)) \
+	  $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(PLUGIN_SO))) \
+	  $(DESTDIR)$(INCDIR)/sdk_plugin.h $(DESTDIR)$(PCDIR)/stateful-sdk.pc \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MAN_OUT)))) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(filter %.3,$(MAN_OUT)))) \
+	  $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
+	  $(addprefix $(DESTDIR)$(DATADIR)/,$(EXAMPLES)) \
+	  $(addprefix $(DESTDIR)$(COMPDIR)/,$(notdir $(COMPLETIONS))) \
+	  $(DESTDIR)$(UNITDIR)/stateful-sdk@.service
+	-rmdir $(addprefix $(DESTDIR)$(DATADIR)/,$(sort $(dir $(EXAMPLES)))) $(DESTDIR)$(DATADIR)/examples \
+	  $(DESTDIR)$(DATADIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/lib/stateful-sdk \
+	  $(DESTDIR)$(INCDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# make deb: $(BUILD)/deb/stateful-sdk_$(VERSION)_ARCH.deb, built with dpkg-deb from a staged
+# `make install PREFIX=/usr` (scripts/build-deb.sh adds the control file, dependencies from
+# dpkg-shlibdeps, copyright, changelog, md5sums; strips and compresses as Debian policy asks).
+deb: all man
+	rm -rf $(BUILD)/deb/root
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/$(BUILD)/deb/root UNITDIR=/lib/systemd/system
+	bash scripts/build-deb.sh $(BUILD)/deb/root $(VERSION) $(BUILD)/deb
 
 # A new service plugin from templates/plugin/ (see docs/writing-a-plugin.md).
 new-plugin:

@@ -12,6 +12,8 @@
  */
 #include "core/offer/evaluate.h"
 #include "core/util/str.h"
+#include "tests/unit/e2e_support.c" /* (bench_support.h uses its HTTP helpers) */
+#include "bench/bench_support.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,5 +194,6 @@ int main(void) {
            mevals, matrix_s, mevals / matrix_s, placement_pass);
     printf("peak RSS (VmHWM): %ld kB\n", vm_hwm_kb());
     printf("reproduce: make build/bench/offer_eval && ./build/bench/offer_eval\n");
+    bench_row("offer_evals_per_s", mevals / matrix_s, "evals/s", "make build/bench/offer_eval && build/bench/offer_eval");
     return 0;
 }

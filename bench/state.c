@@ -25,15 +25,11 @@
 #include "core/util/str.h"
 #include "tests/unit/zk_server.c"   /* benchmarks link only libsdk.a */
 #include "tests/unit/e2e_support.c" /* processes and HTTP, as the end-to-end tests use them */
+#include "bench/bench_support.h"
 
 #define TASKINFO_BYTES 1200 /* a typical TaskInfo with resources, labels and a command */
 #define STATUS_BYTES 220
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* bulk: load through read-only multis (the default); else node by node, as with servers < 3.6 */
 static sdk_store *open_store(const char *url, sdk_store_zk_stats *stats, bool bulk) {
@@ -67,93 +63,6 @@ static int populate(sdk_state *st, int n, const char *info, const char *status) 
         if (rc) return rc;
     }
     return 0;
-}
-
-/* The scheduler's own recovery: N hello pods deployed on a local cluster (simulated tasks) with
- * their state in ZooKeeper, the scheduler stopped (SIGTERM) and started again; the figure is
- * the time from that start until it is subscribed and every stored task's reconciliation is
- * answered (/v1/metrics: is_registered and reconciliation.pending_tasks == 0), i.e. until it
- * uses offers again. Returns 0 with the deploy and recovery times, or -1. */
-/* The scheduler's own counters after its deploy (/v1/metrics): ZooKeeper write requests (each
- * one transaction), launches and status updates. */
-typedef struct deploy_counts {
-    long long zk_writes, launches, statuses;
-} deploy_counts;
-
-static void read_counts(const char *metrics_url, deploy_counts *dc) {
-    long code = 0;
-    json_t *m = e2e_get_json(metrics_url, &code);
-    json_t *c = json_object_get(m, "counters");
-    const char *k;
-    json_t *v;
-    *dc = (deploy_counts){0};
-    json_object_foreach(c, k, v) {
-        long long n = json_integer_value(json_object_get(v, "count"));
-        if (!strcmp(k, "state.zk.write_requests")) dc->zk_writes = n;
-        else if (!strcmp(k, "operation.launch_group")) dc->launches = n;
-        else if (!strncmp(k, "task_status.", 12)) dc->statuses += n;
-    }
-    json_decref(m);
-}
-
-static int restart_to_reconciled(const char *zk_connect, int n, double *deploy_s, double *recover_s,
-                                 deploy_counts *dc) {
-    char dir[] = "/tmp/sdk-bench-state-XXXXXX";
-    if (!mkdtemp(dir)) return -1;
-    unsigned mport = e2e_free_port(), aport = e2e_free_port();
-    char ps[16], master[64], api[32], count[32], health[96], metrics[96];
-    snprintf(ps, sizeof ps, "%u", mport);
-    snprintf(master, sizeof master, "http://127.0.0.1:%u", mport);
-    snprintf(api, sizeof api, "127.0.0.1:%u", aport);
-    snprintf(count, sizeof count, "COUNT=%d", n);
-    snprintf(health, sizeof health, "http://%s/v1/health", api);
-    snprintf(metrics, sizeof metrics, "http://%s/v1/metrics", api);
-    char *state = sdk_asprintf_new("zk://%s/bench-restart-%d", zk_connect, n);
-    char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/sched", dir);
-    char *clog = sdk_asprintf_new("%s/cluster.log", dir), *slog = sdk_asprintf_new("%s/scheduler.log", dir);
-    char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", "50",
-                  "--agent-resources", "cpus:64;mem:262144;disk:1000000;ports:[10000-20000]",
-                  "--allocation-interval-ms", "100", "--simulate-tasks", NULL};
-    char *sc[] = {"bin/scheduler", "--spec", "bench/deploy.yml", "-o", count, "--master", master,
-                  "--workdir", wdir, "--api", api, "--state", state, NULL};
-    pid_t cl = e2e_spawn(lc, clog);
-    usleep(300000);
-    int rc = -1;
-    double t0 = now_s();
-    pid_t sp = e2e_spawn(sc, slog);
-    while (now_s() - t0 < 600 && e2e_http("GET", health, NULL, NULL) != 200) usleep(50000);
-    *deploy_s = now_s() - t0;
-    read_counts(metrics, dc);
-    if (e2e_http("GET", health, NULL, NULL) == 200) {
-        e2e_stop(sp, SIGTERM);
-        double t1 = now_s();
-        sp = e2e_spawn(sc, slog);
-        while (now_s() - t1 < 120) {
-            long code = 0;
-            json_t *m = e2e_get_json(metrics, &code);
-            json_t *g = json_object_get(m, "gauges");
-            bool reg = json_is_true(json_object_get(json_object_get(g, "is_registered"), "value"));
-            json_t *pend = json_object_get(json_object_get(g, "reconciliation.pending_tasks"), "value");
-            bool done = reg && json_is_integer(pend) && json_integer_value(pend) == 0;
-            json_decref(m);
-            if (done) {
-                *recover_s = now_s() - t1;
-                rc = 0;
-                break;
-            }
-            usleep(20000);
-        }
-    }
-    if (rc) fprintf(stderr, "bench/state: the %d-pod restart did not finish; logs in %s\n", n, dir);
-    e2e_stop(sp, SIGTERM);
-    e2e_stop(cl, SIGTERM);
-    if (!rc) {
-        char *rm = sdk_asprintf_new("rm -rf %s", dir);
-        if (system(rm)) {}
-        free(rm);
-    }
-    free(state); free(cdir); free(wdir); free(clog); free(slog);
-    return rc;
 }
 
 int main(void) {
@@ -193,7 +102,7 @@ int main(void) {
         sdk_state_txn_free(t);
     }
     sdk_store_zk_stats b = stats;
-    double t0 = now_s();
+    double t0 = bench_now();
     for (int i = 0; i < N; i++) {
         char name[64];
         snprintf(name, sizeof name, "hello-%d-server", i);
@@ -203,7 +112,7 @@ int main(void) {
         if (sdk_state_txn_commit(t, NULL)) fail = 1;
         sdk_state_txn_free(t);
     }
-    double status_ms = (now_s() - t0) * 1000.0 / N;
+    double status_ms = (bench_now() - t0) * 1000.0 / N;
     sdk_store_zk_stats c = stats;
     double launch_tx = (double)(b.write_requests - a.write_requests) / N;
     double launch_b = (double)(b.write_bytes - a.write_bytes) / N;
@@ -236,13 +145,13 @@ int main(void) {
         for (int rep = 0; rep < 4; rep++) {
         bool bulk = rep < 2;
         sdk_store_zk_stats ls = {0};
-        double t1 = now_s();
+        double t1 = bench_now();
         s = open_store(url, &ls, bulk);
         st = NULL;
         char **names = NULL;
         size_t n = 0;
         if (s && sdk_state_open_new(s, "load", &st, NULL) == 0) sdk_state_tasks_list_new(st, &names, &n, NULL);
-        double secs = now_s() - t1;
+        double secs = bench_now() - t1;
         static const char *const what[] = {"open, lock, load in bulk, list tasks", "  again (server warm)",
                                            "  the same, node by node (servers < 3.6)", "  again"};
         printf("%-44s %10zu %10llu %10llu %10llu %10.3f\n", what[rep], n, (unsigned long long)ls.read_requests,
@@ -259,19 +168,30 @@ int main(void) {
                "deploy s", "ZK txns", "statuses", "seconds");
         for (size_t k = 0; k < 2; k++) {
             double dep = 0, rec = 0;
-            deploy_counts dc;
-            if (restart_to_reconciled(z.connect, sizes[k], &dep, &rec, &dc)) {
+            bench_counts dc;
+            char *state = sdk_asprintf_new("zk://%s/bench-restart-%d", z.connect, sizes[k]);
+            int rrc = bench_restart_to_reconciled(state, sizes[k], &dep, &rec, &dc);
+            free(state);
+            if (rrc) {
                 fail = 1;
                 continue;
             }
-            printf("%-44s %10d %10.1f %10lld %10lld %10.3f\n", "start -> subscribed, every task reconciled",
-                   sizes[k], dep, dc.zk_writes, dc.statuses, rec);
+            printf("%-44s %10d %10.1f %10lld %10lld %10.3f   (%lld offer cycles)\n",
+                   "start -> subscribed, every task reconciled", sizes[k], dep, dc.zk_writes, dc.statuses, rec,
+                   dc.offer_cycles);
+            if (sizes[k] == 10000) {
+                bench_row("recovery_s_10k_zk", rec, "s", "make all build/bench/state && build/bench/state");
+                /* every write request of the deploy, the statuses' included, over its offer cycles */
+                bench_row("zk_txn_per_offer_cycle", dc.offer_cycles ? (double)dc.zk_writes / (double)dc.offer_cycles : 0,
+                          "txn", "make all build/bench/state && build/bench/state");
+            }
             if (sizes[k] == 10000 && rec > 2.0) fail = 1;
             if (dc.zk_writes > dc.launches + dc.statuses) fail = 1;
             fflush(stdout);
         }
         printf("(ZK txns: the scheduler's ZooKeeper write requests during the deploy, each one transaction:\n"
-               " the launches of an offer cycle go in one, the statuses of a run of Mesos events in one)\n");
+               " the launches of an offer cycle go in one, the statuses of a run of Mesos events in one;\n"
+               " zk_txn_per_offer_cycle is all of them, statuses included, over the offer cycles)\n");
     } else {
         printf("\n(scheduler restart figures need `make` first: bin/scheduler and bin/localcluster)\n");
     }

@@ -25,7 +25,7 @@ static void usage(FILE *f) {
             "  --port P                 master port (default 5050; 0 = any free port)\n"
             "  --bind HOST              listen address (default 127.0.0.1)\n"
             "  --workdir DIR            sandboxes, volumes and state.json live here (required)\n"
-            "  --agents N               number of simulated agents (default 1)\n"
+            "  --agents N               number of simulated agents (default 1, at most 100000)\n"
             "  --agent-resources SPEC   e.g. \"%s\"; static reservations as cpus(role):2.\n"
             "                           Repeat the flag to give agent 0, 1, ... their own; the last repeats.\n"
             "  --agent-attributes SPEC  e.g. \"zone:a;region:r;rack:r1\" (zone+region also set the fault domain);\n"
@@ -82,8 +82,8 @@ int main(int argc, char **argv) {
         case 'w': c.opt.workdir = sdk_xstrdup(optarg); break;
         case 'n':
             c.opt.n_agents = (int)strtol(optarg, &end, 10);
-            if (*end || c.opt.n_agents < 1 || c.opt.n_agents > 1000) {
-                fprintf(stderr, "localcluster: --agents %s: expected a number from 1 to 1000\n", optarg);
+            if (*end || c.opt.n_agents < 1 || c.opt.n_agents > LC_MAX_AGENTS) {
+                fprintf(stderr, "localcluster: --agents %s: expected a number from 1 to %d\n", optarg, LC_MAX_AGENTS);
                 goto bad_flags;
             }
             break;
@@ -180,7 +180,9 @@ int main(int argc, char **argv) {
         c.agents[i] = a;
         a->c = &c;
         a->idx = (int)i;
-        a->hostname = sdk_asprintf_new("127.0.0.%zu", i + 1);
+        /* a distinct loopback address per agent: 127.0.0.1 ... 127.0.0.255, 127.0.1.0, ... (all of
+         * 127/8 reaches this host; the first 255 agents keep the addresses they always had) */
+        a->hostname = sdk_asprintf_new("127.%zu.%zu.%zu", ((i + 1) >> 16) & 255, ((i + 1) >> 8) & 255, (i + 1) & 255);
         sdk_resources_init(&a->total);
         sdk_resources_init(&a->used);
         const char *rs = c.opt.n_agent_resources

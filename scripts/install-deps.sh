@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the Stateful SDK needs to build, test and benchmark.
+# Installs the Debian 12 packages the Stateful SDK needs to build, test, benchmark and package
+# (scdoc: man pages; graphviz: docs/architecture.svg; dpkg-dev, file, man-db: `make deb` and its test).
 # Idempotent: installs only what is missing and prints nothing when everything is present.
 # Uses sudo only when not already root.
 set -euo pipefail
@@ -12,10 +13,11 @@ pkgs=(
   zookeeper default-jre-headless
   wrk curl openssl
   clang libclang-rt-14-dev
+  scdoc graphviz dpkg-dev file man-db
   nodejs npm chromium
 )
 [ "${SDK_DEPS_MINIMAL:-0}" = 1 ] && pkgs=(build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
-  libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libzookeeper-mt-dev zlib1g-dev)
+  libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libzookeeper-mt-dev zlib1g-dev scdoc)
 
 missing=()
 for p in "${pkgs[@]}"; do

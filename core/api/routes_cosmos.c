@@ -9,8 +9,9 @@
  *        {nested}}
  *   POST /cosmos/service/update    {"appId", "options": {nested}, "replace": bool, "packageVersion"}
  *        -> {"marathonDeploymentId", "package", "resolvedOptions"}; the new options are merged over
- *        the user-provided ones (replace: true puts every user-provided option not given back to
- *        its default) and go through the one validated update path (sdk_api.update, the same as
+ *        the user-provided ones (replace: true makes them the whole set of updated options, so an
+ *        option an earlier update gave and this one does not goes back to what the command line or
+ *        its default says) and go through the one validated update path (sdk_api.update, the same as
  *        POST /v1/update). Query ?dryRun=true: nothing is applied; the answer lists the option
  *        changes and the pods that would restart, launch or be decommissioned.
  * (also at /service/describe and /service/update, the paths under a configured cosmos_url)
@@ -246,9 +247,12 @@ static void h_update(sdk_http_req *req, void *ud) {
     sdk_kv *user = NULL, *vars = NULL;
     size_t nu = 0, nv = 0;
     c->current(api->update_ud, &user, &nu, &vars, &nv);
-    if (json_is_true(replace)) {
+    const char *dry = sdk_http_req_query(req, "dryRun");
+    bool dry_run = dry && !strcmp(dry, "true");
+    if (json_is_true(replace) && dry_run) {
         /* Cosmos' replace: the given options are the whole user-provided set; an option the user
-         * provided before and not now goes back to its default. */
+         * provided before and not now goes back to its default. The preview merges over the
+         * current options, so it is shown those defaults; the update itself replaces the set. */
         for (size_t i = 0; i < nu; i++) {
             const sdk_option_def *d = sdk_options_find_variable(c->options, user[i].key);
             if (!d || value_of(opts, n, d->variable)) continue;
@@ -257,12 +261,11 @@ static void h_update(sdk_http_req *req, void *ud) {
             opts[n++].value = sdk_xstrdup(d->default_value);
         }
     }
-    const char *dry = sdk_http_req_query(req, "dryRun");
-    if (dry && !strcmp(dry, "true")) {
+    if (dry_run) {
         respond_dry_run(req, api, opts, n, user, nu, vars, nv);
     } else {
         bool bad_input = false;
-        int rc = api->update(api->update_ud, opts, n, &bad_input, &e);
+        int rc = api->update(api->update_ud, opts, n, json_is_true(replace), &bad_input, &e);
         if (rc) {
             json_t *errs = json_array();
             for (size_t i = 0; i < e.n; i++) json_array_append_new(errs, json_string(e.msgs[i]));

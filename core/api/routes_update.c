@@ -46,7 +46,7 @@ static void h_update(sdk_http_req *req, void *ud) {
     sdk_errors e;
     sdk_errors_init(&e);
     bool bad_input = false;
-    int rc = api->update(api->update_ud, kv, k, &bad_input, &e);
+    int rc = api->update(api->update_ud, kv, k, false, &bad_input, &e);
     json_t *out = json_object();
     if (rc == 0) {
         sdk_buf b;

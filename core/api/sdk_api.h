@@ -63,10 +63,13 @@ typedef struct sdk_api_options {
     sdk_state *state;              /* borrowed; required (the service's state) */
     sdk_plugin_instance *plugin;   /* borrowed; NULL: no plugin routes or endpoints */
     const char *service_name;      /* NULL: the target spec's name */
-    /* POST /v1/update: a live configuration update with these options (KEY -> VALUE, later win).
-     * Returns 0 when accepted, SDK_EINVAL when the options do not render/parse (bad_input set)
-     * or the validators refused the update (errors in errs). NULL: the route answers 404. */
-    int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
+    /* POST /v1/update: a live configuration update with these options (KEY -> VALUE, later win),
+     * over the options earlier updates gave; replace (Cosmos' "replace": true): these options
+     * become the whole set of updated ones, an option given before and not now goes back to what
+     * the command line, environment or default says. Returns 0 when accepted, SDK_EINVAL when the
+     * options do not render/parse (bad_input set) or the validators refused the update (errors
+     * in errs). NULL: the route answers 404. */
+    int (*update)(void *ud, const sdk_kv *opts, size_t n, bool replace, bool *bad_input, sdk_errors *errs);
     void *update_ud;
     const sdk_api_cosmos *cosmos;  /* borrowed; NULL: the /cosmos/service routes answer 404 */
     const sdk_store_zk_stats *zk_stats; /* borrowed; the ZooKeeper store's, shown in /v1/metrics */
@@ -106,7 +109,7 @@ struct sdk_api {
     sdk_plugin_instance *plugin;
     char *service_name;            /* NULL: ask the target spec each time */
     struct sdk_router *sdk_routes; /* the SDK routes alone, to tell 405 from 404 */
-    int (*update)(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs);
+    int (*update)(void *ud, const sdk_kv *opts, size_t n, bool replace, bool *bad_input, sdk_errors *errs);
     void *update_ud;
     const sdk_api_cosmos *cosmos;
     const sdk_store_zk_stats *zk_stats;

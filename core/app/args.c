@@ -6,6 +6,7 @@
  * counts as unset. Actions (--validate, --uninstall, ...) have no variable on purpose: a stale
  * variable in a shell must not turn a plain run into an uninstall. */
 #include "core/app/args.h"
+#include "core/plugin/resolve.h"
 #include "core/util/log.h"
 #include "core/util/str.h"
 #include <stddef.h>
@@ -114,8 +115,11 @@ static int set_api_tls(sdk_args *a, const char *const *v, char **err) {
  * variable (see the top of this file). tests/unit/test_args.c checks that flags, aliases and
  * variables are unique and that --help shows them all. */
 static const arg_def ARGS[] = {
-    {"--plugin", NULL, "SDK_PLUGIN", "PATH", STR(plugin), .section = S_SERVICE,
-     .help = "the service plugin to load (required unless --spec is given)"},
+    {"--plugin", NULL, "SDK_PLUGIN", "PATH|NAME", STR(plugin), .section = S_SERVICE,
+     .help = "the service plugin to load (required unless --spec is given): a .so\n"
+             "file, or a name such as 'hello' looked up in this binary's\n"
+             "PREFIX/lib/stateful-sdk/plugins/NAME.so, a source checkout's\n"
+             "plugins/NAME/NAME.so, then under /usr/local and /usr"},
     {"--spec", NULL, "SDK_SPEC", "FILE", STR(spec), .section = S_SERVICE,
      .help = "a svc.yml template to use instead of the plugin's built-in one;\n"
              "config templates are read relative to FILE's directory"},
@@ -238,11 +242,12 @@ static void print_row(const arg_def *d) {
 }
 
 void sdk_args_print_help(const char *prog) {
-    printf("Usage: %s --plugin PATH [options]\n"
+    printf("Usage: %s --plugin PATH|NAME [options]\n"
            "       %s --spec FILE [options]\n"
            "\n"
            "Runs one stateful service on Apache Mesos: the scheduler core plus the service plugin\n"
-           "PATH (a shared object built against abi/sdk_plugin.h, e.g. plugins/hello/hello.so).\n"
+           "PATH (a shared object built against abi/sdk_plugin.h, e.g. plugins/hello/hello.so) or\n"
+           "NAME (an installed plugin, e.g. hello).\n"
            "Flags marked [env VAR] may also come from that environment variable; the flag wins.\n",
            prog, prog);
     const char *section = NULL;
@@ -394,10 +399,28 @@ int sdk_args_parse(int argc, char **argv, sdk_args *a, char **err) {
         *err = sdk_asprintf_new("SDK_LOG=%s: expected debug, info, warn or error", log);
         return SDK_EINVAL;
     }
-    if (!a->help && !a->version && !a->state_cmd && !a->plugin && !a->spec) {
+    /* A scenario names its service itself (`plugin [PATH]` or `spec SVC.YML [ENV]`); a --spec
+     * given with it would be silently unused. */
+    if (a->scenario && a->spec && !a->help && !a->version) {
+        *err = sdk_xstrdup("--spec is not used with --scenario: name the spec inside the scenario "
+                           "('spec SVC.YML [ENV]' as its first line, see docs/scenarios.md)");
+        return SDK_EINVAL;
+    }
+    if (!a->help && !a->version && !a->state_cmd && !a->scenario && !a->plugin && !a->spec) {
         *err = sdk_xstrdup("--plugin PATH is required (for example: --plugin plugins/hello/hello.so), "
                            "or --spec FILE to run a plain svc.yml without a plugin");
         return SDK_EINVAL;
+    }
+    /* --help lists the plugin's options, so it resolves the name too, but a miss there is left
+     * to the help text's own "cannot load" line rather than refusing the help. */
+    if (a->plugin && !a->version) {
+        sdk_errors errs;
+        sdk_errors_init(&errs);
+        int rc = sdk_plugin_resolve_new(a->plugin, NULL, &a->plugin_resolved, &errs);
+        if (!rc) a->plugin = a->plugin_resolved;
+        else if (!a->help) *err = sdk_xstrdup(errs.msgs[0]);
+        sdk_errors_free(&errs);
+        if (rc && !a->help) return rc;
     }
     return 0;
 }
@@ -410,6 +433,7 @@ void sdk_args_apply_log_level(void) {
 }
 
 void sdk_args_free(sdk_args *a) {
+    free(a->plugin_resolved);
     for (size_t i = 0; i < a->n_options; i++) {
         free(a->options[i].key);
         free(a->options[i].value);

@@ -10,7 +10,8 @@
 #include "core/spec/spec.h"
 
 typedef struct sdk_args {
-    const char *plugin;      /* --plugin PATH (required unless --help/--version) */
+    const char *plugin;      /* --plugin PATH or NAME, resolved to a file (core/plugin/resolve.h) */
+    char *plugin_resolved;   /* owned: the file a plugin NAME resolved to (a->plugin points at it) */
     const char *spec;        /* --spec FILE: a svc.yml template used instead of the plugin's */
     const char **env_files;  /* --env-file FILE (repeatable): KEY=VALUE lines */
     size_t n_env_files;
@@ -58,8 +59,9 @@ typedef struct sdk_args {
 
 /* Parses argv, then the environment variables of the flags argv did not give (the flag wins),
  * and checks SDK_LOG. Values are borrowed from argv and the environment (do not change either
- * while *out is used). Returns 0, or SDK_EINVAL with a message naming the flag or variable in
- * *err (new string). */
+ * while *out is used), and resolves a plugin NAME to its file. Returns 0, or SDK_EINVAL with a
+ * message naming the flag or variable in *err (new string), or SDK_ENOENT when no plugin of
+ * that name exists (the message lists where it looked). */
 int sdk_args_parse(int argc, char **argv, sdk_args *out, char **err);
 void sdk_args_free(sdk_args *a);
 /* The --help text, on stdout. */

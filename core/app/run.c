@@ -341,20 +341,21 @@ static int load_live(runner *r, sdk_errors *errs) {
 }
 
 /* POST /v1/update */
-static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs) {
+static int on_update(void *ud, const sdk_kv *opts, size_t n, bool replace, bool *bad_input, sdk_errors *errs) {
     runner *r = ud;
     if (sdk_options_check_known(r->as, r->in, opts, n, "options of the update", errs)) { /* nothing stored */
         *bad_input = true;
         return SDK_EINVAL;
     }
-    /* the new options on top of the ones already applied live */
-    sdk_kv *all = sdk_xcalloc(r->n_live + n + 1, sizeof *all);
-    if (r->n_live) memcpy(all, r->live, r->n_live * sizeof *all);
-    if (n) memcpy(all + r->n_live, opts, n * sizeof *all);
+    /* the new options on top of the ones already applied live (replace: instead of them) */
+    size_t n_kept = replace ? 0 : r->n_live;
+    sdk_kv *all = sdk_xcalloc(n_kept + n + 1, sizeof *all);
+    if (n_kept) memcpy(all, r->live, n_kept * sizeof *all);
+    if (n) memcpy(all + n_kept, opts, n * sizeof *all);
     sdk_spec *spec = NULL;
     size_t n_saved = 0;
     sdk_kv *saved = sdk_assembly_vars_dup(r->as, &n_saved);
-    int rc = sdk_assembly_rebuild_new(r->as, r->in, all, r->n_live + n, &spec, errs);
+    int rc = sdk_assembly_rebuild_new(r->as, r->in, all, n_kept + n, &spec, errs);
     free(all);
     if (rc) {
         *bad_input = true;
@@ -369,6 +370,12 @@ static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sd
     for (size_t i = 0; i < n_before; i++) {
         before[i].key = sdk_xstrdup(r->live[i].key);
         before[i].value = sdk_xstrdup(r->live[i].value);
+    }
+    if (replace) {
+        for (size_t i = 0; i < r->n_live; i++) { free(r->live[i].key); free(r->live[i].value); }
+        free(r->live);
+        r->live = NULL;
+        r->n_live = 0;
     }
     for (size_t i = 0; i < n; i++) live_set(r, opts[i].key, opts[i].value);
     rc = store_live(r, errs);

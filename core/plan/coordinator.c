@@ -54,9 +54,19 @@ int sdk_plan_candidates_new(sdk_plan *const *plans, size_t n, sdk_candidate **ou
     for (size_t i = 0; i < n; i++) total += plan_step_count(plans[i]);
     /* One index of every in-flight step, tagged with its plan; each plan ignores its own. Steps
      * chosen this cycle join it (owner SIZE_MAX) and bind every plan after them. */
+    /* Plan i's entries are read only by the other plans' candidates: with at most one plan that
+     * has steps (a deploy with empty recovery and decommission plans), nobody reads them, and
+     * indexing every in-flight step per call cost a hash insertion per step of a 10,000-pod
+     * deploy. later[i]: some plan after i has steps (only those read what plan i chooses). */
+    size_t with_steps = 0;
+    bool *later = sdk_xcalloc(n + 1, sizeof *later);
+    for (size_t i = n; i-- > 0;) {
+        later[i] = with_steps > 0;
+        with_steps += plan_step_count(plans[i]) > 0;
+    }
     sdk_dirty dirty;
     sdk_dirty_init(&dirty);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && with_steps > 1; i++)
         for (size_t a = 0; a < plans[i]->n_phases; a++)
             for (size_t b = 0; b < plans[i]->phases[a]->n_steps; b++) {
                 sdk_step *s = plans[i]->phases[a]->steps[b];
@@ -87,11 +97,12 @@ int sdk_plan_candidates_new(sdk_plan *const *plans, size_t n, sdk_candidate **ou
             chosen[n_chosen++] = cands[c];
             if (s->pod_instance) sdk_strmap_put(&mine_inst, s->pod_instance, s);
         }
-        for (size_t k = first; k < n_chosen; k++) {
+        for (size_t k = first; k < n_chosen && later[i]; k++) {
             sdk_dirty_add(&earlier, chosen[k].step, SIZE_MAX);
             sdk_dirty_add(&dirty, chosen[k].step, SIZE_MAX);
         }
     }
+    free(later);
     sdk_dirty_free(&dirty);
     sdk_dirty_free(&earlier);
     sdk_strmap_free(&mine_inst);
@@ -116,25 +127,22 @@ int sdk_plan_health_code(sdk_plan *const *plans, size_t n, sdk_plan *deploy, sdk
     for (size_t i = 0; i < n; i++)
         if (sdk_plan_error_count(plans[i]) > 0) return 500;
     if (!has_framework_id) return 318;
+    /* one pass over each plan's steps for all of its questions (this answers every health poll) */
+#define HAS(mask, st) (((mask) >> (st)) & 1u)
     if (deploy) {
-        if (sdk_plan_has_step_status(deploy, SDK_STATUS_DELAYED)) return 208;
-        if (sdk_plan_has_step_status(deploy, SDK_STATUS_PENDING) ||
-            sdk_plan_has_step_status(deploy, SDK_STATUS_PREPARED))
-            return 204;
-        if (sdk_plan_has_step_status(deploy, SDK_STATUS_STARTING) ||
-            sdk_plan_has_step_status(deploy, SDK_STATUS_STARTED))
-            return 202;
+        unsigned m = sdk_plan_step_status_mask(deploy);
+        if (HAS(m, SDK_STATUS_DELAYED)) return 208;
+        if (HAS(m, SDK_STATUS_PENDING) || HAS(m, SDK_STATUS_PREPARED)) return 204;
+        if (HAS(m, SDK_STATUS_STARTING) || HAS(m, SDK_STATUS_STARTED)) return 202;
         if (any_interrupted(deploy)) return 207;
     }
     if (recovery && sdk_plan_status(recovery) != SDK_STATUS_COMPLETE) {
-        if (sdk_plan_has_step_status(recovery, SDK_STATUS_DELAYED)) return 208;
-        if (sdk_plan_has_step_status(recovery, SDK_STATUS_PENDING) ||
-            sdk_plan_has_step_status(recovery, SDK_STATUS_PREPARED))
-            return 203;
-        if (sdk_plan_has_step_status(recovery, SDK_STATUS_STARTING) ||
-            sdk_plan_has_step_status(recovery, SDK_STATUS_STARTED))
-            return 205;
+        unsigned m = sdk_plan_step_status_mask(recovery);
+        if (HAS(m, SDK_STATUS_DELAYED)) return 208;
+        if (HAS(m, SDK_STATUS_PENDING) || HAS(m, SDK_STATUS_PREPARED)) return 203;
+        if (HAS(m, SDK_STATUS_STARTING) || HAS(m, SDK_STATUS_STARTED)) return 205;
     }
+#undef HAS
     if (deploy && sdk_plan_status(deploy) == SDK_STATUS_COMPLETE) {
         for (size_t i = 0; i < n; i++)
             if (strstr(plans[i]->name, "restor") && sdk_status_is_running(sdk_plan_status(plans[i]))) return 321;

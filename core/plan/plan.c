@@ -533,13 +533,14 @@ static long next_proceed(sdk_phase *ph) {
     return -1;
 }
 
-/* Candidate steps of a phase given dirty assets; returns count, indices in out (size n_steps). */
-static size_t phase_candidates(sdk_phase *ph, const sdk_dirty *dirty, size_t *out) {
+/* Candidate steps of a phase given dirty assets; returns count, indices in out (size n_steps).
+ * status: the steps' sdk_step_status when the caller has them already (else NULL). */
+static size_t phase_candidates(sdk_phase *ph, const sdk_dirty *dirty, size_t *out, const sdk_status *status) {
     size_t n = ph->n_steps;
     if (n == 0) return 0;
     elem *e = sdk_xcalloc(n, sizeof *e);
     for (size_t i = 0; i < n; i++) {
-        e[i].status = sdk_step_status(ph->steps[i]);
+        e[i].status = status ? status[i] : sdk_step_status(ph->steps[i]);
         e[i].eligible = step_eligible(ph->steps[i], e[i].status, dirty);
     }
     size_t k = 0;
@@ -587,7 +588,7 @@ sdk_status sdk_phase_status(sdk_phase *ph) {
     sdk_status *k = n ? sdk_xcalloc(n, sizeof *k) : NULL;
     size_t *idx = n ? sdk_xcalloc(n, sizeof *idx) : NULL;
     for (size_t i = 0; i < n; i++) c[i] = sdk_step_status(ph->steps[i]);
-    size_t nk = phase_candidates(ph, NULL, idx);
+    size_t nk = phase_candidates(ph, NULL, idx, c);
     for (size_t i = 0; i < nk; i++) k[i] = c[idx[i]];
     sdk_status r = sdk_status_aggregate(c, n, k, nk, ph->errors.n > 0, sdk_phase_is_interrupted(ph));
     free(c);
@@ -639,6 +640,42 @@ size_t sdk_plan_error_count(const sdk_plan *p) {
     return n;
 }
 
+unsigned sdk_plan_step_status_mask(sdk_plan *p) {
+    unsigned mask = 0;
+    for (size_t i = 0; i < p->n_phases; i++)
+        for (size_t j = 0; j < p->phases[i]->n_steps; j++) {
+            sdk_step *st = p->phases[i]->steps[j];
+            step_refresh_delay(st);
+            mask |= 1u << st->status;
+        }
+    return mask;
+}
+
+static bool step_open(sdk_step *st) {
+    step_refresh_delay(st);
+    return st->status != SDK_STATUS_COMPLETE;
+}
+
+bool sdk_plan_has_open_step(sdk_plan *p) {
+    size_t hp = p->open_phase, hs = p->open_step;
+    if (hp >= p->n_phases) hp = hs = 0;
+    /* from the hint to the end, then from the start up to the hint */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t from = pass ? 0 : hp, to = pass ? hp + 1 : p->n_phases;
+        for (size_t i = from; i < to && i < p->n_phases; i++) {
+            sdk_phase *ph = p->phases[i];
+            size_t j0 = !pass && i == hp ? hs : 0, j1 = pass && i == hp ? hs : ph->n_steps;
+            for (size_t j = j0; j < j1 && j < ph->n_steps; j++) {
+                if (!step_open(ph->steps[j])) continue;
+                p->open_phase = i;
+                p->open_step = j;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool sdk_plan_has_step_status(sdk_plan *p, sdk_status s) {
     for (size_t i = 0; i < p->n_phases; i++)
         for (size_t j = 0; j < p->phases[i]->n_steps; j++) {
@@ -674,7 +711,7 @@ size_t sdk_plan__step_candidates(sdk_plan *p, const sdk_dirty *dirty, sdk_candid
         sdk_phase *ph = p->phases[pidx[i]];
         if (ph->n_steps == 0) continue;
         size_t *sidx = sdk_xcalloc(ph->n_steps, sizeof *sidx);
-        size_t ns = phase_candidates(ph, dirty, sidx);
+        size_t ns = phase_candidates(ph, dirty, sidx, NULL);
         for (size_t j = 0; j < ns && k < cap; j++) {
             out[k].plan = p;
             out[k].phase = ph;

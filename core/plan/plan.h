@@ -199,6 +199,7 @@ typedef struct sdk_plan {
     sdk_kv *params;            /* set by `start` (§2.7) */
     size_t n_params;
     struct sdk_plan_task_index *task_index; /* built on demand; rebuilt when phases change */
+    size_t open_phase, open_step; /* where sdk_plan_has_open_step last found one (a hint) */
 } sdk_plan;
 
 /* Construction. Names are copied. _take functions take ownership of the added element. */
@@ -242,6 +243,13 @@ bool sdk_plan_is_interrupted(const sdk_plan *p);
 size_t sdk_plan_error_count(const sdk_plan *p);
 /* True when some step of the plan has the given (non-display) step status. */
 bool sdk_plan_has_step_status(sdk_plan *p, sdk_status s);
+/* Every step status present in p, as bits (1u << status): one pass for several
+ * sdk_plan_has_step_status questions (the health code asks up to five per plan). */
+unsigned sdk_plan_step_status_mask(sdk_plan *p);
+/* True when some step of p is not COMPLETE (so p is not COMPLETE either). Starts where the last
+ * call found one: amortized O(1) while a deploy completes its steps, where sdk_plan_status costs
+ * a pass over every step (it was asked on every status update). */
+bool sdk_plan_has_open_step(sdk_plan *p);
 
 /* ------------------------------------------------------ step state machine (§4.2) ---- */
 typedef struct sdk_launched {

@@ -27,45 +27,45 @@ bool sdk_status_is_running(sdk_status s) {
            s == SDK_STATUS_IN_PROGRESS;
 }
 
-static bool any_is(const sdk_status *v, size_t n, sdk_status s) {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == s) return true;
-    return false;
+/* The statuses present in v, as bits (1u << status): the rules below ask up to a dozen
+ * any/all questions of the same arrays, which hold a status per step (10,000 in a big phase). */
+static unsigned status_mask(const sdk_status *v, size_t n) {
+    unsigned m = 0;
+    for (size_t i = 0; i < n; i++) m |= 1u << v[i];
+    return m;
 }
-
-static bool all_are(const sdk_status *v, size_t n, sdk_status s) {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] != s) return false;
-    return true;
-}
+#define ANY_IS(m, s) (((m) >> (s)) & 1u)
+#define ALL_ARE(m, s) (((m) & ~(1u << (s))) == 0) /* true for an empty array, as before */
 
 sdk_status sdk_status_aggregate(const sdk_status *c, size_t nc, const sdk_status *k, size_t nk,
                                 bool has_errors, bool interrupted) {
+    unsigned cm = status_mask(c, nc), km = status_mask(k, nk);
     /* Rule order is the contract (§4.3); do not reorder. */
-    if (has_errors || any_is(c, nc, SDK_STATUS_ERROR)) return SDK_STATUS_ERROR;           /* 1 */
-    if (all_are(c, nc, SDK_STATUS_COMPLETE)) return SDK_STATUS_COMPLETE;                   /* 2 */
+    if (has_errors || ANY_IS(cm, SDK_STATUS_ERROR)) return SDK_STATUS_ERROR;              /* 1 */
+    if (ALL_ARE(cm, SDK_STATUS_COMPLETE)) return SDK_STATUS_COMPLETE;                      /* 2 */
     if (interrupted) return SDK_STATUS_WAITING;                                            /* 3 */
-    if (all_are(k, nk, SDK_STATUS_DELAYED) && all_are(c, nc, SDK_STATUS_DELAYED))
+    if (ALL_ARE(km, SDK_STATUS_DELAYED) && ALL_ARE(cm, SDK_STATUS_DELAYED))
         return SDK_STATUS_DELAYED;                                                         /* 4 */
-    if (any_is(c, nc, SDK_STATUS_PREPARED)) return SDK_STATUS_IN_PROGRESS;                 /* 5 */
-    if (any_is(k, nk, SDK_STATUS_WAITING)) return SDK_STATUS_WAITING;                      /* 6 */
-    if (any_is(k, nk, SDK_STATUS_IN_PROGRESS)) return SDK_STATUS_IN_PROGRESS;              /* 7 */
-    if (any_is(c, nc, SDK_STATUS_COMPLETE) &&
-        (any_is(k, nk, SDK_STATUS_PENDING) || any_is(k, nk, SDK_STATUS_STARTING) ||
-         any_is(k, nk, SDK_STATUS_STARTED)))
+    if (ANY_IS(cm, SDK_STATUS_PREPARED)) return SDK_STATUS_IN_PROGRESS;                    /* 5 */
+    if (ANY_IS(km, SDK_STATUS_WAITING)) return SDK_STATUS_WAITING;                         /* 6 */
+    if (ANY_IS(km, SDK_STATUS_IN_PROGRESS)) return SDK_STATUS_IN_PROGRESS;                 /* 7 */
+    if (ANY_IS(cm, SDK_STATUS_COMPLETE) &&
+        (ANY_IS(km, SDK_STATUS_PENDING) || ANY_IS(km, SDK_STATUS_STARTING) || ANY_IS(km, SDK_STATUS_STARTED)))
         return SDK_STATUS_IN_PROGRESS;                                                     /* 8 */
-    if (any_is(k, nk, SDK_STATUS_PENDING)) return SDK_STATUS_PENDING;                      /* 9 */
-    if (any_is(c, nc, SDK_STATUS_WAITING)) return SDK_STATUS_WAITING;                      /* 10 */
-    if (any_is(k, nk, SDK_STATUS_STARTING)) return SDK_STATUS_STARTING;                    /* 11 */
-    if (any_is(k, nk, SDK_STATUS_STARTED)) return SDK_STATUS_STARTED;
+    if (ANY_IS(km, SDK_STATUS_PENDING)) return SDK_STATUS_PENDING;                         /* 9 */
+    if (ANY_IS(cm, SDK_STATUS_WAITING)) return SDK_STATUS_WAITING;                         /* 10 */
+    if (ANY_IS(km, SDK_STATUS_STARTING)) return SDK_STATUS_STARTING;                       /* 11 */
+    if (ANY_IS(km, SDK_STATUS_STARTED)) return SDK_STATUS_STARTED;
     /* Delayed steps are no candidates here (they wait out their crash-loop backoff), so a phase
      * of complete and delayed steps has none: it is DELAYED, not an error. dcos-commons'
      * PlanUtils.getAggregateStatus falls through to ERROR for that mix; with backoff on by
      * default a deploy hit it as soon as one task failed. */
-    if (any_is(c, nc, SDK_STATUS_DELAYED)) return SDK_STATUS_DELAYED;
+    if (ANY_IS(cm, SDK_STATUS_DELAYED)) return SDK_STATUS_DELAYED;
     SDK_WARN("plan", "unexpected aggregate: %zu children, %zu candidates", nc, nk);       /* 12 */
     return SDK_STATUS_ERROR;
 }
+#undef ANY_IS
+#undef ALL_ARE
 
 const char *sdk_tstate_name(sdk_tstate s) {
     switch (s) {

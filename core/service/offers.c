@@ -90,9 +90,36 @@ static void view_add_record(sdk_placement_view *v, const sdk_task_rec *r) {
     view_add(v, r->name, r->pod_type, r->hostname, &r->desc);
 }
 
-static sdk_placement_view *build_view(sdk_service *s) {
+/* Adds the tasks a launch matched in this cycle places on hostname, except those the view
+ * already counts from their record (a relaunch in place is not counted twice). */
+static void view_add_match(sdk_service *s, sdk_placement_view *v, const sdk_step *st, const char *hostname,
+                           const sdk_eval_result *res) {
+    for (size_t i = 0; i < res->n_ops; i++) {
+        const sdk_operation *op = &res->ops[i];
+        for (size_t k = 0; op->type == SDK_OP_LAUNCH_GROUP && k < op->n_tasks; k++) {
+            const sdk_task_rec *r = svc_find_task(s, op->tasks[k].name);
+            if (!(r && r->hostname && !r->permanently_failed))
+                view_add(v, op->tasks[k].name, st->pod_type, hostname, &op->tasks[k]);
+        }
+    }
+}
+
+/* A launch matched in this cycle, recorded and sent with the others once every step had its turn. */
+typedef struct matched {
+    sdk_step *st;
+    size_t oi;           /* the offer */
+    sdk_eval_result res; /* operations and tasks (owned) */
+    bool packed;         /* its operations are packed into the offer's ACCEPT; res keeps only the
+                          * LAUNCH_GROUP, for the record */
+} matched;
+
+/* The placement view of the cycle: every stored task plus the launches matched so far in the
+ * cycle. Built on first need only: it costs O(all tasks), and a step whose pod has no placement
+ * rule never reads it, so a deploy without rules pays nothing for it. */
+static sdk_placement_view *view_new(sdk_service *s, const matched *m, size_t n_m, const sdk_offer *offers) {
     sdk_placement_view *v = sdk_placement_view_new();
     for (size_t i = 0; i < s->n_tasks; i++) view_add_record(v, &s->tasks[i]);
+    for (size_t i = 0; i < n_m; i++) view_add_match(s, v, m[i].st, offers[m[i].oi].hostname, &m[i].res);
     return v;
 }
 
@@ -202,15 +229,6 @@ static void send_offer_ops(sdk_service *s, const sdk_offer *offer, offer_ops *p)
     memset(p, 0, sizeof *p);
     p->sent = true;
 }
-
-/* A launch matched in this cycle, recorded and sent with the others once every step had its turn. */
-typedef struct matched {
-    sdk_step *st;
-    size_t oi;           /* the offer */
-    sdk_eval_result res; /* operations and tasks (owned) */
-    bool packed;         /* its operations are packed into the offer's ACCEPT; res keeps only the
-                          * LAUNCH_GROUP, for the record */
-} matched;
 
 /* Packs a matched launch's operations into its offer's ACCEPT (see offer_ops) and frees all but
  * its LAUNCH_GROUP, whose tasks the record still needs. */
@@ -351,8 +369,33 @@ static void plan_params(const sdk_plan *p, const sdk_kv **kv, size_t *n) {
 /* Evaluates one candidate step against what is left of the offers. A match is appended to
  * *m (recorded and sent at the end of the cycle); what it uses is taken from its offer and its
  * tasks join the placement view, so that the next steps see both. True on a match. */
+/* order[] holds the offers sorted by (launches this cycle, index): the fewest launches first,
+ * untouched ones in offer order, so that pods spread over agents before any agent takes a second
+ * one. After a launch on order[pos] it moves to its new place (O(distance), not a sort per step). */
+static void order_after_launch(size_t *order, size_t n, size_t pos, const offer_ops *pend) {
+    size_t oi = order[pos];
+    while (pos + 1 < n && (pend[order[pos + 1]].launches < pend[oi].launches ||
+                           (pend[order[pos + 1]].launches == pend[oi].launches && order[pos + 1] < oi))) {
+        order[pos] = order[pos + 1];
+        pos++;
+    }
+    order[pos] = oi;
+}
+
+/* Moves the outcomes of an evaluation into the offer log. */
+/* Each offer's outcome feeds the step's "still waiting because..." note, then the offer log. */
+static void log_outcomes(sdk_service *s, const sdk_plan *plan, const sdk_step *st, sdk_eval_result *res) {
+    for (size_t i = 0; i < res->n_outcomes; i++) {
+        svc_waiting_note(s, plan, st, &res->outcomes[i]);
+        log_outcome(s, st, &res->outcomes[i]);
+    }
+    free(res->outcomes); /* emptied by log_outcome; sized for every offer, kept no longer */
+    res->outcomes = NULL;
+    res->n_outcomes = 0;
+}
+
 static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *offers, offer_ops *pend,
-                          size_t n_offers, sdk_placement_view *view, matched **m, size_t *n_m) {
+                          size_t *order, size_t n_offers, sdk_placement_view **view, matched **m, size_t *n_m) {
     sdk_step *st = c->step;
     if (st->status != SDK_STATUS_PENDING && st->status != SDK_STATUS_PREPARED) return false;
     /* Recovery relaunches the configuration the pod already runs; everything else the target. */
@@ -375,7 +418,10 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     }
     const char **names = sdk_xcalloc(st->n_tasks ? st->n_tasks : 1, sizeof *names);
     for (size_t i = 0; i < st->n_tasks; i++) names[i] = st->tasks[i].task;
-    sdk_launch_record *recs = sdk_xcalloc(s->n_tasks ? s->n_tasks : 1, sizeof *recs);
+    /* sized for the pod instance's records, not for every task: this runs once per step */
+    size_t n_pod = 0;
+    for (size_t k = svc_pod_first(s, st->pod_instance); k; k = svc_pod_next(s, k)) n_pod++;
+    sdk_launch_record *recs = sdk_xcalloc(n_pod ? n_pod : 1, sizeof *recs);
     size_t n_recs = 0;
     bool executor_running = false;
     /* Records of live tasks first: the evaluator reuses the executor of the first record. */
@@ -402,59 +448,49 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
         .executor_running = executor_running, .role = s->role, .principal = spec->principal,
         .framework_id = s->framework_id, .target_config_id = s->target_id,
         .plan_params = params, .n_plan_params = n_params, .sched_env = s->env,
-        .n_sched_env = s->n_env, .view = view, .backend = s->backend,
+        .n_sched_env = s->n_env, .backend = s->backend,
     };
     sdk_placement_rule *rule = svc_placement_rule_new(s, pod);
     req.placement = rule;
-    /* Offers with the fewest launches of this cycle first (untouched ones in offer order), so
-     * that pods spread over agents before any agent takes a second one. */
-    sdk_offer *avail = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *avail);
-    size_t *map = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *map);
-    size_t n_avail = 0;
-    for (size_t i = 0; i < n_offers; i++) map[n_avail++] = i;
-    for (size_t i = 1; i < n_avail; i++) { /* stable insertion sort: nearly sorted, ~50 offers */
-        size_t m = map[i], j = i;
-        while (j > 0 && pend[map[j - 1]].launches > pend[m].launches) {
-            map[j] = map[j - 1];
-            j--;
-        }
-        map[j] = m;
-    }
-    for (size_t i = 0; i < n_avail; i++) avail[i] = offers[map[i]];
+    /* only a rule reads the view (the evaluator parses pod->placement when rule is NULL) */
+    if (!*view && (rule || (pod->placement && *pod->placement))) *view = view_new(s, *m, *n_m, offers);
+    req.view = *view;
+    /* The offers in order[] order (see order_after_launch). The first usually fits: it is tried
+     * alone, and only when it does not are the others copied out and tried after it (the same
+     * offers in the same order, so the same outcome): a step that fits costs one offer, not a
+     * copy and a sort of all of them. */
     sdk_eval_result res;
     memset(&res, 0, sizeof res);
     bool launched = false;
     sdk_errors e;
     sdk_errors_init(&e);
-    int rc = n_avail ? sdk_offer_evaluate(&req, avail, n_avail, &res, &e) : 0;
+    size_t base = 0; /* position in order[] of res's first offer */
+    int rc = n_offers ? sdk_offer_evaluate(&req, &offers[order[0]], 1, &res, &e) : 0;
+    if (!rc && n_offers > 1 && !res.matched) {
+        log_outcomes(s, c->plan, st, &res);
+        sdk_eval_result_free(&res);
+        memset(&res, 0, sizeof res);
+        sdk_offer *avail = sdk_xcalloc(n_offers - 1, sizeof *avail);
+        for (size_t i = 1; i < n_offers; i++) avail[i - 1] = offers[order[i]];
+        rc = sdk_offer_evaluate(&req, avail, n_offers - 1, &res, &e);
+        free(avail);
+        base = 1;
+    }
     if (rc) {
         sdk_step_set_error(st, e.n ? e.msgs[0] : "offer evaluation failed");
     } else {
-        for (size_t i = 0; i < res.n_outcomes; i++) {
-            svc_waiting_note(s, c->plan, st, &res.outcomes[i]);
-            log_outcome(s, st, &res.outcomes[i]);
-        }
-        free(res.outcomes); /* emptied by log_outcome; sized for every offer, kept no longer */
-        res.outcomes = NULL;
-        res.n_outcomes = 0;
+        log_outcomes(s, c->plan, st, &res);
         if (res.matched) {
-            size_t oi = map[res.offer_index];
+            size_t oi = order[base + res.offer_index];
             svc_apply_overrides(s, st, &res);
             svc_apply_pause(s, &res);
             launched = true;
             pend[oi].launches++;
+            order_after_launch(order, n_offers, base + res.offer_index, pend);
             sdk_resources_free(&offers[oi].resources);
             offers[oi].resources = res.remaining;
             memset(&res.remaining, 0, sizeof res.remaining);
-            for (size_t i = 0; i < res.n_ops; i++) {
-                const sdk_operation *op = &res.ops[i];
-                for (size_t k = 0; op->type == SDK_OP_LAUNCH_GROUP && k < op->n_tasks; k++) {
-                    /* a task the view already counts (relaunch in place) is not counted twice */
-                    const sdk_task_rec *r = svc_find_task(s, op->tasks[k].name);
-                    if (!(r && r->hostname && !r->permanently_failed))
-                        view_add(view, op->tasks[k].name, st->pod_type, offers[oi].hostname, &op->tasks[k]);
-                }
-            }
+            if (*view) view_add_match(s, *view, st, offers[oi].hostname, &res);
             bool packed = s->drv->pack_ops && s->drv->accept_packed;
             if (packed) pack_launch(s, &pend[oi], &offers[oi], &res);
             *m = sdk_xrealloc(*m, (*n_m + 1) * sizeof **m);
@@ -470,8 +506,6 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     sdk_errors_free(&e);
     sdk_eval_result_free(&res);
     sdk_placement_rule_free(rule);
-    free(avail);
-    free(map);
     free(recs);
     free(names);
     return launched;
@@ -598,13 +632,10 @@ static void recovery_update(sdk_service *s) {
     svc_prune_overrides(s);
 }
 
-void svc_update_offer_interest(sdk_service *s) {
+/* Revives or suppresses offers for the candidates c (computed after recovery_update). */
+static void interest_apply(sdk_service *s, sdk_candidate *c, size_t n) {
     s->interest_stale = false; /* whoever asked, the deferred check is done now */
     if (!s->registered) return;
-    recovery_update(s);
-    sdk_candidate *c = NULL;
-    size_t n = 0;
-    sdk_plan_candidates_new(s->all, s->n_all, &c, &n);
     /* Revive when a candidate was not a candidate last time (a crash-looping step costs one):
      * each step carries the epoch in which it last was one. */
     uint64_t epoch = ++s->interest_epoch;
@@ -613,7 +644,6 @@ void svc_update_offer_interest(sdk_service *s) {
         if (c[i].step->mark != epoch - 1) fresh = true;
         c[i].step->mark = epoch;
     }
-    free(c);
     if (n > 0 && (fresh || s->suppressed)) {
         s->drv->revive(s->dctx);
         s->m.revives++;
@@ -623,6 +653,17 @@ void svc_update_offer_interest(sdk_service *s) {
         s->m.suppresses++;
         s->suppressed = true;
     }
+}
+
+void svc_update_offer_interest(sdk_service *s) {
+    s->interest_stale = false;
+    if (!s->registered) return;
+    recovery_update(s);
+    sdk_candidate *c = NULL;
+    size_t n = 0;
+    sdk_plan_candidates_new(s->all, s->n_all, &c, &n);
+    interest_apply(s, c, n);
+    free(c);
 }
 
 bool sdk_service_has_work(sdk_service *s) {
@@ -745,14 +786,17 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     size_t cap = s->max_launches, budget = sdk_store_request_budget(sdk_state_store(s->state));
     if (budget && s->launch_bytes && budget / s->launch_bytes < cap)
         cap = budget / s->launch_bytes ? budget / s->launch_bytes : 1;
-    sdk_placement_view *view = build_view(s);
+    sdk_placement_view *view = NULL; /* built on first need (view_new) */
+    size_t *order = sdk_xcalloc(n ? n : 1, sizeof *order); /* no launch yet: offer order */
+    for (size_t i = 0; i < n; i++) order[i] = i;
     matched *m = NULL;
     size_t n_m = 0;
     bool capped = false;
     for (size_t i = 0; i < nc && !capped; i++)
-        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, n, view, &m, &n_m))
+        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, order, n, &view, &m, &n_m))
             capped = n_m >= cap;
     sdk_placement_view_free(view);
+    free(order);
     free(c);
     record_launches(s, m, n_m, offers, pend, n);
     free(m);
@@ -765,7 +809,14 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     size_t n_claimed = 0;
     const char **claimed = claimed_ids(s, &n_claimed);
     if (s->uninstall) n_claimed = 0;
-    bool work = sdk_service_has_work(s);
+    /* The candidates after the launches: whether work is left (how long declined offers stay
+     * away) and, unless a release below completes a step, the offer interest at the end. One
+     * computation for both: it walks every step of every plan. */
+    recovery_update(s);
+    sdk_candidate *after = NULL;
+    size_t n_after = 0;
+    sdk_plan_candidates_new(s->all, s->n_all, &after, &n_after);
+    bool work = n_after > 0, released = false;
     for (size_t i = 0; i < n; i++) {
         if (pend[i].sent) continue;
         if (capped && s->hold_offers && !s->uninstall) { /* the next round takes it */
@@ -787,6 +838,7 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
                 else s->m.ops_unreserve++;
             }
             mark_released(s, ops, n_ops);
+            released = true;
         } else {
             double refuse = capped ? SDK_ACCEPT_REFUSE_S : work ? SDK_DECLINE_SHORT_S : SDK_DECLINE_LONG_S;
             s->drv->decline(s->dctx, &in[i], refuse);
@@ -801,5 +853,7 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     for (size_t i = 0; i < n; i++) sdk_offer_free_contents(&offers[i]);
     free(offers);
     free(pend);
-    svc_update_offer_interest(s);
+    if (released) svc_update_offer_interest(s);
+    else interest_apply(s, after, n_after);
+    free(after);
 }

@@ -349,7 +349,8 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
         forget_kill(s, u->task_id);
 
     /* First completion of deploy: later starts use the `update` plan (§4.7). */
-    if (!s->update_type_recorded && s->n_plans && sdk_plan_status(s->plans[0]) == SDK_STATUS_COMPLETE &&
+    if (!s->update_type_recorded && s->n_plans && !sdk_plan_has_open_step(s->plans[0]) &&
+        sdk_plan_status(s->plans[0]) == SDK_STATUS_COMPLETE &&
         sdk_plan_error_count(s->plans[0]) == 0) {
         if (sdk_state_put_property(s->state, "last-completed-update-type", "DEPLOY", 6, NULL) == 0) {
             s->update_type_recorded = true;

@@ -138,7 +138,8 @@ typedef struct world {
 
 /* POST /v1/update, as the scheduler does it (core/app/run.c on_update, without the stored
  * options): rebuild the spec with the options, hand it to the service, undo on refusal. */
-static int on_update(void *ud, const sdk_kv *opts, size_t n, bool *bad_input, sdk_errors *errs) {
+static int on_update(void *ud, const sdk_kv *opts, size_t n, bool replace, bool *bad_input, sdk_errors *errs) {
+    (void)replace; /* each input starts from a fresh world: there are no earlier updates to replace */
     world *w = ud;
     size_t n_saved = 0;
     sdk_kv *saved = sdk_assembly_vars_dup(&w->as, &n_saved);

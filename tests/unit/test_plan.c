@@ -429,6 +429,35 @@ static void test_controls(void) {
 
 /* -------------------------------------------------------------- JSON / text ---- */
 
+/* sdk_plan_has_open_step agrees with a full scan whatever order steps complete or reopen in
+ * (it resumes where it last found an open step), across phases; and with sdk_plan_status. */
+static void test_open_step_hint(void) {
+    sdk_plan *p = plan_n(SDK_STRATEGY_PARALLEL, 5);
+    sdk_phase *ph2 = sdk_phase_new("ph2", SDK_STRATEGY_PARALLEL);
+    for (size_t i = 0; i < 4; i++) sdk_phase_add_step_take(ph2, pod_step("other", (int64_t)i, "t", SDK_GOAL_RUNNING));
+    sdk_plan_add_phase_take(p, ph2);
+    sdk_step *all[9];
+    for (size_t i = 0; i < 5; i++) all[i] = p->phases[0]->steps[i];
+    for (size_t i = 0; i < 4; i++) all[5 + i] = ph2->steps[i];
+    /* complete in a scrambled order, reopening some on the way */
+    const int order[] = {3, 0, 7, 1, -3, 8, 2, 4, 3, 5, -8, 6, 8};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        bool reopen = order[k] < 0;
+        size_t i = (size_t)(reopen ? -order[k] : order[k]);
+        sdk_step_set_status(all[i], reopen ? SDK_STATUS_PENDING : SDK_STATUS_COMPLETE);
+        bool open = false;
+        for (size_t j = 0; j < 9; j++) open |= all[j]->status != SDK_STATUS_COMPLETE;
+        CHECK_MSG(sdk_plan_has_open_step(p) == open, "after step %zu %s: expected %s", i,
+                  reopen ? "reopened" : "completed", open ? "open" : "none open");
+    }
+    CHECK(!sdk_plan_has_open_step(p));
+    CHECK_INT(sdk_plan_status(p), SDK_STATUS_COMPLETE);
+    sdk_step_set_status(all[0], SDK_STATUS_PENDING); /* before the hint: found on the wrap */
+    CHECK(sdk_plan_has_open_step(p));
+    CHECK(sdk_plan_status(p) != SDK_STATUS_COMPLETE);
+    sdk_plan_free(p);
+}
+
 static void test_json_shape(void) {
     sdk_plan *p = sdk_plan_new("deploy", SDK_STRATEGY_SERIAL);
     sdk_phase *ph = sdk_phase_new("world", SDK_STRATEGY_SERIAL);
@@ -594,6 +623,7 @@ int main(void) {
     RUN(test_backoff);
     RUN(test_backoff_policy_vars);
     RUN(test_controls);
+    RUN(test_open_step_hint);
     RUN(test_json_shape);
     RUN(test_text_tree);
     return check_summary("test_plan");

@@ -51,7 +51,7 @@ static void test_template_builds_and_passes_its_scenario(void) {
     free(out);
     /* build against the installed header only (no -I of this tree) */
     cmd = sdk_asprintf_new("cd %s/my-store && cc -std=c11 -Wall -Wextra -Werror "
-                           "$(PKG_CONFIG_PATH=%s/root/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=%s/root "
+                           "$(PKG_CONFIG_PATH=%s/root/usr/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=%s/root "
                            "pkg-config --cflags stateful-sdk) -shared -o my-store.so my-store.c",
                            dir, dir, dir);
     rc = sh(cmd, &out);
