@@ -449,7 +449,7 @@ async function drawEvents() {
   const list = $('#events');
   if (j.gap && lastEventShown) list.prepend(h('li', {class: 'muted'}, 'some events were missed (the scheduler keeps the most recent ones)'));
   for (const e of j.events || []) {
-    list.prepend(h('li', {'data-type': e.type}, h('time', {}, e.time), e.text));
+    list.prepend(h('li', {'data-type': e.type}, h('time', {datetime: e.time}, e.time.slice(11, 19)), e.text));
     lastEventShown = Math.max(lastEventShown, e.id);
   }
   while (list.childElementCount > 500) list.lastElementChild.remove();

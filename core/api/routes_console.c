@@ -7,7 +7,7 @@
  *                                     {"name", "version"}, "abi": "1.1"}
  *   GET /v1/console/events?after=N    the operator events still in the ring after id N, each with
  *                                     the line the terminal prints: {"last": id, "gap": bool,
- *                                     "events": [{"id", "type", "time", "text"}]}
+ *                                     "events": [{"id", "type", "time" (ISO 8601 UTC), "text"}]}
  *   GET /v1/console/variables         the rendering variables now in force and the user-provided
  *                                     ones, only those the service uses (cosmos->var_used), {"variables": {K: V}, "user": {K: V}}: the form of a
  *                                     service without an options schema (changes go to POST
@@ -29,6 +29,7 @@
 #include "core/util/str.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const sdk_console_file *sdk_console_file_for(const char *path) {
     const char *name;
@@ -115,8 +116,14 @@ static void h_overview(sdk_http_req *req, void *ud) {
 static void add_event(const sdk_event *e, void *ud) {
     json_t *arr = ud;
     char *text = sdk_event_text_new(e);
-    char when[16];
-    sdk_event_clock_text(e->time, when, sizeof when);
+    /* the time as /v1/events gives it (UTC, milliseconds); the page shows its HH:MM:SS, the
+     * terminal's clock */
+    char when[40];
+    time_t secs = (time_t)e->time;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t k = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when + k, sizeof when - k, ".%03dZ", (int)((e->time - (double)secs) * 1000.0) % 1000);
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer((json_int_t)e->id));
     json_object_set_new(o, "type", json_string(sdk_event_type_name(e->type)));
