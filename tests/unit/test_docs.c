@@ -155,7 +155,10 @@ static void check_file(const char *file) {
     char *text = NULL;
     if (sdk_read_file_new(file, &text, NULL)) { CHECK_MSG(0, "cannot read %s", file); return; }
     CHECK_MSG(!strstr(text, "../shared"), "%s points at ../shared, which only the project's tests have", file);
-    CHECK_MSG(!strstr(text, "/work/"), "%s holds a path of the build machine", file);
+    /* the checkout's own absolute path: whatever machine the docs were written on */
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) && strlen(cwd) > 1)
+        CHECK_MSG(!strstr(text, cwd), "%s holds a path of the build machine (%s)", file, cwd);
     size_t n = 0;
     char **lines = split_lines_new(text, &n);
     for (size_t i = 0; i < n; i++) {

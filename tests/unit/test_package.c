@@ -80,26 +80,26 @@ static void test_make_deb(void) {
 static void test_dpkg_root_install_and_use(void) {
     if (!deb) return;
     char *out;
-    CHECK_INT(shf(NULL, "mkdir -p %s/root/var/lib/dpkg/info %s/root/var/lib/dpkg/updates && touch %s/root/var/lib/dpkg/status",
+    CHECK_INT(shf(NULL, "mkdir -p %s/instroot/var/lib/dpkg/info %s/instroot/var/lib/dpkg/updates && touch %s/instroot/var/lib/dpkg/status",
                   tmp, tmp, tmp), 0);
     /* --force-depends: the empty root has no libc package; the libraries come from the host */
-    CHECK_INT(shf(&out, "dpkg --root=%s/root --log=/dev/null --force-depends --force-script-chrootless -i %s", tmp, deb), 0);
+    CHECK_INT(shf(&out, "dpkg --root=%s/instroot --log=/dev/null --force-depends --force-script-chrootless -i %s", tmp, deb), 0);
     free(out);
-    CHECK_INT(shf(&out, "%s/root/usr/bin/scheduler --plugin hello --validate", tmp), 0);
+    CHECK_INT(shf(&out, "%s/instroot/usr/bin/scheduler --plugin hello --validate", tmp), 0);
     CHECK_CONTAINS(out, "The service spec is valid.");
     free(out);
-    CHECK_INT(shf(&out, "MANPATH=%s/root/usr/share/man MANWIDTH=80 man -P cat sdkctl", tmp), 0);
+    CHECK_INT(shf(&out, "MANPATH=%s/instroot/usr/share/man MANWIDTH=80 man -P cat sdkctl", tmp), 0);
     CHECK_CONTAINS(out, "sdkctl - operate a running Stateful SDK scheduler");
     free(out);
-    CHECK_INT(shf(&out, "MANPATH=%s/root/usr/share/man MANWIDTH=80 man -P cat 3 sdk_plugin", tmp), 0);
+    CHECK_INT(shf(&out, "MANPATH=%s/instroot/usr/share/man MANWIDTH=80 man -P cat 3 sdk_plugin", tmp), 0);
     CHECK_CONTAINS(out, "sdk_plugin_entry");
     free(out);
     /* bash completion offers the command groups */
-    CHECK_INT(shf(&out, "bash -c 'source %s/root/usr/share/bash-completion/completions/sdkctl; "
+    CHECK_INT(shf(&out, "bash -c 'source %s/instroot/usr/share/bash-completion/completions/sdkctl; "
                         "COMP_WORDS=(sdkctl p); COMP_CWORD=1; _stateful_sdk_sdkctl; echo ${COMPREPLY[*]}'", tmp), 0);
     CHECK_STR(out, "plan pod\n");
     free(out);
-    CHECK_INT(shf(&out, "cat %s/root/lib/systemd/system/stateful-sdk@.service", tmp), 0);
+    CHECK_INT(shf(&out, "cat %s/instroot/lib/systemd/system/stateful-sdk@.service", tmp), 0);
     CHECK_CONTAINS(out, "ExecStart=/usr/bin/scheduler $SDK_ARGS");
     CHECK_CONTAINS(out, "Environment=SDK_WORKDIR=/var/lib/stateful-sdk/%i");
     CHECK_CONTAINS(out, "EnvironmentFile=/etc/stateful-sdk/%i.env");
@@ -115,23 +115,23 @@ static void test_third_party_plugin(void) {
     CHECK_INT(shf(&out, "make -s --no-print-directory new-plugin NAME=thirdparty DIR=%s/tp", tmp), 0);
     free(out);
     /* PKG_CONFIG_SYSROOT_DIR maps the .pc's /usr onto the temporary root */
-    const char *pc = "PKG_CONFIG_SYSROOT_DIR=%s/root PKG_CONFIG_LIBDIR=%s/root/usr/share/pkgconfig pkg-config";
+    const char *pc = "PKG_CONFIG_SYSROOT_DIR=%s/instroot PKG_CONFIG_LIBDIR=%s/instroot/usr/share/pkgconfig pkg-config";
     char *pcc = sdk_asprintf_new(pc, tmp, tmp);
     CHECK_INT(shf(&out, "%s --cflags stateful-sdk", pcc), 0);
-    char *want = sdk_asprintf_new("-I%s/root/usr/include/stateful-sdk", tmp);
+    char *want = sdk_asprintf_new("-I%s/instroot/usr/include/stateful-sdk", tmp);
     CHECK_CONTAINS(out, want);
     free(want);
     free(out);
     CHECK_INT(shf(&out, "cd %s/tp && cc -std=c11 -Wall -Wextra -Werror $(%s --cflags stateful-sdk) -shared "
                         "-o thirdparty.so thirdparty.c", tmp, pcc), 0);
     free(out);
-    CHECK_INT(shf(&out, "cd %s/tp && %s/root/usr/bin/scheduler --plugin ./thirdparty.so --validate", tmp, tmp), 0);
+    CHECK_INT(shf(&out, "cd %s/tp && %s/instroot/usr/bin/scheduler --plugin ./thirdparty.so --validate", tmp, tmp), 0);
     CHECK_CONTAINS(out, "The service spec is valid.");
     free(out);
-    CHECK_INT(shf(&out, "install -m 644 %s/tp/thirdparty.so %s/root$(%s --variable plugindir stateful-sdk | sed 's|^%s/root||')/",
+    CHECK_INT(shf(&out, "install -m 644 %s/tp/thirdparty.so %s/instroot$(%s --variable plugindir stateful-sdk | sed 's|^%s/instroot||')/",
                   tmp, tmp, pcc, tmp), 0);
     free(out);
-    CHECK_INT(shf(&out, "cd %s/tp && %s/root/usr/bin/scheduler --plugin thirdparty --scenario scenarios/deploy.scn",
+    CHECK_INT(shf(&out, "cd %s/tp && %s/instroot/usr/bin/scheduler --plugin thirdparty --scenario scenarios/deploy.scn",
                   tmp, tmp), 0);
     CHECK_CONTAINS(out, "every expectation held");
     free(out);
@@ -141,10 +141,10 @@ static void test_third_party_plugin(void) {
 static void test_dpkg_remove_leaves_nothing(void) {
     if (!deb) return;
     char *out;
-    CHECK_INT(shf(&out, "rm -f %s/root/usr/lib/stateful-sdk/plugins/thirdparty.so && "
-                        "dpkg --root=%s/root --log=/dev/null --force-script-chrootless -P stateful-sdk", tmp, tmp), 0);
+    CHECK_INT(shf(&out, "rm -f %s/instroot/usr/lib/stateful-sdk/plugins/thirdparty.so && "
+                        "dpkg --root=%s/instroot --log=/dev/null --force-script-chrootless -P stateful-sdk", tmp, tmp), 0);
     free(out);
-    CHECK_INT(shf(&out, "cd %s/root && { find usr lib -type f 2>/dev/null; true; }", tmp), 0);
+    CHECK_INT(shf(&out, "cd %s/instroot && { find usr lib -type f 2>/dev/null; true; }", tmp), 0);
     CHECK_STR(out, "");
     free(out);
 }

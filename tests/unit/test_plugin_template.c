@@ -30,7 +30,7 @@ static void test_template_builds_and_passes_its_scenario(void) {
     char cwd[4096];
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
     char *out = NULL;
-    char *cmd = sdk_asprintf_new("make -s install BUILD=%s BIN=%s DESTDIR=%s/root PREFIX=/usr", build, bin, dir);
+    char *cmd = sdk_asprintf_new("make -s install BUILD=%s BIN=%s DESTDIR=%s/instroot PREFIX=/usr", build, bin, dir);
     int rc = sh(cmd, &out);
     CHECK_MSG(rc == 0, "make install failed: %s", out);
     free(out);
@@ -51,7 +51,7 @@ static void test_template_builds_and_passes_its_scenario(void) {
     free(out);
     /* build against the installed header only (no -I of this tree) */
     cmd = sdk_asprintf_new("cd %s/my-store && cc -std=c11 -Wall -Wextra -Werror "
-                           "$(PKG_CONFIG_PATH=%s/root/usr/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=%s/root "
+                           "$(PKG_CONFIG_PATH=%s/instroot/usr/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=%s/instroot "
                            "pkg-config --cflags stateful-sdk) -shared -o my-store.so my-store.c",
                            dir, dir, dir);
     rc = sh(cmd, &out);
