@@ -49,9 +49,14 @@ static void test_make_deb(void) {
     char *out;
     int rc = shf(&out, "make -s --no-print-directory deb BUILD=%s BIN=%s", build_dir(), bin_dir());
     CHECK_INT(rc, 0);
-    /* the last line names the package */
+    /* the last line that ends in .deb names the package */
     char *last = out;
-    for (char *p = out; *p; p++) if (*p == '\n' && p[1]) last = p + 1;
+    for (char *p = out, *line = out; *p; p++)
+        if (*p == '\n' || !p[1]) {
+            size_t n = (size_t)(p - line) + (*p == '\n' ? 0 : 1);
+            if (n >= 4 && !strncmp(line + n - 4, ".deb", 4)) last = line;
+            line = p + 1;
+        }
     last[strcspn(last, "\n")] = 0;
     CHECK_MSG(sdk_str_ends(last, ".deb") && access(last, R_OK) == 0, "no .deb in: %s", out);
     deb = sdk_xstrdup(last);
@@ -175,6 +180,11 @@ static void test_make_install_uninstall(void) {
 }
 
 int main(void) {
+    /* Run from `make check`, the makes started here would inherit its jobserver and print
+     * "Entering directory" lines into the output read below: they run as top-level makes. */
+    unsetenv("MAKEFLAGS");
+    unsetenv("MFLAGS");
+    unsetenv("MAKELEVEL");
     if (!mkdtemp(tmp)) { perror("mkdtemp"); return 1; }
     RUN(test_make_deb);
     RUN(test_dpkg_root_install_and_use);

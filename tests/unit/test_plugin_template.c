@@ -81,6 +81,10 @@ static void test_template_builds_and_passes_its_scenario(void) {
 }
 
 int main(void) {
+    /* the make started here runs as a top-level make, not as part of `make check`'s */
+    unsetenv("MAKEFLAGS");
+    unsetenv("MFLAGS");
+    unsetenv("MAKELEVEL");
     RUN(test_template_builds_and_passes_its_scenario);
     return check_summary("test_plugin_template");
 }
