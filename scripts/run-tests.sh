@@ -2,13 +2,16 @@
 # Runs every test binary given on the command line, adds up their "name: N passed, N failed"
 # lines and prints the total as the last line. Exits non-zero if any test failed or crashed.
 # Environment: BUILD (object dir, for fixtures), BIN (binaries), TEST_TIMEOUT (seconds per binary),
-# TEST_JOBS (binaries run at once, default 2: most of an end-to-end test's time is spent waiting
-# on processes it started, so two lanes halve the wall time on two cores; 1 runs them one by one).
+# TEST_JOBS (binaries run at once, default 1). Two lanes nearly halve the wall time on two cores
+# (an end-to-end test mostly waits on the processes it starts), but the end-to-end tests pick
+# their ports as "free" and start local clusters that bind hundreds of ephemeral ports for their
+# agents: side by side, one test's cluster took the port another had picked for its scheduler
+# (test_deploy_1k, seen once). Until ports are handed out without that race, one lane.
 # The end-to-end tests start first (they are the long ones), so the lanes end close together.
 # Each binary's stderr is streamed with its name in front; its summary line is printed when it ends.
 set -u
 export SDK_BUILD_DIR="${BUILD:-build}" SDK_BIN_DIR="${BIN:-bin}"
-jobs_max="${TEST_JOBS:-2}"
+jobs_max="${TEST_JOBS:-1}"
 [[ "$jobs_max" =~ ^[1-9][0-9]*$ ]] || { echo "run-tests: TEST_JOBS=$jobs_max is not a positive number" >&2; exit 2; }
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
