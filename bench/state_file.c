@@ -45,6 +45,8 @@ static void die(const char *what, sdk_errors *errs) {
     exit(1);
 }
 
+/* Removes the store's files and its existence marker (core/state/store.h): each workload starts
+ * on a store that never existed, not on one the file store reports as deleted. */
 static void clean(const char *dir) {
     const char *files[] = {"lock", "log", "snapshot"};
     for (int i = 0; i < 3; i++) {
@@ -52,6 +54,9 @@ static void clean(const char *dir) {
         unlink(p);
         free(p);
     }
+    char *m = sdk_asprintf_new("%s.sdk-state", dir);
+    unlink(m);
+    free(m);
 }
 
 /* Runs the write workload; returns the open store (caller closes). */
