@@ -127,6 +127,7 @@ struct sdk_http_server {
     route_entry *routes;
     sdk_http_req *reqs; /* every live request */
     uint64_t epoch;     /* see sdk_http_server_epoch */
+    uint64_t last_dispatch; /* the loop's dispatch count when the last MHD_run ended */
 };
 
 /* ---------------------------------------------------------------- responses */
@@ -318,9 +319,15 @@ static void on_mhd_fd(sdk_loop *l, int fd, int events, void *ud) {
 /* Runs MHD once and re-arms the timer from MHD_get_timeout, which is 0 when MHD has ready
  * connections left over (edge-triggered sockets it did not finish) or connections to resume. */
 static void mhd_run(sdk_http_server *s) {
-    s->epoch++; /* other loop callbacks may have changed the service since the last run */
+    /* A new epoch when anything else ran on the loop since the previous run (another callback,
+     * or the loop's caller between iterations), which may have changed the service. Runs that
+     * follow each other directly, as under a steady stream of GETs, share one: a cached plan
+     * body is then served without re-checking its fingerprint (a pass over every step). Time
+     * alone (a backoff delay ending) shows at the latest after the sweep timer's next second. */
+    if (sdk_loop_dispatch_count(s->loop) != s->last_dispatch + 1) s->epoch++;
     s->conn_closed = false;
     MHD_run(s->d);
+    s->last_dispatch = sdk_loop_dispatch_count(s->loop);
     /* At its connection limit libmicrohttpd takes the listening socket out of its epoll set and
      * puts it back only at the start of a later run: without one, a client waiting in the
      * backlog would wait for an unrelated event (up to the idle timeout) after a slot freed. */

@@ -102,9 +102,10 @@ int sdk_http_server_new(sdk_loop *loop, const sdk_http_server_opts *opts, sdk_er
 void sdk_http_server_free(sdk_http_server *s);
 /* The bound TCP port (useful with port 0). */
 uint16_t sdk_http_server_port(const sdk_http_server *s);
-/* A number that stays the same while only GET/HEAD handlers run: it changes before each batch of
- * requests the server handles (other loop callbacks may have run since the previous batch) and
- * after every request with another method. A GET handler may reuse what it derived from service
+/* A number that stays the same while only GET/HEAD handlers run: it changes before a batch of
+ * requests when anything else ran on the loop since the previous batch (another callback, or the
+ * loop's caller between iterations; see sdk_loop_dispatch_count), and after every request with
+ * another method. A GET handler may reuse what it derived from service
  * state under the same epoch (GET handlers, plugin routes included, must not change state). */
 uint64_t sdk_http_server_epoch(const sdk_http_server *s);
 /* True when TLS support is compiled into libmicrohttpd. */

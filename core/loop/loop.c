@@ -57,6 +57,7 @@ struct sdk_loop {
 
     pthread_mutex_t post_mu;
     post_item *post_head, *post_tail;
+    uint64_t dispatched; /* callbacks started so far (sdk_loop_dispatch_count) */
 
     atomic_int stop;
     sdk_loop_signal_cb sig_cb;
@@ -64,6 +65,8 @@ struct sdk_loop {
     sigset_t old_mask;
     bool mask_changed;
 };
+
+uint64_t sdk_loop_dispatch_count(const sdk_loop *l) { return l->dispatched; }
 
 uint64_t sdk_loop_now_ms(const sdk_loop *l) {
     (void)l;
@@ -324,6 +327,7 @@ static int fire_timers(sdk_loop *l) {
         heap_remove(l, t);
         t->firing = true;
         if (t->interval == 0) t->cancelled = true; /* one-shot: cancel from its callback is ENOENT */
+        l->dispatched++;
         t->cb(l, t->id, t->ud);
         ran++;
         t->firing = false;
@@ -380,6 +384,7 @@ static int run_posts(sdk_loop *l) {
     int ran = 0;
     while (p) {
         post_item *n = p->next;
+        l->dispatched++;
         p->fn(l, p->ud);
         free(p);
         ran++;
@@ -431,7 +436,14 @@ int sdk_loop_handle_signals(sdk_loop *l, sdk_loop_signal_cb cb, void *ud) {
 
 /* ---------------------------------------------------------------- running */
 
+static int run_once(sdk_loop *l, int max_wait_ms);
+
 int sdk_loop_run_once(sdk_loop *l, int max_wait_ms) {
+    l->dispatched++; /* the caller ran code of its own since the last iteration: it counts as one */
+    return run_once(l, max_wait_ms);
+}
+
+static int run_once(sdk_loop *l, int max_wait_ms) {
     struct epoll_event evs[LOOP_MAX_EVENTS];
     int timeout = atomic_load(&l->stop) ? 0 : wait_ms(l, max_wait_ms);
     int n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout);
@@ -463,6 +475,7 @@ int sdk_loop_run_once(sdk_loop *l, int max_wait_ms) {
             on_eventfd(l, fd, ev, NULL);
             continue;
         }
+        l->dispatched++;
         w->cb(l, fd, ev, w->ud);
         ran++;
     }
@@ -473,7 +486,7 @@ int sdk_loop_run_once(sdk_loop *l, int max_wait_ms) {
 
 int sdk_loop_run(sdk_loop *l) {
     while (!atomic_load(&l->stop)) {
-        if (sdk_loop_run_once(l, -1) < 0) return SDK_EIO;
+        if (run_once(l, -1) < 0) return SDK_EIO;
     }
     atomic_store(&l->stop, 0);
     return 0;

@@ -38,6 +38,11 @@ int sdk_loop_run(sdk_loop *l);
 int sdk_loop_run_once(sdk_loop *l, int max_wait_ms);
 /* Asks sdk_loop_run to return after the current iteration. Thread-safe and async-signal-safe. */
 void sdk_loop_stop(sdk_loop *l);
+/* Callbacks (fd, timer, post) started since the loop was made, counted as each starts, plus one
+ * per call of sdk_loop_run_once (its caller may have run code of its own between iterations): a
+ * callback that reads the count and finds it one more than when it last ran knows that nothing
+ * else ran on the loop thread in between (the HTTP server skips re-checking cached bodies then). */
+uint64_t sdk_loop_dispatch_count(const sdk_loop *l);
 /* Monotonic clock in milliseconds (CLOCK_MONOTONIC; not wall time). */
 uint64_t sdk_loop_now_ms(const sdk_loop *l);
 

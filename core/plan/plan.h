@@ -391,7 +391,9 @@ struct json_t;
 /* Plan JSON of §6.1; tv (may be NULL) supplies PAUSED overrides for display statuses. New ref. */
 struct json_t *sdk_plan_to_json_new(sdk_plan *p, const sdk_task_views *tv);
 /* A hash of everything sdk_plan_to_json_new shows (ids, names, statuses, strategies, errors):
- * equal fingerprints mean equal JSON, so a server may reuse a rendered body. O(steps). */
+ * equal fingerprints mean equal JSON, so a server may reuse a rendered body. O(steps), a few
+ * word operations per step: the immutable parts (ids, names) are stood for by each phase's
+ * serial and step count (see plan_json.c). */
 uint64_t sdk_plan_fingerprint(sdk_plan *p, const sdk_task_views *tv);
 /* tv when some task has a PAUSED override (display statuses need it), else NULL: passing NULL
  * spares the per-step task lookups. */

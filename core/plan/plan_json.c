@@ -64,26 +64,33 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     return h;
 }
 static uint64_t fnv_str(uint64_t h, const char *s) { return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "", 1); }
-static uint64_t fnv_int(uint64_t h, long long v) { return fnv(h, &v, sizeof v); }
+/* One multiply per value rather than one per byte: the per-step values are small integers. */
+static uint64_t mix(uint64_t h, uint64_t v) { return (h ^ v) * 1099511628211ULL; }
 
+/* Ids, names and the implementation name of a step never change after creation, and a phase's
+ * steps are only ever appended (sdk_phase_add_step_take), so a phase's serial (never reused) and
+ * its step count stand for every step's id, name and message prefix: only what can change
+ * (status, recovery type, errors) is hashed per step. This is what keeps the check cheap enough
+ * to run per burst of GETs at 1,000 steps (it used to hash each step's 36-byte id byte by byte). */
 uint64_t sdk_plan_fingerprint(sdk_plan *p, const sdk_task_views *tv) {
     uint64_t h = 1469598103934665603ULL;
-    h = fnv_int(h, sdk_plan_status(p));
+    h = mix(h, (uint64_t)sdk_plan_status(p));
     h = fnv_str(h, sdk_strat_name(&p->strat));
-    h = fnv_int(h, (long long)sdk_plan_error_count(p));
+    h = mix(h, (uint64_t)sdk_plan_error_count(p));
     for (size_t e = 0; e < p->errors.n; e++) h = fnv_str(h, p->errors.msgs[e]);
+    h = mix(h, (uint64_t)p->n_phases);
     for (size_t i = 0; i < p->n_phases; i++) {
         sdk_phase *ph = p->phases[i];
-        h = fnv_str(h, ph->id);
-        h = fnv_str(h, ph->name);
-        h = fnv_int(h, sdk_phase_status(ph));
+        h = mix(h, ph->serial);
+        h = mix(h, (uint64_t)ph->n_steps);
+        h = mix(h, (uint64_t)sdk_phase_status(ph));
         h = fnv_str(h, sdk_strat_name(&ph->strat));
         for (size_t e = 0; e < ph->errors.n; e++) h = fnv_str(h, ph->errors.msgs[e]);
         for (size_t j = 0; j < ph->n_steps; j++) {
             sdk_step *st = ph->steps[j];
-            h = fnv_str(h, st->id);
-            h = fnv_int(h, sdk_step_display_status(st, tv));
-            h = fnv_int(h, st->recovery);
+            /* status, display status (PAUSED overrides) and recovery type in one word */
+            h = mix(h, (uint64_t)sdk_step_status(st) | (uint64_t)sdk_step_display_status(st, tv) << 16 |
+                           (uint64_t)st->recovery << 32 | (uint64_t)st->errors.n << 40);
             for (size_t e = 0; e < st->errors.n; e++) h = fnv_str(h, st->errors.msgs[e]);
         }
     }

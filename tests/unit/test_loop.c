@@ -273,6 +273,37 @@ static void test_stop(void) {
     CHECK(!sigismember(&cur, SIGTERM)); /* free restored the mask */
 }
 
+/* ---- dispatch count ---- */
+static uint64_t seen_count[4];
+static int n_seen;
+static void count_timer(sdk_loop *l, uint64_t id, void *ud) {
+    (void)id, (void)ud;
+    if (n_seen < 4) seen_count[n_seen++] = sdk_loop_dispatch_count(l);
+}
+
+/* Each callback counts as it starts, and so does each sdk_loop_run_once call (its caller may have
+ * run code of its own in between): consecutive callbacks see consecutive counts. */
+static void test_dispatch_count(void) {
+    sdk_loop *l;
+    CHECK_INT(sdk_loop_new(&l), 0);
+    n_seen = 0;
+    uint64_t id, c0 = sdk_loop_dispatch_count(l);
+    sdk_loop_timer_add(l, 0, count_timer, NULL, &id);
+    sdk_loop_timer_add(l, 0, count_timer, NULL, &id);
+    while (n_seen < 2) CHECK(sdk_loop_run_once(l, 100) >= 0);
+    CHECK_INT(n_seen, 2);
+    CHECK_INT(seen_count[1], seen_count[0] + 1); /* one after the other, nothing between */
+    CHECK(seen_count[0] > c0);
+    uint64_t c1 = sdk_loop_dispatch_count(l);
+    CHECK(sdk_loop_run_once(l, 0) >= 0); /* nothing to run: only the call itself counts */
+    CHECK_INT(sdk_loop_dispatch_count(l), c1 + 1);
+    sdk_loop_timer_add(l, 0, count_timer, NULL, &id);
+    CHECK(sdk_loop_run_once(l, 100) >= 0);
+    CHECK_INT(n_seen, 3);
+    CHECK_INT(seen_count[2], c1 + 3); /* this call, then the timer */
+    sdk_loop_free(l);
+}
+
 int main(void) {
     RUN(test_timer_order);
     RUN(test_timer_cancel);
@@ -280,5 +311,6 @@ int main(void) {
     RUN(test_fd_remove_other_and_write_interest);
     RUN(test_cross_thread_posts);
     RUN(test_stop);
+    RUN(test_dispatch_count);
     return check_summary("test_loop");
 }
