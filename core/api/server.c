@@ -1095,6 +1095,9 @@ uint16_t sdk_http_server_port(const sdk_http_server *s) { return s->port; }
 int sdk_http_server_call_local(sdk_http_server *s, const char *method, const char *path, const sdk_kv *query,
                                size_t n_query, const void *body, size_t len, int *status, char **resp_body,
                                size_t *resp_len) {
+    /* Called from some other callback (or between iterations): the service may have changed
+     * since the last MHD_run, so cached bodies are re-checked. */
+    if (sdk_loop_dispatch_count(s->loop) != s->last_dispatch) s->epoch++;
     sdk_http_req *req = sdk_xcalloc(1, sizeof *req);
     req->s = s;
     req->method = method;
