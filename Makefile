@@ -101,9 +101,10 @@ $(LIBSDK): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# Not linked with libcurl: it is loaded with dlopen while the scheduler starts (core/loop/curl_lib.h).
 $(BIN)/scheduler: $(APP_OBJ) $(LIBSDK)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(filter-out -lcurl,$(LIBS))
 
 $(BIN)/localcluster: $(patsubst %.c,$(BUILD)/obj/%.o,$(LOCAL_SRC)) $(VERSION_OBJ) $(LIBSDK)
 	@mkdir -p $(dir $@)

@@ -5,6 +5,7 @@
 #include "core/app/run.h"
 #include "core/app/summary.h"
 #include "core/app/version.h"
+#include "core/loop/curl_lib.h"
 #include "core/service/assemble.h"
 #include "core/sim/scenario.h"
 #include "core/state/dump.h"
@@ -167,6 +168,10 @@ int main(int argc, char **argv) {
      * threads inherit the mask, and a thread that did not block them would take the default
      * action and kill the process without that cleanup. */
     if (running) sdk_loop_handle_signals(loop, NULL, NULL);
+    /* libcurl (33 libraries) loads on a thread of its own while the spec, the state and the plans
+     * are made; its first use waits for it (core/loop/curl_lib.h). After the signal mask: the
+     * thread inherits it. */
+    if (running) sdk_curl_lib_preload();
     sdk_plugin_backend vt;
     if (backend) vt = sdk_live_backend_vtable(backend);
     sdk_assembly as;

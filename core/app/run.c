@@ -1,4 +1,5 @@
 #include "core/app/run.h"
+#include "core/loop/curl_lib.h"
 #include "core/mapping/mapping.h"
 #include "core/mapping/task.h" /* sdk_mapping_scheduler_host_new */
 #include "core/api/console.h"
@@ -525,6 +526,17 @@ static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     malloc_trim(0);
 }
 
+/* Posted once libcurl has loaded (sdk_curl_lib_when_loaded): subscribes to the master. A
+ * failure stops the scheduler with status 1, as it did before the loop ran. */
+static void start_client(sdk_loop *l, void *ud) {
+    runner *r = ud;
+    if (sdk_mesos_client_start(r->client)) {
+        fprintf(stderr, "scheduler: cannot start the Mesos client\n");
+        r->exit_code = 1;
+        sdk_loop_stop(l);
+    }
+}
+
 /* The first line of FILE, without surrounding blanks; refuses an unreadable or empty file. */
 static int read_token(const char *file, char **out) {
     char *text = NULL;
@@ -749,11 +761,10 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     show(&r);
     uint64_t tick_id = 0;
     sdk_loop_timer_every(r.loop, 1000, on_tick, &r, &tick_id);
-    if (sdk_mesos_client_start(r.client)) {
-        fprintf(stderr, "scheduler: cannot start the Mesos client\n");
-        goto out;
-    }
     r.exit_code = 0;
+    /* The Mesos client starts once libcurl has loaded (main.c loads it on a thread while the
+     * spec, state and plans are made): the REST API answers from the first loop iteration. */
+    sdk_curl_lib_when_loaded(r.loop, start_client, &r);
     sdk_loop_run(r.loop);
     if (r.svc && sdk_service_uninstalled(r.svc)) { /* let the TEARDOWN (and any call before it) go out */
         uint64_t until = sdk_loop_now_ms(r.loop) + 5000;

@@ -1,5 +1,6 @@
 /* libcurl multi on sdk_loop. See curl_glue.h. */
 #include "core/loop/curl_glue.h"
+#include "core/loop/curl_lib.h" /* libcurl through dlopen (the scheduler is not linked with it) */
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -1,5 +1,6 @@
 #include "core/mesos/agent_files.h"
 #include "core/loop/curl_glue.h"
+#include "core/loop/curl_lib.h" /* libcurl through dlopen (the scheduler is not linked with it) */
 #include "core/mesos/sandbox.h"
 #include "core/util/str.h"
 #include "core/util/strmap.h"
@@ -39,8 +40,7 @@ struct sdk_agent_files {
 
 sdk_agent_files *sdk_agent_files_new(sdk_loop *loop) {
     sdk_agent_files *f = sdk_xcalloc(1, sizeof *f);
-    f->loop = loop;
-    if (sdk_curl_new(loop, &f->curl)) f->curl = NULL;
+    f->loop = loop; /* f->curl at the first read: libcurl may still be loading (curl_lib.h) */
     return f;
 }
 
@@ -209,6 +209,7 @@ void sdk_agent_files_tail(sdk_agent_files *f, const char *agent_id, const char *
     if (f->reqs) f->reqs->prev = r;
     f->reqs = r;
     const char *url = sdk_agent_files_url(f, agent_id);
+    if (url && !f->curl && sdk_curl_new(f->loop, &f->curl)) f->curl = NULL;
     if (url && f->curl) {
         r->base = sdk_xstrdup(url);
         if (!start(r, sdk_asprintf_new("%s/state", url))) return;

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "core/loop/curl_glue.h"
+#include "core/loop/curl_lib.h" /* libcurl through dlopen (the scheduler is not linked with it) */
 #include "core/mesos/detect.h"
 #include "core/mesos/launch_pb.h"
 #include "core/util/log.h"
