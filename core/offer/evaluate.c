@@ -103,16 +103,20 @@ void sdk_ev_uuid(sdk_ev *e, char out[37]) {
     *o = 0;
 }
 
-static void stage(sdk_offer_outcome *oc, const char *name, bool pass, char *reason_take) {
+static void stage_take(sdk_offer_outcome *oc, char *name_take, bool pass, char *reason_take) {
     /* capacity is implied by n_stages (8, then the next power of two): one allocation for the
      * usual outcome instead of one per stage; consumers take the array as it is */
     size_t n = oc->n_stages;
     if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
         oc->stages = sdk_xrealloc(oc->stages, (n ? 2 * n : 8) * sizeof *oc->stages);
-    oc->stages[oc->n_stages].stage = sdk_xstrdup(name);
+    oc->stages[oc->n_stages].stage = name_take;
     oc->stages[oc->n_stages].pass = pass;
     oc->stages[oc->n_stages].reason = reason_take ? reason_take : sdk_xstrdup("");
     oc->n_stages++;
+}
+
+static void stage(sdk_offer_outcome *oc, const char *name, bool pass, char *reason_take) {
+    stage_take(oc, sdk_xstrdup(name), pass, reason_take);
 }
 
 /* Appends r to rs, taking its contents (r is left empty). One entry per operation: never merge
@@ -254,8 +258,18 @@ static const char *pool_desc(const sdk_ev *e) {
 
 /* Writes m (thousandths) as "2" or "0.125" into buf. */
 static const char *fmt_milli(int64_t m, char buf[32]) {
-    if (m % 1000 == 0) snprintf(buf, 32, "%" PRId64, m / 1000);
-    else snprintf(buf, 32, "%.3f", sdk_scalar_from_milli(m));
+    if (m % 1000 == 0 && m >= 0) { /* the usual case, without printf */
+        char tmp[24];
+        int n = 0;
+        uint64_t u = (uint64_t)(m / 1000);
+        do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+        for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+        buf[n] = 0;
+    } else if (m % 1000 == 0) {
+        snprintf(buf, 32, "%" PRId64, m / 1000);
+    } else {
+        snprintf(buf, 32, "%.3f", sdk_scalar_from_milli(m));
+    }
     return buf;
 }
 
@@ -278,10 +292,10 @@ static bool take_fresh_scalar(sdk_ev *e, const char *name, int64_t need, bool re
 }
 
 static char *insufficient(const sdk_ev *e, const char *name, int64_t need, const char *what) {
-    char n[32], h[32];
-    return sdk_asprintf_new("insufficient %s%s%s: need %s, offer has %s %s", name, what ? " for " : "",
-                            what ? what : "", fmt_milli(need, n),
-                            fmt_milli(fresh_available(e, name, SDK_DISK_ROOT), h), pool_desc(e));
+    char n[32], h[32]; /* "insufficient <name>[ for <what>]: need <n>, offer has <h> <pool>" */
+    return sdk_strcat_new("insufficient ", name, what ? " for " : "", what ? what : "", ": need ",
+                          fmt_milli(need, n), ", offer has ", fmt_milli(fresh_available(e, name, SDK_DISK_ROOT), h),
+                          " ", pool_desc(e), (char *)NULL);
 }
 
 /* Previous reservation of scalar `name` (not a volume) in prev, or NULL. */
@@ -682,33 +696,32 @@ static bool eval_offer(sdk_ev *e, const sdk_placement_rule *rule, sdk_offer_outc
         stage(oc, "executor", true, sdk_xstrdup("executor overhead cpus 0.1, mem 32, disk 256"));
     }
 
-    char name[512];
     for (size_t s = 0; s < pod->n_resource_sets; s++) {
         if (!e->set_needed[s]) continue;
         const sdk_resource_set *rs = &pod->resource_sets[s];
         const sdk_launch_record *rec = e->relaunch ? record_for_set(e, rs->id) : NULL;
         const sdk_resources *prev = rec ? rec->resources : NULL;
         if (rs->n_ports) {
-            snprintf(name, sizeof name, "%s: ports", rs->id);
-            if (!acquire_ports(e, s, rec, &why)) { stage(oc, name, false, why); return false; }
-            stage(oc, name, true, sdk_xstrdup(sdk_mapping_pod_uses_host_ports(pod)
-                                                  ? "ports reserved"
-                                                  : "ports on the pod's virtual network: nothing to reserve"));
+            char *name = sdk_strcat_new(rs->id, ": ports", (char *)NULL);
+            if (!acquire_ports(e, s, rec, &why)) { stage_take(oc, name, false, why); return false; }
+            stage_take(oc, name, true, sdk_xstrdup(sdk_mapping_pod_uses_host_ports(pod)
+                                                       ? "ports reserved"
+                                                       : "ports on the pod's virtual network: nothing to reserve"));
         }
-        snprintf(name, sizeof name, "%s: scalars", rs->id);
+        char *name = sdk_strcat_new(rs->id, ": scalars", (char *)NULL);
         bool ok = acquire_scalar(e, "cpus", sdk_scalar_to_milli(rs->cpus), prev, &e->set_res[s], rs->id, &why) &&
                   acquire_scalar(e, "mem", sdk_scalar_to_milli(rs->memory_mb), prev, &e->set_res[s], rs->id, &why) &&
                   acquire_scalar(e, "gpus", sdk_scalar_to_milli(rs->gpus), prev, &e->set_res[s], rs->id, &why);
-        if (!ok) { stage(oc, name, false, why); return false; }
-        stage(oc, name, true, sdk_xstrdup("cpus, mem and gpus reserved"));
+        if (!ok) { stage_take(oc, name, false, why); return false; }
+        stage_take(oc, name, true, sdk_xstrdup("cpus, mem and gpus reserved"));
         if (rs->n_volumes) {
-            snprintf(name, sizeof name, "%s: volumes", rs->id);
+            name = sdk_strcat_new(rs->id, ": volumes", (char *)NULL);
             for (size_t i = 0; i < rs->n_volumes; i++)
                 if (!acquire_volume(e, &rs->volumes[i], prev, &e->set_res[s], &why)) {
-                    stage(oc, name, false, why);
+                    stage_take(oc, name, false, why);
                     return false;
                 }
-            stage(oc, name, true, sdk_xstrdup("volumes reserved"));
+            stage_take(oc, name, true, sdk_xstrdup("volumes reserved"));
         }
     }
 
@@ -835,10 +848,14 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
     memset(&e, 0, sizeof e);
     e.q = q;
     e.pod = pod;
-    e.set_res = sdk_xcalloc(pod->n_resource_sets, sizeof *e.set_res);
-    e.set_ports = sdk_xcalloc(pod->n_resource_sets, sizeof *e.set_ports);
-    e.n_set_ports = sdk_xcalloc(pod->n_resource_sets, sizeof *e.n_set_ports);
-    e.set_needed = sdk_xcalloc(pod->n_resource_sets, sizeof *e.set_needed);
+    /* the four per-set arrays in one block (pointer-sized members first, the bools last) */
+    size_t ns = pod->n_resource_sets;
+    char *block = sdk_xcalloc(1, ns * (sizeof *e.set_res + sizeof *e.set_ports + sizeof *e.n_set_ports +
+                                       sizeof *e.set_needed));
+    e.set_res = (sdk_resources *)block;
+    e.set_ports = (sdk_port_assignment **)(block + ns * sizeof *e.set_res);
+    e.n_set_ports = (size_t *)(block + ns * (sizeof *e.set_res + sizeof *e.set_ports));
+    e.set_needed = (bool *)(block + ns * (sizeof *e.set_res + sizeof *e.set_ports + sizeof *e.n_set_ports));
     int rc = 0;
     for (size_t k = 0; k < q->n_tasks; k++) {
         const sdk_task_spec *t = sdk_pod_task(pod, q->tasks[k]);
@@ -887,10 +904,7 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
     }
 done:
     ev_reset(&e);
-    free(e.set_res);
-    free(e.set_ports);
-    free(e.n_set_ports);
-    free(e.set_needed);
+    free(block);
     free(e.matched);
     free(e.res_pending);
     free(e.adds);

@@ -536,27 +536,27 @@ static bool row_eval(const row *r, const count_ctx *c, const sdk_placement_agent
                  c->pod, (long long)min);
         return true;
     }
+    /* The value operators below fail on most agents when a rule narrows the placement; their
+     * reasons are concatenated (no printf): "<field> <OP> <param>: agent <host> has <label> '<v>'<tail>" */
+#define FAIL_VALUE(tail) do { if (why) *why = sdk_strcat_new(r->field_text, " ", OP_NAMES[r->op], " ", r->param, \
+        ": agent ", a->hostname ? a->hostname : "(null)", " has ", field_label(r), " '", v ? v : "(none)", "'", tail, \
+        (char *)NULL); return false; } while (0)
     case OP_CLUSTER:
     case OP_IS:
         ok = v && !strcmp(v, r->param);
-        if (!ok) FAIL("%s %s %s: agent %s has %s '%s'", r->field_text, OP_NAMES[r->op], r->param, a->hostname,
-                      field_label(r), v ? v : "(none)");
+        if (!ok) FAIL_VALUE("");
         return true;
     case OP_IS_NOT:
-        if (v && !strcmp(v, r->param))
-            FAIL("%s IS_NOT %s: agent %s has %s '%s'", r->field_text, r->param, a->hostname, field_label(r), v);
+        if (v && !strcmp(v, r->param)) FAIL_VALUE("");
         return true;
     case OP_LIKE:
     case OP_UNLIKE:
         ok = v && regexec(&r->re, v, 0, NULL, 0) == 0;
-        if (r->op == OP_LIKE && !ok)
-            FAIL("%s LIKE %s: agent %s has %s '%s', which does not match", r->field_text, r->param, a->hostname,
-                 field_label(r), v ? v : "(none)");
-        if (r->op == OP_UNLIKE && ok)
-            FAIL("%s UNLIKE %s: agent %s has %s '%s', which matches", r->field_text, r->param, a->hostname,
-                 field_label(r), v);
+        if (r->op == OP_LIKE && !ok) FAIL_VALUE(", which does not match");
+        if (r->op == OP_UNLIKE && ok) FAIL_VALUE(", which matches");
         return true;
     }
+#undef FAIL_VALUE
 #undef FAIL
     return true;
 }

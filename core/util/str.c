@@ -27,6 +27,23 @@ char *sdk_asprintf_new(const char *fmt, ...) {
     va_end(ap);
     return s;
 }
+char *sdk_strcat_new(const char *s, ...) {
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, s);
+    for (const char *p = s; p; p = va_arg(ap, const char *)) n += strlen(p);
+    va_end(ap);
+    char *out = sdk_xmalloc(n + 1), *o = out;
+    va_start(ap, s);
+    for (const char *p = s; p; p = va_arg(ap, const char *)) {
+        size_t k = strlen(p);
+        memcpy(o, p, k);
+        o += k;
+    }
+    va_end(ap);
+    *o = 0;
+    return out;
+}
 bool sdk_streq(const char *a, const char *b) {
     if (!a || !b) return a == b;
     return strcmp(a, b) == 0;

@@ -172,6 +172,28 @@ static void test_value_operators(void) {
     CHECK(!eval("[[\"rack\",\"IS\",\"rack-1\"],[\"@zone\",\"IS\",\"z2\"]]", "p", 0, a1, NULL));
 }
 
+/* The exact reasons of the value operators (what /v2/debug/offers and the waiting notes show). */
+static void test_value_operator_reasons(void) {
+    sdk_placement_agent a1 = agent("10.0.0.1", RACK1, 2, "z1"), a2 = agent("10.0.0.2", RACK2, 2, "z2");
+    sdk_placement_agent none = agent("h", NONE, 1, NULL);
+    CHECK(!eval("hostname:CLUSTER:10.0.0.1", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "hostname CLUSTER 10.0.0.1: agent 10.0.0.2 has hostname '10.0.0.2'");
+    CHECK(!eval("rack:is:rack-1", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "rack IS rack-1: agent 10.0.0.2 has rack 'rack-2'");
+    CHECK(!eval("rack:IS:rack-1", "p", 0, none, NULL));
+    CHECK_STR(last_reason, "rack IS rack-1: agent h has rack '(none)'");
+    CHECK(!eval("rack:IS_NOT:rack-1", "p", 0, a1, NULL));
+    CHECK_STR(last_reason, "rack IS_NOT rack-1: agent 10.0.0.1 has rack 'rack-1'");
+    CHECK(!eval("rack:LIKE:rack-[0-1]", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "rack LIKE rack-[0-1]: agent 10.0.0.2 has rack 'rack-2', which does not match");
+    CHECK(!eval("rack:LIKE:rack-[0-1]", "p", 0, none, NULL));
+    CHECK_STR(last_reason, "rack LIKE rack-[0-1]: agent h has rack '(none)', which does not match");
+    CHECK(!eval("rack:UNLIKE:rack-.*", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "rack UNLIKE rack-.*: agent 10.0.0.2 has rack 'rack-2', which matches");
+    CHECK(!eval("@zone:IS:z1", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "@zone IS z1: agent 10.0.0.2 has zone 'z2'");
+}
+
 static bool avoid_hdfs_name(void *user, const char *pod, int64_t idx, const sdk_placement_agent *a,
                             const sdk_placement_view *v, char **reason) {
     (void)idx;
@@ -214,6 +236,7 @@ int main(void) {
     RUN(test_unique_and_max_per);
     RUN(test_group_by);
     RUN(test_value_operators);
+    RUN(test_value_operator_reasons);
     RUN(test_extra_rule);
     return check_summary("test_placement");
 }
