@@ -875,7 +875,6 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
         e.set_needed[s] = true;
     }
     char *pod_role = NULL;
-    sdk_placement_rule *own_rule = NULL;
     if (rc) goto done;
     e.pre_role = pod->pre_reserved_role && *pod->pre_reserved_role && strcmp(pod->pre_reserved_role, "*")
                      ? pod->pre_reserved_role : NULL;
@@ -883,7 +882,7 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
     e.pod_role = pod_role;
     e.relaunch = q->n_records > 0 && q->recovery != SDK_RECOVERY_PERMANENT;
     const sdk_placement_rule *rule = q->placement;
-    if (!rule && pod->placement) rule = own_rule = sdk_placement_parse_new(pod->placement);
+    if (!rule && pod->placement) rule = sdk_placement_rule_cached(pod->placement); /* parsed once per text */
 
     out->outcomes = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *out->outcomes);
     for (size_t i = 0; i < n_offers; i++) {
@@ -909,6 +908,5 @@ done:
     free(e.res_pending);
     free(e.adds);
     free(pod_role);
-    sdk_placement_rule_free(own_rule);
     return rc;
 }

@@ -430,6 +430,27 @@ sdk_placement_rule *sdk_placement_parse_new(const char *text) {
     return rule;
 }
 
+/* Distinct placement texts a thread keeps parsed: a service has a few pod types. */
+#define RULE_CACHE_SIZE 8
+static _Thread_local struct {
+    char *text[RULE_CACHE_SIZE];
+    sdk_placement_rule *rule[RULE_CACHE_SIZE];
+    size_t next; /* the entry replaced when all are taken */
+} rule_cache;
+
+const sdk_placement_rule *sdk_placement_rule_cached(const char *text) {
+    if (!text) return NULL;
+    for (size_t i = 0; i < RULE_CACHE_SIZE; i++)
+        if (rule_cache.text[i] && !strcmp(rule_cache.text[i], text)) return rule_cache.rule[i];
+    size_t i = rule_cache.next;
+    rule_cache.next = (i + 1) % RULE_CACHE_SIZE;
+    free(rule_cache.text[i]);
+    sdk_placement_rule_free(rule_cache.rule[i]);
+    rule_cache.text[i] = sdk_xstrdup(text);
+    rule_cache.rule[i] = sdk_placement_parse_new(text);
+    return rule_cache.rule[i];
+}
+
 bool sdk_placement_rule_mentions(const sdk_placement_rule *r, const char *field) {
     if (!r || !field) return false;
     bool host = !strcmp(field, "hostname") || !strcmp(field, "@hostname");
