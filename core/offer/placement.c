@@ -214,6 +214,17 @@ typedef enum { OP_UNIQUE, OP_CLUSTER, OP_GROUP_BY, OP_LIKE, OP_UNLIKE, OP_MAX_PE
 static const char *const OP_NAMES[] = {"UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS", "IS_NOT"};
 typedef enum { F_HOSTNAME, F_ZONE, F_REGION, F_ATTR } field_t;
 
+/* Results of a LIKE/UNLIKE row's regular expression for recent values (a direct-mapped table):
+ * agents share a handful of attribute values (racks, zones), and regexec costs more than the
+ * rest of the row's evaluation. The expression never changes after parsing, so a remembered
+ * result stays right; values of RE_MEMO_LEN bytes or more are not remembered. */
+#define RE_MEMO_SLOTS 16
+#define RE_MEMO_LEN 32
+typedef struct re_memo {
+    char value[RE_MEMO_LEN]; /* "" with used false: empty */
+    bool used, match;
+} re_memo;
+
 typedef struct row {
     char *field_text; /* as written (trimmed) */
     field_t kind;
@@ -223,6 +234,7 @@ typedef struct row {
     int64_t n;        /* MAX_PER / GROUP_BY count; 0 = absent for GROUP_BY */
     regex_t re;
     bool has_re;
+    re_memo *memo;    /* RE_MEMO_SLOTS entries for LIKE/UNLIKE, allocated with re */
 } row;
 
 typedef struct extra {
@@ -243,6 +255,7 @@ static void row_free(row *r) {
     free(r->field_text);
     free(r->param);
     if (r->has_re) regfree(&r->re);
+    free(r->memo);
 }
 
 void sdk_placement_rule_free(sdk_placement_rule *r) {
@@ -322,6 +335,7 @@ static char *row_init(row *r, char **ent, size_t n) {
         free(pat);
         if (rc) return sdk_asprintf_new("operator %s on '%s': invalid regular expression '%s'", OP_NAMES[r->op], ent[0], p);
         r->has_re = true;
+        r->memo = sdk_xcalloc(RE_MEMO_SLOTS, sizeof *r->memo);
         break;
     }
     default:
@@ -519,6 +533,20 @@ static const char *field_label(const row *r) {
     return r->kind == F_HOSTNAME ? "hostname" : r->kind == F_ZONE ? "zone" : r->kind == F_REGION ? "region" : r->key;
 }
 
+/* Whether v matches the row's expression, remembered per value (see re_memo). The memo is the
+ * only state a rule changes when evaluated (rules belong to one thread, placement.h). */
+static bool row_matches(const row *r, const char *v) {
+    size_t n = strlen(v);
+    if (n >= RE_MEMO_LEN) return regexec(&r->re, v, 0, NULL, 0) == 0;
+    uint64_t h = hash_bytes(v, n);
+    re_memo *m = &r->memo[h % RE_MEMO_SLOTS];
+    if (m->used && !strcmp(m->value, v)) return m->match;
+    m->match = regexec(&r->re, v, 0, NULL, 0) == 0;
+    memcpy(m->value, v, n + 1);
+    m->used = true;
+    return m->match;
+}
+
 /* Evaluates one row; on failure sets *why (new string) when why != NULL. */
 static bool row_eval(const row *r, const count_ctx *c, const sdk_placement_agent *a, char **why) {
     const char *v = agent_value(r, a);
@@ -572,7 +600,7 @@ static bool row_eval(const row *r, const count_ctx *c, const sdk_placement_agent
         return true;
     case OP_LIKE:
     case OP_UNLIKE:
-        ok = v && regexec(&r->re, v, 0, NULL, 0) == 0;
+        ok = v && row_matches(r, v);
         if (r->op == OP_LIKE && !ok) FAIL_VALUE(", which does not match");
         if (r->op == OP_UNLIKE && ok) FAIL_VALUE(", which matches");
         return true;

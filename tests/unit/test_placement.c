@@ -194,6 +194,27 @@ static void test_value_operator_reasons(void) {
     CHECK_STR(last_reason, "@zone IS z1: agent 10.0.0.2 has zone 'z2'");
 }
 
+/* LIKE/UNLIKE remember their regular expression's result per value: answers stay right across
+ * many values (more than the memo's slots, so they collide), repeated values, and long values. */
+static void test_like_remembers_results(void) {
+    sdk_placement_rule *like = sdk_placement_parse_new("rack:LIKE:rack-[0-4]");
+    sdk_placement_rule *unlike = sdk_placement_parse_new("rack:UNLIKE:rack-[0-4]");
+    char value[80];
+    for (int pass = 0; pass < 3; pass++)
+        for (int i = 0; i < 60; i++) {
+            if (i < 50) snprintf(value, sizeof value, "rack-%d", i);
+            else snprintf(value, sizeof value, "rack-%d-with-a-name-longer-than-the-memo-keeps", i % 5);
+            sdk_attr at = {"rack", value};
+            sdk_placement_agent a = agent("h", &at, 1, NULL);
+            bool want = i < 5;
+            CHECK_MSG(sdk_placement_evaluate(like, "p", 0, &a, NULL, NULL) == want, "LIKE %s (pass %d)", value, pass);
+            CHECK_MSG(sdk_placement_evaluate(unlike, "p", 0, &a, NULL, NULL) == !want, "UNLIKE %s (pass %d)", value,
+                      pass);
+        }
+    sdk_placement_rule_free(like);
+    sdk_placement_rule_free(unlike);
+}
+
 static bool avoid_hdfs_name(void *user, const char *pod, int64_t idx, const sdk_placement_agent *a,
                             const sdk_placement_view *v, char **reason) {
     (void)idx;
@@ -237,6 +258,7 @@ int main(void) {
     RUN(test_group_by);
     RUN(test_value_operators);
     RUN(test_value_operator_reasons);
+    RUN(test_like_remembers_results);
     RUN(test_extra_rule);
     return check_summary("test_placement");
 }
