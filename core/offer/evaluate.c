@@ -258,15 +258,8 @@ static const char *pool_desc(const sdk_ev *e) {
 
 /* Writes m (thousandths) as "2" or "0.125" into buf. */
 static const char *fmt_milli(int64_t m, char buf[32]) {
-    if (m % 1000 == 0 && m >= 0) { /* the usual case, without printf */
-        char tmp[24];
-        int n = 0;
-        uint64_t u = (uint64_t)(m / 1000);
-        do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-        for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
-        buf[n] = 0;
-    } else if (m % 1000 == 0) {
-        snprintf(buf, 32, "%" PRId64, m / 1000);
+    if (m % 1000 == 0) { /* the usual case, without printf */
+        sdk_i64_str(m / 1000, buf);
     } else {
         snprintf(buf, 32, "%.3f", sdk_scalar_from_milli(m));
     }
@@ -601,18 +594,39 @@ static const sdk_launch_record *record_for_set(const sdk_ev *e, const char *set_
     return NULL;
 }
 
-static void ev_reset(sdk_ev *e) {
-    sdk_resources_free(&e->pool);
-    sdk_resources_free(&e->reserves);
-    sdk_resources_free(&e->creates);
-    sdk_resources_free(&e->unreserves);
-    sdk_resources_free(&e->exec_res);
-    sdk_resources_free(&e->held);
+/* Empties rs; keep: its array stays for the next offer of the same call. */
+static void list_clear(sdk_resources *rs, bool keep) {
+    if (!keep) {
+        sdk_resources_free(rs);
+        return;
+    }
+    for (size_t i = 0; i < rs->n; i++) sdk_resource_free_contents(&rs->v[i]);
+    rs->n = 0;
+}
+
+/* The pool of an offer: a copy of its resources (in the array kept from the previous offer). */
+static void pool_load(sdk_ev *e, const sdk_resources *from) {
+    if (e->pool.cap < from->n) {
+        e->pool.cap = from->n;
+        e->pool.v = sdk_xrealloc(e->pool.v, e->pool.cap * sizeof *e->pool.v);
+    }
+    for (size_t i = 0; i < from->n; i++) sdk_resource_copy(&e->pool.v[i], &from->v[i]);
+    e->pool.n = from->n;
+}
+
+/* Forgets what the last offer's pass made; keep: another offer follows (arrays are reused). */
+static void ev_reset(sdk_ev *e, bool keep) {
+    list_clear(&e->pool, keep);
+    list_clear(&e->reserves, keep);
+    list_clear(&e->creates, keep);
+    list_clear(&e->unreserves, keep);
+    list_clear(&e->exec_res, keep);
+    list_clear(&e->held, keep);
     e->n_adds = 0;
     free(e->executor_id);
     e->executor_id = NULL;
     for (size_t s = 0; s < e->pod->n_resource_sets; s++) {
-        sdk_resources_free(&e->set_res[s]);
+        list_clear(&e->set_res[s], keep);
         for (size_t i = 0; i < e->n_set_ports[s]; i++) free(e->set_ports[s][i].name);
         free(e->set_ports[s]);
         e->set_ports[s] = NULL;
@@ -673,7 +687,7 @@ static bool eval_offer(sdk_ev *e, const sdk_placement_rule *rule, sdk_offer_outc
         if (!ok) return false;
     }
 
-    sdk_resources_copy(&e->pool, &o->resources);
+    pool_load(e, &o->resources);
 
     /* executor: reuse the running one, or a new id with (re)used overhead reservations */
     const sdk_launch_record *exrec = NULL;
@@ -898,11 +912,11 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
             out->matched = true;
             out->offer_index = i;
         }
-        ev_reset(&e);
+        ev_reset(&e, !ok && i + 1 < n_offers);
         if (ok) break;
     }
 done:
-    ev_reset(&e);
+    ev_reset(&e, false);
     free(block);
     free(e.matched);
     free(e.res_pending);

@@ -557,11 +557,13 @@ static bool row_eval(const row *r, const count_ctx *c, const sdk_placement_agent
     case OP_MAX_PER: {
         if (!v) FAIL("%s %s: agent %s has no %s", r->field_text, OP_NAMES[r->op], a->hostname, field_label(r));
         int64_t n = count_value(c, r, v);
-        if (n >= r->n)
-            FAIL("%s %s%s%s: %lld task(s) of pod type '%s' already on %s '%s' (max %lld)", r->field_text,
-                 OP_NAMES[r->op], r->param ? " " : "", r->param ? r->param : "", (long long)n, c->pod,
-                 field_label(r), v, (long long)r->n);
-        return true;
+        if (n >= r->n && why) { /* the usual rejection of a spreading rule: concatenated, no printf */
+            char cn[SDK_I64_STRLEN], cm[SDK_I64_STRLEN];
+            *why = sdk_strcat_new(r->field_text, " ", OP_NAMES[r->op], r->param ? " " : "", r->param ? r->param : "",
+                                  ": ", sdk_i64_str(n, cn), " task(s) of pod type '", c->pod, "' already on ",
+                                  field_label(r), " '", v, "' (max ", sdk_i64_str(r->n, cm), ")", (char *)NULL);
+        }
+        return n < r->n;
     }
     case OP_GROUP_BY: {
         if (!v) FAIL("%s GROUP_BY: agent %s has no %s", r->field_text, a->hostname, field_label(r));
@@ -622,9 +624,8 @@ bool sdk_placement_evaluate(const sdk_placement_rule *r, const char *pod_type, i
     sdk_buf_init(&key);
     count_ctx c = {view, pod_type ? pod_type : "", NULL, &key};
     if (view && r->n_rows) {
-        char num[32];
-        snprintf(num, sizeof num, "%lld", (long long)index);
-        key_build(&key, c.pod, num, NULL);
+        char num[SDK_I64_STRLEN];
+        key_build(&key, c.pod, sdk_i64_str(index, num), NULL);
         c.instance = smap_get(&view->instances, key.data, key.len);
     }
     bool ok = true;

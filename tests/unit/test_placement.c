@@ -108,12 +108,13 @@ static void test_unique_and_max_per(void) {
     add_task(v, "hello-0-server", "hello", "h1", RACK1, 2, "z1");
     add_task(v, "world-0-server", "world", "h2", RACK1, 2, "z1");
     CHECK(!eval("hostname:UNIQUE", "hello", 1, agent("h1", RACK1, 2, "z1"), v));
-    CHECK_CONTAINS(last_reason, "1 task(s) of pod type 'hello' already on hostname 'h1'");
+    CHECK_STR(last_reason, "hostname UNIQUE: 1 task(s) of pod type 'hello' already on hostname 'h1' (max 1)");
     CHECK(eval("hostname:UNIQUE", "hello", 1, agent("h2", RACK1, 2, "z1"), v)); /* world tasks do not count */
     CHECK(eval("hostname:UNIQUE", "hello", 0, agent("h1", RACK1, 2, "z1"), v)); /* its own (replaced) instance */
     CHECK(eval("@hostname:MAX_PER:2", "hello", 1, agent("h1", RACK1, 2, "z1"), v));
     add_task(v, "hello-1-server", "hello", "h1", RACK1, 2, "z1");
     CHECK(!eval("hostname:MAX_PER:2", "hello", 2, agent("h1", RACK1, 2, "z1"), v));
+    CHECK_STR(last_reason, "hostname MAX_PER 2: 2 task(s) of pod type 'hello' already on hostname 'h1' (max 2)");
     CHECK(!eval("rack:UNIQUE", "hello", 2, agent("h3", RACK1, 2, "z1"), v));
     CHECK(eval("rack:UNIQUE", "hello", 2, agent("h3", RACK2, 2, "z1"), v));
     CHECK(!eval("rack:MAX_PER:5", "hello", 2, agent("h3", NONE, 1, "z1"), v)); /* attribute must exist */
@@ -122,6 +123,7 @@ static void test_unique_and_max_per(void) {
     CHECK(eval("@zone:MAX_PER:2", "hello", 2, agent("h3", RACK2, 2, "z2"), v));
     CHECK(!eval("@zone:UNIQUE", "hello", 2, agent("h3", RACK2, 2, NULL), v));
     CHECK(!eval("@region:max_per:2", "hello", 2, agent("h3", RACK2, 2, "z2"), v));
+    CHECK_STR(last_reason, "@region MAX_PER 2: 2 task(s) of pod type 'hello' already on region 'us-west' (max 2)");
     sdk_placement_view_free(v);
 }
 
