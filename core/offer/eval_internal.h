@@ -36,7 +36,8 @@ typedef struct sdk_ev {
     sdk_resources held;          /* owned resources that an entry of adds points to */
 } sdk_ev;
 
-/* evaluate.c: writes a fresh version-4 UUID (36 chars + NUL) using e's random pool. */
+/* evaluate.c: writes a fresh version-4 UUID (36 chars + NUL) from the thread's random pool (e is
+ * unused: kept for the mapping's uuid callback signature). */
 void sdk_ev_uuid(sdk_ev *e, char out[37]);
 
 /* launch.c */
