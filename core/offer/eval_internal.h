@@ -22,11 +22,22 @@ typedef struct sdk_ev {
     bool *set_needed;
     char **matched;              /* resource ids of the previous launch that were reused */
     size_t n_matched, cap_matched;
-    unsigned char rnd[256];      /* random bytes for UUIDs, fetched in one call (hot path) */
-    size_t rnd_used;             /* sizeof rnd = empty */
+    /* Deferred work, done only when the offer wins (ev_commit in evaluate.c), so that an offer
+     * that fails a stage allocates no reservation and copies nothing into the per-set lists
+     * (most offers fail: a step is evaluated against every offer until one fits):
+     * - res_pending[i]: reserves.v[i] is still the unreserved (or pre-reserved) slice of the
+     *   offer; our DYNAMIC reservation with a fresh resource_id is pushed onto it at commit;
+     * - adds: the additions to exec_res / set_res[], replayed in order at commit (the order of
+     *   a resource list is what the TaskInfo shows). */
+    bool *res_pending;
+    size_t cap_pending;
+    struct sdk_ev_add *adds;
+    size_t n_adds, cap_adds;
+    sdk_resources held;          /* owned resources that an entry of adds points to */
 } sdk_ev;
 
-/* evaluate.c: writes a fresh version-4 UUID (36 chars + NUL) using e's random pool. */
+/* evaluate.c: writes a fresh version-4 UUID (36 chars + NUL) from the thread's random pool (e is
+ * unused: kept for the mapping's uuid callback signature). */
 void sdk_ev_uuid(sdk_ev *e, char out[37]);
 
 /* launch.c */

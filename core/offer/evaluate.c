@@ -6,6 +6,7 @@
 #include "core/util/str.h"
 #include "core/util/uuid.h"
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,14 +68,30 @@ void sdk_launch_record_from_task(const sdk_task_desc *t, const sdk_executor_desc
 
 /* ================================================================ helpers */
 
+/* Random bytes for UUIDs, fetched 4 KB (256 UUIDs) per getrandom(2) call and kept across
+ * evaluations: one system call per evaluation cost more than the rest of a failing one. Per
+ * thread; a forked child starts empty (pthread_atfork), so that parent and child never mint the
+ * same ids from one buffer. */
+static _Thread_local struct {
+    unsigned char b[4096];
+    size_t used; /* 0 with filled false: empty */
+    bool filled;
+} rnd_pool;
+static pthread_once_t rnd_once = PTHREAD_ONCE_INIT;
+static void rnd_forget(void) { rnd_pool.filled = false; }
+static void rnd_register(void) { pthread_atfork(NULL, NULL, rnd_forget); }
+
 void sdk_ev_uuid(sdk_ev *e, char out[37]) {
+    (void)e;
     static const char hex[] = "0123456789abcdef";
-    if (e->rnd_used + 16 > sizeof e->rnd) {
-        sdk_random_bytes(e->rnd, sizeof e->rnd);
-        e->rnd_used = 0;
+    if (!rnd_pool.filled || rnd_pool.used + 16 > sizeof rnd_pool.b) {
+        pthread_once(&rnd_once, rnd_register);
+        sdk_random_bytes(rnd_pool.b, sizeof rnd_pool.b);
+        rnd_pool.used = 0;
+        rnd_pool.filled = true;
     }
-    unsigned char *b = e->rnd + e->rnd_used;
-    e->rnd_used += 16;
+    unsigned char *b = rnd_pool.b + rnd_pool.used;
+    rnd_pool.used += 16;
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
     char *o = out;
@@ -86,21 +103,72 @@ void sdk_ev_uuid(sdk_ev *e, char out[37]) {
     *o = 0;
 }
 
-static void stage(sdk_offer_outcome *oc, const char *name, bool pass, char *reason_take) {
-    oc->stages = sdk_xrealloc(oc->stages, (oc->n_stages + 1) * sizeof *oc->stages);
-    oc->stages[oc->n_stages].stage = sdk_xstrdup(name);
+static void stage_take(sdk_offer_outcome *oc, char *name_take, bool pass, char *reason_take) {
+    /* capacity is implied by n_stages (8, then the next power of two): one allocation for the
+     * usual outcome instead of one per stage; consumers take the array as it is */
+    size_t n = oc->n_stages;
+    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+        oc->stages = sdk_xrealloc(oc->stages, (n ? 2 * n : 8) * sizeof *oc->stages);
+    oc->stages[oc->n_stages].stage = name_take;
     oc->stages[oc->n_stages].pass = pass;
     oc->stages[oc->n_stages].reason = reason_take ? reason_take : sdk_xstrdup("");
     oc->n_stages++;
 }
 
-static void list_push(sdk_resources *rs, const sdk_resource *r) {
-    /* One entry per operation: never merge (each carries its own resource_id anyway). */
+static void stage(sdk_offer_outcome *oc, const char *name, bool pass, char *reason_take) {
+    stage_take(oc, sdk_xstrdup(name), pass, reason_take);
+}
+
+/* Appends r to rs, taking its contents (r is left empty). One entry per operation: never merge
+ * (each carries its own resource_id anyway). Returns its index. */
+static size_t list_take(sdk_resources *rs, sdk_resource *r) {
     if (rs->n == rs->cap) {
         rs->cap = rs->cap ? rs->cap * 2 : 4;
         rs->v = sdk_xrealloc(rs->v, rs->cap * sizeof *rs->v);
     }
-    sdk_resource_copy(&rs->v[rs->n++], r);
+    rs->v[rs->n] = *r;
+    memset(r, 0, sizeof *r);
+    return rs->n++;
+}
+
+/* Appends a copy of r to rs. */
+static size_t list_push(sdk_resources *rs, const sdk_resource *r) {
+    sdk_resource c;
+    sdk_resource_copy(&c, r);
+    return list_take(rs, &c);
+}
+
+/* ---------------------------------------------------------------- deferred work (see sdk_ev) */
+
+typedef struct sdk_ev_add {
+    sdk_resources *dst;         /* e->exec_res or e->set_res[s] */
+    const sdk_resources *list;  /* the entry list[idx] (e->reserves, e->creates, e->held), or */
+    size_t idx;
+    const sdk_resource *r;      /* a borrowed resource of the request (list NULL) */
+} sdk_ev_add;
+
+static void add_later(sdk_ev *e, sdk_resources *dst, const sdk_resources *list, size_t idx, const sdk_resource *r) {
+    if (e->n_adds == e->cap_adds) {
+        e->cap_adds = e->cap_adds ? e->cap_adds * 2 : 8;
+        e->adds = sdk_xrealloc(e->adds, e->cap_adds * sizeof *e->adds);
+    }
+    e->adds[e->n_adds++] = (sdk_ev_add){dst, list, idx, r};
+}
+
+/* dst gets r (taken) at commit. */
+static void add_held(sdk_ev *e, sdk_resources *dst, sdk_resource *r_take) {
+    add_later(e, dst, &e->held, list_take(&e->held, r_take), NULL);
+}
+
+/* Appends r (taken) to e->reserves; pending: it still lacks our reservation. Returns its index. */
+static size_t reserves_take(sdk_ev *e, sdk_resource *r_take, bool pending) {
+    size_t i = list_take(&e->reserves, r_take);
+    if (e->cap_pending < e->reserves.cap) {
+        e->cap_pending = e->reserves.cap;
+        e->res_pending = sdk_xrealloc(e->res_pending, e->cap_pending * sizeof *e->res_pending);
+    }
+    e->res_pending[i] = pending;
+    return i;
 }
 
 static void mark_matched(sdk_ev *e, const char *rid) {
@@ -133,11 +201,10 @@ static void add_label(sdk_reservation *v, const char *k, const char *val) {
     v->has_labels = true;
 }
 
-/* Pushes our DYNAMIC reservation (fresh resource_id) on a copy of piece. */
-static void make_reserved(sdk_ev *e, const sdk_resource *piece, sdk_resource *out) {
-    sdk_resource_copy(out, piece);
-    out->reservations = sdk_xrealloc(out->reservations, (out->n_reservations + 1) * sizeof *out->reservations);
-    sdk_reservation *v = &out->reservations[out->n_reservations++];
+/* Pushes our DYNAMIC reservation (fresh resource_id) on r, in place. */
+static void push_reservation(sdk_ev *e, sdk_resource *r) {
+    r->reservations = sdk_xrealloc(r->reservations, (r->n_reservations + 1) * sizeof *r->reservations);
+    sdk_reservation *v = &r->reservations[r->n_reservations++];
     memset(v, 0, sizeof *v);
     v->type = SDK_RESV_DYNAMIC;
     v->role = sdk_xstrdup(e->pod_role);
@@ -146,6 +213,33 @@ static void make_reserved(sdk_ev *e, const sdk_resource *piece, sdk_resource *ou
     sdk_ev_uuid(e, id);
     add_label(v, "resource_id", id);
     if (e->q->framework_id) add_label(v, "framework_id", e->q->framework_id);
+}
+
+/* Queues a fresh reservation of piece (borrowed; a slice of a pool entry, taken from the pool by
+ * the caller afterwards): a copy joins e->reserves, our reservation is pushed at commit.
+ * Returns its index in e->reserves. */
+static size_t reserve_fresh(sdk_ev *e, const sdk_resource *piece) {
+    sdk_resource c;
+    sdk_resource_copy(&c, piece);
+    return reserves_take(e, &c, true);
+}
+
+/* The reservation queued at e->reserves.v[i], made now (a volume's CREATE copies it). */
+static const sdk_resource *reserve_now(sdk_ev *e, size_t i) {
+    if (e->res_pending[i]) push_reservation(e, &e->reserves.v[i]);
+    e->res_pending[i] = false;
+    return &e->reserves.v[i];
+}
+
+/* The offer won: makes the queued reservations, then the additions to the per-set lists in the
+ * order the stages asked for them. */
+static void ev_commit(sdk_ev *e) {
+    for (size_t i = 0; i < e->reserves.n; i++) reserve_now(e, i);
+    for (size_t i = 0; i < e->n_adds; i++) {
+        const sdk_ev_add *a = &e->adds[i];
+        sdk_resources_add(a->dst, a->list ? &a->list->v[a->idx] : a->r);
+    }
+    e->n_adds = 0;
 }
 
 static int64_t fresh_available(const sdk_ev *e, const char *name, sdk_disk_source src) {
@@ -162,34 +256,39 @@ static const char *pool_desc(const sdk_ev *e) {
     return e->pre_role ? "reserved for the pre-reserved role" : "unreserved";
 }
 
-static char *fmt_milli(int64_t m) {
-    if (m % 1000 == 0) return sdk_asprintf_new("%" PRId64, m / 1000);
-    return sdk_asprintf_new("%.3f", sdk_scalar_from_milli(m));
+/* Writes m (thousandths) as "2" or "0.125" into buf. */
+static const char *fmt_milli(int64_t m, char buf[32]) {
+    if (m % 1000 == 0) { /* the usual case, without printf */
+        sdk_i64_str(m / 1000, buf);
+    } else {
+        snprintf(buf, 32, "%.3f", sdk_scalar_from_milli(m));
+    }
+    return buf;
 }
 
-/* Takes `need` of scalar `name` from fresh sources of the pool. *piece receives the unreserved
- * (or pre-reserved) slice. Returns false if no single entry holds enough. */
-static bool take_fresh_scalar(sdk_ev *e, const char *name, int64_t need, sdk_resource *piece) {
+/* Takes `need` of scalar `name` from fresh sources of the pool. reserve: the unreserved (or
+ * pre-reserved) slice is queued as a fresh reservation, its index in *idx. Returns false if no
+ * single entry holds enough. */
+static bool take_fresh_scalar(sdk_ev *e, const char *name, int64_t need, bool reserve, size_t *idx) {
     for (size_t i = 0; i < e->pool.n; i++) {
         const sdk_resource *r = &e->pool.v[i];
         if (r->type != SDK_RES_SCALAR || strcmp(r->name, name) || r->disk_source != SDK_DISK_ROOT ||
             !fresh_source(e, r) || r->milli < need)
             continue;
-        sdk_resource_copy(piece, r);
-        piece->milli = need;
-        sdk_resources_subtract(&e->pool, piece);
+        sdk_resource piece = *r; /* borrows r's strings: copied before the subtraction may free them */
+        piece.milli = need;
+        if (reserve) *idx = reserve_fresh(e, &piece);
+        sdk_resources_subtract(&e->pool, &piece);
         return true;
     }
     return false;
 }
 
 static char *insufficient(const sdk_ev *e, const char *name, int64_t need, const char *what) {
-    char *n = fmt_milli(need), *h = fmt_milli(fresh_available(e, name, SDK_DISK_ROOT));
-    char *s = sdk_asprintf_new("insufficient %s%s%s: need %s, offer has %s %s", name, what ? " for " : "",
-                               what ? what : "", n, h, pool_desc(e));
-    free(n);
-    free(h);
-    return s;
+    char n[32], h[32]; /* "insufficient <name>[ for <what>]: need <n>, offer has <h> <pool>" */
+    return sdk_strcat_new("insufficient ", name, what ? " for " : "", what ? what : "", ": need ",
+                          fmt_milli(need, n), ", offer has ", fmt_milli(fresh_available(e, name, SDK_DISK_ROOT), h),
+                          " ", pool_desc(e), (char *)NULL);
 }
 
 /* Previous reservation of scalar `name` (not a volume) in prev, or NULL. */
@@ -214,51 +313,42 @@ static bool acquire_scalar(sdk_ev *e, const char *name, int64_t need, const sdk_
     if (p) {
         const char *rid = sdk_resource_label(p, "resource_id");
         if (sdk_resources_subtract(&e->pool, p) != 0) {
-            char *q = fmt_milli(p->milli);
+            char q[32];
             *why = sdk_asprintf_new("reserved %s %s (resource_id %s) of the previous launch is not in this offer",
-                                    name, q, rid);
-            free(q);
+                                    name, fmt_milli(p->milli, q), rid);
             return false;
         }
         mark_matched(e, rid);
         if (need > p->milli) {
-            sdk_resource piece, grow;
-            if (!take_fresh_scalar(e, name, need - p->milli, &piece)) {
+            sdk_resource grow;
+            if (!take_fresh_scalar(e, name, need - p->milli, false, NULL)) {
                 *why = insufficient(e, name, need - p->milli, "growing the reservation");
                 return false;
             }
-            sdk_resource_free_contents(&piece);
             sdk_resource_copy(&grow, p);
             grow.milli = need - p->milli;
-            list_push(&e->reserves, &grow);
-            sdk_resource_free_contents(&grow);
+            reserves_take(e, &grow, false);
         } else if (need < p->milli) {
             sdk_resource shrink;
             sdk_resource_copy(&shrink, p);
             shrink.milli = p->milli - need;
-            list_push(&e->unreserves, &shrink);
-            sdk_resource_free_contents(&shrink);
+            list_take(&e->unreserves, &shrink);
         }
         if (need > 0) {
             sdk_resource cur;
             sdk_resource_copy(&cur, p);
             cur.milli = need;
-            sdk_resources_add(dst, &cur);
-            sdk_resource_free_contents(&cur);
+            add_held(e, dst, &cur);
         }
         return true;
     }
     if (need <= 0) return true;
-    sdk_resource piece, res;
-    if (!take_fresh_scalar(e, name, need, &piece)) {
+    size_t idx;
+    if (!take_fresh_scalar(e, name, need, true, &idx)) {
         *why = insufficient(e, name, need, what);
         return false;
     }
-    make_reserved(e, &piece, &res);
-    list_push(&e->reserves, &res);
-    sdk_resources_add(dst, &res);
-    sdk_resource_free_contents(&piece);
-    sdk_resource_free_contents(&res);
+    add_later(e, dst, &e->reserves, idx, NULL);
     return true;
 }
 
@@ -292,14 +382,14 @@ static bool acquire_volume(sdk_ev *e, const sdk_volume_spec *v, const sdk_resour
         mark_matched(e, p->persistence_id);
         const char *rid = sdk_resource_label(p, "resource_id");
         if (rid) mark_matched(e, rid);
-        sdk_resources_add(dst, p);
+        add_later(e, dst, NULL, 0, p);
         return true;
     }
-    sdk_resource piece;
+    size_t idx = 0;
     int64_t need = v->size_mb * 1000;
     bool found = false;
     if (v->type == SDK_VOLUME_ROOT) {
-        found = take_fresh_scalar(e, "disk", need, &piece);
+        found = take_fresh_scalar(e, "disk", need, true, &idx);
         if (!found) {
             *why = insufficient(e, "disk", need, v->path);
             return false;
@@ -310,7 +400,8 @@ static bool acquire_volume(sdk_ev *e, const sdk_volume_spec *v, const sdk_resour
             if (r->type != SDK_RES_SCALAR || strcmp(r->name, "disk") || r->disk_source != SDK_DISK_MOUNT ||
                 !fresh_source(e, r) || r->milli < need || !profile_ok(v, r))
                 continue;
-            sdk_resource_copy(&piece, r); /* a MOUNT disk is taken whole */
+            sdk_resource piece = *r; /* a MOUNT disk is taken whole; borrowed, copied before it is freed */
+            idx = reserve_fresh(e, &piece);
             sdk_resources_subtract(&e->pool, &piece);
             found = true;
         }
@@ -320,20 +411,14 @@ static bool acquire_volume(sdk_ev *e, const sdk_volume_spec *v, const sdk_resour
             return false;
         }
     }
-    sdk_resource res, vol;
-    make_reserved(e, &piece, &res);
-    list_push(&e->reserves, &res);
-    sdk_resource_copy(&vol, &res);
+    sdk_resource vol;
+    sdk_resource_copy(&vol, reserve_now(e, idx)); /* the CREATE names the reservation's resource_id */
     char id[SDK_UUID_STRLEN + 1];
     sdk_ev_uuid(e, id);
     vol.persistence_id = sdk_xstrdup(id);
     vol.persistence_principal = sdk_xstrdup(e->q->principal);
     vol.volume_container_path = sdk_xstrdup(v->path);
-    list_push(&e->creates, &vol);
-    sdk_resources_add(dst, &vol);
-    sdk_resource_free_contents(&piece);
-    sdk_resource_free_contents(&res);
-    sdk_resource_free_contents(&vol);
+    add_later(e, dst, &e->creates, list_take(&e->creates, &vol), NULL);
     return true;
 }
 
@@ -371,17 +456,13 @@ static bool reserve_fresh_port(sdk_ev *e, uint64_t p, sdk_resources *dst) {
         bool in = false;
         for (size_t k = 0; k < r->n_ranges && !in; k++) in = r->ranges[k].begin <= p && p <= r->ranges[k].end;
         if (!in) continue;
-        sdk_resource piece, res;
-        sdk_resource_copy(&piece, r);
-        piece.ranges = sdk_xrealloc(piece.ranges, sizeof *piece.ranges);
-        piece.ranges[0].begin = piece.ranges[0].end = p;
+        sdk_range one = {p, p};
+        sdk_resource piece = *r; /* borrows r's strings: copied before the subtraction may free them */
+        piece.ranges = &one;
         piece.n_ranges = 1;
+        size_t idx = reserve_fresh(e, &piece);
         sdk_resources_subtract(&e->pool, &piece);
-        make_reserved(e, &piece, &res);
-        list_push(&e->reserves, &res);
-        sdk_resources_add(dst, &res);
-        sdk_resource_free_contents(&piece);
-        sdk_resource_free_contents(&res);
+        add_later(e, dst, &e->reserves, idx, NULL);
         return true;
     }
     return false;
@@ -398,7 +479,7 @@ static int reuse_port(sdk_ev *e, const sdk_resources *prev, uint64_t num, sdk_re
     int rc = sdk_resources_subtract(&e->pool, &one);
     if (rc == 0) {
         mark_matched(e, sdk_resource_label(p, "resource_id"));
-        sdk_resources_add(dst, &one);
+        add_held(e, dst, &one);
     }
     sdk_resource_free_contents(&one);
     return rc == 0 ? 1 : -1;
@@ -513,16 +594,39 @@ static const sdk_launch_record *record_for_set(const sdk_ev *e, const char *set_
     return NULL;
 }
 
-static void ev_reset(sdk_ev *e) {
-    sdk_resources_free(&e->pool);
-    sdk_resources_free(&e->reserves);
-    sdk_resources_free(&e->creates);
-    sdk_resources_free(&e->unreserves);
-    sdk_resources_free(&e->exec_res);
+/* Empties rs; keep: its array stays for the next offer of the same call. */
+static void list_clear(sdk_resources *rs, bool keep) {
+    if (!keep) {
+        sdk_resources_free(rs);
+        return;
+    }
+    for (size_t i = 0; i < rs->n; i++) sdk_resource_free_contents(&rs->v[i]);
+    rs->n = 0;
+}
+
+/* The pool of an offer: a copy of its resources (in the array kept from the previous offer). */
+static void pool_load(sdk_ev *e, const sdk_resources *from) {
+    if (e->pool.cap < from->n) {
+        e->pool.cap = from->n;
+        e->pool.v = sdk_xrealloc(e->pool.v, e->pool.cap * sizeof *e->pool.v);
+    }
+    for (size_t i = 0; i < from->n; i++) sdk_resource_copy(&e->pool.v[i], &from->v[i]);
+    e->pool.n = from->n;
+}
+
+/* Forgets what the last offer's pass made; keep: another offer follows (arrays are reused). */
+static void ev_reset(sdk_ev *e, bool keep) {
+    list_clear(&e->pool, keep);
+    list_clear(&e->reserves, keep);
+    list_clear(&e->creates, keep);
+    list_clear(&e->unreserves, keep);
+    list_clear(&e->exec_res, keep);
+    list_clear(&e->held, keep);
+    e->n_adds = 0;
     free(e->executor_id);
     e->executor_id = NULL;
     for (size_t s = 0; s < e->pod->n_resource_sets; s++) {
-        sdk_resources_free(&e->set_res[s]);
+        list_clear(&e->set_res[s], keep);
         for (size_t i = 0; i < e->n_set_ports[s]; i++) free(e->set_ports[s][i].name);
         free(e->set_ports[s]);
         e->set_ports[s] = NULL;
@@ -583,7 +687,7 @@ static bool eval_offer(sdk_ev *e, const sdk_placement_rule *rule, sdk_offer_outc
         if (!ok) return false;
     }
 
-    sdk_resources_copy(&e->pool, &o->resources);
+    pool_load(e, &o->resources);
 
     /* executor: reuse the running one, or a new id with (re)used overhead reservations */
     const sdk_launch_record *exrec = NULL;
@@ -606,33 +710,32 @@ static bool eval_offer(sdk_ev *e, const sdk_placement_rule *rule, sdk_offer_outc
         stage(oc, "executor", true, sdk_xstrdup("executor overhead cpus 0.1, mem 32, disk 256"));
     }
 
-    char name[512];
     for (size_t s = 0; s < pod->n_resource_sets; s++) {
         if (!e->set_needed[s]) continue;
         const sdk_resource_set *rs = &pod->resource_sets[s];
         const sdk_launch_record *rec = e->relaunch ? record_for_set(e, rs->id) : NULL;
         const sdk_resources *prev = rec ? rec->resources : NULL;
         if (rs->n_ports) {
-            snprintf(name, sizeof name, "%s: ports", rs->id);
-            if (!acquire_ports(e, s, rec, &why)) { stage(oc, name, false, why); return false; }
-            stage(oc, name, true, sdk_xstrdup(sdk_mapping_pod_uses_host_ports(pod)
-                                                  ? "ports reserved"
-                                                  : "ports on the pod's virtual network: nothing to reserve"));
+            char *name = sdk_strcat_new(rs->id, ": ports", (char *)NULL);
+            if (!acquire_ports(e, s, rec, &why)) { stage_take(oc, name, false, why); return false; }
+            stage_take(oc, name, true, sdk_xstrdup(sdk_mapping_pod_uses_host_ports(pod)
+                                                       ? "ports reserved"
+                                                       : "ports on the pod's virtual network: nothing to reserve"));
         }
-        snprintf(name, sizeof name, "%s: scalars", rs->id);
+        char *name = sdk_strcat_new(rs->id, ": scalars", (char *)NULL);
         bool ok = acquire_scalar(e, "cpus", sdk_scalar_to_milli(rs->cpus), prev, &e->set_res[s], rs->id, &why) &&
                   acquire_scalar(e, "mem", sdk_scalar_to_milli(rs->memory_mb), prev, &e->set_res[s], rs->id, &why) &&
                   acquire_scalar(e, "gpus", sdk_scalar_to_milli(rs->gpus), prev, &e->set_res[s], rs->id, &why);
-        if (!ok) { stage(oc, name, false, why); return false; }
-        stage(oc, name, true, sdk_xstrdup("cpus, mem and gpus reserved"));
+        if (!ok) { stage_take(oc, name, false, why); return false; }
+        stage_take(oc, name, true, sdk_xstrdup("cpus, mem and gpus reserved"));
         if (rs->n_volumes) {
-            snprintf(name, sizeof name, "%s: volumes", rs->id);
+            name = sdk_strcat_new(rs->id, ": volumes", (char *)NULL);
             for (size_t i = 0; i < rs->n_volumes; i++)
                 if (!acquire_volume(e, &rs->volumes[i], prev, &e->set_res[s], &why)) {
-                    stage(oc, name, false, why);
+                    stage_take(oc, name, false, why);
                     return false;
                 }
-            stage(oc, name, true, sdk_xstrdup("volumes reserved"));
+            stage_take(oc, name, true, sdk_xstrdup("volumes reserved"));
         }
     }
 
@@ -682,6 +785,7 @@ static void push_op(sdk_eval_result *out, sdk_op_type t, const sdk_resource *r) 
 
 static void finish(sdk_ev *e, sdk_offer_outcome *oc, sdk_eval_result *out) {
     const sdk_eval_request *q = e->q;
+    ev_commit(e);
     if (e->executor_new) {
         char *sid = sdk_mapping_service_id_new(q->spec->name);
         char id[SDK_UUID_STRLEN + 1];
@@ -756,13 +860,16 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
     }
     sdk_ev e;
     memset(&e, 0, sizeof e);
-    e.rnd_used = sizeof e.rnd;
     e.q = q;
     e.pod = pod;
-    e.set_res = sdk_xcalloc(pod->n_resource_sets, sizeof *e.set_res);
-    e.set_ports = sdk_xcalloc(pod->n_resource_sets, sizeof *e.set_ports);
-    e.n_set_ports = sdk_xcalloc(pod->n_resource_sets, sizeof *e.n_set_ports);
-    e.set_needed = sdk_xcalloc(pod->n_resource_sets, sizeof *e.set_needed);
+    /* the four per-set arrays in one block (pointer-sized members first, the bools last) */
+    size_t ns = pod->n_resource_sets;
+    char *block = sdk_xcalloc(1, ns * (sizeof *e.set_res + sizeof *e.set_ports + sizeof *e.n_set_ports +
+                                       sizeof *e.set_needed));
+    e.set_res = (sdk_resources *)block;
+    e.set_ports = (sdk_port_assignment **)(block + ns * sizeof *e.set_res);
+    e.n_set_ports = (size_t *)(block + ns * (sizeof *e.set_res + sizeof *e.set_ports));
+    e.set_needed = (bool *)(block + ns * (sizeof *e.set_res + sizeof *e.set_ports + sizeof *e.n_set_ports));
     int rc = 0;
     for (size_t k = 0; k < q->n_tasks; k++) {
         const sdk_task_spec *t = sdk_pod_task(pod, q->tasks[k]);
@@ -782,7 +889,6 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
         e.set_needed[s] = true;
     }
     char *pod_role = NULL;
-    sdk_placement_rule *own_rule = NULL;
     if (rc) goto done;
     e.pre_role = pod->pre_reserved_role && *pod->pre_reserved_role && strcmp(pod->pre_reserved_role, "*")
                      ? pod->pre_reserved_role : NULL;
@@ -790,7 +896,7 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
     e.pod_role = pod_role;
     e.relaunch = q->n_records > 0 && q->recovery != SDK_RECOVERY_PERMANENT;
     const sdk_placement_rule *rule = q->placement;
-    if (!rule && pod->placement) rule = own_rule = sdk_placement_parse_new(pod->placement);
+    if (!rule && pod->placement) rule = sdk_placement_rule_cached(pod->placement); /* parsed once per text */
 
     out->outcomes = sdk_xcalloc(n_offers ? n_offers : 1, sizeof *out->outcomes);
     for (size_t i = 0; i < n_offers; i++) {
@@ -800,22 +906,21 @@ int sdk_offer_evaluate(const sdk_eval_request *q, const sdk_offer *offers, size_
         bool ok = eval_offer(&e, rule, oc);
         if (ok) {
             finish(&e, oc, out);
-            sdk_resources_copy(&out->remaining, &e.pool);
+            out->remaining = e.pool; /* taken: the pass is over */
+            sdk_resources_init(&e.pool);
             oc->pass = true;
             out->matched = true;
             out->offer_index = i;
         }
-        ev_reset(&e);
+        ev_reset(&e, !ok && i + 1 < n_offers);
         if (ok) break;
     }
 done:
-    ev_reset(&e);
-    free(e.set_res);
-    free(e.set_ports);
-    free(e.n_set_ports);
-    free(e.set_needed);
+    ev_reset(&e, false);
+    free(block);
     free(e.matched);
+    free(e.res_pending);
+    free(e.adds);
     free(pod_role);
-    sdk_placement_rule_free(own_rule);
     return rc;
 }

@@ -214,6 +214,17 @@ typedef enum { OP_UNIQUE, OP_CLUSTER, OP_GROUP_BY, OP_LIKE, OP_UNLIKE, OP_MAX_PE
 static const char *const OP_NAMES[] = {"UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS", "IS_NOT"};
 typedef enum { F_HOSTNAME, F_ZONE, F_REGION, F_ATTR } field_t;
 
+/* Results of a LIKE/UNLIKE row's regular expression for recent values (a direct-mapped table):
+ * agents share a handful of attribute values (racks, zones), and regexec costs more than the
+ * rest of the row's evaluation. The expression never changes after parsing, so a remembered
+ * result stays right; values of RE_MEMO_LEN bytes or more are not remembered. */
+#define RE_MEMO_SLOTS 16
+#define RE_MEMO_LEN 32
+typedef struct re_memo {
+    char value[RE_MEMO_LEN]; /* "" with used false: empty */
+    bool used, match;
+} re_memo;
+
 typedef struct row {
     char *field_text; /* as written (trimmed) */
     field_t kind;
@@ -223,6 +234,7 @@ typedef struct row {
     int64_t n;        /* MAX_PER / GROUP_BY count; 0 = absent for GROUP_BY */
     regex_t re;
     bool has_re;
+    re_memo *memo;    /* RE_MEMO_SLOTS entries for LIKE/UNLIKE, allocated with re */
 } row;
 
 typedef struct extra {
@@ -243,6 +255,7 @@ static void row_free(row *r) {
     free(r->field_text);
     free(r->param);
     if (r->has_re) regfree(&r->re);
+    free(r->memo);
 }
 
 void sdk_placement_rule_free(sdk_placement_rule *r) {
@@ -322,6 +335,7 @@ static char *row_init(row *r, char **ent, size_t n) {
         free(pat);
         if (rc) return sdk_asprintf_new("operator %s on '%s': invalid regular expression '%s'", OP_NAMES[r->op], ent[0], p);
         r->has_re = true;
+        r->memo = sdk_xcalloc(RE_MEMO_SLOTS, sizeof *r->memo);
         break;
     }
     default:
@@ -430,6 +444,27 @@ sdk_placement_rule *sdk_placement_parse_new(const char *text) {
     return rule;
 }
 
+/* Distinct placement texts a thread keeps parsed: a service has a few pod types. */
+#define RULE_CACHE_SIZE 8
+static _Thread_local struct {
+    char *text[RULE_CACHE_SIZE];
+    sdk_placement_rule *rule[RULE_CACHE_SIZE];
+    size_t next; /* the entry replaced when all are taken */
+} rule_cache;
+
+const sdk_placement_rule *sdk_placement_rule_cached(const char *text) {
+    if (!text) return NULL;
+    for (size_t i = 0; i < RULE_CACHE_SIZE; i++)
+        if (rule_cache.text[i] && !strcmp(rule_cache.text[i], text)) return rule_cache.rule[i];
+    size_t i = rule_cache.next;
+    rule_cache.next = (i + 1) % RULE_CACHE_SIZE;
+    free(rule_cache.text[i]);
+    sdk_placement_rule_free(rule_cache.rule[i]);
+    rule_cache.text[i] = sdk_xstrdup(text);
+    rule_cache.rule[i] = sdk_placement_parse_new(text);
+    return rule_cache.rule[i];
+}
+
 bool sdk_placement_rule_mentions(const sdk_placement_rule *r, const char *field) {
     if (!r || !field) return false;
     bool host = !strcmp(field, "hostname") || !strcmp(field, "@hostname");
@@ -498,6 +533,20 @@ static const char *field_label(const row *r) {
     return r->kind == F_HOSTNAME ? "hostname" : r->kind == F_ZONE ? "zone" : r->kind == F_REGION ? "region" : r->key;
 }
 
+/* Whether v matches the row's expression, remembered per value (see re_memo). The memo is the
+ * only state a rule changes when evaluated (rules belong to one thread, placement.h). */
+static bool row_matches(const row *r, const char *v) {
+    size_t n = strlen(v);
+    if (n >= RE_MEMO_LEN) return regexec(&r->re, v, 0, NULL, 0) == 0;
+    uint64_t h = hash_bytes(v, n);
+    re_memo *m = &r->memo[h % RE_MEMO_SLOTS];
+    if (m->used && !strcmp(m->value, v)) return m->match;
+    m->match = regexec(&r->re, v, 0, NULL, 0) == 0;
+    memcpy(m->value, v, n + 1);
+    m->used = true;
+    return m->match;
+}
+
 /* Evaluates one row; on failure sets *why (new string) when why != NULL. */
 static bool row_eval(const row *r, const count_ctx *c, const sdk_placement_agent *a, char **why) {
     const char *v = agent_value(r, a);
@@ -508,11 +557,13 @@ static bool row_eval(const row *r, const count_ctx *c, const sdk_placement_agent
     case OP_MAX_PER: {
         if (!v) FAIL("%s %s: agent %s has no %s", r->field_text, OP_NAMES[r->op], a->hostname, field_label(r));
         int64_t n = count_value(c, r, v);
-        if (n >= r->n)
-            FAIL("%s %s%s%s: %lld task(s) of pod type '%s' already on %s '%s' (max %lld)", r->field_text,
-                 OP_NAMES[r->op], r->param ? " " : "", r->param ? r->param : "", (long long)n, c->pod,
-                 field_label(r), v, (long long)r->n);
-        return true;
+        if (n >= r->n && why) { /* the usual rejection of a spreading rule: concatenated, no printf */
+            char cn[SDK_I64_STRLEN], cm[SDK_I64_STRLEN];
+            *why = sdk_strcat_new(r->field_text, " ", OP_NAMES[r->op], r->param ? " " : "", r->param ? r->param : "",
+                                  ": ", sdk_i64_str(n, cn), " task(s) of pod type '", c->pod, "' already on ",
+                                  field_label(r), " '", v, "' (max ", sdk_i64_str(r->n, cm), ")", (char *)NULL);
+        }
+        return n < r->n;
     }
     case OP_GROUP_BY: {
         if (!v) FAIL("%s GROUP_BY: agent %s has no %s", r->field_text, a->hostname, field_label(r));
@@ -536,27 +587,27 @@ static bool row_eval(const row *r, const count_ctx *c, const sdk_placement_agent
                  c->pod, (long long)min);
         return true;
     }
+    /* The value operators below fail on most agents when a rule narrows the placement; their
+     * reasons are concatenated (no printf): "<field> <OP> <param>: agent <host> has <label> '<v>'<tail>" */
+#define FAIL_VALUE(tail) do { if (why) *why = sdk_strcat_new(r->field_text, " ", OP_NAMES[r->op], " ", r->param, \
+        ": agent ", a->hostname ? a->hostname : "(null)", " has ", field_label(r), " '", v ? v : "(none)", "'", tail, \
+        (char *)NULL); return false; } while (0)
     case OP_CLUSTER:
     case OP_IS:
         ok = v && !strcmp(v, r->param);
-        if (!ok) FAIL("%s %s %s: agent %s has %s '%s'", r->field_text, OP_NAMES[r->op], r->param, a->hostname,
-                      field_label(r), v ? v : "(none)");
+        if (!ok) FAIL_VALUE("");
         return true;
     case OP_IS_NOT:
-        if (v && !strcmp(v, r->param))
-            FAIL("%s IS_NOT %s: agent %s has %s '%s'", r->field_text, r->param, a->hostname, field_label(r), v);
+        if (v && !strcmp(v, r->param)) FAIL_VALUE("");
         return true;
     case OP_LIKE:
     case OP_UNLIKE:
-        ok = v && regexec(&r->re, v, 0, NULL, 0) == 0;
-        if (r->op == OP_LIKE && !ok)
-            FAIL("%s LIKE %s: agent %s has %s '%s', which does not match", r->field_text, r->param, a->hostname,
-                 field_label(r), v ? v : "(none)");
-        if (r->op == OP_UNLIKE && ok)
-            FAIL("%s UNLIKE %s: agent %s has %s '%s', which matches", r->field_text, r->param, a->hostname,
-                 field_label(r), v);
+        ok = v && row_matches(r, v);
+        if (r->op == OP_LIKE && !ok) FAIL_VALUE(", which does not match");
+        if (r->op == OP_UNLIKE && ok) FAIL_VALUE(", which matches");
         return true;
     }
+#undef FAIL_VALUE
 #undef FAIL
     return true;
 }
@@ -573,9 +624,8 @@ bool sdk_placement_evaluate(const sdk_placement_rule *r, const char *pod_type, i
     sdk_buf_init(&key);
     count_ctx c = {view, pod_type ? pod_type : "", NULL, &key};
     if (view && r->n_rows) {
-        char num[32];
-        snprintf(num, sizeof num, "%lld", (long long)index);
-        key_build(&key, c.pod, num, NULL);
+        char num[SDK_I64_STRLEN];
+        key_build(&key, c.pod, sdk_i64_str(index, num), NULL);
         c.instance = smap_get(&view->instances, key.data, key.len);
     }
     bool ok = true;

@@ -58,6 +58,12 @@ typedef bool (*sdk_placement_fn)(void *user, const char *pod_type, int64_t index
  * the problem through sdk_placement_rule_error(). Free with sdk_placement_rule_free(). */
 sdk_placement_rule *sdk_placement_parse_new(const char *text);
 void sdk_placement_rule_free(sdk_placement_rule *r);               /* NULL ok */
+/* The rule parsed from text, from a small per-thread cache keyed by the text itself (not its
+ * address): the offer evaluator asks for the pod's rule at every step evaluation, and parsing
+ * compiles LIKE/UNLIKE regular expressions. A spec update that changes a pod's placement
+ * changes the text, so it is parsed anew. Borrowed: valid until the next call on this thread
+ * (an entry is replaced when the cache is full). NULL text: NULL. */
+const sdk_placement_rule *sdk_placement_rule_cached(const char *text);
 /* NULL for a valid rule; otherwise "invalid placement rule '<input>': <problem>" (owned by r). */
 const char *sdk_placement_rule_error(const sdk_placement_rule *r);
 /* True when the rule has no constraint rows and no extension rules. */

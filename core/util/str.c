@@ -27,6 +27,40 @@ char *sdk_asprintf_new(const char *fmt, ...) {
     va_end(ap);
     return s;
 }
+char *sdk_strcat_new(const char *s, ...) {
+    enum { KEPT = 16 }; /* lengths of the first arguments, measured once */
+    size_t len[KEPT], n = 0, k = 0;
+    va_list ap;
+    va_start(ap, s);
+    for (const char *p = s; p; p = va_arg(ap, const char *), k++) {
+        size_t l = strlen(p);
+        if (k < KEPT) len[k] = l;
+        n += l;
+    }
+    va_end(ap);
+    char *out = sdk_xmalloc(n + 1), *o = out;
+    k = 0;
+    va_start(ap, s);
+    for (const char *p = s; p; p = va_arg(ap, const char *), k++) {
+        size_t l = k < KEPT ? len[k] : strlen(p);
+        memcpy(o, p, l);
+        o += l;
+    }
+    va_end(ap);
+    *o = 0;
+    return out;
+}
+const char *sdk_i64_str(long long v, char *buf) {
+    char tmp[SDK_I64_STRLEN];
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    int n = 0;
+    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    char *o = buf;
+    if (v < 0) *o++ = '-';
+    while (n) *o++ = tmp[--n];
+    *o = 0;
+    return buf;
+}
 bool sdk_streq(const char *a, const char *b) {
     if (!a || !b) return a == b;
     return strcmp(a, b) == 0;

@@ -13,6 +13,12 @@ char *sdk_xstrdup(const char *s);          /* NULL -> NULL */
 char *sdk_xstrndup(const char *s, size_t n);
 char *sdk_asprintf_new(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *sdk_vasprintf_new(const char *fmt, va_list ap);
+/* The concatenation of s and the strings after it, up to a NULL argument: one allocation and no
+ * format parsing (hot paths build their messages with it; printf of several %s costs more). */
+char *sdk_strcat_new(const char *s, ...) __attribute__((sentinel));
+/* Writes v in decimal into buf (at least SDK_I64_STRLEN bytes) and returns buf (no printf). */
+#define SDK_I64_STRLEN 21
+const char *sdk_i64_str(long long v, char *buf);
 bool sdk_streq(const char *a, const char *b); /* NULL-safe: both NULL are equal */
 bool sdk_str_starts(const char *s, const char *prefix);
 bool sdk_str_ends(const char *s, const char *suffix);

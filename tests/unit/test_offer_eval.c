@@ -665,6 +665,46 @@ static void test_container_refusals_and_placement(void) {
     sdk_spec_free(spec);
 }
 
+/* The pod's placement text is parsed once and kept (sdk_placement_rule_cached): a spec update that
+ * replaces it, even in the same buffer, is evaluated with the new rule, and a rule that rejects
+ * still reports its reason. */
+static void test_placement_rule_follows_spec_update(void) {
+    sdk_spec *spec = make_spec(1, 256);
+    const char *tasks[] = {"server"};
+    sdk_eval_request q = base_request(spec, tasks, 1); /* q.placement NULL: the pod's text is used */
+    sdk_offer o;
+    make_offer(&o, "offer-1", "agent-1", 4, NULL); /* rack-1 */
+    sdk_eval_result r;
+    spec->pods[0].placement = S("rack:LIKE:rack-[12]");
+    for (int round = 0; round < 2; round++) { /* the second round reads the kept rule */
+        CHECK_INT(sdk_offer_evaluate(&q, &o, 1, &r, NULL), 0);
+        CHECK(r.matched);
+        sdk_eval_result_free(&r);
+    }
+    /* same buffer, new text (a spec update may reuse the allocation) */
+    memcpy(spec->pods[0].placement, "rack:LIKE:rack-[23]", strlen("rack:LIKE:rack-[23]"));
+    CHECK_INT(sdk_offer_evaluate(&q, &o, 1, &r, NULL), 0);
+    CHECK(!r.matched);
+    CHECK_STR(r.outcomes[0].stages[1].stage, "placement");
+    CHECK_STR(r.outcomes[0].stages[1].reason, "rack LIKE rack-[23]: agent 10.0.0.1 has rack 'rack-1', which does not match");
+    sdk_eval_result_free(&r);
+    /* a new buffer with the first text again, then more distinct texts than the cache holds */
+    free(spec->pods[0].placement);
+    spec->pods[0].placement = S("rack:LIKE:rack-[12]");
+    CHECK_INT(sdk_offer_evaluate(&q, &o, 1, &r, NULL), 0);
+    CHECK(r.matched);
+    sdk_eval_result_free(&r);
+    for (int i = 0; i < 20; i++) {
+        free(spec->pods[0].placement);
+        spec->pods[0].placement = sdk_asprintf_new("rack:IS:rack-%d", i % 10);
+        CHECK_INT(sdk_offer_evaluate(&q, &o, 1, &r, NULL), 0);
+        CHECK_MSG(r.matched == (i % 10 == 1), "%s", spec->pods[0].placement);
+        sdk_eval_result_free(&r);
+    }
+    sdk_offer_free_contents(&o);
+    sdk_spec_free(spec);
+}
+
 static void test_gc_destroy_before_unreserve(void) {
     sdk_spec *spec = make_spec(1, 256);
     const char *tasks[] = {"server"};
@@ -717,6 +757,7 @@ int main(void) {
     RUN(test_env_order_and_taskcfg);
     RUN(test_shared_set_stores_sibling);
     RUN(test_container_refusals_and_placement);
+    RUN(test_placement_rule_follows_spec_update);
     RUN(test_gc_destroy_before_unreserve);
     return check_summary("test_offer_eval");
 }

@@ -108,12 +108,13 @@ static void test_unique_and_max_per(void) {
     add_task(v, "hello-0-server", "hello", "h1", RACK1, 2, "z1");
     add_task(v, "world-0-server", "world", "h2", RACK1, 2, "z1");
     CHECK(!eval("hostname:UNIQUE", "hello", 1, agent("h1", RACK1, 2, "z1"), v));
-    CHECK_CONTAINS(last_reason, "1 task(s) of pod type 'hello' already on hostname 'h1'");
+    CHECK_STR(last_reason, "hostname UNIQUE: 1 task(s) of pod type 'hello' already on hostname 'h1' (max 1)");
     CHECK(eval("hostname:UNIQUE", "hello", 1, agent("h2", RACK1, 2, "z1"), v)); /* world tasks do not count */
     CHECK(eval("hostname:UNIQUE", "hello", 0, agent("h1", RACK1, 2, "z1"), v)); /* its own (replaced) instance */
     CHECK(eval("@hostname:MAX_PER:2", "hello", 1, agent("h1", RACK1, 2, "z1"), v));
     add_task(v, "hello-1-server", "hello", "h1", RACK1, 2, "z1");
     CHECK(!eval("hostname:MAX_PER:2", "hello", 2, agent("h1", RACK1, 2, "z1"), v));
+    CHECK_STR(last_reason, "hostname MAX_PER 2: 2 task(s) of pod type 'hello' already on hostname 'h1' (max 2)");
     CHECK(!eval("rack:UNIQUE", "hello", 2, agent("h3", RACK1, 2, "z1"), v));
     CHECK(eval("rack:UNIQUE", "hello", 2, agent("h3", RACK2, 2, "z1"), v));
     CHECK(!eval("rack:MAX_PER:5", "hello", 2, agent("h3", NONE, 1, "z1"), v)); /* attribute must exist */
@@ -122,6 +123,7 @@ static void test_unique_and_max_per(void) {
     CHECK(eval("@zone:MAX_PER:2", "hello", 2, agent("h3", RACK2, 2, "z2"), v));
     CHECK(!eval("@zone:UNIQUE", "hello", 2, agent("h3", RACK2, 2, NULL), v));
     CHECK(!eval("@region:max_per:2", "hello", 2, agent("h3", RACK2, 2, "z2"), v));
+    CHECK_STR(last_reason, "@region MAX_PER 2: 2 task(s) of pod type 'hello' already on region 'us-west' (max 2)");
     sdk_placement_view_free(v);
 }
 
@@ -172,6 +174,49 @@ static void test_value_operators(void) {
     CHECK(!eval("[[\"rack\",\"IS\",\"rack-1\"],[\"@zone\",\"IS\",\"z2\"]]", "p", 0, a1, NULL));
 }
 
+/* The exact reasons of the value operators (what /v2/debug/offers and the waiting notes show). */
+static void test_value_operator_reasons(void) {
+    sdk_placement_agent a1 = agent("10.0.0.1", RACK1, 2, "z1"), a2 = agent("10.0.0.2", RACK2, 2, "z2");
+    sdk_placement_agent none = agent("h", NONE, 1, NULL);
+    CHECK(!eval("hostname:CLUSTER:10.0.0.1", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "hostname CLUSTER 10.0.0.1: agent 10.0.0.2 has hostname '10.0.0.2'");
+    CHECK(!eval("rack:is:rack-1", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "rack IS rack-1: agent 10.0.0.2 has rack 'rack-2'");
+    CHECK(!eval("rack:IS:rack-1", "p", 0, none, NULL));
+    CHECK_STR(last_reason, "rack IS rack-1: agent h has rack '(none)'");
+    CHECK(!eval("rack:IS_NOT:rack-1", "p", 0, a1, NULL));
+    CHECK_STR(last_reason, "rack IS_NOT rack-1: agent 10.0.0.1 has rack 'rack-1'");
+    CHECK(!eval("rack:LIKE:rack-[0-1]", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "rack LIKE rack-[0-1]: agent 10.0.0.2 has rack 'rack-2', which does not match");
+    CHECK(!eval("rack:LIKE:rack-[0-1]", "p", 0, none, NULL));
+    CHECK_STR(last_reason, "rack LIKE rack-[0-1]: agent h has rack '(none)', which does not match");
+    CHECK(!eval("rack:UNLIKE:rack-.*", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "rack UNLIKE rack-.*: agent 10.0.0.2 has rack 'rack-2', which matches");
+    CHECK(!eval("@zone:IS:z1", "p", 0, a2, NULL));
+    CHECK_STR(last_reason, "@zone IS z1: agent 10.0.0.2 has zone 'z2'");
+}
+
+/* LIKE/UNLIKE remember their regular expression's result per value: answers stay right across
+ * many values (more than the memo's slots, so they collide), repeated values, and long values. */
+static void test_like_remembers_results(void) {
+    sdk_placement_rule *like = sdk_placement_parse_new("rack:LIKE:rack-[0-4]");
+    sdk_placement_rule *unlike = sdk_placement_parse_new("rack:UNLIKE:rack-[0-4]");
+    char value[80];
+    for (int pass = 0; pass < 3; pass++)
+        for (int i = 0; i < 60; i++) {
+            if (i < 50) snprintf(value, sizeof value, "rack-%d", i);
+            else snprintf(value, sizeof value, "rack-%d-with-a-name-longer-than-the-memo-keeps", i % 5);
+            sdk_attr at = {"rack", value};
+            sdk_placement_agent a = agent("h", &at, 1, NULL);
+            bool want = i < 5;
+            CHECK_MSG(sdk_placement_evaluate(like, "p", 0, &a, NULL, NULL) == want, "LIKE %s (pass %d)", value, pass);
+            CHECK_MSG(sdk_placement_evaluate(unlike, "p", 0, &a, NULL, NULL) == !want, "UNLIKE %s (pass %d)", value,
+                      pass);
+        }
+    sdk_placement_rule_free(like);
+    sdk_placement_rule_free(unlike);
+}
+
 static bool avoid_hdfs_name(void *user, const char *pod, int64_t idx, const sdk_placement_agent *a,
                             const sdk_placement_view *v, char **reason) {
     (void)idx;
@@ -214,6 +259,8 @@ int main(void) {
     RUN(test_unique_and_max_per);
     RUN(test_group_by);
     RUN(test_value_operators);
+    RUN(test_value_operator_reasons);
+    RUN(test_like_remembers_results);
     RUN(test_extra_rule);
     return check_summary("test_placement");
 }
