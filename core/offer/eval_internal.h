@@ -36,8 +36,8 @@ typedef struct sdk_ev {
     sdk_resources held;          /* owned resources that an entry of adds points to */
 } sdk_ev;
 
-/* evaluate.c: writes a fresh version-4 UUID (36 chars + NUL) from the thread's random pool (e is
- * unused: kept for the mapping's uuid callback signature). */
+/* evaluate.c: writes a fresh version-4 UUID (36 chars + NUL), sdk_uuid_generate (e is unused:
+ * kept for the mapping's uuid callback signature). */
 void sdk_ev_uuid(sdk_ev *e, char out[37]);
 
 /* launch.c */

@@ -6,7 +6,6 @@
 #include "core/util/str.h"
 #include "core/util/uuid.h"
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,39 +67,11 @@ void sdk_launch_record_from_task(const sdk_task_desc *t, const sdk_executor_desc
 
 /* ================================================================ helpers */
 
-/* Random bytes for UUIDs, fetched 4 KB (256 UUIDs) per getrandom(2) call and kept across
- * evaluations: one system call per evaluation cost more than the rest of a failing one. Per
- * thread; a forked child starts empty (pthread_atfork), so that parent and child never mint the
- * same ids from one buffer. */
-static _Thread_local struct {
-    unsigned char b[4096];
-    size_t used; /* 0 with filled false: empty */
-    bool filled;
-} rnd_pool;
-static pthread_once_t rnd_once = PTHREAD_ONCE_INIT;
-static void rnd_forget(void) { rnd_pool.filled = false; }
-static void rnd_register(void) { pthread_atfork(NULL, NULL, rnd_forget); }
-
+/* One pool of random bytes for every UUID of the process (core/util/uuid.c: 4 KiB per
+ * getrandom(2) call, never shared with a forked child). */
 void sdk_ev_uuid(sdk_ev *e, char out[37]) {
     (void)e;
-    static const char hex[] = "0123456789abcdef";
-    if (!rnd_pool.filled || rnd_pool.used + 16 > sizeof rnd_pool.b) {
-        pthread_once(&rnd_once, rnd_register);
-        sdk_random_bytes(rnd_pool.b, sizeof rnd_pool.b);
-        rnd_pool.used = 0;
-        rnd_pool.filled = true;
-    }
-    unsigned char *b = rnd_pool.b + rnd_pool.used;
-    rnd_pool.used += 16;
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    char *o = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) *o++ = '-';
-        *o++ = hex[b[i] >> 4];
-        *o++ = hex[b[i] & 15];
-    }
-    *o = 0;
+    sdk_uuid_generate(out);
 }
 
 static void stage_take(sdk_offer_outcome *oc, char *name_take, bool pass, char *reason_take) {
