@@ -129,6 +129,10 @@ void svc_index_learn(sdk_service *s, sdk_task_rec *r);
 size_t svc_pod_first(sdk_service *s, const char *pod_instance);
 static inline size_t svc_pod_next(const sdk_service *s, size_t k) { return s->pod_next[k - 1]; }
 sdk_task_rec *svc_add_task(sdk_service *s);
+/* r changed in place (a status: state, ready; an override): its view is refilled, O(1) instead
+ * of marking every view dirty (sdk_service_task_views rebuilt all 10,000 per batch of status
+ * updates during a deploy). When the views are stale anyway they stay so. */
+void svc_view_changed(sdk_service *s, const sdk_task_rec *r);
 void svc_remove_task(sdk_service *s, sdk_task_rec *r);
 int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r);
 void svc_task_set_label(sdk_task_rec *r, const char *key, const char *value);
