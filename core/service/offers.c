@@ -648,7 +648,7 @@ static void interest_apply(sdk_service *s, sdk_candidate *c, size_t n) {
         s->drv->revive(s->dctx);
         s->m.revives++;
         s->suppressed = false;
-    } else if (n == 0 && !s->suppressed && s->n_reconcile == 0) {
+    } else if (n == 0 && !s->suppressed && s->n_reconcile == 0 && !s->gc_left) {
         s->drv->suppress(s->dctx);
         s->m.suppresses++;
         s->suppressed = true;
@@ -817,8 +817,22 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     size_t n_after = 0;
     sdk_plan_candidates_new(s->all, s->n_all, &after, &n_after);
     bool work = n_after > 0, released = false;
+    s->gc_left = false;
     for (size_t i = 0; i < n; i++) {
-        if (pend[i].sent) continue;
+        if (pend[i].sent) {
+            /* Its leftovers return to the agent, to be offered by a later allocation (Mesos makes
+             * no offer in between; the local cluster neither): unclaimed reservations among them
+             * are collected then, so do not suppress offers before. */
+            if (!s->uninstall && !s->gc_left) {
+                sdk_operation *gops = NULL;
+                size_t n_gops = 0;
+                sdk_offer_gc(&offers[i], claimed, n_claimed, s->framework_id, &gops, &n_gops);
+                s->gc_left = n_gops > 0;
+                for (size_t k = 0; k < n_gops; k++) sdk_operation_free_contents(&gops[k]);
+                free(gops);
+            }
+            continue;
+        }
         if (capped && s->hold_offers && !s->uninstall) { /* the next round takes it */
             s->held = sdk_xrealloc(s->held, (s->n_held + 1) * sizeof *s->held);
             sdk_offer_copy(&s->held[s->n_held++], &in[i]);

@@ -79,6 +79,10 @@ struct sdk_service {
     sdk_strmap reconcile_at;    /* reconcile[i] -> i + 1, so an answer is found without a scan */
     double reconcile_last;
     bool registered, suppressed;
+    /* The last offer cycle launched on an offer that also held a reservation nobody claims (a
+     * replaced pod's old volume): that offer went out as an ACCEPT without its garbage
+     * collection, so offers are not suppressed until a later cycle has seen the agent again. */
+    bool gc_left;
     bool uninstall, uninstalled;
     double permanent_failure_timeout_s;
     sdk_strmap failed_since;    /* task name -> (double *) time its failure was first seen */
