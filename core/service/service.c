@@ -621,6 +621,8 @@ void sdk_service_free(sdk_service *s) {
     if (s->state) sdk_state_set_before_commit(s->state, NULL, NULL);
     svc_waiting_free(s);
     sdk_service_drop_held_offers(s, NULL);
+    for (size_t i = 0; i < s->n_gc_agents; i++) free(s->gc_agents[i]);
+    free(s->gc_agents);
     for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);
     free(s->tasks);
     sdk_strmap_free(&s->by_name);

@@ -79,10 +79,11 @@ struct sdk_service {
     sdk_strmap reconcile_at;    /* reconcile[i] -> i + 1, so an answer is found without a scan */
     double reconcile_last;
     bool registered, suppressed;
-    /* The last offer cycle launched on an offer that also held a reservation nobody claims (a
-     * replaced pod's old volume): that offer went out as an ACCEPT without its garbage
-     * collection, so offers are not suppressed until a later cycle has seen the agent again. */
-    bool gc_left;
+    /* Agents (ids, owned) where an offer accepted for a launch also held a reservation nobody
+     * claims (a replaced pod's old volume): the ACCEPT went out without its garbage collection,
+     * so offers are not suppressed until a later cycle has seen an offer of each again. */
+    char **gc_agents;
+    size_t n_gc_agents;
     bool uninstall, uninstalled;
     double permanent_failure_timeout_s;
     sdk_strmap failed_since;    /* task name -> (double *) time its failure was first seen */
