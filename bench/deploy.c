@@ -82,12 +82,11 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb, 
                long *anon_end_kb, double *sched_cpu, double *cluster_cpu, double *cold_ms) {
     char dir[] = "/tmp/sdk-bench-XXXXXX";
     if (!mkdtemp(dir)) return -1;
-    unsigned mport = e2e_free_port(), aport = e2e_free_port();
+    unsigned mport = e2e_free_port();
     int agents = agents_for(n);
     char ps[16], as[16], ag[16], ap[32], master[64];
     snprintf(ps, sizeof ps, "%u", mport);
     snprintf(ag, sizeof ag, "%d", agents);
-    snprintf(ap, sizeof ap, "127.0.0.1:%u", aport);
     snprintf(master, sizeof master, "http://127.0.0.1:%u", mport);
     snprintf(as, sizeof as, "COUNT=%d", n);
     char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/sched", dir);
@@ -96,7 +95,15 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb, 
                   "--agent-resources", "cpus:64;mem:262144;disk:1000000;ports:[10000-20000]",
                   "--allocation-interval-ms", "100", simulate ? "--simulate-tasks" : NULL, NULL};
     pid_t cl = e2e_spawn(lc, clog);
-    usleep(300000);
+    CURL *c = curl_easy_init();
+    /* The scheduler's API port is picked once the local cluster answers: its agents listen on
+     * ports of their own (2,000 of them), and a port picked before they started was at times
+     * taken by one ("Address already in use", the run lost). */
+    for (double t_up = e2e_now() + 60; e2e_now() < t_up && bench_alive(&cl, "the local cluster", clog);) {
+        if (get(c, master) > 0) break;
+        usleep(20000);
+    }
+    snprintf(ap, sizeof ap, "127.0.0.1:%u", e2e_free_port());
     /* SDK_BENCH_STATE=memory: shows what durable commits cost (default: the file store) */
     const char *mem = getenv("SDK_BENCH_STATE");
     bool in_memory = mem && !strcmp(mem, "memory");
@@ -104,7 +111,6 @@ static int run(int n, bool simulate, double *secs, double *per_s, long *rss_kb, 
                   "--workdir", wdir, "--api", ap, in_memory ? "--state" : NULL, "memory:", NULL};
     double t0 = e2e_now();
     pid_t sp = e2e_spawn(sc, slog);
-    CURL *c = curl_easy_init();
     char *fw = sdk_asprintf_new("http://%s/v1/state/frameworkId", ap);
     /* /v1/health answers 200 exactly when the deploy plan is complete, and costs nothing to serve
      * (polling the 1,000-step plan itself would make the benchmark measure its own polling) */

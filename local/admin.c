@@ -171,7 +171,7 @@ static void agent_action(lc_cluster *c, lc_req *req, lc_agent *a, const char *ac
             lc_state_save(c);
         }
         a->stopped = a->draining = a->drain_mark_gone = false;
-        lc_allocate_soon(c);
+        lc_allocate_agent_soon(c, a);
     } else if (!strcmp(action, "gone")) {
         if (!a->gone) {
             a->gone = true;

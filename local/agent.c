@@ -195,9 +195,9 @@ static void executor_exit(lc_executor *e, int wait_status, bool notify) {
             break;
         }
     if (notify) lc_send_failure(c, e->fw_id, e->agent->id, e->id, wait_status);
+    lc_allocate_agent_soon(c, e->agent);
     e->refs++;
     executor_unref(e);
-    lc_allocate_soon(c);
 }
 
 /* ------------------------------------------------------------------ status updates */
@@ -240,7 +240,7 @@ static void task_release_q(lc_task *t, bool notify) {
     for (size_t i = 0; i < t->res.n; i++) sdk_resources_subtract(&t->agent->used, &t->res.v[i]);
     lc_agent_free_give(t->agent, &t->res);
     if (--t->ex->live_tasks == 0) executor_exit(t->ex, 0, notify);
-    lc_allocate_soon(t->c);
+    lc_allocate_agent_soon(t->c, t->agent);
 }
 
 static void task_release(lc_task *t) { task_release_q(t, true); }

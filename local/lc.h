@@ -25,6 +25,7 @@
 #include "core/loop/loop.h"
 #include "core/util/err.h"
 #include "core/util/str.h"
+#include "core/util/strmap.h"
 #include "local/http.h"
 #include "mesos/proto/mesos.pb-c.h"
 #include "mesos/proto/scheduler.pb-c.h"
@@ -62,6 +63,8 @@ typedef struct lc_agent {
     char *zone, *region; /* from the zone/region attributes: Offer.domain */
     bool stopped, gone, draining, drain_mark_gone;
     struct lc_files_agent *files; /* its own HTTP port: /state, /files/... (files.c) */
+    struct lc_offer *offers;      /* its outstanding offers, via lc_offer.anext */
+    bool alloc_pending;           /* in c->alloc_agents: the next "soon" allocation looks at it */
 } lc_agent;
 
 typedef struct lc_offer {
@@ -70,7 +73,8 @@ typedef struct lc_offer {
     lc_agent *agent;
     char *role;
     sdk_resources res; /* no allocation roles */
-    struct lc_offer *next;
+    struct lc_offer *next, *prev; /* c->offers, newest first */
+    struct lc_offer *anext;       /* agent->offers */
 } lc_offer;
 
 typedef struct lc_filter {
@@ -94,7 +98,9 @@ struct lc_framework {
     char stream_id[40];
     bool json;
     uint64_t failover_timer;
-    lc_filter *filters;
+    /* Decline filters by agent index (NULL until the first): an allocation looks at the filters
+     * of the agent it offers, not at every filter of the framework. */
+    lc_filter **filters;
     struct lc_framework *next;
 };
 
@@ -196,11 +202,17 @@ struct lc_cluster {
     char **removed;
     size_t n_removed;
     lc_offer *offers;
+    sdk_strmap offer_index; /* offer id -> lc_offer (keys borrowed from lc_offer.id) */
     lc_task *tasks;
     lc_task **task_index;
     size_t n_buckets, n_tasks;
     unsigned next_fw, next_offer, next_agent, next_group;
     uint64_t alloc_timer, hb_timer, alloc_soon;
+    /* What the pending "soon" allocation looks at: every agent (alloc_all), or the agents whose
+     * resources or offers changed since the last allocation (alloc_agents, each alloc_pending). */
+    bool alloc_all;
+    lc_agent **alloc_agents;
+    size_t n_alloc_agents;
     /* Persistence (state.c): state.json is a snapshot of generation state_gen; state.log holds
      * one line per flush since, each the reservation/volume changes of that flush. */
     bool state_dirty;          /* memory is ahead of disk; the HTTP output gate is held */
@@ -225,8 +237,11 @@ void lc_send_failure(lc_cluster *c, const char *fw_id, const char *agent_id, con
 /* Removes (and RESCINDs when send) every outstanding offer on agent a (NULL = all agents) of
  * fw (NULL = all frameworks). */
 void lc_rescind_offers(lc_cluster *c, lc_agent *a, lc_framework *fw, bool send);
-/* Requests an allocation cycle on the next loop iteration. */
+/* Requests an allocation cycle over every agent on the next loop iteration. */
 void lc_allocate_soon(lc_cluster *c);
+/* The same for one agent whose resources or offers changed: the cycle on the next loop iteration
+ * looks at the agents so marked (the periodic one still looks at every agent). */
+void lc_allocate_agent_soon(lc_cluster *c, lc_agent *a);
 /* a->free -= rs / a->free += rs. Call with every change of a->total, a->used or the agent's
  * outstanding offers (an offer made takes, an offer removed gives back). A step that does not
  * apply cleanly marks a->free for recomputation instead of guessing. */

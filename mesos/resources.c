@@ -102,29 +102,32 @@ void sdk_resource_copy(sdk_resource *dst, const sdk_resource *src) {
     dst->volume_container_path = sdk_xstrdup(src->volume_container_path);
 }
 
+/* The identity tests below are conjunctions: their order changes no answer, only the cost. They
+ * test integers first, then the strings most likely to differ (a reservation's resource_id label
+ * value before its key, role and principal; a resource's reservations before its name), because
+ * sdk_resources_add compares an entry with every entry of its set: an agent's reserved resources
+ * are hundreds of entries that differ only in their resource_id. */
 static bool label_in(const sdk_label *l, const sdk_reservation *r) {
     for (size_t i = 0; i < r->n_labels; i++)
-        if (sdk_streq(r->labels[i].key, l->key) && sdk_streq(r->labels[i].value, l->value)) return true;
+        if (sdk_streq(r->labels[i].value, l->value) && sdk_streq(r->labels[i].key, l->key)) return true;
     return false;
 }
 
 static bool reservation_equal(const sdk_reservation *a, const sdk_reservation *b) {
-    if (a->type != b->type || !sdk_streq(a->role, b->role) || !sdk_streq(a->principal, b->principal))
-        return false;
-    if (a->has_labels != b->has_labels || a->n_labels != b->n_labels) return false;
+    if (a->type != b->type || a->has_labels != b->has_labels || a->n_labels != b->n_labels) return false;
     for (size_t i = 0; i < a->n_labels; i++)
         if (!label_in(&a->labels[i], b)) return false;
-    return true;
+    return sdk_streq(a->role, b->role) && sdk_streq(a->principal, b->principal);
 }
 
 bool sdk_resource_same_identity(const sdk_resource *a, const sdk_resource *b) {
-    if (a->type != b->type || !sdk_streq(a->name, b->name)) return false;
-    if (!sdk_streq(a->allocation_role, b->allocation_role)) return false;
-    if (a->n_reservations != b->n_reservations) return false;
-    for (size_t i = 0; i < a->n_reservations; i++)
+    if (a->type != b->type || a->n_reservations != b->n_reservations || a->disk_source != b->disk_source ||
+        !a->persistence_id != !b->persistence_id)
+        return false;
+    for (size_t i = a->n_reservations; i-- > 0;) /* the last (most refined) differs first */
         if (!reservation_equal(&a->reservations[i], &b->reservations[i])) return false;
-    if (a->disk_source != b->disk_source || !sdk_streq(a->disk_source_root, b->disk_source_root) ||
-        !sdk_streq(a->disk_profile, b->disk_profile))
+    if (!sdk_streq(a->name, b->name) || !sdk_streq(a->allocation_role, b->allocation_role)) return false;
+    if (!sdk_streq(a->disk_source_root, b->disk_source_root) || !sdk_streq(a->disk_profile, b->disk_profile))
         return false;
     /* volume path and persistence principal are not part of identity (§5.1). */
     return sdk_streq(a->persistence_id, b->persistence_id);

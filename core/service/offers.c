@@ -648,7 +648,7 @@ static void interest_apply(sdk_service *s, sdk_candidate *c, size_t n) {
         s->drv->revive(s->dctx);
         s->m.revives++;
         s->suppressed = false;
-    } else if (n == 0 && !s->suppressed && s->n_reconcile == 0) {
+    } else if (n == 0 && !s->suppressed && s->n_reconcile == 0 && s->n_gc_agents == 0) {
         s->drv->suppress(s->dctx);
         s->m.suppresses++;
         s->suppressed = true;
@@ -748,6 +748,22 @@ void sdk_service_drop_held_offers(sdk_service *s, const char *offer_id) {
     }
 }
 
+/* Adds (pending) or removes agent_id from s->gc_agents (see service_internal.h). */
+static void gc_agent_note(sdk_service *s, const char *agent_id, bool pending) {
+    if (!agent_id) return;
+    for (size_t i = 0; i < s->n_gc_agents; i++)
+        if (!strcmp(s->gc_agents[i], agent_id)) {
+            if (!pending) {
+                free(s->gc_agents[i]);
+                s->gc_agents[i] = s->gc_agents[--s->n_gc_agents];
+            }
+            return;
+        }
+    if (!pending) return;
+    s->gc_agents = sdk_xrealloc(s->gc_agents, (s->n_gc_agents + 1) * sizeof *s->gc_agents);
+    s->gc_agents[s->n_gc_agents++] = sdk_xstrdup(agent_id);
+}
+
 static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     if (!s->registered || s->n_reconcile > 0) {
         /* Not subscribed yet, or explicit reconciliation still running (§8.4). */
@@ -818,7 +834,21 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     sdk_plan_candidates_new(s->all, s->n_all, &after, &n_after);
     bool work = n_after > 0, released = false;
     for (size_t i = 0; i < n; i++) {
-        if (pend[i].sent) continue;
+        if (pend[i].sent) {
+            /* Its leftovers return to the agent, to be offered by a later allocation (Mesos makes
+             * no offer in between; the local cluster neither): unclaimed reservations among them
+             * are collected then, so offers are not suppressed before (gc_agent_note). */
+            if (!s->uninstall) {
+                sdk_operation *gops = NULL;
+                size_t n_gops = 0;
+                sdk_offer_gc(&offers[i], claimed, n_claimed, s->framework_id, &gops, &n_gops);
+                if (n_gops) gc_agent_note(s, offers[i].agent_id, true);
+                for (size_t k = 0; k < n_gops; k++) sdk_operation_free_contents(&gops[k]);
+                free(gops);
+            }
+            continue;
+        }
+        gc_agent_note(s, offers[i].agent_id, false); /* seen again: collected below if unclaimed */
         if (capped && s->hold_offers && !s->uninstall) { /* the next round takes it */
             s->held = sdk_xrealloc(s->held, (s->n_held + 1) * sizeof *s->held);
             sdk_offer_copy(&s->held[s->n_held++], &in[i]);

@@ -106,32 +106,33 @@ void svc_remove_task(sdk_service *s, sdk_task_rec *r) {
     svc_index_dirty(s);
 }
 
+/* Fills r's view (borrowing r's strings). */
+static void view_fill(sdk_service *s, const sdk_task_rec *r, sdk_task_view *v) {
+    v->name = r->name;
+    v->pod_type = r->pod_type;
+    v->pod_index = r->index;
+    v->task = r->spec_task;
+    v->task_id = r->desc.task_id;
+    v->goal = r->desc.goal;
+    const sdk_pod_spec *pod = s->target ? sdk_spec_pod(s->target, r->pod_type) : NULL;
+    const sdk_task_spec *ts = pod ? sdk_pod_task(pod, r->spec_task) : NULL;
+    v->essential = ts ? ts->essential : true;
+    v->has_status = r->has_status;
+    v->state = r->state;
+    v->ready = r->ready;
+    v->config_id = r->config_id;
+    v->permanently_failed = r->permanently_failed;
+    v->override = r->override;
+    v->hostname = r->hostname;
+    v->resource_ids = (const char *const *)r->resource_ids;
+    v->n_resource_ids = r->n_resource_ids;
+}
+
 const sdk_task_views *sdk_service_task_views(sdk_service *s) {
     if (!s->views_dirty && s->views_n == s->n_tasks) return &s->tv;
     free(s->views);
     s->views = sdk_xcalloc(s->n_tasks ? s->n_tasks : 1, sizeof *s->views);
-    for (size_t i = 0; i < s->n_tasks; i++) {
-        sdk_task_rec *r = &s->tasks[i];
-        sdk_task_view *v = &s->views[i];
-        v->name = r->name;
-        v->pod_type = r->pod_type;
-        v->pod_index = r->index;
-        v->task = r->spec_task;
-        v->task_id = r->desc.task_id;
-        v->goal = r->desc.goal;
-        const sdk_pod_spec *pod = s->target ? sdk_spec_pod(s->target, r->pod_type) : NULL;
-        const sdk_task_spec *ts = pod ? sdk_pod_task(pod, r->spec_task) : NULL;
-        v->essential = ts ? ts->essential : true;
-        v->has_status = r->has_status;
-        v->state = r->state;
-        v->ready = r->ready;
-        v->config_id = r->config_id;
-        v->permanently_failed = r->permanently_failed;
-        v->override = r->override;
-        v->hostname = r->hostname;
-        v->resource_ids = (const char *const *)r->resource_ids;
-        v->n_resource_ids = r->n_resource_ids;
-    }
+    for (size_t i = 0; i < s->n_tasks; i++) view_fill(s, &s->tasks[i], &s->views[i]);
     s->views_n = s->n_tasks;
     s->tv.v = s->views;
     s->tv.n = s->n_tasks;
@@ -141,6 +142,15 @@ const sdk_task_views *sdk_service_task_views(sdk_service *s) {
     s->tv.by_name = &s->views_by_name;
     s->views_dirty = false;
     return &s->tv;
+}
+
+void svc_view_changed(sdk_service *s, const sdk_task_rec *r) {
+    if (s->views_dirty || s->views_n != s->n_tasks || !s->views || !r->name || r < s->tasks ||
+        r >= s->tasks + s->n_tasks || s->views[r - s->tasks].name != r->name) {
+        s->views_dirty = true; /* not the views' record any more: rebuild them all */
+        return;
+    }
+    view_fill(s, r, &s->views[r - s->tasks]);
 }
 
 /* Persists a record's TaskInfo in txn t. */
@@ -611,6 +621,8 @@ void sdk_service_free(sdk_service *s) {
     if (s->state) sdk_state_set_before_commit(s->state, NULL, NULL);
     svc_waiting_free(s);
     sdk_service_drop_held_offers(s, NULL);
+    for (size_t i = 0; i < s->n_gc_agents; i++) free(s->gc_agents[i]);
+    free(s->gc_agents);
     for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);
     free(s->tasks);
     sdk_strmap_free(&s->by_name);

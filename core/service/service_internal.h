@@ -79,6 +79,11 @@ struct sdk_service {
     sdk_strmap reconcile_at;    /* reconcile[i] -> i + 1, so an answer is found without a scan */
     double reconcile_last;
     bool registered, suppressed;
+    /* Agents (ids, owned) where an offer accepted for a launch also held a reservation nobody
+     * claims (a replaced pod's old volume): the ACCEPT went out without its garbage collection,
+     * so offers are not suppressed until a later cycle has seen an offer of each again. */
+    char **gc_agents;
+    size_t n_gc_agents;
     bool uninstall, uninstalled;
     double permanent_failure_timeout_s;
     sdk_strmap failed_since;    /* task name -> (double *) time its failure was first seen */
@@ -129,6 +134,10 @@ void svc_index_learn(sdk_service *s, sdk_task_rec *r);
 size_t svc_pod_first(sdk_service *s, const char *pod_instance);
 static inline size_t svc_pod_next(const sdk_service *s, size_t k) { return s->pod_next[k - 1]; }
 sdk_task_rec *svc_add_task(sdk_service *s);
+/* r changed in place (a status: state, ready; an override): its view is refilled, O(1) instead
+ * of marking every view dirty (sdk_service_task_views rebuilt all 10,000 per batch of status
+ * updates during a deploy). When the views are stale anyway they stay so. */
+void svc_view_changed(sdk_service *s, const sdk_task_rec *r);
 void svc_remove_task(sdk_service *s, sdk_task_rec *r);
 int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r);
 void svc_task_set_label(sdk_task_rec *r, const char *key, const char *value);

@@ -322,8 +322,8 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
     r->state = u->state;
     r->ready = ready;
     if (u->ip && *u->ip) { free(r->ip); r->ip = sdk_xstrdup(u->ip); }
-    s->views_dirty = true;
     svc_override_on_status(s, r); /* a pause or resume completes once its relaunch runs */
+    svc_view_changed(s, r);
     /* A repeated reconciliation answer is noise at info level (10,000 lines after a restart). */
     sdk_log(repeat ? SDK_LOG_DEBUG : SDK_LOG_INFO, "tasks", "%s: %s%s", r->name, sdk_tstate_name(u->state),
             u->state == SDK_TSTATE_RUNNING ? (ready ? " (ready)" : " (not ready)") : "");
