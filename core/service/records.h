@@ -48,10 +48,11 @@ typedef struct sdk_task_rec {
     bool never_launched;
     sdk_goal_override override;
     svc_override_progress override_progress; /* of a PAUSED override or of a resume */
-    /* resource_id labels of task + executor resources: one allocation holding the array and
-     * its strings */
-    char **resource_ids;
+    char **resource_ids;        /* resource_id labels of task + executor resources */
     size_t n_resource_ids;
+    /* One allocation holding resource_ids and every string above but ip (sdk_task_rec_learn):
+     * the strings are replaced together, never one by one. */
+    void *block;
 } sdk_task_rec;
 
 /* Sets the record's description fields (identifiers, pod type, index, names, config id,
