@@ -59,7 +59,7 @@ void sdk_task_rec_learn(sdk_task_rec *rec, const sdk_task_desc *d, const sdk_exe
                          attrs && *attrs ? attrs : NULL,
                          sdk_kv_get(d->labels, d->n_labels, "offer_zone"),
                          sdk_kv_get(d->labels, d->n_labels, "offer_region"),
-                         d->task_id ? d->task_id : "", d->agent_id};
+                         d->task_id, d->agent_id};
     char **dst[] = {&rec->name, &rec->pod_type, &rec->spec_task, &rec->pod_instance, &rec->config_id,
                     &rec->hostname, &rec->offer_attrs, &rec->offer_zone, &rec->offer_region,
                     &rec->desc.task_id, &rec->desc.agent_id};

@@ -21,7 +21,7 @@ typedef enum {
  * anyway: svc_task_desc_load_new decodes it when a step, a label change or the API needs it.
  * Keeping a decoded copy per task cost about 5 KB per task (docs/performance.md, Memory). */
 typedef struct sdk_task_rec_desc {
-    char *task_id;              /* "" for a stub: stored for its resource set, never launched */
+    char *task_id;              /* "" (or NULL) for a stub: stored for its resource set, never launched */
     char *agent_id;
     sdk_goal goal;
 } sdk_task_rec_desc;

@@ -105,7 +105,7 @@ static void test_learn_again_replaces(void) {
     sdk_task_desc d2 = {0};
     d2.name = sdk_xstrdup("world-1-server");
     d2.spec_task = sdk_xstrdup("server");
-    d2.task_id = NULL; /* a stub */
+    d2.task_id = sdk_xstrdup(""); /* a stub */
     add_label(&d2, "task_type", "world");
     add_label(&d2, "index", "1");
     sdk_task_rec_learn(&rec, &d2, NULL);
