@@ -1169,18 +1169,29 @@ int sdk_mesos_client_pack_ops(sdk_mesos_client *c, const sdk_offer *offer, const
     sdk_errors e;
     sdk_errors_init(&e);
     int rc = 0;
+    /* Built first and sized, then packed into one exact allocation: a round's ACCEPTs add up to
+     * megabytes, and a doubling buffer per offer left that much again in holes of every size. */
+    Mesos__V1__Offer__Operation **pbs = sdk_xcalloc(n_ops ? n_ops : 1, sizeof *pbs);
+    size_t *sizes = sdk_xcalloc(n_ops ? n_ops : 1, sizeof *sizes), total = 0;
     for (size_t i = 0; i < n_ops && !rc; i++) {
-        Mesos__V1__Offer__Operation *pb = NULL;
-        rc = sdk_mesos_operation_pb_new(&ops[i], offer->agent_id, c->framework_id, &pb, &e);
+        rc = sdk_mesos_operation_pb_new(&ops[i], offer->agent_id, c->framework_id, &pbs[i], &e);
         if (rc) {
             sdk_errors_addf(&e, "(operation %zu of %zu)", i + 1, n_ops);
             break;
         }
-        put_varint(out, TAG_LEN(2)); /* Call.Accept.operations */
-        put_varint(out, protobuf_c_message_get_packed_size(&pb->base));
-        protobuf_c_message_pack_to_buffer(&pb->base, &sink.base);
-        protobuf_c_message_free_unpacked(&pb->base, NULL);
+        sizes[i] = protobuf_c_message_get_packed_size(&pbs[i]->base);
+        total += 2 * 10 + sizes[i]; /* key and length varints (at most 10 bytes each) */
     }
+    if (!rc) sdk_buf_reserve(out, total);
+    for (size_t i = 0; i < n_ops && !rc; i++) {
+        put_varint(out, TAG_LEN(2)); /* Call.Accept.operations */
+        put_varint(out, sizes[i]);
+        protobuf_c_message_pack_to_buffer(&pbs[i]->base, &sink.base);
+    }
+    for (size_t i = 0; i < n_ops; i++)
+        if (pbs[i]) protobuf_c_message_free_unpacked(&pbs[i]->base, NULL);
+    free(pbs);
+    free(sizes);
     if (rc) {
         SDK_ERROR(MOD, "ACCEPT of offer %s not sent: %s %s; declining the offer instead", offer->id,
                   e.n ? e.msgs[0] : "?", e.n > 1 ? e.msgs[e.n - 1] : "");
@@ -1216,6 +1227,8 @@ int sdk_mesos_client_accept_packed(sdk_mesos_client *c, const sdk_offer *offer, 
      * followed by the operations as packed (repeated fields may come in any order around others) */
     sdk_buf body;
     sdk_buf_init(&body);
+    sdk_buf_reserve(&body, mesos__v1__scheduler__call__get_packed_size(&call) + 2 * 10 +
+                               protobuf_c_message_get_packed_size(&a.base) + len);
     buf_sink sink = {{buf_sink_append}, &body};
     mesos__v1__scheduler__call__pack_to_buffer(&call, &sink.base);
     put_varint(&body, TAG_LEN(4)); /* Call.accept */

@@ -63,8 +63,7 @@ static void filter_offer(const sdk_service *s, const sdk_offer *in, sdk_offer *o
 /* Existing tasks for placement rules. */
 /* A task in the placement view: where it runs and the attributes its launch saw (labels). */
 static void view_add(sdk_placement_view *v, const char *name, const char *pod_type, const char *hostname,
-                     const sdk_task_desc *d) {
-    const char *attrs = sdk_kv_get(d->labels, d->n_labels, "offer_attributes");
+                     const char *attrs, const char *zone, const char *region) {
     sdk_offer tmp;
     memset(&tmp, 0, sizeof tmp);
     if (attrs && *attrs) {
@@ -79,15 +78,14 @@ static void view_add(sdk_placement_view *v, const char *name, const char *pod_ty
     }
     sdk_placement_task t = {.task_name = name, .pod_type = pod_type, .hostname = hostname,
                             .attrs = tmp.attrs, .n_attrs = tmp.n_attrs,
-                            .zone = sdk_kv_get(d->labels, d->n_labels, "offer_zone"),
-                            .region = sdk_kv_get(d->labels, d->n_labels, "offer_region")};
+                            .zone = zone, .region = region};
     sdk_placement_view_add(v, &t);
     sdk_offer_free_contents(&tmp);
 }
 
 static void view_add_record(sdk_placement_view *v, const sdk_task_rec *r) {
     if (!r->hostname || r->permanently_failed) return;
-    view_add(v, r->name, r->pod_type, r->hostname, &r->desc);
+    view_add(v, r->name, r->pod_type, r->hostname, r->offer_attrs, r->offer_zone, r->offer_region);
 }
 
 /* Adds the tasks a launch matched in this cycle places on hostname, except those the view
@@ -98,8 +96,11 @@ static void view_add_match(sdk_service *s, sdk_placement_view *v, const sdk_step
         const sdk_operation *op = &res->ops[i];
         for (size_t k = 0; op->type == SDK_OP_LAUNCH_GROUP && k < op->n_tasks; k++) {
             const sdk_task_rec *r = svc_find_task(s, op->tasks[k].name);
+            const sdk_task_desc *d = &op->tasks[k];
             if (!(r && r->hostname && !r->permanently_failed))
-                view_add(v, op->tasks[k].name, st->pod_type, hostname, &op->tasks[k]);
+                view_add(v, d->name, st->pod_type, hostname, sdk_kv_get(d->labels, d->n_labels, "offer_attributes"),
+                         sdk_kv_get(d->labels, d->n_labels, "offer_zone"),
+                         sdk_kv_get(d->labels, d->n_labels, "offer_region"));
         }
     }
 }
@@ -187,17 +188,7 @@ static void offer_ops_take(offer_ops *p, sdk_eval_result *res) {
     res->n_ops = 0;
 }
 
-/* A recorded LAUNCH_GROUP's task descriptions and executor were moved into the task records
- * (apply_launch), the operation only borrowing them for its ACCEPT: drop them from it, so that
- * freeing the operation frees only its own arrays. */
-static void forget_moved(sdk_operation *op) {
-    if (op->n_tasks) memset(op->tasks, 0, op->n_tasks * sizeof *op->tasks);
-    op->n_tasks = 0;
-    if (op->executor) memset(op->executor, 0, sizeof *op->executor);
-}
-
-/* Sends the operations gathered on one offer (they were recorded first: every LAUNCH_GROUP among
- * them borrows its tasks from the task records) and counts them. */
+/* Sends the operations gathered on one offer (they were recorded first) and counts them. */
 static void send_offer_ops(sdk_service *s, const sdk_offer *offer, offer_ops *p) {
     if (p->packed.len || p->pack_failed) {
         if (p->pack_failed) s->drv->decline(s->dctx, offer, SDK_ACCEPT_REFUSE_S);
@@ -222,7 +213,6 @@ static void send_offer_ops(sdk_service *s, const sdk_offer *offer, offer_ops *p)
         case SDK_OP_DESTROY: s->m.ops_destroy++; break;
         case SDK_OP_LAUNCH_GROUP: s->m.ops_launch_group++; break;
         }
-        if (p->ops[i].type == SDK_OP_LAUNCH_GROUP) forget_moved(&p->ops[i]);
         sdk_operation_free_contents(&p->ops[i]);
     }
     free(p->ops);
@@ -288,22 +278,17 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
         sdk_task_rec *r = svc_find_task(s, lg->tasks[i].name);
         if (r) {
             svc_index_forget(s, r);
-            sdk_task_desc_free_contents(&r->desc);
-            sdk_executor_desc_free_contents(&r->exec);
             free(r->ip);
             r->ip = NULL;
         } else {
             r = svc_add_task(s);
         }
-        /* Moved, not copied: the LAUNCH_GROUP still reads them when its ACCEPT goes out at the end
-         * of this cycle, and then forgets them (send_offer_ops). */
-        r->desc = lg->tasks[i];
-        if (i == 0) r->exec = *lg->executor;
-        else sdk_executor_desc_copy(&r->exec, lg->executor);
+        /* The record keeps identifiers only (the TaskInfo is in the store); the LAUNCH_GROUP keeps
+         * the description for its ACCEPT. */
         r->has_status = false;
         r->ready = false;
         r->never_launched = false;
-        sdk_task_rec_derive(r); /* the goal-state override (paused) stays */
+        sdk_task_rec_learn(r, &lg->tasks[i], lg->executor); /* the goal-state override (paused) stays */
         svc_override_launched(r);
         svc_index_learn(s, r);
         launched[i].task_name = r->name;
@@ -313,10 +298,7 @@ static void apply_launch(sdk_service *s, sdk_step *st, const sdk_offer *offer, s
     for (size_t i = 0; i < res->n_stored; i++) {
         if (svc_find_task(s, res->stored[i].name)) continue;
         sdk_task_rec *r = svc_add_task(s);
-        r->desc = res->stored[i];
-        memset(&res->stored[i], 0, sizeof res->stored[i]);
-        if (lg) sdk_executor_desc_copy(&r->exec, lg->executor);
-        sdk_task_rec_derive(r);
+        sdk_task_rec_learn(r, &res->stored[i], lg ? lg->executor : NULL);
         svc_index_learn(s, r);
     }
     s->views_dirty = true;
@@ -352,7 +334,6 @@ static void record_launches(sdk_service *s, matched *m, size_t n, sdk_offer *off
                 offer_ops_take(&pend[m[i].oi], &m[i].res);
                 continue;
             }
-            for (size_t k = 0; k < m[i].res.n_ops; k++) forget_moved(&m[i].res.ops[k]); /* sent packed */
         }
     }
     sdk_errors_free(&e);
@@ -422,8 +403,13 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
     size_t n_pod = 0;
     for (size_t k = svc_pod_first(s, st->pod_instance); k; k = svc_pod_next(s, k)) n_pod++;
     sdk_launch_record *recs = sdk_xcalloc(n_pod ? n_pod : 1, sizeof *recs);
+    /* the records' descriptions, decoded from the store for this step (recs borrow them) */
+    sdk_task_desc *descs = sdk_xcalloc(n_pod ? n_pod : 1, sizeof *descs);
+    sdk_executor_desc *execs = sdk_xcalloc(n_pod ? n_pod : 1, sizeof *execs);
     size_t n_recs = 0;
-    bool executor_running = false;
+    bool executor_running = false, launched = false;
+    sdk_errors e;
+    sdk_errors_init(&e);
     /* Records of live tasks first: the evaluator reuses the executor of the first record. */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t k = svc_pod_first(s, st->pod_instance); k; k = svc_pod_next(s, k)) {
@@ -435,7 +421,14 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
              * resources and an agent that are not there */
             if (r->never_launched) continue;
             if (r->permanently_failed && st->recovery != SDK_RECOVERY_PERMANENT) continue;
-            sdk_launch_record_from_task(&r->desc, &r->exec, &recs[n_recs++]);
+            if (svc_task_desc_load_new(s, r, &descs[n_recs], &execs[n_recs], &e)) {
+                /* without the record the launch could not reuse its reservations and volume */
+                sdk_step_set_error(st, e.n ? e.msgs[0] : "reading the stored TaskInfo failed");
+                n_recs++;
+                goto free_recs;
+            }
+            sdk_launch_record_from_task(&descs[n_recs], &execs[n_recs], &recs[n_recs]);
+            n_recs++;
             if (live) executor_running = true;
         }
     }
@@ -461,9 +454,6 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
      * copy and a sort of all of them. */
     sdk_eval_result res;
     memset(&res, 0, sizeof res);
-    bool launched = false;
-    sdk_errors e;
-    sdk_errors_init(&e);
     size_t base = 0; /* position in order[] of res's first offer */
     int rc = n_offers ? sdk_offer_evaluate(&req, &offers[order[0]], 1, &res, &e) : 0;
     if (!rc && n_offers > 1 && !res.matched) {
@@ -503,9 +493,16 @@ static bool evaluate_step(sdk_service *s, const sdk_candidate *c, sdk_offer *off
             sdk_step_on_launched(st, NULL, 0);
         }
     }
-    sdk_errors_free(&e);
     sdk_eval_result_free(&res);
     sdk_placement_rule_free(rule);
+free_recs:
+    sdk_errors_free(&e);
+    for (size_t i = 0; i < n_recs; i++) {
+        sdk_task_desc_free_contents(&descs[i]);
+        sdk_executor_desc_free_contents(&execs[i]);
+    }
+    free(descs);
+    free(execs);
     free(recs);
     free(names);
     return launched;

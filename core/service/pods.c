@@ -102,19 +102,10 @@ int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const cha
     for (size_t k = 0; k < n && !rc; k++) {
         sdk_task_rec *r = recs[k];
         switch (op) {
-        case SDK_POD_REPLACE: {
-            sdk_task_desc *d = &r->desc;
-            bool has = false;
-            for (size_t l = 0; l < d->n_labels; l++) has |= !strcmp(d->labels[l].key, "permanently-failed");
-            if (!has) {
-                d->labels = sdk_xrealloc(d->labels, (d->n_labels + 1) * sizeof *d->labels);
-                d->labels[d->n_labels].key = sdk_xstrdup("permanently-failed");
-                d->labels[d->n_labels].value = sdk_xstrdup("true");
-                d->n_labels++;
-            }
-            rc = svc_txn_put_task(s, t, r);
+        case SDK_POD_REPLACE:
+            /* the record learns the label once it is stored (below) */
+            rc = svc_txn_put_task_label(s, t, r, "permanently-failed", "true", false);
             break;
-        }
         case SDK_POD_PAUSE:
             rc = sdk_state_txn_set_goal_override(t, r->name, "PAUSED");
             if (!rc) rc = sdk_state_txn_set_override_status(t, r->name, "PENDING");
@@ -130,28 +121,13 @@ int sdk_service_pod_op(sdk_service *s, sdk_pod_op op, const char *pod, const cha
     if (!rc) rc = sdk_state_txn_commit(t, errs);
     sdk_state_txn_free(t);
     if (rc) {
-        /* Undo the in-memory label of a refused replace: reload it from what is stored. */
-        if (op == SDK_POD_REPLACE)
-            for (size_t k = 0; k < n; k++) {
-                sdk_task_desc *d = &recs[k]->desc;
-                for (size_t l = 0; l < d->n_labels; l++)
-                    if (!strcmp(d->labels[l].key, "permanently-failed") && !recs[k]->permanently_failed) {
-                        free(d->labels[l].key);
-                        free(d->labels[l].value);
-                        d->labels[l] = d->labels[--d->n_labels];
-                        break;
-                    }
-            }
         if (!sdk_errors_any(errs)) sdk_errors_addf(errs, "the state store refused the %s of %s", sdk_pod_op_name(op), pod);
         rc = SDK_EIO;
         goto out;
     }
     for (size_t k = 0; k < n; k++) {
         sdk_task_rec *r = recs[k];
-        if (op == SDK_POD_REPLACE) {
-            sdk_task_rec_derive(r);
-            svc_index_dirty(s);
-        }
+        if (op == SDK_POD_REPLACE) r->permanently_failed = true;
         if (op == SDK_POD_PAUSE) r->override = SDK_OVERRIDE_PAUSED;
         if (op == SDK_POD_RESUME) r->override = SDK_OVERRIDE_NONE;
         if (op == SDK_POD_PAUSE || op == SDK_POD_RESUME) r->override_progress = SVC_OVERRIDE_PENDING;

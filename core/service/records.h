@@ -15,16 +15,29 @@ typedef enum {
     SVC_OVERRIDE_COMPLETE,
 } svc_override_progress;
 
+/* What a record keeps of its task description: the identifiers read on every status update,
+ * kill and reconciliation. The full description (resources, environment, command, labels, the
+ * executor) stays only in the state store, whose in-memory image holds the TaskInfo bytes
+ * anyway: svc_task_desc_load_new decodes it when a step, a label change or the API needs it.
+ * Keeping a decoded copy per task cost about 5 KB per task (docs/performance.md, Memory). */
+typedef struct sdk_task_rec_desc {
+    char *task_id;              /* "" (or NULL) for a stub: stored for its resource set, never launched */
+    char *agent_id;
+    sdk_goal goal;
+} sdk_task_rec_desc;
+
 typedef struct sdk_task_rec {
     char *name;                 /* "<pod>-<i>-<task>" */
     char *pod_type;
     int64_t index;
     char *spec_task;            /* task name inside the pod */
     char *pod_instance;         /* "<pod>-<i>" */
-    sdk_task_desc desc;         /* as last launched or stored (task_id "" = stub) */
-    sdk_executor_desc exec;
+    sdk_task_rec_desc desc;     /* as last launched or stored */
     char *config_id;            /* target_configuration label */
     char *hostname;             /* offer_hostname label */
+    /* offer_attributes (NULL when absent or empty), offer_zone, offer_region (NULL when absent)
+     * labels: placement rules read them */
+    char *offer_attrs, *offer_zone, *offer_region;
     bool has_status;            /* a status for desc.task_id is known */
     sdk_tstate state;
     bool ready;
@@ -37,11 +50,16 @@ typedef struct sdk_task_rec {
     svc_override_progress override_progress; /* of a PAUSED override or of a resume */
     char **resource_ids;        /* resource_id labels of task + executor resources */
     size_t n_resource_ids;
+    /* One allocation holding resource_ids and every string above but ip (sdk_task_rec_learn):
+     * the strings are replaced together, never one by one. */
+    void *block;
 } sdk_task_rec;
 
-/* Fills the derived fields (pod type, index, names, config id, hostname, resource ids,
- * permanently-failed label) from rec->desc and rec->exec. */
-void sdk_task_rec_derive(sdk_task_rec *rec);
+/* Sets the record's description fields (identifiers, pod type, index, names, config id,
+ * hostname, placement labels, resource ids, permanently-failed label) from a full description d
+ * and its executor ex (may be NULL), replacing what they held. Copies: d and ex stay the
+ * caller's. Leaves the status, override and in-memory flags alone. */
+void sdk_task_rec_learn(sdk_task_rec *rec, const sdk_task_desc *d, const sdk_executor_desc *ex);
 void sdk_task_rec_free_contents(sdk_task_rec *rec);
 /* True when the record's task may still be running (launched and no terminal status). */
 bool sdk_task_rec_alive(const sdk_task_rec *rec);

@@ -153,14 +153,17 @@ void svc_view_changed(sdk_service *s, const sdk_task_rec *r) {
     view_fill(s, r, &s->views[r - s->tasks]);
 }
 
-/* Persists a record's TaskInfo in txn t. */
-int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r) {
-    (void)s;
+int svc_task_desc_load_new(sdk_service *s, const sdk_task_rec *r, sdk_task_desc *d, sdk_executor_desc *ex,
+                           sdk_errors *errs) {
+    memset(d, 0, sizeof *d);
+    memset(ex, 0, sizeof *ex);
     void *buf = NULL;
     size_t len = 0;
-    int rc = sdk_taskinfo_encode_new(&r->desc, &r->exec, &buf, &len);
+    int rc = sdk_state_task_info_get_new(s->state, r->name, &buf, &len, errs);
     if (rc) return rc;
-    rc = sdk_state_txn_put_task_info(t, r->name, buf, len);
+    char *where = sdk_asprintf_new("Tasks/%s/TaskInfo", r->name);
+    rc = sdk_taskinfo_decode(buf, len, where, d, ex, errs);
+    free(where);
     free(buf);
     return rc;
 }
@@ -178,9 +181,24 @@ static void set_label(sdk_task_desc *d, const char *key, const char *value) {
     d->labels[d->n_labels].value = sdk_xstrdup(value);
     d->n_labels++;
 }
-void svc_task_set_label(sdk_task_rec *r, const char *key, const char *value) {
-    set_label(&r->desc, key, value);
-    sdk_task_rec_derive(r); /* frees and re-makes r->name: callers mark the index dirty */
+
+int svc_txn_put_task_label(sdk_service *s, sdk_state_txn *t, sdk_task_rec *r, const char *key,
+                           const char *value, bool learn) {
+    sdk_task_desc d;
+    sdk_executor_desc ex;
+    int rc = svc_task_desc_load_new(s, r, &d, &ex, NULL);
+    void *buf = NULL;
+    size_t len = 0;
+    if (!rc) {
+        set_label(&d, key, value);
+        rc = sdk_taskinfo_encode_new(&d, &ex, &buf, &len);
+    }
+    if (!rc) rc = sdk_state_txn_put_task_info(t, r->name, buf, len);
+    if (!rc && learn) sdk_task_rec_learn(r, &d, &ex); /* re-makes r->name: callers mark the index dirty */
+    free(buf);
+    sdk_task_desc_free_contents(&d);
+    sdk_executor_desc_free_contents(&ex);
+    return rc;
 }
 
 static int load_tasks(sdk_service *s, sdk_errors *errs) {
@@ -195,12 +213,20 @@ static int load_tasks(sdk_service *s, sdk_errors *errs) {
         if (rc == SDK_ENOENT) { rc = 0; continue; } /* status without info: ignore */
         if (rc) break;
         char *where = sdk_asprintf_new("Tasks/%s/TaskInfo", names[i]);
-        sdk_task_rec *r = svc_add_task(s);
-        rc = sdk_taskinfo_decode(buf, len, where, &r->desc, &r->exec, errs);
+        sdk_task_desc d;
+        sdk_executor_desc ex;
+        rc = sdk_taskinfo_decode(buf, len, where, &d, &ex, errs);
         free(buf);
         free(where);
-        if (rc) { s->n_tasks--; break; }
-        sdk_task_rec_derive(r);
+        if (rc) {
+            sdk_task_desc_free_contents(&d);
+            sdk_executor_desc_free_contents(&ex);
+            break;
+        }
+        sdk_task_rec *r = svc_add_task(s);
+        sdk_task_rec_learn(r, &d, &ex);
+        sdk_task_desc_free_contents(&d);
+        sdk_executor_desc_free_contents(&ex);
         svc_index_dirty(s);
         rc = sdk_state_task_status_get_new(s->state, names[i], &buf, &len, errs);
         if (rc == 0) {
@@ -412,10 +438,9 @@ static int relabel_tasks(sdk_service *s, sdk_errors *errs) {
             move = oldpod && sdk_pod_equivalent(oldpod, newpod);
         }
         if (!move) continue;
-        svc_task_set_label(r, "target_configuration", s->target_id);
-        svc_index_dirty(s);
         if (!t) t = sdk_state_txn_new(s->state);
-        int rc = svc_txn_put_task(s, t, r);
+        int rc = svc_txn_put_task_label(s, t, r, "target_configuration", s->target_id, true);
+        svc_index_dirty(s);
         if (rc) { sdk_state_txn_free(t); return rc; }
     }
     int rc = 0;
@@ -625,6 +650,8 @@ void sdk_service_free(sdk_service *s) {
     free(s->gc_agents);
     for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);
     free(s->tasks);
+    sdk_task_desc_free_contents(&s->desc_scratch);
+    sdk_executor_desc_free_contents(&s->exec_scratch);
     sdk_strmap_free(&s->by_name);
     sdk_strmap_free(&s->by_id);
     sdk_strmap_free(&s->pod_first);
@@ -742,8 +769,16 @@ sdk_plan *const *sdk_service_plans(sdk_service *s, size_t *n) {
 }
 sdk_plan *sdk_service_plan(sdk_service *s, const char *name) { return sdk_plans_find(s->all, s->n_all, name); }
 const sdk_task_desc *sdk_service_task_desc(sdk_service *s, const char *task_name) {
+    sdk_task_desc_free_contents(&s->desc_scratch);
+    sdk_executor_desc_free_contents(&s->exec_scratch);
     sdk_task_rec *r = svc_find_task(s, task_name);
-    return r ? &r->desc : NULL;
+    if (!r) return NULL;
+    if (svc_task_desc_load_new(s, r, &s->desc_scratch, &s->exec_scratch, NULL)) {
+        sdk_task_desc_free_contents(&s->desc_scratch);
+        sdk_executor_desc_free_contents(&s->exec_scratch);
+        return NULL;
+    }
+    return &s->desc_scratch;
 }
 bool sdk_service_is_suppressed(const sdk_service *s) { return s->suppressed; }
 bool sdk_service_registered(const sdk_service *s) { return s->registered; }
@@ -836,10 +871,9 @@ void svc_check_permanent_failures(sdk_service *s) {
         SDK_WARN("recovery", "%s has been failed for %.0f s (permanent-failure timeout %.0f s): replacing it",
                  r->name, now - f->since, s->permanent_failure_timeout_s);
         forget_failure(s, f);
-        svc_task_set_label(r, "permanently-failed", "true");
-        svc_index_dirty(s);
         if (!t) t = sdk_state_txn_new(s->state);
-        svc_txn_put_task(s, t, r);
+        svc_txn_put_task_label(s, t, r, "permanently-failed", "true", true);
+        svc_index_dirty(s);
     }
     if (t) {
         if (sdk_state_txn_commit(t, NULL)) SDK_ERROR("recovery", "storing permanent failures failed; will retry");

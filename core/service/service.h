@@ -214,7 +214,8 @@ sdk_plan *const *sdk_service_plans(sdk_service *s, size_t *n);
 sdk_plan *sdk_service_plan(sdk_service *s, const char *name);
 /* Task views of every stored task (valid until the next event). */
 const sdk_task_views *sdk_service_task_views(sdk_service *s);
-/* Task environment of the last launch of a task, or NULL. */
+/* The description of a task as stored (its last launch), decoded from the state store, or NULL.
+ * Borrowed: valid until the next call of this function or the next event. */
 const sdk_task_desc *sdk_service_task_desc(sdk_service *s, const char *task_name);
 /* True while the service has work for offers (used for revive/suppress). */
 bool sdk_service_has_work(sdk_service *s);

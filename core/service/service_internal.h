@@ -63,6 +63,9 @@ struct sdk_service {
     size_t views_n;
     sdk_task_views tv;
     bool views_dirty;
+    /* The description sdk_service_task_desc last decoded (it answers a borrowed pointer). */
+    sdk_task_desc desc_scratch;
+    sdk_executor_desc exec_scratch;
 
     sdk_backoff *backoff;
     sdk_plan **plans;           /* deploy + custom plans, from the spec */
@@ -139,8 +142,18 @@ sdk_task_rec *svc_add_task(sdk_service *s);
  * updates during a deploy). When the views are stale anyway they stay so. */
 void svc_view_changed(sdk_service *s, const sdk_task_rec *r);
 void svc_remove_task(sdk_service *s, sdk_task_rec *r);
-int svc_txn_put_task(sdk_service *s, sdk_state_txn *t, const sdk_task_rec *r);
-void svc_task_set_label(sdk_task_rec *r, const char *key, const char *value);
+/* Decodes the record's full description and executor from its stored TaskInfo into d and ex
+ * (release both with sdk_task_desc_free_contents / sdk_executor_desc_free_contents, also on
+ * failure). The record keeps only identifiers (records.h); the store's in-memory image holds the
+ * bytes, so this is a lookup, a copy and a decode, never a round trip. */
+int svc_task_desc_load_new(sdk_service *s, const sdk_task_rec *r, sdk_task_desc *d, sdk_executor_desc *ex,
+                           sdk_errors *errs);
+/* Adds to txn t the record's stored TaskInfo with label key set to value (added or replaced).
+ * With learn, the record takes the changed description at once (as it did when it kept the
+ * description itself: callers mark the index dirty); without, it stays as it was until the
+ * caller updates it after the commit. */
+int svc_txn_put_task_label(sdk_service *s, sdk_state_txn *t, sdk_task_rec *r, const char *key,
+                           const char *value, bool learn);
 const sdk_spec *svc_config_spec(sdk_service *s, const char *id);
 void svc_order_plans(sdk_service *s);
 void svc_log_entry_free(sdk_offer_log_entry *e);

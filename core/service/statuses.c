@@ -294,9 +294,8 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u) {
             free(key);
         }
         if (!rc && newly_failed) {
-            svc_task_set_label(r, "permanently-failed", "true");
+            rc = svc_txn_put_task_label(s, t, r, "permanently-failed", "true", true);
             svc_index_dirty(s);
-            rc = svc_txn_put_task(s, t, r);
         }
         sdk_errors e;
         sdk_errors_init(&e);

@@ -82,6 +82,12 @@ static void reserve(sdk_buf *b, size_t extra) {
     b->data = sdk_xrealloc(b->data, cap);
     b->cap = cap;
 }
+void sdk_buf_reserve(sdk_buf *b, size_t extra) {
+    if (b->len + extra + 1 <= b->cap) return;
+    b->cap = b->len + extra + 1;
+    b->data = sdk_xrealloc(b->data, b->cap);
+    b->data[b->len] = 0;
+}
 void sdk_buf_append(sdk_buf *b, const void *p, size_t n) {
     reserve(b, n);
     if (n) memcpy(b->data + b->len, p, n);

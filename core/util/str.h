@@ -32,6 +32,9 @@ void sdk_buf_init(sdk_buf *b);
 void sdk_buf_free(sdk_buf *b);
 void sdk_buf_reset(sdk_buf *b);
 void sdk_buf_append(sdk_buf *b, const void *p, size_t n);
+/* Makes room for exactly `extra` more bytes (and the NUL) when there is less: for a writer that
+ * knows its size, so a big buffer is one allocation of that size, not a doubling series. */
+void sdk_buf_reserve(sdk_buf *b, size_t extra);
 void sdk_buf_puts(sdk_buf *b, const char *s);
 void sdk_buf_putc(sdk_buf *b, char c);
 void sdk_buf_printf(sdk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

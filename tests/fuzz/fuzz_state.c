@@ -2,7 +2,7 @@
  *
  * Byte 0 (mod 5) picks the decoder, the rest is its input:
  *   0  a stored TaskInfo (sdk_taskinfo_decode, core/service/taskinfo.c) and the fields the
- *      service derives from it (sdk_task_rec_derive); a decoded task must encode and decode again
+ *      service derives from it (sdk_task_rec_learn); a decoded task must encode and decode again
  *   1  a stored TaskStatus (sdk_taskstatus_decode)
  *   2  a stored configuration, ServiceSpec JSON (sdk_spec_from_json); a loaded spec must
  *      serialise to JSON that loads back to an equal spec
@@ -257,11 +257,13 @@ static void task_info(const uint8_t *data, size_t size) {
     sdk_errors_init(&e);
     sdk_task_rec rec;
     memset(&rec, 0, sizeof rec);
-    if (sdk_taskinfo_decode(data, size, "fuzz", &rec.desc, &rec.exec, &e) == 0) {
-        sdk_task_rec_derive(&rec);
+    sdk_task_desc d;
+    sdk_executor_desc ex;
+    if (sdk_taskinfo_decode(data, size, "fuzz", &d, &ex, &e) == 0) {
+        sdk_task_rec_learn(&rec, &d, &ex);
         void *buf = NULL;
         size_t len = 0;
-        if (sdk_taskinfo_encode_new(&rec.desc, &rec.exec, &buf, &len)) fail("a decoded TaskInfo does not encode", NULL);
+        if (sdk_taskinfo_encode_new(&d, &ex, &buf, &len)) fail("a decoded TaskInfo does not encode", NULL);
         sdk_task_desc t2;
         sdk_executor_desc ex2;
         if (sdk_taskinfo_decode(buf, len, "re-encoded", &t2, &ex2, &e))
@@ -272,6 +274,8 @@ static void task_info(const uint8_t *data, size_t size) {
     } else if (e.n == 0) {
         fail("a TaskInfo was refused without a message", NULL);
     }
+    sdk_task_desc_free_contents(&d);
+    sdk_executor_desc_free_contents(&ex);
     sdk_task_rec_free_contents(&rec);
     sdk_errors_free(&e);
 }
