@@ -514,13 +514,11 @@ static int build_plans(sdk_service *s, sdk_errors *errs) {
     return 0;
 }
 
-static void flush_before_commit(void *ud) { svc_flush_statuses(ud); }
-
 int sdk_service_new(const sdk_service_options *o, sdk_service **out, sdk_errors *errs) {
     *out = NULL;
     sdk_service *s = sdk_xcalloc(1, sizeof *s);
     s->state = o->state;
-    if (s->state) sdk_state_set_before_commit(s->state, flush_before_commit, s);
+    if (s->state) sdk_state_set_commit_hooks(s->state, svc_join_statuses, svc_statuses_committed, s);
     s->drv = o->driver;
     s->dctx = o->driver_ctx;
     s->backend = o->backend;
@@ -608,7 +606,7 @@ void sdk_service_free(sdk_service *s) {
     if (!s) return;
     /* What a run still held back is dropped, as a crash would: unacknowledged, so Mesos sends it again. */
     svc_drop_held_statuses(s);
-    if (s->state) sdk_state_set_before_commit(s->state, NULL, NULL);
+    if (s->state) sdk_state_set_commit_hooks(s->state, NULL, NULL, NULL);
     svc_waiting_free(s);
     sdk_service_drop_held_offers(s, NULL);
     for (size_t i = 0; i < s->n_tasks; i++) sdk_task_rec_free_contents(&s->tasks[i]);

@@ -254,6 +254,18 @@ void sdk_store_txn_delete_tree(sdk_store_txn *t, const char *path) {
 }
 size_t sdk_store_txn_count(const sdk_store_txn *t) { return t->n; }
 
+void sdk_store_txn_prepend(sdk_store_txn *t, sdk_store_txn *front) {
+    if (!front->n) return;
+    if (t->n + front->n > t->cap) {
+        t->cap = t->n + front->n;
+        t->ops = sdk_xrealloc(t->ops, t->cap * sizeof *t->ops);
+    }
+    memmove(t->ops + front->n, t->ops, t->n * sizeof *t->ops);
+    memcpy(t->ops, front->ops, front->n * sizeof *t->ops);
+    t->n += front->n;
+    front->n = 0; /* the paths and values now belong to t */
+}
+
 int sdk_store_txn_commit(sdk_store *s, const sdk_store_txn *t, sdk_errors *errs) {
     return sdk_store_commit_ops(s, t->ops, t->n, errs);
 }

@@ -127,6 +127,8 @@ void sdk_store_txn_set_str(sdk_store_txn *t, const char *path, const char *val);
 void sdk_store_txn_delete(sdk_store_txn *t, const char *path);
 void sdk_store_txn_delete_tree(sdk_store_txn *t, const char *path);
 size_t sdk_store_txn_count(const sdk_store_txn *t);
+/* Moves every operation of front (left empty) before t's own, in order. */
+void sdk_store_txn_prepend(sdk_store_txn *t, sdk_store_txn *front);
 /* Commits the txn's ops (as sdk_store_commit_ops). The txn is left intact; free it after. */
 int sdk_store_txn_commit(sdk_store *s, const sdk_store_txn *t, sdk_errors *errs);
 
