@@ -784,6 +784,8 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
      * batch also stops where its launches, at the size of the last batch's, would outgrow it:
      * the cycle stays one ZooKeeper transaction, and the next round follows at once. */
     size_t cap = s->max_launches, budget = sdk_store_request_budget(sdk_state_store(s->state));
+    /* Held statuses join this cycle's launch transaction (sdk_service_group_statuses): their share first. */
+    if (budget) budget = budget > s->held_st_bytes ? budget - s->held_st_bytes : 1;
     if (budget && s->launch_bytes && budget / s->launch_bytes < cap)
         cap = budget / s->launch_bytes ? budget / s->launch_bytes : 1;
     sdk_placement_view *view = NULL; /* built on first need (view_new) */
