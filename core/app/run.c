@@ -60,6 +60,7 @@ typedef struct runner {
     int exit_code;
     uint64_t continue_id; /* pending timer for the next round of held offers; 0 = none */
     uint64_t flush_id;    /* pending timer storing held statuses no offer cycle carried; 0 = none */
+    uint64_t flush_at;    /* when it fires (sdk_loop_now_ms) */
     /* failing state writes (store_watch) */
     int store_retries;        /* recoveries allowed before exiting */
     int store_attempts;       /* recoveries tried since the last successful commit */
@@ -289,7 +290,8 @@ static void schedule_continue(runner *r) {
 }
 
 /* Statuses held for the next commit (sdk_service_group_statuses) that no offer cycle carried
- * are stored once the oldest is SDK_STATUS_GROUP_MAX_AGE_S old. */
+ * are stored once the oldest is SDK_STATUS_GROUP_MAX_AGE_S old (SDK_STATUS_GROUP_IDLE_AGE_S
+ * while offers are suppressed). */
 static void schedule_status_flush(runner *r);
 static void on_status_flush(sdk_loop *l, uint64_t id, void *ud) {
     (void)l, (void)id;
@@ -299,9 +301,17 @@ static void on_status_flush(sdk_loop *l, uint64_t id, void *ud) {
 }
 
 static void schedule_status_flush(runner *r) {
-    if (r->flush_id) return;
-    double due = sdk_service_flush_statuses_due(r->svc, SDK_STATUS_GROUP_MAX_AGE_S);
-    if (due >= 0) sdk_loop_timer_add(r->loop, (uint64_t)(due * 1000) + 1, on_status_flush, r, &r->flush_id);
+    double age = sdk_service_is_suppressed(r->svc) ? SDK_STATUS_GROUP_IDLE_AGE_S : SDK_STATUS_GROUP_MAX_AGE_S;
+    double due = sdk_service_flush_statuses_due(r->svc, age);
+    uint64_t at = due >= 0 ? sdk_loop_now_ms(r->loop) + (uint64_t)(due * 1000) + 1 : 0;
+    if (r->flush_id && (!at || at < r->flush_at)) { /* nothing held any more, or due sooner (suppressed) */
+        sdk_loop_timer_cancel(r->loop, r->flush_id);
+        r->flush_id = 0;
+    }
+    if (at && !r->flush_id) {
+        r->flush_at = at;
+        sdk_loop_timer_add(r->loop, at - sdk_loop_now_ms(r->loop), on_status_flush, r, &r->flush_id);
+    }
 }
 
 static void cb_events_done(void *ud) {

@@ -35,6 +35,9 @@
  * carry it before it is stored on its own (the acknowledgement waits as long; Mesos resends an
  * unacknowledged update after 10 s). */
 #define SDK_STATUS_GROUP_MAX_AGE_S 0.5
+/* The same while offers are suppressed (no cycle is coming): long enough to gather the statuses
+ * of several runs of events into one transaction, short for an acknowledgement. */
+#define SDK_STATUS_GROUP_IDLE_AGE_S 0.1
 
 /* What the service asks of Mesos. Arguments are borrowed for the duration of the call. */
 typedef struct sdk_driver {
@@ -169,9 +172,9 @@ void sdk_service_settle(sdk_service *s);
 /* Group commit across runs (with deferral on): the statuses of a run are no longer stored when
  * it settles but join the next commit through the state, in the same transaction and before
  * its own writes (an offer cycle's launches: a launch decided on a status not yet stored is
- * stored with it), or are stored on their own when offers are suppressed (no cycle is coming),
- * when the group reaches half the store's request budget, or when the owner calls
- * sdk_service_flush_statuses_due. Each update is still acknowledged only once the transaction
+ * stored with it), or are stored on their own when the group reaches half the store's request
+ * budget, or when the owner calls sdk_service_flush_statuses_due (from a timer: sooner while
+ * offers are suppressed, as no cycle is coming; the owner must call it). Each update is still acknowledged only once the transaction
  * holding it has committed, so a crash before that commit loses nothing acknowledged: Mesos
  * sends those updates again. Turning it off stores what is held. */
 void sdk_service_group_statuses(sdk_service *s, bool on);

@@ -398,8 +398,6 @@ void sdk_service_settle(sdk_service *s) {
         s->interest_stale = false;
         svc_update_offer_interest(s);
     }
-    /* Grouped: while offers are suppressed no offer cycle comes to carry them. */
-    if (s->group_statuses && s->suppressed) svc_flush_statuses(s);
 }
 
 void sdk_service_group_statuses(sdk_service *s, bool on) {
