@@ -795,8 +795,20 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     size_t n_m = 0;
     bool capped = false;
     for (size_t i = 0; i < nc && !capped; i++)
-        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, order, n, &view, &m, &n_m))
+        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, order, n, &view, &m, &n_m)) {
+            if (n_m == 1 && budget && !s->launch_bytes) {
+                /* No launch recorded yet: the first match's size goes by (else the first cycle of
+                 * a big deploy, 1,024 launches, outgrows the budget and reaches ZooKeeper as a
+                 * journal written in many requests). */
+                sdk_state_txn *probe = sdk_state_txn_new(s->state);
+                if (txn_add_launch(s, probe, &m[0].res) == 0 && sdk_state_txn_bytes(probe)) {
+                    size_t fit = budget / sdk_state_txn_bytes(probe);
+                    if (fit < cap) cap = fit ? fit : 1;
+                }
+                sdk_state_txn_free(probe);
+            }
             capped = n_m >= cap;
+        }
     sdk_placement_view_free(view);
     free(order);
     free(c);
