@@ -179,26 +179,25 @@ static int load_tasks(sdk_service *s, sdk_errors *errs) {
     int rc = sdk_state_tasks_list_new(s->state, &names, &n, errs);
     if (rc) return rc;
     for (size_t i = 0; i < n && !rc; i++) {
-        void *buf = NULL;
+        /* Borrowed views of the store's cache: decoded at once, never copied (10,000 tasks). */
+        const void *buf = NULL;
         size_t len = 0;
-        rc = sdk_state_task_info_get_new(s->state, names[i], &buf, &len, errs);
+        rc = sdk_state_task_info_peek(s->state, names[i], &buf, &len, errs);
         if (rc == SDK_ENOENT) { rc = 0; continue; } /* status without info: ignore */
         if (rc) break;
         char *where = sdk_asprintf_new("Tasks/%s/TaskInfo", names[i]);
         sdk_task_rec *r = svc_add_task(s);
         rc = sdk_taskinfo_decode(buf, len, where, &r->desc, &r->exec, errs);
-        free(buf);
         free(where);
         if (rc) { s->n_tasks--; break; }
         sdk_task_rec_derive(r);
         svc_index_dirty(s);
-        rc = sdk_state_task_status_get_new(s->state, names[i], &buf, &len, errs);
+        rc = sdk_state_task_status_peek(s->state, names[i], &buf, &len, errs);
         if (rc == 0) {
             sdk_stored_status st;
             where = sdk_asprintf_new("Tasks/%s/TaskStatus", names[i]);
             rc = sdk_taskstatus_decode(buf, len, where, &st, errs);
             free(where);
-            free(buf);
             if (rc) break;
             /* A status of an earlier launch (other TaskID) says nothing about this one. */
             if (st.task_id && r->desc.task_id && !strcmp(st.task_id, r->desc.task_id)) {

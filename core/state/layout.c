@@ -211,6 +211,25 @@ static int task_get_new(sdk_state *st, const char *task, const char *leaf, void 
     return rc;
 }
 
+static int task_peek(sdk_state *st, const char *task, const char *leaf, const void **buf, size_t *len,
+                     sdk_errors *errs) {
+    *buf = NULL;
+    if (len) *len = 0;
+    if (!component_valid(task)) return bad_name(errs, "task name", task);
+    char *p = sdk_asprintf_new("Tasks/%s/%s", task, leaf);
+    int rc = sdk_store_peek(st->store, p, buf, len, errs);
+    free(p);
+    return rc;
+}
+
+int sdk_state_task_info_peek(sdk_state *st, const char *task, const void **buf, size_t *len, sdk_errors *errs) {
+    return task_peek(st, task, "TaskInfo", buf, len, errs);
+}
+
+int sdk_state_task_status_peek(sdk_state *st, const char *task, const void **buf, size_t *len, sdk_errors *errs) {
+    return task_peek(st, task, "TaskStatus", buf, len, errs);
+}
+
 int sdk_state_task_info_get_new(sdk_state *st, const char *task, void **buf, size_t *len,
                                 sdk_errors *errs) {
     return task_get_new(st, task, "TaskInfo", buf, len, errs);

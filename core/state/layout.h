@@ -63,6 +63,10 @@ int sdk_state_task_info_get_new(sdk_state *st, const char *task, void **buf, siz
                                 sdk_errors *errs);
 int sdk_state_task_status_get_new(sdk_state *st, const char *task, void **buf, size_t *len,
                                   sdk_errors *errs);
+/* The same without a copy (sdk_store_peek): *buf borrows the stored value, valid until the next
+ * peek, commit or close through the state's store (loading every task at a start). */
+int sdk_state_task_info_peek(sdk_state *st, const char *task, const void **buf, size_t *len, sdk_errors *errs);
+int sdk_state_task_status_peek(sdk_state *st, const char *task, const void **buf, size_t *len, sdk_errors *errs);
 /* Absent override -> SDK_ENOENT (callers treat it as NONE / no progress). */
 int sdk_state_goal_override_get_new(sdk_state *st, const char *task, char **value,
                                     sdk_errors *errs);

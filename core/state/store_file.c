@@ -506,6 +506,15 @@ static int file_get(void *impl, const char *path, void **val, size_t *len, sdk_e
     return 0;
 }
 
+static int file_peek(void *impl, const char *path, const void **val, size_t *len, sdk_errors *errs) {
+    (void)errs;
+    const sdk_tree_entry *e = sdk_tree_find(&((file_store *)impl)->tree, path);
+    if (!e) return SDK_ENOENT;
+    *val = e->val; /* the tree keeps a NUL after each value */
+    *len = e->len;
+    return 0;
+}
+
 static int file_exists(void *impl, const char *path, bool *exists, sdk_errors *errs) {
     (void)errs;
     *exists = sdk_tree_find(&((file_store *)impl)->tree, path) != NULL;
@@ -727,6 +736,7 @@ static void file_close(void *impl) {
 
 static const sdk_store_vtable file_vtable = {
     .get_new = file_get,
+    .peek = file_peek,
     .exists = file_exists,
     .children_new = file_children,
     .commit = file_commit,
