@@ -192,8 +192,8 @@ int main(void) {
         }
         printf("(ZK txns: every ZooKeeper write request of the scheduler during the deploy, each one\n"
                " transaction: an offer cycle's launches and the statuses held since the last commit go in\n"
-               " one (group commit); statuses no cycle carried are stored on their own after 0.5 s or when\n"
-               " offers are suppressed; framework id, configuration and properties count too.\n"
+               " one (group commit); statuses no cycle carried are stored on their own after 1 s (0.1 s when\n"
+               " offers are suppressed); framework id, configuration and properties count too.\n"
                " zk_txn_per_offer_cycle is all of them over the offer cycles)\n");
     } else {
         printf("\n(scheduler restart figures need `make` first: bin/scheduler and bin/localcluster)\n");

@@ -32,9 +32,10 @@
 /* Launches per batch of offers, at most, by default (see sdk_service_hold_offers). */
 #define SDK_MAX_LAUNCHES_PER_CYCLE 1024
 /* With sdk_service_group_statuses: how long a held status waits for an offer cycle's commit to
- * carry it before it is stored on its own (the acknowledgement waits as long; Mesos resends an
+ * carry it before it is stored on its own: Mesos' default allocation interval, so that offers
+ * flowing at that pace always carry them (the acknowledgement waits as long; Mesos resends an
  * unacknowledged update after 10 s). */
-#define SDK_STATUS_GROUP_MAX_AGE_S 0.5
+#define SDK_STATUS_GROUP_MAX_AGE_S 1.0
 /* The same while offers are suppressed (no cycle is coming): long enough to gather the statuses
  * of several runs of events into one transaction, short for an acknowledgement. */
 #define SDK_STATUS_GROUP_IDLE_AGE_S 0.1
