@@ -60,6 +60,8 @@ typedef struct runner {
     pid_t cluster_pid;   /* local cluster we started (stopped at exit); 0 otherwise */
     int exit_code;
     uint64_t continue_id; /* pending timer for the next round of held offers; 0 = none */
+    uint64_t flush_id;    /* pending timer storing held statuses no offer cycle carried; 0 = none */
+    uint64_t flush_at;    /* when it fires (sdk_loop_now_ms) */
     /* failing state writes (store_watch) */
     int store_retries;        /* recoveries allowed before exiting */
     int store_attempts;       /* recoveries tried since the last successful commit */
@@ -288,11 +290,37 @@ static void schedule_continue(runner *r) {
         sdk_loop_timer_add(r->loop, 0, on_continue, r, &r->continue_id);
 }
 
+/* Statuses held for the next commit (sdk_service_group_statuses) that no offer cycle carried
+ * are stored once the oldest is SDK_STATUS_GROUP_MAX_AGE_S old (SDK_STATUS_GROUP_IDLE_AGE_S
+ * while offers are suppressed). */
+static void schedule_status_flush(runner *r);
+static void on_status_flush(sdk_loop *l, uint64_t id, void *ud) {
+    (void)l, (void)id;
+    runner *r = ud;
+    r->flush_id = 0;
+    schedule_status_flush(r);
+}
+
+static void schedule_status_flush(runner *r) {
+    double age = sdk_service_is_suppressed(r->svc) ? SDK_STATUS_GROUP_IDLE_AGE_S : SDK_STATUS_GROUP_MAX_AGE_S;
+    double due = sdk_service_flush_statuses_due(r->svc, age);
+    uint64_t at = due >= 0 ? sdk_loop_now_ms(r->loop) + (uint64_t)(due * 1000) + 1 : 0;
+    if (r->flush_id && (!at || at < r->flush_at)) { /* nothing held any more, or due sooner (suppressed) */
+        sdk_loop_timer_cancel(r->loop, r->flush_id);
+        r->flush_id = 0;
+    }
+    if (at && !r->flush_id) {
+        r->flush_at = at;
+        sdk_loop_timer_add(r->loop, at - sdk_loop_now_ms(r->loop), on_status_flush, r, &r->flush_id);
+    }
+}
+
 static void cb_events_done(void *ud) {
     runner *r = ud;
     sdk_service_settle(r->svc);
     show(r);
     schedule_continue(r);
+    schedule_status_flush(r);
 }
 static void cb_disconnected(void *ud, const char *reason) {
     runner *r = ud;
@@ -722,6 +750,7 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
         sdk_errors_addf(&r.notes, "%s", set_aside->msgs[i]);
     }
     sdk_service_defer_interest(r.svc, true); /* settled once per run of Mesos events */
+    sdk_service_group_statuses(r.svc, true); /* their writes join the next offer cycle's commit */
     sdk_service_hold_offers(r.svc, true);    /* capped rounds continue from a 0 ms timer */
     if (backend) sdk_live_backend_attach_service(backend, r.svc);
     /* the names clients use: --api-host, and the one tasks and the fetcher are given */
@@ -768,6 +797,14 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
     sdk_loop_run(r.loop);
     if (r.svc && sdk_service_uninstalled(r.svc)) { /* let the TEARDOWN (and any call before it) go out */
         uint64_t until = sdk_loop_now_ms(r.loop) + 5000;
+        while (sdk_mesos_client_pending_calls(r.client) && sdk_loop_now_ms(r.loop) < until)
+            sdk_loop_run_once(r.loop, 50);
+    }
+    if (r.svc && r.exit_code == 0 && !sdk_service_uninstalled(r.svc)) {
+        /* A clean stop stores the statuses still held and lets their acknowledgements go out
+         * (up to 1 s), so the next start is not sent them all again. */
+        sdk_service_group_statuses(r.svc, false);
+        uint64_t until = sdk_loop_now_ms(r.loop) + 1000;
         while (sdk_mesos_client_pending_calls(r.client) && sdk_loop_now_ms(r.loop) < until)
             sdk_loop_run_once(r.loop, 50);
     }

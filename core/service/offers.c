@@ -797,6 +797,8 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
      * batch also stops where its launches, at the size of the last batch's, would outgrow it:
      * the cycle stays one ZooKeeper transaction, and the next round follows at once. */
     size_t cap = s->max_launches, budget = sdk_store_request_budget(sdk_state_store(s->state));
+    /* Held statuses join this cycle's launch transaction (sdk_service_group_statuses): their share first. */
+    if (budget) budget = budget > s->held_st_bytes ? budget - s->held_st_bytes : 1;
     if (budget && s->launch_bytes && budget / s->launch_bytes < cap)
         cap = budget / s->launch_bytes ? budget / s->launch_bytes : 1;
     sdk_placement_view *view = NULL; /* built on first need (view_new) */
@@ -806,8 +808,20 @@ static void on_offers_timed(sdk_service *s, const sdk_offer *in, size_t n) {
     size_t n_m = 0;
     bool capped = false;
     for (size_t i = 0; i < nc && !capped; i++)
-        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, order, n, &view, &m, &n_m))
+        if (c[i].step->kind == SDK_STEP_POD && evaluate_step(s, &c[i], offers, pend, order, n, &view, &m, &n_m)) {
+            if (n_m == 1 && budget && !s->launch_bytes) {
+                /* No launch recorded yet: the first match's size goes by (else the first cycle of
+                 * a big deploy, 1,024 launches, outgrows the budget and reaches ZooKeeper as a
+                 * journal written in many requests). */
+                sdk_state_txn *probe = sdk_state_txn_new(s->state);
+                if (txn_add_launch(s, probe, &m[0].res) == 0 && sdk_state_txn_bytes(probe)) {
+                    size_t fit = budget / sdk_state_txn_bytes(probe);
+                    if (fit < cap) cap = fit ? fit : 1;
+                }
+                sdk_state_txn_free(probe);
+            }
             capped = n_m >= cap;
+        }
     sdk_placement_view_free(view);
     free(order);
     free(c);

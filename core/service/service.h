@@ -31,6 +31,14 @@
 #define SDK_ACCEPT_REFUSE_S 0.0
 /* Launches per batch of offers, at most, by default (see sdk_service_hold_offers). */
 #define SDK_MAX_LAUNCHES_PER_CYCLE 1024
+/* With sdk_service_group_statuses: how long a held status waits for an offer cycle's commit to
+ * carry it before it is stored on its own: Mesos' default allocation interval, so that offers
+ * flowing at that pace always carry them (the acknowledgement waits as long; Mesos resends an
+ * unacknowledged update after 10 s). */
+#define SDK_STATUS_GROUP_MAX_AGE_S 1.0
+/* The same while offers are suppressed (no cycle is coming): long enough to gather the statuses
+ * of several runs of events into one transaction, short for an acknowledgement. */
+#define SDK_STATUS_GROUP_IDLE_AGE_S 0.1
 
 /* What the service asks of Mesos. Arguments are borrowed for the duration of the call. */
 typedef struct sdk_driver {
@@ -162,6 +170,18 @@ void sdk_service_on_status(sdk_service *s, const sdk_status_update *u);
  * again and they are stored then. */
 void sdk_service_defer_interest(sdk_service *s, bool on);
 void sdk_service_settle(sdk_service *s);
+/* Group commit across runs (with deferral on): the statuses of a run are no longer stored when
+ * it settles but join the next commit through the state, in the same transaction and before
+ * its own writes (an offer cycle's launches: a launch decided on a status not yet stored is
+ * stored with it), or are stored on their own when the group reaches half the store's request
+ * budget, or when the owner calls sdk_service_flush_statuses_due (from a timer: sooner while
+ * offers are suppressed, as no cycle is coming; the owner must call it). Each update is still acknowledged only once the transaction
+ * holding it has committed, so a crash before that commit loses nothing acknowledged: Mesos
+ * sends those updates again. Turning it off stores what is held. */
+void sdk_service_group_statuses(sdk_service *s, bool on);
+/* Stores the held statuses when the oldest is at least max_age_s old; returns -1 when nothing
+ * is held (any more), else the seconds until they are due. The owner calls it from a timer. */
+double sdk_service_flush_statuses_due(sdk_service *s, double max_age_s);
 /* Periodic work (kill retries, reconciliation retries, delayed steps). Call every second. */
 void sdk_service_tick(sdk_service *s);
 

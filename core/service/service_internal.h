@@ -105,6 +105,11 @@ struct sdk_service {
     sdk_strmap held_st_at;      /* task name -> index + 1 in held_st */
     struct svc_held_ack *held_acks; /* acknowledgements owed once they are stored */
     size_t n_held_acks;
+    double held_since;          /* svc_now when the oldest held status arrived */
+    bool group_statuses;        /* held statuses wait for the next commit (sdk_service_group_statuses) */
+    /* what the commit under way carries (its join hook took them; its done hook answers them) */
+    struct svc_held_ack *riding_acks;
+    size_t n_riding_acks, n_riding_st;
 
     struct sdk_events *events;  /* operator events; NULL: none */
     struct svc_waiting **waiting; /* steps declined by offers (events.c) */
@@ -194,10 +199,14 @@ void svc_check_backend(const sdk_service *s, const sdk_spec *spec, sdk_errors *e
 void svc_recheck_vetoes(sdk_service *s);
 /* Revive when a step not seen last cycle became a candidate; suppress when idle (§8.2). */
 void svc_update_offer_interest(sdk_service *s);
-/* Stores the statuses held back from the current run in one transaction and then sends their
- * acknowledgements (see sdk_service_defer_interest). Returns 0, or the commit's error (then
- * nothing of it is acknowledged). Also runs before every other commit through the state. */
+/* Stores the statuses held back in one transaction and then sends their acknowledgements (see
+ * sdk_service_defer_interest). Returns 0, or the commit's error (then nothing of it is
+ * acknowledged). Every other commit through the state carries them too (svc_join_statuses). */
 int svc_flush_statuses(sdk_service *s);
+/* The state's commit hooks (sdk_state_set_commit_hooks): the held statuses join the committing
+ * transaction; their acknowledgements go out once it is durable, and never when it failed. */
+void svc_join_statuses(void *svc, sdk_state_txn *into);
+void svc_statuses_committed(void *svc, int rc);
 void svc_drop_held_statuses(sdk_service *s);
 /* Operator events (events.c). A step "waits for resources" from the first offer that
  * declined it until one passes; after SVC_WAIT_REPORT_S its top decline reason is published

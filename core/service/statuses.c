@@ -122,17 +122,25 @@ typedef struct svc_held_ack {
     size_t uuid_len;
 } svc_held_ack;
 
-/* A group is stored early once it holds this much, so that its transaction stays one small
- * ZooKeeper request (a ZooKeeper server keeps its last 500 transactions in memory: see
- * sdk_store_request_budget) and its acknowledgements are not held back for long. */
-#define SVC_STATUS_GROUP_BYTES (32u << 10)
+/* A group is stored on its own once it holds this much, so that the transaction that carries
+ * it stays one ZooKeeper request (a ZooKeeper server keeps its last 500 transactions in memory:
+ * see sdk_store_request_budget). Per run (sdk_service_defer_interest): 32 KiB, so its
+ * acknowledgements are not held back for long. Grouped across runs (sdk_service_group_statuses):
+ * half the store's request budget (the other half is an offer cycle's launches, which it joins;
+ * 256 KiB without a budget). */
+static size_t group_cap(const sdk_service *s) {
+    if (!s->group_statuses) return 32u << 10;
+    size_t budget = sdk_store_request_budget(sdk_state_store(s->state));
+    return budget ? budget / 2 : 256u << 10;
+}
 
-/* Holds the latest status of task (buf taken); an earlier one of the same run is replaced, and
- * one that carried an IP (ip) also becomes the task's IP status. Returns whether the group is
- * now big enough to be stored (svc_flush_statuses). */
+/* Holds the latest status of task (buf taken); an earlier held one is replaced, and one that
+ * carried an IP (ip) also becomes the task's IP status. Returns whether the group is now big
+ * enough to be stored (svc_flush_statuses). */
 static bool hold_status(sdk_service *s, const char *task, void *buf, size_t len, bool ip) {
     size_t at = (size_t)(uintptr_t)sdk_strmap_get(&s->held_st_at, task);
     svc_held_status *h;
+    if (!s->n_held_st) s->held_since = svc_now(s);
     if (at) {
         h = &s->held_st[at - 1];
         free(h->buf);
@@ -152,7 +160,7 @@ static bool hold_status(sdk_service *s, const char *task, void *buf, size_t len,
         h->ip_len = len;
         s->held_st_bytes += len + strlen(task) + 64;
     }
-    return s->held_st_bytes >= SVC_STATUS_GROUP_BYTES;
+    return s->held_st_bytes >= group_cap(s);
 }
 
 static void hold_ack(sdk_service *s, const sdk_status_update *u) {
@@ -180,41 +188,52 @@ static void free_held(svc_held_status *st, size_t n_st, svc_held_ack *acks, size
     free(acks);
 }
 
-int svc_flush_statuses(sdk_service *s) {
-    if (!s->n_held_st && !s->n_held_acks) return 0;
-    /* Taken out first: the commit below runs the state's before-commit hook, i.e. this. */
-    svc_held_status *st = s->held_st;
-    svc_held_ack *acks = s->held_acks;
-    size_t n_st = s->n_held_st, n_acks = s->n_held_acks;
+void svc_join_statuses(void *svc, sdk_state_txn *into) {
+    sdk_service *s = svc;
+    for (size_t i = 0; i < s->n_held_st; i++) {
+        svc_held_status *h = &s->held_st[i];
+        sdk_state_txn_put_task_status(into, h->task, h->buf, h->len);
+        if (h->ip_buf) {
+            char *key = sdk_asprintf_new("%s:task-status", h->task);
+            sdk_state_txn_put_property(into, key, h->ip_buf, h->ip_len);
+            free(key);
+        }
+    }
+    /* The acknowledgements ride with this commit: svc_statuses_committed answers them. */
+    s->riding_acks = s->held_acks;
+    s->n_riding_acks = s->n_held_acks;
+    s->n_riding_st = s->n_held_st;
+    free_held(s->held_st, s->n_held_st, NULL, 0);
     s->held_st = NULL;
     s->held_acks = NULL;
     s->n_held_st = s->n_held_acks = 0;
     s->held_st_bytes = 0;
     sdk_strmap_clear(&s->held_st_at);
-    int rc = 0;
-    if (n_st) {
-        sdk_state_txn *t = sdk_state_txn_new(s->state);
-        for (size_t i = 0; i < n_st && !rc; i++) {
-            rc = sdk_state_txn_put_task_status(t, st[i].task, st[i].buf, st[i].len);
-            if (!rc && st[i].ip_buf) {
-                char *key = sdk_asprintf_new("%s:task-status", st[i].task);
-                rc = sdk_state_txn_put_property(t, key, st[i].ip_buf, st[i].ip_len);
-                free(key);
-            }
-        }
-        sdk_errors e;
-        sdk_errors_init(&e);
-        if (!rc) rc = sdk_state_txn_commit(t, &e);
-        sdk_state_txn_free(t);
-        if (rc)
-            SDK_ERROR("tasks", "storing %zu status update(s) failed: %s; none is acknowledged, Mesos sends them again",
-                      n_st, e.n ? e.msgs[0] : "?");
-        sdk_errors_free(&e);
-    }
+}
+
+void svc_statuses_committed(void *svc, int rc) {
+    sdk_service *s = svc;
+    svc_held_ack *acks = s->riding_acks;
+    size_t n_acks = s->n_riding_acks, n_st = s->n_riding_st;
+    s->riding_acks = NULL;
+    s->n_riding_acks = s->n_riding_st = 0;
+    if (rc && n_st)
+        SDK_ERROR("tasks", "storing %zu status update(s) failed with the transaction that carried them; none is "
+                           "acknowledged, Mesos sends them again", n_st);
     if (!rc && n_st) sdk_crash_point("after-status");
+    /* Durable before acknowledged: an update acknowledged is never sent again by Mesos. */
     for (size_t i = 0; i < n_acks && !rc; i++)
         s->drv->acknowledge(s->dctx, acks[i].agent_id, acks[i].task_id, acks[i].uuid, acks[i].uuid_len);
-    free_held(st, n_st, acks, n_acks);
+    free_held(NULL, 0, acks, n_acks);
+}
+
+int svc_flush_statuses(sdk_service *s) {
+    if (!s->n_held_st && !s->n_held_acks) return 0;
+    sdk_errors e;
+    sdk_errors_init(&e);
+    int rc = sdk_state_commit_held(s->state, &e); /* the hooks above fill and answer it */
+    if (rc) SDK_ERROR("tasks", "storing status updates failed: %s", e.n ? e.msgs[0] : "?");
+    sdk_errors_free(&e);
     return rc;
 }
 
@@ -373,10 +392,24 @@ void sdk_service_defer_interest(sdk_service *s, bool on) {
 }
 
 void sdk_service_settle(sdk_service *s) {
+    if (!s->group_statuses) svc_flush_statuses(s);
+    if (s->interest_stale) {
+        s->interest_stale = false;
+        svc_update_offer_interest(s);
+    }
+}
+
+void sdk_service_group_statuses(sdk_service *s, bool on) {
+    s->group_statuses = on;
+    if (!on) svc_flush_statuses(s);
+}
+
+double sdk_service_flush_statuses_due(sdk_service *s, double max_age_s) {
+    if (!s->n_held_st && !s->n_held_acks) return -1;
+    double age = svc_now(s) - s->held_since;
+    if (age < max_age_s) return max_age_s - age;
     svc_flush_statuses(s);
-    if (!s->interest_stale) return;
-    s->interest_stale = false;
-    svc_update_offer_interest(s);
+    return -1;
 }
 
 void sdk_service_tick(sdk_service *s) {

@@ -738,7 +738,7 @@ static bool is_event(const char *c) {
     return !strcmp(c, "offers") || !strcmp(c, "status") || !strcmp(c, "status-remembered") || !strcmp(c, "register") || !strcmp(c, "restart") ||
            !strcmp(c, "tick") || !strcmp(c, "converge") || !strncmp(c, "plan-", 5) || !strncmp(c, "pod-", 4) || !strncmp(c, "update", 6) || !strcmp(c, "start") ||
            !strcmp(c, "answer") || !strcmp(c, "answer-reconcile") || !strcmp(c, "start-uninstall") ||
-           !strcmp(c, "continue-offers") || !strcmp(c, "events-done");
+           !strcmp(c, "continue-offers") || !strcmp(c, "events-done") || !strcmp(c, "flush-due");
 }
 
 static int run_line(scn *s, char *line) {
@@ -835,6 +835,10 @@ static int run_line(scn *s, char *line) {
     else if (!strcmp(c, "continue-offers")) { if (need_service(s)) sdk_service_continue_offers(s->svc); }
     else if (!strcmp(c, "defer-events")) { if (need_service(s)) sdk_service_defer_interest(s->svc, true); }
     else if (!strcmp(c, "events-done")) { if (need_service(s)) sdk_service_settle(s->svc); }
+    else if (!strcmp(c, "group-statuses")) { if (need_service(s)) sdk_service_group_statuses(s->svc, true); }
+    else if (!strcmp(c, "flush-due")) { /* `flush-due SECONDS`: the owner's flush timer */
+        if (need_service(s)) sdk_service_flush_statuses_due(s->svc, n > 1 ? atof(tok[1]) : 0);
+    }
     else if (!strcmp(c, "expect") && n > 3 && !strcmp(tok[1], "property-contains")) {
         void *v = NULL;
         size_t len = 0;

@@ -10,9 +10,10 @@
 struct sdk_state {
     sdk_store *store;
     char *service;
-    void (*before_commit)(void *ud);
-    void *before_ud;
-    bool in_before; /* before_commit is running: its own commits do not call it again */
+    void (*join)(void *ud, sdk_state_txn *into); /* sdk_state_set_commit_hooks */
+    void (*done)(void *ud, int rc);
+    void *hooks_ud;
+    bool in_hooks; /* a hook is running: its own commits do not call them again */
 };
 
 struct sdk_state_txn {
@@ -210,6 +211,25 @@ static int task_get_new(sdk_state *st, const char *task, const char *leaf, void 
     return rc;
 }
 
+static int task_peek(sdk_state *st, const char *task, const char *leaf, const void **buf, size_t *len,
+                     sdk_errors *errs) {
+    *buf = NULL;
+    if (len) *len = 0;
+    if (!component_valid(task)) return bad_name(errs, "task name", task);
+    char *p = sdk_asprintf_new("Tasks/%s/%s", task, leaf);
+    int rc = sdk_store_peek(st->store, p, buf, len, errs);
+    free(p);
+    return rc;
+}
+
+int sdk_state_task_info_peek(sdk_state *st, const char *task, const void **buf, size_t *len, sdk_errors *errs) {
+    return task_peek(st, task, "TaskInfo", buf, len, errs);
+}
+
+int sdk_state_task_status_peek(sdk_state *st, const char *task, const void **buf, size_t *len, sdk_errors *errs) {
+    return task_peek(st, task, "TaskStatus", buf, len, errs);
+}
+
 int sdk_state_task_info_get_new(sdk_state *st, const char *task, void **buf, size_t *len,
                                 sdk_errors *errs) {
     return task_get_new(st, task, "TaskInfo", buf, len, errs);
@@ -382,25 +402,50 @@ int sdk_state_txn_delete_property(sdk_state_txn *t, const char *key) {
 
 size_t sdk_state_txn_bytes(const sdk_state_txn *t) { return sdk_store_txn_bytes(t->txn); }
 
-void sdk_state_set_before_commit(sdk_state *st, void (*fn)(void *ud), void *ud) {
-    st->before_commit = fn;
-    st->before_ud = ud;
+void sdk_state_set_commit_hooks(sdk_state *st, void (*join)(void *ud, sdk_state_txn *into),
+                                void (*done)(void *ud, int rc), void *ud) {
+    st->join = join;
+    st->done = done;
+    st->hooks_ud = ud;
 }
 
-static void before_commit(sdk_state *st) {
-    if (!st->before_commit || st->in_before) return;
-    st->in_before = true;
-    st->before_commit(st->before_ud);
-    st->in_before = false;
+/* Commits t with the held writes in front of its own operations (when the hooks are set and
+ * not already running). */
+static int commit_joined(sdk_state_txn *t, sdk_errors *errs) {
+    sdk_state *st = t->st;
+    if (!st->join || st->in_hooks) return sdk_store_txn_commit(st->store, t->txn, errs);
+    st->in_hooks = true;
+    sdk_state_txn *held = sdk_state_txn_new(st);
+    st->join(st->hooks_ud, held);
+    int rc;
+    if (sdk_errors_any(&held->errs)) {
+        if (errs) sdk_errors_extend(errs, &held->errs);
+        rc = SDK_EINVAL;
+    } else {
+        sdk_store_txn_prepend(t->txn, held->txn);
+        rc = sdk_store_txn_commit(st->store, t->txn, errs);
+    }
+    sdk_state_txn_free(held);
+    if (st->done) st->done(st->hooks_ud, rc);
+    st->in_hooks = false;
+    return rc;
+}
+
+int sdk_state_commit_held(sdk_state *st, sdk_errors *errs) {
+    sdk_state_txn *t = sdk_state_txn_new(st);
+    int rc = commit_joined(t, errs);
+    sdk_state_txn_free(t);
+    return rc;
 }
 
 int sdk_state_txn_commit(sdk_state_txn *t, sdk_errors *errs) {
-    before_commit(t->st);
     if (sdk_errors_any(&t->errs)) {
+        /* t fails on its own: what is held is still stored, in its own transaction */
+        sdk_state_commit_held(t->st, NULL);
         if (errs) sdk_errors_extend(errs, &t->errs);
         return SDK_EINVAL;
     }
-    return sdk_store_txn_commit(t->st->store, t->txn, errs);
+    return commit_joined(t, errs);
 }
 
 /* ---- single-change helpers ---- */
@@ -449,7 +494,7 @@ int sdk_state_delete_task(sdk_state *st, const char *task, sdk_errors *errs) {
 }
 
 int sdk_state_wipe(sdk_state *st, sdk_errors *errs) {
-    before_commit(st);
+    sdk_state_commit_held(st, NULL); /* written (and acknowledged) before they are wiped, in order */
     char **top = NULL;
     size_t n = 0;
     int rc = sdk_store_children_new(st->store, "", &top, &n, errs);

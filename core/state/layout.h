@@ -40,11 +40,18 @@ int sdk_state_open_new(sdk_store *store, const char *service_name, sdk_state **o
 void sdk_state_free(sdk_state *st);
 sdk_store *sdk_state_store(sdk_state *st);
 
-/* Registers fn (NULL: none) to run at the start of every commit through st (transactions,
- * single-change helpers and wipe), except commits fn itself makes: an owner that holds writes
- * back (to group them into one transaction) writes them there first, so every change reaches
- * the store in the order it was made whichever code path makes the next one. */
-void sdk_state_set_before_commit(sdk_state *st, void (*fn)(void *ud), void *ud);
+/* Commit hooks of an owner that holds writes back to group them (the service's statuses; NULL:
+ * none). At the start of every commit through st (transactions, single-change helpers and
+ * wipe), except commits the hooks themselves make, `join` adds the held writes to `into` (a
+ * fresh transaction whose operations then go BEFORE the committing transaction's own, so every
+ * change reaches the store in the order it was made, in the same store transaction); `done`
+ * then gets that commit's result (0: the joined writes are durable; else they are not).
+ * `done` runs once for each `join`, before the commit returns to its caller. */
+void sdk_state_set_commit_hooks(sdk_state *st, void (*join)(void *ud, sdk_state_txn *into),
+                                void (*done)(void *ud, int rc), void *ud);
+/* Commits the writes the hooks hold (an otherwise empty transaction). Returns the commit's
+ * result; 0 when nothing is held. */
+int sdk_state_commit_held(sdk_state *st, sdk_errors *errs);
 
 /* ---- reads: *_new results are new buffers (free()); text results are NUL-terminated ---- */
 int sdk_state_framework_id_get_new(sdk_state *st, void **buf, size_t *len, sdk_errors *errs);
@@ -56,6 +63,10 @@ int sdk_state_task_info_get_new(sdk_state *st, const char *task, void **buf, siz
                                 sdk_errors *errs);
 int sdk_state_task_status_get_new(sdk_state *st, const char *task, void **buf, size_t *len,
                                   sdk_errors *errs);
+/* The same without a copy (sdk_store_peek): *buf borrows the stored value, valid until the next
+ * peek, commit or close through the state's store (loading every task at a start). */
+int sdk_state_task_info_peek(sdk_state *st, const char *task, const void **buf, size_t *len, sdk_errors *errs);
+int sdk_state_task_status_peek(sdk_state *st, const char *task, const void **buf, size_t *len, sdk_errors *errs);
 /* Absent override -> SDK_ENOENT (callers treat it as NONE / no progress). */
 int sdk_state_goal_override_get_new(sdk_state *st, const char *task, char **value,
                                     sdk_errors *errs);

@@ -20,6 +20,7 @@ struct sdk_store {
     uint64_t failures;
     double failing_since; /* monotonic seconds of the first failure */
     char *why;
+    void *peek_copy; /* sdk_store_peek's value for a backend without peek */
 };
 
 struct sdk_store_txn {
@@ -42,6 +43,7 @@ void sdk_store_close(sdk_store *s) {
     s->vt->close(s->impl);
     free(s->description);
     free(s->why);
+    free(s->peek_copy);
     free(s);
 }
 
@@ -85,6 +87,24 @@ int sdk_store_get_new(sdk_store *s, const char *path, void **val, size_t *len, s
     if (rc) return rc;
     size_t l = 0;
     rc = s->vt->get_new(s->impl, path, val, &l, errs);
+    if (len) *len = l;
+    return rc;
+}
+
+int sdk_store_peek(sdk_store *s, const char *path, const void **val, size_t *len, sdk_errors *errs) {
+    *val = NULL;
+    if (len) *len = 0;
+    int rc = check_path(s, path, false, errs);
+    if (rc) return rc;
+    size_t l = 0;
+    if (s->vt->peek) {
+        rc = s->vt->peek(s->impl, path, val, &l, errs);
+    } else {
+        free(s->peek_copy);
+        s->peek_copy = NULL;
+        rc = s->vt->get_new(s->impl, path, &s->peek_copy, &l, errs);
+        *val = s->peek_copy;
+    }
     if (len) *len = l;
     return rc;
 }
@@ -253,6 +273,18 @@ void sdk_store_txn_delete_tree(sdk_store_txn *t, const char *path) {
     txn_push(t, SDK_STORE_DELETE_TREE, path, NULL, 0);
 }
 size_t sdk_store_txn_count(const sdk_store_txn *t) { return t->n; }
+
+void sdk_store_txn_prepend(sdk_store_txn *t, sdk_store_txn *front) {
+    if (!front->n) return;
+    if (t->n + front->n > t->cap) {
+        t->cap = t->n + front->n;
+        t->ops = sdk_xrealloc(t->ops, t->cap * sizeof *t->ops);
+    }
+    memmove(t->ops + front->n, t->ops, t->n * sizeof *t->ops);
+    memcpy(t->ops, front->ops, front->n * sizeof *t->ops);
+    t->n += front->n;
+    front->n = 0; /* the paths and values now belong to t */
+}
 
 int sdk_store_txn_commit(sdk_store *s, const sdk_store_txn *t, sdk_errors *errs) {
     return sdk_store_commit_ops(s, t->ops, t->n, errs);

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -294,10 +295,38 @@ static int corrupt(sdk_errors *errs, const char *file, size_t off, const char *w
     return SDK_ECORRUPT;
 }
 
+/* Maps a whole file read-only for loading (*data NULL when empty). Loading reads it once and
+ * copies what it keeps into the tree: mapping the page cache avoids reading 10,000 tasks' worth
+ * of snapshot into a growing heap buffer first (a third of the open's time at 10,000 tasks).
+ * SDK_ENOENT when absent, SDK_EIO (errno set) otherwise. Release with unmap_file. */
+static int map_file(const char *path, char **data, size_t *size) {
+    *data = NULL;
+    *size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? SDK_ENOENT : SDK_EIO;
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0) {
+        rc = SDK_EIO;
+    } else if (st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m == MAP_FAILED) rc = SDK_EIO;
+        else *data = m, *size = (size_t)st.st_size;
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+static void unmap_file(char *data, size_t size) {
+    if (data) munmap(data, size);
+}
+
 static int load_snapshot(file_store *f, sdk_errors *errs) {
     char *data = NULL;
     size_t size = 0;
-    int rc = sdk_read_file_new(f->snap_path, &data, &size);
+    int rc = map_file(f->snap_path, &data, &size);
     if (rc == SDK_ENOENT) {
         f->gen = 0;
         return 0;
@@ -341,7 +370,7 @@ static int load_snapshot(file_store *f, sdk_errors *errs) {
     sdk_tree_undo_free(&undo);
 out:
     free(ops);
-    free(data);
+    unmap_file(data, size);
     return rc;
 }
 
@@ -371,7 +400,7 @@ static bool valid_record_after(const unsigned char *buf, size_t size, size_t fro
 static int load_log(file_store *f, sdk_errors *errs) {
     char *data = NULL;
     size_t size = 0;
-    int rc = sdk_read_file_new(f->log_path, &data, &size);
+    int rc = map_file(f->log_path, &data, &size);
     if (rc == SDK_ENOENT) {
         if (f->gen != 0) SDK_WARN(MOD, "%s missing: starting an empty log on the snapshot", f->log_path);
         return reset_log(f, f->gen, errs);
@@ -393,7 +422,7 @@ static int load_log(file_store *f, sdk_errors *errs) {
         SDK_INFO(MOD, "%s is generation %" PRIu64 ", older than the snapshot (%" PRIu64
                       "): discarding it (an interrupted compaction)",
                  f->log_path, lgen, f->gen);
-        free(data);
+        unmap_file(data, size);
         return reset_log(f, f->gen, errs);
     }
     if (lgen > f->gen) {
@@ -460,7 +489,7 @@ static int load_log(file_store *f, sdk_errors *errs) {
     }
     f->log_size = off;
 out:
-    free(data);
+    unmap_file(data, size);
     return rc;
 }
 
@@ -473,6 +502,15 @@ static int file_get(void *impl, const char *path, void **val, size_t *len, sdk_e
     char *v = sdk_xmalloc(e->len + 1);
     memcpy(v, e->val, e->len + 1);
     *val = v;
+    *len = e->len;
+    return 0;
+}
+
+static int file_peek(void *impl, const char *path, const void **val, size_t *len, sdk_errors *errs) {
+    (void)errs;
+    const sdk_tree_entry *e = sdk_tree_find(&((file_store *)impl)->tree, path);
+    if (!e) return SDK_ENOENT;
+    *val = e->val; /* the tree keeps a NUL after each value */
     *len = e->len;
     return 0;
 }
@@ -698,6 +736,7 @@ static void file_close(void *impl) {
 
 static const sdk_store_vtable file_vtable = {
     .get_new = file_get,
+    .peek = file_peek,
     .exists = file_exists,
     .children_new = file_children,
     .commit = file_commit,

@@ -22,6 +22,15 @@ static int mem_get(void *impl, const char *path, void **val, size_t *len, sdk_er
     return 0;
 }
 
+static int mem_peek(void *impl, const char *path, const void **val, size_t *len, sdk_errors *errs) {
+    (void)errs;
+    const sdk_tree_entry *e = sdk_tree_find(&((mem_store *)impl)->tree, path);
+    if (!e) return SDK_ENOENT;
+    *val = e->val; /* the tree keeps a NUL after each value */
+    *len = e->len;
+    return 0;
+}
+
 static int mem_exists(void *impl, const char *path, bool *exists, sdk_errors *errs) {
     (void)errs;
     *exists = sdk_tree_find(&((mem_store *)impl)->tree, path) != NULL;
@@ -48,6 +57,7 @@ static void mem_close(void *impl) {
 
 static const sdk_store_vtable mem_vtable = {
     .get_new = mem_get,
+    .peek = mem_peek,
     .exists = mem_exists,
     .children_new = mem_children,
     .commit = mem_commit,

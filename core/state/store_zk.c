@@ -1605,6 +1605,15 @@ static int zk_get_new(void *impl, const char *path, void **val, size_t *len, sdk
     return 0;
 }
 
+static int zk_peek(void *impl, const char *path, const void **val, size_t *len, sdk_errors *errs) {
+    (void)errs;
+    const sdk_tree_entry *e = sdk_tree_find(&((zk_store *)impl)->cache, path);
+    if (!e) return SDK_ENOENT;
+    *val = e->val; /* the tree keeps a NUL after each value */
+    *len = e->len;
+    return 0;
+}
+
 static int zk_exists(void *impl, const char *path, bool *exists, sdk_errors *errs) {
     (void)errs;
     zk_store *z = impl;
@@ -1847,7 +1856,7 @@ static void zk_close(void *impl) {
 }
 
 static const sdk_store_vtable zk_vtable = {zk_get_new, zk_exists, zk_children_new, zk_commit, NULL,
-                                           zk_close, NULL};
+                                           zk_close, NULL, zk_peek};
 
 /* ---- URL ---- */
 

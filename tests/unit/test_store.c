@@ -292,6 +292,21 @@ static void case_bad_paths(backend *b) {
     CHECK_KIDS(b->s, "", "");
 }
 
+/* sdk_store_peek: the stored bytes without a copy, NUL after them, the same as get_new; absent
+ * and bad paths answer as get_new does. */
+static void case_peek(backend *b) {
+    CHECK_INT(set1(b->s, "Tasks/t1/TaskInfo", "info-bytes", NULL), 0);
+    be_reopen(b);
+    const void *v = NULL;
+    size_t len = 0;
+    CHECK_INT(sdk_store_peek(b->s, "Tasks/t1/TaskInfo", &v, &len, NULL), 0);
+    CHECK_INT(len, 10);
+    CHECK(v && !memcmp(v, "info-bytes", 11));
+    CHECK_INT(sdk_store_peek(b->s, "Tasks/t1/TaskStatus", &v, &len, NULL), SDK_ENOENT);
+    CHECK(v == NULL && len == 0);
+    CHECK_INT(sdk_store_peek(b->s, "bad//path", &v, &len, NULL), SDK_EINVAL);
+}
+
 typedef struct {
     const char *name;
     void (*fn)(backend *);
@@ -306,6 +321,7 @@ static const store_case cases[] = {
     {"txn_over_limit_changes_nothing", case_txn_over_limit_changes_nothing},
     {"txn_backend_failure_rolls_back", case_txn_backend_failure_rolls_back},
     {"bad_paths", case_bad_paths},
+    {"peek", case_peek},
 };
 
 static void run_table(bool file) {

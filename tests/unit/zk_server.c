@@ -69,7 +69,12 @@ static bool zk_spawn(zk_server *z) {
             dup2(fd, 1);
             dup2(fd, 2);
         }
-        execl("/usr/bin/java", "java", "-Xmx256m", "-Dzookeeper.admin.enableServer=false",
+        /* 1000 MB: the heap upstream's zkEnv.sh gives a server (ZK_SERVER_HEAP). A server keeps
+         * its last 500 transactions in memory besides the tree; with the scheduler's group
+         * commit (one transaction per offer cycle, up to sdk_store_request_budget) those are
+         * all of a 10,000-pod deploy, and 256 MB stalled it in garbage collection for longer
+         * than a session timeout (bench/state). */
+        execl("/usr/bin/java", "java", "-Xmx1000m", "-Dzookeeper.admin.enableServer=false",
               "-Dzookeeper.4lw.commands.whitelist=*", "-cp", ZK_CLASSPATH,
               "org.apache.zookeeper.server.ZooKeeperServerMain", port, data, "500", (char *)NULL);
         _exit(127);
