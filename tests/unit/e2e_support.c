@@ -205,15 +205,22 @@ json_t *e2e_cluster_state(e2e_world *w) {
     return j;
 }
 
-char *e2e_sh(const char *cmd) {
+int e2e_sh_status(const char *cmd, char **out) {
     FILE *p = popen(cmd, "r");
     sdk_buf b;
     sdk_buf_init(&b);
     char tmp[4096];
     size_t n;
     while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
-    if (p) pclose(p);
-    return sdk_buf_take(&b);
+    int st = p ? pclose(p) : -1;
+    *out = sdk_buf_take(&b);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *e2e_sh(const char *cmd) {
+    char *out = NULL;
+    e2e_sh_status(cmd, &out);
+    return out;
 }
 
 void e2e_cleanup(e2e_world *w) {

@@ -13,6 +13,7 @@
  * Also: no user-facing doc points outside the repository (../shared is our test data only).
  * SDK_DOCS_ONLY=FILE limits the run to one file. */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/util/str.h"
 #include <glob.h>
 #include <limits.h>
@@ -70,17 +71,10 @@ static int run_in(const char *dir, const char *script, int timeout_s, bool errex
     fclose(f);
     char *cmd = sdk_asprintf_new("cd '%s' && env -u SDK_LOG timeout -k 5 %d bash %s .block.sh 2>&1 </dev/null",
                                  dir, timeout_s, errexit ? "-e -o pipefail" : "");
-    FILE *p = popen(cmd, "r");
-    sdk_buf b;
-    sdk_buf_init(&b);
-    char tmp[4096];
-    size_t n;
-    while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
-    int st = p ? pclose(p) : -1;
-    *out = sdk_buf_take(&b);
+    int rc = e2e_sh_status(cmd, out);
     free(cmd);
     free(path);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rc;
 }
 
 /* Does `got` (lines) match `want` (lines, "…" = any run of lines)? */

@@ -26,18 +26,6 @@ static const char *build_dir(void) {
     return b && *b ? b : "build";
 }
 
-static int run_capture(const char *cmd, char **out) {
-    FILE *p = popen(cmd, "r");
-    sdk_buf b;
-    sdk_buf_init(&b);
-    char tmp[4096];
-    size_t n;
-    while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
-    int st = p ? pclose(p) : -1;
-    *out = sdk_buf_take(&b);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* The whole page, compressed as served, within the budget; every file has an ETag. */
 static void test_files_budget(void) {
     size_t total = 0;
@@ -65,7 +53,7 @@ static bool npm_ready(void) {
         "cd %s/console-npm && { test -d node_modules/playwright-core || "
         "npm install --no-audit --no-fund --loglevel=error; } 2>&1",
         b, b, b);
-    int rc = run_capture(cmd, &out);
+    int rc = e2e_sh_status(cmd, &out);
     CHECK_MSG(rc == 0, "npm install of playwright-core failed (exit %d): %s", rc, out);
     free(out);
     free(cmd);
@@ -84,7 +72,7 @@ static void run_driver(const char *mode, const e2e_world *w, const char *token) 
     char *cmd = sdk_asprintf_new("cd %s/console-npm && timeout 600 node console_test.mjs %s %s/ %s %s 2>&1", b, mode,
                                  w->api_url, shots, token ? token : "");
     char *out = NULL;
-    int rc = run_capture(cmd, &out);
+    int rc = e2e_sh_status(cmd, &out);
     fputs(out, stderr); /* run-tests.sh shows stderr; stdout holds only the summary */
     CHECK_MSG(rc == 0, "browser test (%s) failed, exit %d", mode, rc);
     CHECK_CONTAINS(out, "CONSOLE TEST PASSED");

@@ -12,18 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int run_capture(const char *cmd, char **out) {
-    FILE *p = popen(cmd, "r");
-    sdk_buf b;
-    sdk_buf_init(&b);
-    char tmp[4096];
-    size_t n;
-    while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
-    int st = p ? pclose(p) : -1;
-    *out = sdk_buf_take(&b);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void test_mesos_framework_runs_a_task(void) {
     const char *build = getenv("SDK_BUILD_DIR") && *getenv("SDK_BUILD_DIR") ? getenv("SDK_BUILD_DIR") : "build";
     const char *bin = getenv("SDK_BIN_DIR") && *getenv("SDK_BIN_DIR") ? getenv("SDK_BIN_DIR") : "bin";
@@ -32,7 +20,7 @@ static void test_mesos_framework_runs_a_task(void) {
         "mkdir -p %s/npm && cp tests/npm/package.json %s/npm/ && cd %s/npm && "
         "{ test -d node_modules/mesos-framework || npm install --no-audit --no-fund --loglevel=error; } 2>&1",
         build, build, build);
-    int rc = run_capture(install, &out);
+    int rc = e2e_sh_status(install, &out);
     CHECK_MSG(rc == 0, "npm install of mesos-framework failed (exit %d): %s", rc, out);
     free(out);
     free(install);
@@ -57,7 +45,7 @@ static void test_mesos_framework_runs_a_task(void) {
     if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
     char *cmd = sdk_asprintf_new("NODE_PATH=%s/%s/npm/node_modules timeout 90 node %s/tests/npm/mesos_framework_client.js %u 2>&1",
                                  build[0] == '/' ? "" : cwd, build, cwd, port);
-    rc = run_capture(cmd, &out);
+    rc = e2e_sh_status(cmd, &out);
     CHECK_MSG(rc == 0, "the npm client did not finish its task (exit %d):\n%s", rc, out);
     CHECK_CONTAINS(out, "OK: task finished");
     CHECK_CONTAINS(out, "TASK_RUNNING,TASK_FINISHED");
@@ -65,7 +53,7 @@ static void test_mesos_framework_runs_a_task(void) {
     free(cmd);
     /* the task really ran: its output is in a sandbox of the local cluster */
     char *grep = sdk_asprintf_new("grep -rl hello-from-npm %s 2>/dev/null | head -1", dir);
-    run_capture(grep, &out);
+    e2e_sh_status(grep, &out);
     CHECK_CONTAINS(out, "npm-output.txt");
     free(out);
     free(grep);

@@ -3,6 +3,7 @@
  * plugins/NAME/NAME.so; a path is used as given; a miss lists every place tried. The last test
  * runs bin/scheduler ($SDK_BIN_DIR) from the source tree as a user does. */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/plugin/resolve.h"
 #include "core/util/str.h"
 #include <fcntl.h>
@@ -115,30 +116,17 @@ static void test_missing_lists_where_it_looked(void) {
     sdk_errors_free(&e);
 }
 
-/* Runs a shell command, capturing stdout+stderr; returns its exit code. */
-static int sh(const char *cmd, char **out) {
-    FILE *p = popen(cmd, "r");
-    sdk_buf b;
-    sdk_buf_init(&b);
-    char tmp[4096];
-    size_t n;
-    while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
-    int st = p ? pclose(p) : -1;
-    *out = sdk_buf_take(&b);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void test_scheduler_takes_a_name(void) {
     const char *bin = getenv("SDK_BIN_DIR");
     if (!bin || !*bin) bin = "bin";
     char *out;
     char *cmd = sdk_asprintf_new("SDK_LOG=warn %s/scheduler --plugin hello --validate 2>&1", bin);
-    CHECK_INT(sh(cmd, &out), 0);
+    CHECK_INT(e2e_sh_status(cmd, &out), 0);
     CHECK_CONTAINS(out, "The service spec is valid.");
     free(out);
     free(cmd);
     cmd = sdk_asprintf_new("SDK_LOG=warn %s/scheduler --plugin no-such-plugin --validate 2>&1", bin);
-    CHECK_INT(sh(cmd, &out), 2);
+    CHECK_INT(e2e_sh_status(cmd, &out), 2);
     CHECK_CONTAINS(out, "scheduler: --plugin no-such-plugin: no plugin named 'no-such-plugin'; looked for ");
     CHECK_CONTAINS(out, "plugins/no-such-plugin/no-such-plugin.so");
     free(out);
