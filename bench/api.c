@@ -78,34 +78,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char dir[] = "/tmp/sdk-bench-api-XXXXXX";
-    if (!mkdtemp(dir)) return 1;
-    unsigned mport = e2e_free_port(), aport = e2e_free_port();
-    char ps[16], ap[32], master[64];
-    snprintf(ps, sizeof ps, "%u", mport);
-    snprintf(ap, sizeof ap, "127.0.0.1:%u", aport);
-    snprintf(master, sizeof master, "http://127.0.0.1:%u", mport);
-    char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/sched", dir);
-    char *clog = sdk_asprintf_new("%s/cluster.log", dir), *slog = sdk_asprintf_new("%s/scheduler.log", dir);
-    /* 100 agents with room for 5 pods each: 500 of the 1,000 steps launch, the rest keep
-     * evaluating every offer (each agent's offer comes back once its decline filter expires) */
-    char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", "100",
-                  "--agent-resources", "cpus:0.15;mem:200;disk:20000;ports:[10000-20000]",
-                  "--allocation-interval-ms", "100", "--simulate-tasks", NULL};
-    pid_t cl = e2e_spawn(lc, clog);
-    usleep(300000);
-    char *sc[] = {"bin/scheduler", "--spec", "bench/deploy.yml", "-o", "COUNT=1000", "--master", master,
-                  "--workdir", wdir, "--api", ap, NULL};
-    pid_t sp = e2e_spawn(sc, slog);
-    char *metrics = sdk_asprintf_new("http://%s/v1/metrics", ap);
-    char *plan = sdk_asprintf_new("http://%s/v1/plans/deploy", ap);
-    sleep(8); /* subscribe and fill the cluster */
-    if (!bench_alive(&cl, "the local cluster", clog) || !bench_alive(&sp, "the scheduler", slog)) {
-        e2e_stop(sp, SIGTERM);
-        e2e_stop(cl, SIGTERM);
-        fprintf(stderr, "bench/api: FAILED; logs in %s\n", dir);
-        return 1;
-    }
+    bench_busy bw;
+    if (bench_busy_start(&bw, "api")) return 1;
+    char *metrics = sdk_asprintf_new("%s/v1/metrics", bw.base);
+    char *plan = sdk_asprintf_new("%s/v1/plans/deploy", bw.base);
     long c0, c1, c2, c3;
     double t0, t1, t2, t3;
     offer_totals(metrics, &c0, &t0);
@@ -139,15 +115,13 @@ int main(int argc, char **argv) {
            "(each response is the whole 1,000-step plan: about 300 KB of JSON, or its gzip copy, made\n"
            "once per plan change, for clients that send Accept-Encoding: gzip)\n");
     char *cmd = sdk_asprintf_new("make all build/bench/api && build/bench/api %d", secs);
-    bool up = bench_alive(&cl, "the local cluster", clog) && bench_alive(&sp, "the scheduler", slog);
+    bool up = bench_alive(&bw.cl, "the local cluster", bw.clog) && bench_alive(&bw.sp, "the scheduler", bw.slog);
     if (up && w[1].rps > 0) bench_row("api_req_per_s_1k_steps", w[1].rps, "req/s", cmd);
     if (up && w[0].rps > 0) bench_row("api_req_per_s_1k_steps_identity", w[0].rps, "req/s", cmd);
     free(cmd);
-    e2e_stop(sp, SIGINT);
-    e2e_stop(cl, SIGTERM);
-    char *rm = sdk_asprintf_new("rm -rf %s", dir);
-    if (system(rm)) {}
-    free(rm); free(metrics); free(plan); free(cdir); free(wdir); free(clog); free(slog);
+    bench_busy_stop(&bw);
+    free(metrics);
+    free(plan);
     curl_global_cleanup();
     return up && w[0].rps > 0 && w[1].rps > 0 ? 0 : 1;
 }

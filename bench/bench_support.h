@@ -163,4 +163,69 @@ static inline int bench_restart_to_reconciled(const char *state_url, int n, doub
     free(cdir); free(wdir); free(clog); free(slog);
     return rc;
 }
+/* The busy world bench/api and bench/console_load measure in: the 1,000-pod bench/deploy.yml on
+ * a local cluster of 100 agents with room for 5 pods each, so 500 steps launch and the other 500
+ * keep evaluating every offer (each agent's offer comes back once its decline filter expires).
+ * bench_busy_start makes /tmp/sdk-bench-NAME-XXXXXX, starts both processes, waits for the first
+ * 500 pods and returns 0 with both running; otherwise it says which one exited (bench_alive),
+ * stops the other and returns -1. bench_busy_stop stops both (SIGINT to the scheduler) and
+ * removes the directory. */
+typedef struct bench_busy {
+    char dir[64];
+    char base[64];     /* http://127.0.0.1:PORT: the scheduler's API */
+    unsigned api_port; /* PORT */
+    char *clog, *slog;
+    pid_t cl, sp;
+} bench_busy;
+
+static inline void bench_busy_stop(bench_busy *b) {
+    e2e_stop(b->sp, SIGINT);
+    e2e_stop(b->cl, SIGTERM);
+    b->sp = b->cl = -1;
+    char *rm = sdk_asprintf_new("rm -rf %s", b->dir);
+    if (system(rm)) {}
+    free(rm);
+    free(b->clog);
+    free(b->slog);
+    b->clog = b->slog = NULL;
+}
+
+static inline int bench_busy_start(bench_busy *b, const char *name) {
+    memset(b, 0, sizeof *b);
+    b->cl = b->sp = -1;
+    snprintf(b->dir, sizeof b->dir, "/tmp/sdk-bench-%s-XXXXXX", name);
+    if (!mkdtemp(b->dir)) {
+        perror("mkdtemp");
+        return -1;
+    }
+    unsigned mport = e2e_free_port(), aport = e2e_free_port();
+    char ps[16], ap[32], master[64];
+    snprintf(ps, sizeof ps, "%u", mport);
+    snprintf(ap, sizeof ap, "127.0.0.1:%u", aport);
+    snprintf(master, sizeof master, "http://127.0.0.1:%u", mport);
+    snprintf(b->base, sizeof b->base, "http://%s", ap);
+    b->api_port = aport;
+    char *cdir = sdk_asprintf_new("%s/cluster", b->dir), *wdir = sdk_asprintf_new("%s/sched", b->dir);
+    b->clog = sdk_asprintf_new("%s/cluster.log", b->dir);
+    b->slog = sdk_asprintf_new("%s/scheduler.log", b->dir);
+    char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", "100",
+                  "--agent-resources", "cpus:0.15;mem:200;disk:20000;ports:[10000-20000]",
+                  "--allocation-interval-ms", "100", "--simulate-tasks", NULL};
+    b->cl = e2e_spawn(lc, b->clog);
+    usleep(300000);
+    char *sc[] = {"bin/scheduler", "--spec", "bench/deploy.yml", "-o", "COUNT=1000", "--master", master,
+                  "--workdir", wdir, "--api", ap, NULL};
+    b->sp = e2e_spawn(sc, b->slog);
+    free(cdir);
+    free(wdir);
+    sleep(8); /* subscribe and fill the cluster */
+    if (!bench_alive(&b->cl, "the local cluster", b->clog) || !bench_alive(&b->sp, "the scheduler", b->slog)) {
+        fprintf(stderr, "bench: FAILED; logs in %s\n", b->dir);
+        e2e_stop(b->sp, SIGTERM);
+        e2e_stop(b->cl, SIGTERM);
+        return -1;
+    }
+    return 0;
+}
+
 #endif

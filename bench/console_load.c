@@ -13,6 +13,7 @@
  */
 #include "core/util/str.h"
 #include "tests/unit/e2e_support.c" /* processes, ports and HTTP, as the end-to-end tests use them */
+#include "bench/bench_support.h"
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -134,26 +135,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char dir[] = "/tmp/sdk-bench-console-XXXXXX";
-    if (!mkdtemp(dir)) return 1;
-    unsigned mport = e2e_free_port(), aport = e2e_free_port();
-    char ps[16], ap[32], master[64], base[64];
-    snprintf(ps, sizeof ps, "%u", mport);
-    snprintf(ap, sizeof ap, "127.0.0.1:%u", aport);
-    snprintf(master, sizeof master, "http://127.0.0.1:%u", mport);
-    snprintf(base, sizeof base, "http://%s", ap);
-    char *cdir = sdk_asprintf_new("%s/cluster", dir), *wdir = sdk_asprintf_new("%s/sched", dir);
-    char *clog = sdk_asprintf_new("%s/cluster.log", dir), *slog = sdk_asprintf_new("%s/scheduler.log", dir);
-    char *lc[] = {"bin/localcluster", "--port", ps, "--workdir", cdir, "--agents", "100",
-                  "--agent-resources", "cpus:0.15;mem:200;disk:20000;ports:[10000-20000]",
-                  "--allocation-interval-ms", "100", "--simulate-tasks", NULL};
-    pid_t cl = e2e_spawn(lc, clog);
-    usleep(300000);
-    char *sc[] = {"bin/scheduler", "--spec", "bench/deploy.yml", "-o", "COUNT=1000", "--master", master,
-                  "--workdir", wdir, "--api", ap, NULL};
-    pid_t sp = e2e_spawn(sc, slog);
+    bench_busy bw;
+    if (bench_busy_start(&bw, "console")) return 1;
+    const char *base = bw.base;
     char *metrics = sdk_asprintf_new("%s/v1/metrics", base);
-    sleep(8); /* subscribe and fill the cluster */
 
     struct restarter rs = {.pods = 50};
     snprintf(rs.base, sizeof rs.base, "%s", base);
@@ -170,7 +155,7 @@ int main(int argc, char **argv) {
     snprintf(rd.plan_url, sizeof rd.plan_url, "%s/v1/plans/deploy", base);
     snprintf(rd.pods_url, sizeof rd.pods_url, "%s/v1/pod/status", base);
     int opened = 0;
-    for (int i = 0; i < CONSOLES; i++) opened += (rd.fds[i] = open_stream(aport)) >= 0;
+    for (int i = 0; i < CONSOLES; i++) opened += (rd.fds[i] = open_stream(bw.api_port)) >= 0;
     pthread_t th;
     pthread_create(&th, NULL, read_streams, &rd);
     offer_totals(metrics, &c[1], &t[1]);
@@ -181,7 +166,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < CONSOLES; i++) if (rd.fds[i] >= 0) close(rd.fds[i]);
 
     int stalled[CONSOLES], n_stalled = 0;
-    for (int i = 0; i < CONSOLES; i++) n_stalled += (stalled[i] = open_stream(aport)) >= 0;
+    for (int i = 0; i < CONSOLES; i++) n_stalled += (stalled[i] = open_stream(bw.api_port)) >= 0;
     offer_totals(metrics, &c[2], &t[2]);
     sleep((unsigned)secs); /* 20 consoles that never read */
     offer_totals(metrics, &c[3], &t[3]);
@@ -207,13 +192,8 @@ int main(int argc, char **argv) {
     printf("%-30s %14ld\n", "  pod restarts requested", rs.done);
     printf("\ntarget: offer batch time with 20 consoles (live or stalled) within 2x of the figure without\n"
            "(the streams are written without waiting; a reader 256 KiB behind is dropped, core/api/routes_events.c)\n");
-    kill(sp, SIGINT);
-    for (int k = 0; k < 100 && waitpid(sp, NULL, WNOHANG) != sp; k++) usleep(50000);
-    kill(cl, SIGTERM);
-    waitpid(cl, NULL, 0);
-    char *rm = sdk_asprintf_new("rm -rf %s", dir);
-    if (system(rm)) {}
-    free(rm); free(metrics); free(cdir); free(wdir); free(clog); free(slog);
+    bench_busy_stop(&bw);
+    free(metrics);
     curl_global_cleanup();
     return opened == CONSOLES && c[2] > c[1] ? 0 : 1;
 }
