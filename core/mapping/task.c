@@ -150,11 +150,9 @@ static void build_env(const sdk_mapping_task_input *q, const char *task_name, bo
     kv_set(env, "SCHEDULER_API_HOSTNAME", sched);
     kv_set(env, "SCHEDULER_API_PORT", env_or(q, "PORT_API", "8080"));
     const sdk_placement_rule *rule = q->placement;
-    sdk_placement_rule *own = NULL;
-    if (!rule) rule = own = sdk_placement_parse_new(q->pod->placement);
+    if (!rule) rule = sdk_placement_rule_cached(q->pod->placement); /* parsed once per text; NULL: none */
     kv_set(env, "PLACEMENT_REFERENCED_REGION", sdk_placement_rule_mentions(rule, "@region") ? "true" : "false");
     kv_set(env, "PLACEMENT_REFERENCED_ZONE", sdk_placement_rule_mentions(rule, "@zone") ? "true" : "false");
-    sdk_placement_rule_free(own);
     if (!for_check) {
         for (size_t i = 0; i < t->n_configs; i++) {
             char *up = env_name_new(t->configs[i].name);
