@@ -554,6 +554,13 @@ static void on_tick(sdk_loop *l, uint64_t id, void *ud) {
     malloc_trim(0);
 }
 
+/* Runs the loop until the Mesos client has sent every pending call, for up to ms. */
+static void drain_calls(runner *r, uint64_t ms) {
+    uint64_t until = sdk_loop_now_ms(r->loop) + ms;
+    while (sdk_mesos_client_pending_calls(r->client) && sdk_loop_now_ms(r->loop) < until)
+        sdk_loop_run_once(r->loop, 50);
+}
+
 /* Posted once libcurl has loaded (sdk_curl_lib_when_loaded): subscribes to the master. A
  * failure stops the scheduler with status 1, as it did before the loop ran. */
 static void start_client(sdk_loop *l, void *ud) {
@@ -795,18 +802,13 @@ int sdk_run(const sdk_args *a, sdk_assembly *as, const sdk_assembly_input *in, c
      * spec, state and plans are made): the REST API answers from the first loop iteration. */
     sdk_curl_lib_when_loaded(r.loop, start_client, &r);
     sdk_loop_run(r.loop);
-    if (r.svc && sdk_service_uninstalled(r.svc)) { /* let the TEARDOWN (and any call before it) go out */
-        uint64_t until = sdk_loop_now_ms(r.loop) + 5000;
-        while (sdk_mesos_client_pending_calls(r.client) && sdk_loop_now_ms(r.loop) < until)
-            sdk_loop_run_once(r.loop, 50);
-    }
+    if (r.svc && sdk_service_uninstalled(r.svc)) /* let the TEARDOWN (and any call before it) go out */
+        drain_calls(&r, 5000);
     if (r.svc && r.exit_code == 0 && !sdk_service_uninstalled(r.svc)) {
         /* A clean stop stores the statuses still held and lets their acknowledgements go out
          * (up to 1 s), so the next start is not sent them all again. */
         sdk_service_group_statuses(r.svc, false);
-        uint64_t until = sdk_loop_now_ms(r.loop) + 1000;
-        while (sdk_mesos_client_pending_calls(r.client) && sdk_loop_now_ms(r.loop) < until)
-            sdk_loop_run_once(r.loop, 50);
+        drain_calls(&r, 1000);
     }
     if (r.exit_code == 0 && !(r.svc && sdk_service_uninstalled(r.svc)))
         printf("\nStopping: the service keeps its state in %s\n", state_url);
