@@ -213,7 +213,8 @@ int e2e_sh_status(const char *cmd, char **out) {
     size_t n;
     while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
     int st = p ? pclose(p) : -1;
-    *out = sdk_buf_take(&b);
+    if (out) *out = sdk_buf_take(&b);
+    else sdk_buf_free(&b);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 

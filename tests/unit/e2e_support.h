@@ -46,7 +46,7 @@ void e2e_show_log(const e2e_world *w, const char *name);
 void e2e_cleanup(e2e_world *w);
 /* Output of a shell command (free()). */
 char *e2e_sh(const char *cmd);
-/* The same, returning the command's exit status (-1 when it did not exit normally); *out is
- * always set (free it). */
+/* The same, returning the command's exit status (-1 when it did not exit normally); the output
+ * goes to *out (free it), or nowhere when out is NULL. */
 int e2e_sh_status(const char *cmd, char **out);
 #endif

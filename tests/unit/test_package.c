@@ -7,6 +7,7 @@
  * file. Runs make with $SDK_BUILD_DIR/$SDK_BIN_DIR, so the sanitizer tree packages its own
  * binaries. */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/util/str.h"
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,17 +18,9 @@ static char *deb;
 /* Runs `cmd` with sh, capturing stdout+stderr into *out (may be NULL). Returns the exit code. */
 static int sh(const char *cmd, char **out) {
     char *full = sdk_asprintf_new("(%s) 2>&1", cmd);
-    FILE *p = popen(full, "r");
+    int rc = e2e_sh_status(full, out);
     free(full);
-    sdk_buf b;
-    sdk_buf_init(&b);
-    char buf[4096];
-    size_t n;
-    while (p && (n = fread(buf, 1, sizeof buf, p)) > 0) sdk_buf_append(&b, buf, n);
-    int st = p ? pclose(p) : -1;
-    if (out) *out = sdk_buf_take(&b);
-    else sdk_buf_free(&b);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rc;
 }
 
 static int shf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,23 +3,16 @@
  * but the installed header and pkg-config file, check it exports only sdk_plugin_entry, and run
  * its own scenario and --validate with bin/scheduler. */
 #include "check.h"
+#include "e2e_support.h"
 #include "core/util/str.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
 static int sh(const char *cmd, char **out) {
     char *full = sdk_asprintf_new("(%s) 2>&1", cmd);
-    FILE *p = popen(full, "r");
+    int rc = e2e_sh_status(full, out);
     free(full);
-    sdk_buf b;
-    sdk_buf_init(&b);
-    char tmp[4096];
-    size_t n;
-    while (p && (n = fread(tmp, 1, sizeof tmp, p)) > 0) sdk_buf_append(&b, tmp, n);
-    int st = p ? pclose(p) : -1;
-    if (out) *out = sdk_buf_take(&b);
-    else sdk_buf_free(&b);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rc;
 }
 
 static void test_template_builds_and_passes_its_scenario(void) {
